@@ -1,0 +1,365 @@
+import { Rng } from './Rng.js';
+import { preview } from './errors.js';
+
+/** Flat numeric vector accepted wherever a space holds a vector. */
+export type Vector = Float32Array | readonly number[];
+
+/**
+ * A set of valid observations or actions (Gymnasium's `Space`). Vectors are flat: a Box of
+ * shape [2, 3] holds 6 numbers in row-major order.
+ */
+export interface Space<T = unknown> {
+  /** Shape of one element (`[]` for a scalar). */
+  readonly shape: readonly number[];
+  /** Number of floats an element takes once flattened (what `batchify` writes). */
+  readonly flatDim: number;
+  /** A random element, from `rng` or else the space's own seeded generator. */
+  sample(rng?: Rng): T;
+  /** Whether `x` is an element of this space. */
+  contains(x: unknown): x is T;
+  /** Why `x` is not an element (`null` when it is): the first problem found, in words. */
+  explain(x: unknown): string | null;
+  /** Seeds the space's own generator, used by `sample()` without an argument. */
+  seed(seed: number | string): void;
+  /** Writes `x` flattened into `out` at `offset` (no checks). */
+  flatten(x: T, out: Float32Array, offset: number): void;
+  /** Reads an element back from `flat` at `offset` (inverse of `flatten`). */
+  unflatten(flat: Float32Array, offset: number): T;
+  /** Readable description, e.g. `Box(-1, 1, [3], float32)`. */
+  toString(): string;
+}
+
+const prod = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+function isVector(x: unknown): x is Vector {
+  return x instanceof Float32Array || x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === 'number'));
+}
+
+function vectorProblem(x: unknown, n: number): string | null {
+  if (!isVector(x)) return `expected a Float32Array or number[] of length ${n}, got ${describe(x)}`;
+  if (x.length !== n) return `expected length ${n}, got length ${x.length}`;
+  return null;
+}
+
+/** Type name of a value for messages (`number[3]`, `Float32Array[2]`, `string`, ...). */
+export function describe(x: unknown): string {
+  if (Array.isArray(x)) return `array[${x.length}]`;
+  if (ArrayBuffer.isView(x)) return `${x.constructor.name}[${(x as unknown as ArrayLike<number>).length}]`;
+  if (x === null) return 'null';
+  return typeof x === 'object' ? 'object' : `${typeof x} ${preview(x)}`;
+}
+
+abstract class BaseSpace<T> implements Space<T> {
+  protected rng = new Rng(0);
+  abstract readonly shape: readonly number[];
+  abstract readonly flatDim: number;
+  abstract sampleWith(rng: Rng): T;
+  abstract explain(x: unknown): string | null;
+  abstract flatten(x: T, out: Float32Array, offset: number): void;
+  abstract unflatten(flat: Float32Array, offset: number): T;
+  abstract toString(): string;
+
+  sample(rng?: Rng): T {
+    return this.sampleWith(rng ?? this.rng);
+  }
+
+  contains(x: unknown): x is T {
+    return this.explain(x) === null;
+  }
+
+  seed(seed: number | string): void {
+    this.rng = new Rng(seed);
+  }
+}
+
+/** Continuous float32 box `[low, high]^shape`; bounds may be ±Infinity (then samples are normal draws). */
+export class Box extends BaseSpace<Float32Array> {
+  readonly shape: readonly number[];
+  readonly flatDim: number;
+  readonly low: Float32Array;
+  readonly high: Float32Array;
+
+  /** `low`/`high` are scalars or flat arrays of `prod(shape)` numbers with low ≤ high. */
+  constructor(low: number | Vector, high: number | Vector, shape: readonly number[]) {
+    super();
+    if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new RangeError(`Box shape must be non-negative integers, got [${shape}]`);
+    this.shape = [...shape];
+    this.flatDim = prod(shape);
+    this.low = typeof low === 'number' ? new Float32Array(this.flatDim).fill(low) : Float32Array.from(low);
+    this.high = typeof high === 'number' ? new Float32Array(this.flatDim).fill(high) : Float32Array.from(high);
+    if (this.low.length !== this.flatDim || this.high.length !== this.flatDim) {
+      throw new RangeError(`Box low/high must have ${this.flatDim} entries for shape [${shape}]`);
+    }
+    for (let i = 0; i < this.flatDim; i++) {
+      if (Number.isNaN(this.low[i]) || Number.isNaN(this.high[i]) || this.low[i] > this.high[i]) {
+        throw new RangeError(`Box bound ${i}: need low <= high, got [${this.low[i]}, ${this.high[i]}]`);
+      }
+    }
+  }
+
+  sampleWith(rng: Rng): Float32Array {
+    const out = new Float32Array(this.flatDim);
+    for (let i = 0; i < this.flatDim; i++) {
+      const lo = this.low[i], hi = this.high[i];
+      let v: number;
+      if (Number.isFinite(lo) && Number.isFinite(hi)) v = rng.uniform(lo, hi);
+      else if (Number.isFinite(lo)) v = lo + Math.abs(rng.normal());
+      else if (Number.isFinite(hi)) v = hi - Math.abs(rng.normal());
+      else v = rng.normal();
+      out[i] = Math.min(hi, Math.max(lo, Math.fround(v)));
+    }
+    return out;
+  }
+
+  explain(x: unknown): string | null {
+    const p = vectorProblem(x, this.flatDim);
+    if (p) return p;
+    const v = x as Vector;
+    for (let i = 0; i < v.length; i++) {
+      const e = v[i];
+      if (Number.isNaN(e)) return `entry ${i} is NaN`;
+      const f = Math.fround(e);
+      if (f < this.low[i] || f > this.high[i]) return `entry ${i} = ${e} is outside [${this.low[i]}, ${this.high[i]}]`;
+    }
+    return null;
+  }
+
+  flatten(x: Float32Array, out: Float32Array, offset: number): void {
+    for (let i = 0; i < this.flatDim; i++) out[offset + i] = x[i];
+  }
+
+  unflatten(flat: Float32Array, offset: number): Float32Array {
+    return flat.slice(offset, offset + this.flatDim);
+  }
+
+  toString(): string {
+    const lo = this.low.every((v) => v === this.low[0]) ? String(this.low[0] ?? '') : `[${Array.from(this.low)}]`;
+    const hi = this.high.every((v) => v === this.high[0]) ? String(this.high[0] ?? '') : `[${Array.from(this.high)}]`;
+    return `Box(${lo}, ${hi}, [${this.shape}], float32)`;
+  }
+}
+
+/** Integers `start, ..., start + n - 1`. */
+export class Discrete extends BaseSpace<number> {
+  readonly shape: readonly number[] = [];
+  readonly flatDim = 1;
+
+  /** `n ≥ 1` choices starting at `start`. */
+  constructor(readonly n: number, readonly start = 0) {
+    super();
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`Discrete n must be a positive integer, got ${n}`);
+  }
+
+  sampleWith(rng: Rng): number {
+    return this.start + rng.int(this.n);
+  }
+
+  explain(x: unknown): string | null {
+    if (typeof x !== 'number' || !Number.isInteger(x)) return `expected an integer, got ${describe(x)}`;
+    if (x < this.start || x >= this.start + this.n) return `${x} is outside ${this.start}..${this.start + this.n - 1}`;
+    return null;
+  }
+
+  flatten(x: number, out: Float32Array, offset: number): void {
+    out[offset] = x;
+  }
+
+  unflatten(flat: Float32Array, offset: number): number {
+    return Math.round(flat[offset]);
+  }
+
+  toString(): string {
+    return this.start === 0 ? `Discrete(${this.n})` : `Discrete(${this.n}, start=${this.start})`;
+  }
+}
+
+/** A vector of independent integers, entry i in `0..nvec[i]-1`. */
+export class MultiDiscrete extends BaseSpace<Int32Array> {
+  readonly shape: readonly number[];
+  readonly flatDim: number;
+  readonly nvec: Int32Array;
+
+  /** `nvec[i] ≥ 1` choices for entry i. */
+  constructor(nvec: readonly number[]) {
+    super();
+    if (nvec.some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError(`MultiDiscrete nvec must be positive integers, got [${nvec}]`);
+    this.nvec = Int32Array.from(nvec);
+    this.shape = [nvec.length];
+    this.flatDim = nvec.length;
+  }
+
+  sampleWith(rng: Rng): Int32Array {
+    return Int32Array.from(this.nvec, (n) => rng.int(n));
+  }
+
+  explain(x: unknown): string | null {
+    const arr = x instanceof Int32Array ? Array.from(x) : x;
+    const p = vectorProblem(arr, this.flatDim);
+    if (p) return p;
+    const v = arr as readonly number[];
+    for (let i = 0; i < v.length; i++) {
+      if (!Number.isInteger(v[i]) || v[i] < 0 || v[i] >= this.nvec[i]) return `entry ${i} = ${v[i]} is not an integer in 0..${this.nvec[i] - 1}`;
+    }
+    return null;
+  }
+
+  flatten(x: Int32Array, out: Float32Array, offset: number): void {
+    for (let i = 0; i < this.flatDim; i++) out[offset + i] = x[i];
+  }
+
+  unflatten(flat: Float32Array, offset: number): Int32Array {
+    return Int32Array.from(flat.subarray(offset, offset + this.flatDim), Math.round);
+  }
+
+  toString(): string {
+    return `MultiDiscrete([${Array.from(this.nvec)}])`;
+  }
+}
+
+/** A vector of `n` bits (0 or 1), e.g. which models to include in a sub-ensemble. */
+export class MultiBinary extends BaseSpace<Uint8Array> {
+  readonly shape: readonly number[];
+  readonly flatDim: number;
+
+  /** `n ≥ 1` bits. */
+  constructor(readonly n: number) {
+    super();
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`MultiBinary n must be a positive integer, got ${n}`);
+    this.shape = [n];
+    this.flatDim = n;
+  }
+
+  sampleWith(rng: Rng): Uint8Array {
+    return Uint8Array.from({ length: this.n }, () => (rng.next() < 0.5 ? 1 : 0));
+  }
+
+  explain(x: unknown): string | null {
+    const arr = x instanceof Uint8Array || x instanceof Int32Array ? Array.from(x) : x;
+    const p = vectorProblem(arr, this.n);
+    if (p) return p;
+    const v = arr as readonly number[];
+    for (let i = 0; i < v.length; i++) if (v[i] !== 0 && v[i] !== 1) return `entry ${i} = ${v[i]} is not 0 or 1`;
+    return null;
+  }
+
+  flatten(x: Uint8Array, out: Float32Array, offset: number): void {
+    for (let i = 0; i < this.n; i++) out[offset + i] = x[i];
+  }
+
+  unflatten(flat: Float32Array, offset: number): Uint8Array {
+    return Uint8Array.from(flat.subarray(offset, offset + this.n), (v) => (v >= 0.5 ? 1 : 0));
+  }
+
+  toString(): string {
+    return `MultiBinary(${this.n})`;
+  }
+}
+
+/** Probability vectors of length `n`: entries ≥ 0 summing to 1 within `atol`. */
+export class Simplex extends BaseSpace<Float32Array> {
+  readonly shape: readonly number[];
+  readonly flatDim: number;
+
+  /** `n ≥ 1` components; `atol` is the tolerance on the sum. */
+  constructor(readonly n: number, readonly atol = 1e-5) {
+    super();
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`Simplex n must be a positive integer, got ${n}`);
+    this.shape = [n];
+    this.flatDim = n;
+  }
+
+  /** Uniform draw on the simplex (Dirichlet(1, ..., 1)), normalised in float64. */
+  sampleWith(rng: Rng): Float32Array {
+    const e = Array.from({ length: this.n }, () => -Math.log(1 - rng.next()));
+    const s = e.reduce((a, b) => a + b, 0);
+    return Float32Array.from(e, (v) => v / s);
+  }
+
+  explain(x: unknown): string | null {
+    const p = vectorProblem(x, this.n);
+    if (p) return p;
+    const v = x as Vector;
+    let s = 0;
+    for (let i = 0; i < v.length; i++) {
+      if (!Number.isFinite(v[i])) return `entry ${i} = ${v[i]} is not finite`;
+      if (v[i] < 0) return `entry ${i} = ${v[i]} is negative`;
+      s += v[i];
+    }
+    if (Math.abs(s - 1) > this.atol) return `entries sum to ${s}, not 1 (tolerance ${this.atol})`;
+    return null;
+  }
+
+  flatten(x: Float32Array, out: Float32Array, offset: number): void {
+    for (let i = 0; i < this.n; i++) out[offset + i] = x[i];
+  }
+
+  unflatten(flat: Float32Array, offset: number): Float32Array {
+    return flat.slice(offset, offset + this.n);
+  }
+
+  toString(): string {
+    return `Simplex(${this.n})`;
+  }
+}
+
+/** Element type of a `Dict` space built from `S`. */
+export type DictValue<S extends Record<string, Space>> = { [K in keyof S]: S[K] extends Space<infer T> ? T : never };
+
+/** A record of named sub-spaces; keys are flattened in sorted order. */
+export class Dict<S extends Record<string, Space> = Record<string, Space>> extends BaseSpace<DictValue<S>> {
+  readonly shape: readonly number[] = [];
+  readonly flatDim: number;
+  readonly keys: readonly (keyof S & string)[];
+
+  /** Sub-spaces by name. */
+  constructor(readonly spaces: S) {
+    super();
+    this.keys = Object.keys(spaces).sort() as (keyof S & string)[];
+    this.flatDim = this.keys.reduce((a, k) => a + spaces[k].flatDim, 0);
+  }
+
+  sampleWith(rng: Rng): DictValue<S> {
+    const out: Record<string, unknown> = {};
+    for (const k of this.keys) out[k] = this.spaces[k].sample(rng);
+    return out as DictValue<S>;
+  }
+
+  explain(x: unknown): string | null {
+    if (typeof x !== 'object' || x === null || Array.isArray(x) || ArrayBuffer.isView(x)) return `expected an object with keys ${this.keys.join(', ')}, got ${describe(x)}`;
+    const rec = x as Record<string, unknown>;
+    for (const k of Object.keys(rec)) if (!(k in this.spaces)) return `unexpected key "${k}" (allowed: ${this.keys.join(', ')})`;
+    for (const k of this.keys) {
+      if (!(k in rec)) return `missing key "${k}"`;
+      const p = this.spaces[k].explain(rec[k]);
+      if (p) return `${k}: ${p}`;
+    }
+    return null;
+  }
+
+  flatten(x: DictValue<S>, out: Float32Array, offset: number): void {
+    let o = offset;
+    for (const k of this.keys) {
+      this.spaces[k].flatten(x[k] as never, out, o);
+      o += this.spaces[k].flatDim;
+    }
+  }
+
+  unflatten(flat: Float32Array, offset: number): DictValue<S> {
+    const out: Record<string, unknown> = {};
+    let o = offset;
+    for (const k of this.keys) {
+      out[k] = this.spaces[k].unflatten(flat, o);
+      o += this.spaces[k].flatDim;
+    }
+    return out as DictValue<S>;
+  }
+
+  override seed(seed: number | string): void {
+    super.seed(seed);
+    this.keys.forEach((k, i) => this.spaces[k].seed(`${seed}/${i}`));
+  }
+
+  toString(): string {
+    return `Dict(${this.keys.map((k) => `${k}: ${this.spaces[k]}`).join(', ')})`;
+  }
+}
