@@ -1,0 +1,36 @@
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import { Resvg } from '@resvg/resvg-js';
+import type { TopLevelSpec } from 'vega-lite';
+
+/** A Vega-Lite chart description (the JSON a user could paste into the Vega editor). */
+export type ChartSpec = TopLevelSpec;
+
+/** Options of `renderVegaLitePng`. */
+export interface RenderOptions {
+  /** Pixel density: 2 gives a sharp image on high-DPI screens and in papers. */
+  readonly scale?: number;
+}
+
+/** Renders a Vega-Lite spec to SVG text headlessly (no canvas: vega's `renderer: 'none'` plus `toSVG`). */
+export async function renderVegaLiteSvg(spec: ChartSpec): Promise<string> {
+  const compiled = vl.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Renders a Vega-Lite spec to a PNG (white background, system fonts via resvg) and returns its bytes. */
+export async function renderVegaLitePng(spec: ChartSpec, opts: RenderOptions = {}): Promise<Buffer> {
+  const svg = await renderVegaLiteSvg(spec);
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: opts.scale ?? 2 },
+    background: 'white',
+    // Vega's default font is sans-serif; DejaVu Sans is the common headless fallback and is used when present.
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
+  });
+  return Buffer.from(resvg.render().asPng());
+}
