@@ -42,7 +42,12 @@ export function preview(value: unknown, max = 80): string {
       s = `${value.constructor.name}[${Array.from(value as unknown as ArrayLike<number>).join(', ')}]`;
     } else if (typeof value === 'number' || typeof value === 'bigint') s = String(value);
     else if (value === undefined) s = 'undefined';
-    else s = JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) ?? String(value);
+    else {
+      // Typed arrays nested in records print as lists, not as {"0": ...} objects.
+      const plain = (_k: string, v: unknown): unknown =>
+        ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
+      s = JSON.stringify(value, plain) ?? String(value);
+    }
   } catch {
     s = String(value);
   }

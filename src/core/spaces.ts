@@ -72,7 +72,11 @@ abstract class BaseSpace<T> implements Space<T> {
   }
 }
 
-/** Continuous float32 box `[low, high]^shape`; bounds may be ±Infinity (then samples are normal draws). */
+/**
+ * Continuous float32 box `[low, high]^shape`; bounds may be ±Infinity (then samples are normal draws).
+ * Elements are always finite float32 numbers, even in an unbounded box: NaN and ±Infinity never
+ * belong to one, because every consumer (mixtures, losses) breaks on them.
+ */
 export class Box extends BaseSpace<Float32Array> {
   readonly shape: readonly number[];
   readonly flatDim: number;
@@ -91,7 +95,7 @@ export class Box extends BaseSpace<Float32Array> {
       throw new RangeError(`Box low/high must have ${this.flatDim} entries for shape [${shape}]`);
     }
     for (let i = 0; i < this.flatDim; i++) {
-      if (Number.isNaN(this.low[i]) || Number.isNaN(this.high[i]) || this.low[i] > this.high[i]) {
+      if (Number.isNaN(this.low[i]) || Number.isNaN(this.high[i]) || this.low[i] > this.high[i] || this.low[i] === Infinity || this.high[i] === -Infinity) {
         throw new RangeError(`Box bound ${i}: need low <= high, got [${this.low[i]}, ${this.high[i]}]`);
       }
     }
@@ -119,6 +123,7 @@ export class Box extends BaseSpace<Float32Array> {
       const e = v[i];
       if (Number.isNaN(e)) return `entry ${i} is NaN`;
       const f = Math.fround(e);
+      if (!Number.isFinite(f)) return `entry ${i} = ${e} is not a finite float32`;
       if (f < this.low[i] || f > this.high[i]) return `entry ${i} = ${e} is outside [${this.low[i]}, ${this.high[i]}]`;
     }
     return null;
@@ -133,8 +138,9 @@ export class Box extends BaseSpace<Float32Array> {
   }
 
   toString(): string {
-    const lo = this.low.every((v) => v === this.low[0]) ? String(this.low[0] ?? '') : `[${Array.from(this.low)}]`;
-    const hi = this.high.every((v) => v === this.high[0]) ? String(this.high[0] ?? '') : `[${Array.from(this.high)}]`;
+    if (this.flatDim === 0) return `Box([], [], [${this.shape}], float32)`;
+    const lo = this.low.every((v) => v === this.low[0]) ? String(this.low[0]) : `[${Array.from(this.low)}]`;
+    const hi = this.high.every((v) => v === this.high[0]) ? String(this.high[0]) : `[${Array.from(this.high)}]`;
     return `Box(${lo}, ${hi}, [${this.shape}], float32)`;
   }
 }
@@ -148,6 +154,7 @@ export class Discrete extends BaseSpace<number> {
   constructor(readonly n: number, readonly start = 0) {
     super();
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`Discrete n must be a positive integer, got ${n}`);
+    if (!Number.isSafeInteger(start)) throw new RangeError(`Discrete start must be an integer, got ${start}`);
   }
 
   sampleWith(rng: Rng): number {
@@ -272,6 +279,8 @@ export class Simplex extends BaseSpace<Float32Array> {
   sampleWith(rng: Rng): Float32Array {
     const e = Array.from({ length: this.n }, () => -Math.log(1 - rng.next()));
     const s = e.reduce((a, b) => a + b, 0);
+    // All draws are 0 only when every uniform draw was exactly 0; fall back to the centre.
+    if (s === 0) return new Float32Array(this.n).fill(1 / this.n);
     return Float32Array.from(e, (v) => v / s);
   }
 
@@ -362,4 +371,39 @@ export class Dict<S extends Record<string, Space> = Record<string, Space>> exten
   toString(): string {
     return `Dict(${this.keys.map((k) => `${k}: ${this.spaces[k]}`).join(', ')})`;
   }
+}
+
+/** Per-entry bounds of the flattened elements of `space` (`±Infinity` where the space gives none). */
+export function flatBounds(space: Space): { low: Float32Array; high: Float32Array } {
+  const low = new Float32Array(space.flatDim).fill(-Infinity);
+  const high = new Float32Array(space.flatDim).fill(Infinity);
+  if (space instanceof Box) {
+    low.set(space.low);
+    high.set(space.high);
+  } else if (space instanceof Discrete) {
+    low[0] = space.start;
+    high[0] = space.start + space.n - 1;
+  } else if (space instanceof MultiDiscrete) {
+    low.fill(0);
+    space.nvec.forEach((n, i) => (high[i] = n - 1));
+  } else if (space instanceof MultiBinary || space instanceof Simplex) {
+    low.fill(0);
+    high.fill(1);
+  } else if (space instanceof Dict) {
+    let o = 0;
+    for (const k of space.keys) {
+      const b = flatBounds(space.spaces[k]);
+      low.set(b.low, o);
+      high.set(b.high, o);
+      o += b.low.length;
+    }
+  }
+  return { low, high };
+}
+
+/** A Box holding the flattenings of every element of `space` (Gymnasium's `flatten_space`). */
+export function flattenSpace(space: Space): Box {
+  if (space instanceof Box) return new Box(space.low, space.high, [space.flatDim]);
+  const { low, high } = flatBounds(space);
+  return new Box(low, high, [space.flatDim]);
 }
