@@ -1,0 +1,428 @@
+import { ConfigError, EnvStateError, InvalidActionError } from '../core/errors.js';
+import type { AgentRecord, EnvMetadata, HasGlobalState, Info, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../core/ParallelEnv.js';
+import { Rng } from '../core/Rng.js';
+import { Box } from '../core/spaces.js';
+import { UnionVocabulary, type PendingBytes } from '../ensemble/UnionVocabulary.js';
+import { mixDistributions } from '../ensemble/mixDistributions.js';
+import { actionToWeights } from '../ensemble/actionToWeights.js';
+import type { Split, Task } from '../ensemble/tasks/Task.js';
+import type { ModelAdapter, NextToken, Session } from '../models/ModelAdapter.js';
+import { HiddenProjection, type ProjectionMode } from './decoding/HiddenProjection.js';
+import { logprobFeatures } from './decoding/logprobFeatures.js';
+
+/** One prompt with its reference answer (a `TaskItem` fits). */
+export interface DecodingItem {
+  readonly id?: string;
+  readonly prompt: string;
+  readonly answer: string;
+}
+
+/** Task score of a decoded answer for an item (higher is better), e.g. exact match in {0, 1}. */
+export type DecodingScorer = (prediction: string, item: DecodingItem) => number;
+
+/** How agents' actions become mixing weights: `softmax` of per-agent logits, or normalised `concentration`s (≥ 0). */
+export type DecodingActionParam = 'softmax' | 'concentration';
+
+/** Options of `EnsembleDecodingEnv`; every optional field is documented with its default. */
+export interface EnsembleDecodingConfig {
+  /** The ensemble: one agent per model, named after `model.id` (ids must be distinct). */
+  readonly models: readonly ModelAdapter[];
+  /** Where prompts come from: a task (items of `split`, scored by `task.score`) ... */
+  readonly task?: Task;
+  /** ... its split (default `train`), number of items (default 256) and item seed (default 0). */
+  readonly split?: Split;
+  readonly numItems?: number;
+  readonly itemSeed?: number;
+  /** ... or a list of prompts with reference answers (used when `task` is absent). */
+  readonly items?: readonly DecodingItem[];
+  /** Scorer for `items` (default: exact match of the answer cut after `endOfAnswer`). */
+  readonly scorer?: DecodingScorer;
+  /** Text that ends an answer; decoding stops once it appears (default `task.endOfAnswer`, else none: EOS only). */
+  readonly endOfAnswer?: string;
+  /** Tokens decoded per step with the same weights: RLAE's span length k (default 4). */
+  readonly spanLength?: number;
+  /** Steps (spans) before the episode is truncated (default 16). */
+  readonly maxSteps?: number;
+  /** Action parameterisation (default `softmax`). */
+  readonly actionParam?: DecodingActionParam;
+  /** Width of the per-model feature block of an observation (default 32). */
+  readonly obsHiddenDim?: number;
+  /** Hidden states are brought to `obsHiddenDim` by a seeded `random` projection (default) or `pad`/truncate. */
+  readonly projection?: ProjectionMode;
+  /** Seed of the projection matrices (fixed per env, independent of episode seeds; default 0). */
+  readonly projectionSeed?: number;
+  /** `greedy` (default) takes the most likely union token; `sample` draws it from the mixture with the episode's seeded stream. */
+  readonly decoding?: 'greedy' | 'sample';
+  /** Sampling temperature for `decoding: 'sample'` (default 1). */
+  readonly temperature?: number;
+  /** Cost subtracted from the team reward at every step (default 0), to favour short answers. */
+  readonly stepCost?: number;
+  /** Whether `close()` also closes the model adapters (default true; set false when models are shared). */
+  readonly closeModels?: boolean;
+}
+
+/** `reset` options: pick the item by index into the env's items (default: a seeded random draw). */
+export interface DecodingResetOptions {
+  readonly itemIndex?: number;
+}
+
+/** Fixed (non-model) parts of an observation after the feature block: entropy, top-1 logprob, margin, step fraction. */
+const SUMMARY_DIM = 4;
+
+function exactMatchScorer(endOfAnswer: string): DecodingScorer {
+  return (prediction, item) => {
+    const cut = (s: string): string => {
+      if (!endOfAnswer) return s;
+      const i = s.indexOf(endOfAnswer);
+      return i < 0 ? s : s.slice(0, i + endOfAnswer.length);
+    };
+    return cut(prediction) === cut(item.answer) ? 1 : 0;
+  };
+}
+
+/** Index of `needle` in `hay` at or after `from`, or -1. */
+function indexOfBytes(hay: readonly number[], needle: Uint8Array, from: number): number {
+  outer: for (let i = Math.max(0, from); i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+const utf8 = new TextDecoder('utf-8');
+const utf8enc = new TextEncoder();
+
+/**
+ * RLAE as a parallel multi-agent env. An episode decodes one answer to one prompt. Agents are the
+ * models (named after their ids). At each step every agent emits its model's weight logit (or
+ * concentration); the joint action becomes simplex weights, and the next `spanLength` tokens are
+ * decoded one at a time from the weighted mixture over the union vocabulary (greedy, or sampled
+ * with the episode's seeded stream). Every chosen union token is re-tokenized for every model and
+ * appended to its session. The episode terminates at EOS or once `endOfAnswer` is produced, and is
+ * truncated after `maxSteps` steps or when a model's context is full.
+ *
+ * Observation of agent i, `obsHiddenDim + 4 + N` floats: model i's last hidden state brought to
+ * `obsHiddenDim` (random projection or pad; for adapters without hidden states the top-k
+ * log-probs instead), then the entropy, top-1 log-prob and margin of its next-token distribution,
+ * the step fraction t / maxSteps, and the N weights used at the previous step (uniform at t = 0).
+ * `state()` concatenates all agents' observations. The reward, the same for every agent, is the
+ * task score when the episode ends, minus `stepCost` at every step. `infos[agent]` carries the
+ * weights used, the span's and the whole answer's text, per-model token counts and, at the end,
+ * `score` and `success`.
+ */
+export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Array, string>, HasGlobalState {
+  readonly possibleAgents: readonly string[];
+  readonly metadata: EnvMetadata;
+  readonly stateSpace: Box;
+  readonly vocab: UnionVocabulary;
+  readonly items: readonly DecodingItem[];
+  readonly spanLength: number;
+  readonly maxSteps: number;
+  readonly obsHiddenDim: number;
+  readonly actionParam: DecodingActionParam;
+  private readonly models: readonly ModelAdapter[];
+  private readonly scorer: DecodingScorer;
+  private readonly endOfAnswer: string;
+  private readonly endBytes: Uint8Array;
+  private readonly decoding: 'greedy' | 'sample';
+  private readonly temperature: number;
+  private readonly stepCost: number;
+  private readonly closeModels: boolean;
+  private readonly obsDim: number;
+  private readonly obsSpace: Box;
+  private readonly actSpace: Box;
+  private readonly projections: readonly HiddenProjection[];
+  private readonly mix: Float64Array;
+
+  private live: readonly string[] = [];
+  private rng = new Rng(0);
+  private sessions: Session[] = [];
+  private pending: PendingBytes[] = [];
+  private current: NextToken[] = [];
+  private item: DecodingItem | undefined;
+  private itemIndex = -1;
+  private t = 0;
+  private answerIds: number[] = [];
+  private answerBytes: number[] = [];
+  private tokenCounts: number[] = [];
+  private prevWeights: Float64Array;
+  private obs: Float32Array[] = [];
+  private closed = false;
+
+  /** Builds the env (the union vocabulary is computed here); see `EnsembleDecodingConfig` for options and defaults. */
+  constructor(config: EnsembleDecodingConfig) {
+    const models = config.models;
+    if (!models || models.length === 0) throw new ConfigError('models', 'no model given', 'Pass at least one ModelAdapter (one agent per model).');
+    const ids = models.map((m) => m.id);
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup !== undefined) throw new ConfigError('models', `two models share the id "${dup}"`, 'Give every model a distinct id: agents are named after model ids.');
+    this.models = models;
+    this.possibleAgents = ids;
+    const int = (field: string, v: number, min: number): number => {
+      if (!Number.isInteger(v) || v < min) throw new ConfigError(field, `must be an integer >= ${min}, got ${v}`, `Set ${field} to ${min} or more.`);
+      return v;
+    };
+    this.spanLength = int('spanLength', config.spanLength ?? 4, 1);
+    this.maxSteps = int('maxSteps', config.maxSteps ?? 16, 1);
+    this.obsHiddenDim = int('obsHiddenDim', config.obsHiddenDim ?? 32, 2);
+    this.actionParam = config.actionParam ?? 'softmax';
+    if (this.actionParam !== 'softmax' && this.actionParam !== 'concentration') {
+      throw new ConfigError('actionParam', `unknown parameterisation "${String(this.actionParam)}"`, "Use 'softmax' or 'concentration'.");
+    }
+    this.decoding = config.decoding ?? 'greedy';
+    if (this.decoding !== 'greedy' && this.decoding !== 'sample') throw new ConfigError('decoding', `unknown mode "${String(this.decoding)}"`, "Use 'greedy' or 'sample'.");
+    this.temperature = config.temperature ?? 1;
+    if (!(this.temperature > 0) || !Number.isFinite(this.temperature)) throw new ConfigError('temperature', `must be a finite number > 0, got ${this.temperature}`, 'Use 1 for the plain mixture.');
+    this.stepCost = config.stepCost ?? 0;
+    if (!(this.stepCost >= 0) || !Number.isFinite(this.stepCost)) throw new ConfigError('stepCost', `must be a finite number >= 0, got ${this.stepCost}`, 'Use 0 for no cost.');
+    this.closeModels = config.closeModels ?? true;
+
+    if (config.task) {
+      const n = int('numItems', config.numItems ?? 256, 1);
+      this.items = config.task.items(config.split ?? 'train', n, config.itemSeed ?? 0);
+      const task = config.task;
+      this.scorer = config.scorer ?? ((p, item) => task.score(p, item as Parameters<Task['score']>[1]));
+      this.endOfAnswer = config.endOfAnswer ?? task.endOfAnswer;
+    } else {
+      if (!config.items || config.items.length === 0) throw new ConfigError('items', 'no task and no items given', 'Pass `task` or a non-empty list of {prompt, answer}.');
+      this.items = config.items;
+      this.endOfAnswer = config.endOfAnswer ?? '';
+      this.scorer = config.scorer ?? exactMatchScorer(this.endOfAnswer);
+    }
+    this.endBytes = utf8enc.encode(this.endOfAnswer);
+
+    this.vocab = UnionVocabulary.fromTokenizers(models.map((m) => m.tokenizer));
+    this.mix = new Float64Array(this.vocab.size + 1);
+    const mode = config.projection ?? 'random';
+    this.projections = models.map((m, i) => new HiddenProjection(m.hiddenSize, this.obsHiddenDim, mode, `${config.projectionSeed ?? 0}/${i}/${m.id}`));
+    const n = models.length;
+    this.obsDim = this.obsHiddenDim + SUMMARY_DIM + n;
+    this.obsSpace = new Box(-Infinity, Infinity, [this.obsDim]);
+    this.actSpace = this.actionParam === 'softmax' ? new Box(-Infinity, Infinity, [1]) : new Box(0, Infinity, [1]);
+    this.stateSpace = new Box(-Infinity, Infinity, [this.obsDim * n]);
+    this.prevWeights = new Float64Array(n).fill(1 / n);
+    const scoreRange = [0, 1];
+    this.metadata = {
+      name: 'EnsembleDecoding-v0',
+      renderModes: [],
+      autoreset: 'none',
+      rewardRange: [scoreRange[0] - this.stepCost * this.maxSteps, scoreRange[1]],
+      spanLength: this.spanLength,
+      maxSteps: this.maxSteps,
+    };
+  }
+
+  get agents(): readonly string[] {
+    return this.live;
+  }
+
+  /** The item of the current episode (undefined before the first reset). */
+  get currentItem(): DecodingItem | undefined {
+    return this.item;
+  }
+
+  /** Text decoded so far in the current episode. */
+  get text(): string {
+    return utf8.decode(Uint8Array.from(this.answerBytes));
+  }
+
+  observationSpace(agent: string): Box {
+    this.checkAgent(agent);
+    return this.obsSpace;
+  }
+
+  actionSpace(agent: string): Box {
+    this.checkAgent(agent);
+    return this.actSpace;
+  }
+
+  state(): Float32Array {
+    const out = new Float32Array(this.stateSpace.flatDim);
+    for (let i = 0; i < this.obs.length; i++) out.set(this.obs[i], i * this.obsDim);
+    return out;
+  }
+
+  async reset(opts: ResetOptions<DecodingResetOptions> = {}): Promise<ResetResult<Float32Array, string>> {
+    if (this.closed) throw new EnvStateError('EnsembleDecodingEnv.reset after close(). Create a new env.');
+    if (opts.seed !== undefined) this.rng = new Rng(opts.seed);
+    const idx = opts.options?.itemIndex ?? this.rng.int(this.items.length);
+    if (!Number.isInteger(idx) || idx < 0 || idx >= this.items.length) {
+      throw new ConfigError('options.itemIndex', `${idx} is not an index into ${this.items.length} items`, `Pass an integer in 0..${this.items.length - 1}.`);
+    }
+    await this.disposeSessions();
+    this.itemIndex = idx;
+    this.item = this.items[idx];
+    const prompt = this.item.prompt;
+    this.sessions = await Promise.all(this.models.map((m) => m.start(prompt)));
+    this.pending = this.models.map(() => this.vocab.newPending());
+    this.t = 0;
+    this.answerIds = [];
+    this.answerBytes = [];
+    this.tokenCounts = this.models.map(() => 0);
+    this.prevWeights.fill(1 / this.models.length);
+    this.current = await Promise.all(this.sessions.map((s) => s.next()));
+    this.live = this.possibleAgents.slice();
+    this.buildObservations();
+    const observations: AgentRecord<string, Float32Array> = {};
+    const infos: AgentRecord<string, Info> = {};
+    this.possibleAgents.forEach((a, i) => {
+      observations[a] = this.obs[i].slice();
+      infos[a] = { item: this.item!.id ?? idx, itemIndex: idx, prompt };
+    });
+    return { observations, infos };
+  }
+
+  async step(actions: AgentRecord<string, Float32Array>): Promise<StepResult<Float32Array, string>> {
+    if (this.closed) throw new EnvStateError('EnsembleDecodingEnv.step after close(). Create a new env.');
+    if (this.live.length === 0) throw new EnvStateError('EnsembleDecodingEnv.step with no live agents: call reset() first (and again after an episode ends).');
+    // Validate every action before touching any state, so an invalid action leaves the env as it was.
+    const raw = new Float64Array(this.models.length);
+    for (const key of Object.keys(actions)) {
+      if (!this.possibleAgents.includes(key)) {
+        throw new InvalidActionError(key, actions[key], 'the agents of this env', `Agents are ${this.possibleAgents.join(', ')}.`);
+      }
+    }
+    this.possibleAgents.forEach((a, i) => {
+      const act = actions[a];
+      const why = this.actSpace.explain(act);
+      if (why !== null) {
+        const hint = act === undefined ? 'Every live agent must act at every step.' : `${why}. Each agent emits ${this.actionParam === 'softmax' ? 'one finite weight logit' : 'one finite concentration >= 0'}.`;
+        throw new InvalidActionError(a, act, this.actSpace.toString(), hint);
+      }
+      raw[i] = act[0];
+    });
+    const weights = actionToWeights(this.actionParam, raw, { ctx: { agents: this.possibleAgents, space: this.actSpace.toString() } });
+
+    const startBytes = this.answerBytes.length;
+    let terminated = false;
+    let truncated = false;
+    let stale = false;
+    for (let k = 0; k < this.spanLength; k++) {
+      if (stale) this.current = await Promise.all(this.sessions.map((s) => s.next()));
+      stale = false;
+      const u = this.pickToken(weights);
+      this.answerIds.push(u);
+      if (u === UnionVocabulary.EOS) {
+        terminated = true;
+        break;
+      }
+      const before = this.answerBytes.length;
+      const b = this.vocab.bytes(u);
+      for (let j = 0; j < b.length; j++) this.answerBytes.push(b[j]);
+      if (this.endBytes.length > 0 && indexOfBytes(this.answerBytes, this.endBytes, before - this.endBytes.length + 1) >= 0) {
+        terminated = true;
+        break;
+      }
+      let full = false;
+      const feeds = this.models.map((m, i) => {
+        const ids = this.vocab.retokenize(i, u, this.pending[i]);
+        if (this.sessions[i].length + ids.length > m.maxContext) full = true;
+        return ids;
+      });
+      if (full) {
+        truncated = true;
+        break;
+      }
+      await Promise.all(this.sessions.map((s, i) => (feeds[i].length > 0 ? s.append(feeds[i]) : undefined)));
+      feeds.forEach((ids, i) => (this.tokenCounts[i] += ids.length));
+      stale = true;
+    }
+    this.t++;
+    if (!terminated && !truncated && this.t >= this.maxSteps) truncated = true;
+    const done = terminated || truncated;
+    // The next span's first distribution doubles as the next observation (also after truncation, where
+    // critics bootstrap from it); once the answer is complete it is not needed.
+    if (stale && !terminated) this.current = await Promise.all(this.sessions.map((s) => s.next()));
+
+    this.prevWeights.set(weights);
+    this.buildObservations();
+    const text = this.text;
+    const spanText = utf8.decode(Uint8Array.from(this.answerBytes.slice(startBytes)));
+    let reward = -this.stepCost;
+    let score: number | undefined;
+    if (done) {
+      score = this.scorer(text, this.item!);
+      reward += score;
+    }
+    const observations: AgentRecord<string, Float32Array> = {};
+    const rewards: AgentRecord<string, number> = {};
+    const terminations: AgentRecord<string, boolean> = {};
+    const truncations: AgentRecord<string, boolean> = {};
+    const infos: AgentRecord<string, Info> = {};
+    this.possibleAgents.forEach((a, i) => {
+      observations[a] = this.obs[i].slice();
+      rewards[a] = reward;
+      terminations[a] = terminated;
+      truncations[a] = truncated && !terminated;
+      // Each agent gets its own copies, so a caller mutating one info cannot change another's.
+      const tokenCounts: Record<string, number> = {};
+      this.possibleAgents.forEach((b, j) => (tokenCounts[b] = this.tokenCounts[j]));
+      const info: Info = { weights: Array.from(weights), spanText, text, tokenCounts, step: this.t };
+      if (done) {
+        info.score = score;
+        info.success = score! >= 1;
+      }
+      infos[a] = info;
+    });
+    if (done) this.live = [];
+    return { observations, rewards, terminations, truncations, infos };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.live = [];
+    await this.disposeSessions();
+    if (this.closeModels) await Promise.all(this.models.map((m) => m.close()));
+  }
+
+  private checkAgent(agent: string): void {
+    if (!this.possibleAgents.includes(agent)) throw new InvalidActionError(agent, agent, 'the agents of this env', `Agents are ${this.possibleAgents.join(', ')}.`);
+  }
+
+  private async disposeSessions(): Promise<void> {
+    const old = this.sessions;
+    this.sessions = [];
+    await Promise.all(old.map((s) => s.dispose()));
+  }
+
+  /** The union id taken next: argmax of the mixture (ties: lowest id) or a seeded draw; never the tail entry. */
+  private pickToken(weights: Float64Array): number {
+    const mix = mixDistributions(this.vocab, this.current.map((c) => c.logprobs), weights, this.mix);
+    const n = this.vocab.size;
+    if (this.decoding === 'greedy') {
+      let best = 0;
+      for (let u = 1; u < n; u++) if (mix[u] > mix[best]) best = u;
+      return best;
+    }
+    if (this.temperature !== 1) {
+      const inv = 1 / this.temperature;
+      for (let u = 0; u < n; u++) mix[u] = Math.pow(mix[u], inv);
+    }
+    mix[n] = 0;
+    const u = this.rng.categorical(mix);
+    if (u < n && mix[u] > 0) return u;
+    // All mass on the tail (no union token claimed any): fall back to the most likely token.
+    let best = 0;
+    for (let v = 1; v < n; v++) if (mix[v] > mix[best]) best = v;
+    return best;
+  }
+
+  private buildObservations(): void {
+    const n = this.models.length;
+    const d = this.obsHiddenDim;
+    this.obs = this.models.map((m, i) => {
+      const o = new Float32Array(this.obsDim);
+      const next = this.current[i];
+      const hasHidden = m.hiddenSize > 0 && next.hidden !== undefined;
+      const s = logprobFeatures(next.logprobs, hasHidden ? 0 : d, o, 0);
+      if (hasHidden) this.projections[i].apply(next.hidden!, o, 0);
+      o[d] = s.entropy;
+      o[d + 1] = s.top1;
+      o[d + 2] = s.margin;
+      o[d + 3] = this.t / this.maxSteps;
+      for (let j = 0; j < n; j++) o[d + SUMMARY_DIM + j] = this.prevWeights[j];
+      return o;
+    });
+  }
+}

@@ -1,0 +1,39 @@
+import { Rng } from '../../core/Rng.js';
+
+/** How a model's hidden state is brought to the observation width. */
+export type ProjectionMode = 'random' | 'pad';
+
+/**
+ * Maps a hidden state of `inDim` floats to `outDim` floats: a fixed Gaussian random projection
+ * (entries N(0, 1/inDim), so unit-scale inputs give unit-scale outputs; Johnson-Lindenstrauss keeps
+ * distances) or plain pad/truncate. The matrix depends only on `seed`, never on the episode seed,
+ * so the same hidden state always gives the same observation.
+ */
+export class HiddenProjection {
+  private readonly matrix?: Float32Array;
+
+  /** `seed` fixes the random matrix (use one per model). */
+  constructor(readonly inDim: number, readonly outDim: number, readonly mode: ProjectionMode, seed: number | string) {
+    if (mode === 'random' && inDim > 0) {
+      const rng = new Rng(seed);
+      const scale = 1 / Math.sqrt(inDim);
+      this.matrix = Float32Array.from({ length: inDim * outDim }, () => rng.normal() * scale);
+    }
+  }
+
+  /** Writes the projection of `hidden` into `out` at `offset` (`outDim` floats). */
+  apply(hidden: Float32Array, out: Float32Array, offset: number): void {
+    const { inDim, outDim, matrix } = this;
+    if (!matrix) {
+      const n = Math.min(inDim, outDim, hidden.length);
+      for (let j = 0; j < outDim; j++) out[offset + j] = j < n ? hidden[j] : 0;
+      return;
+    }
+    for (let j = 0; j < outDim; j++) {
+      let s = 0;
+      const row = j * inDim;
+      for (let i = 0; i < inDim; i++) s += matrix[row + i] * hidden[i];
+      out[offset + j] = s;
+    }
+  }
+}
