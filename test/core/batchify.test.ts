@@ -42,7 +42,8 @@ test('row i of the batch is agent i flattened, in the order of the agent list', 
 test('extra record entries are ignored and out is reused', () => {
   const space = new Box(-1, 1, [2]);
   const out = new Float32Array(4);
-  const flat = batchify({ a: Float32Array.of(0.1, 0.2), b: Float32Array.of(0.3, 0.4), c: Float32Array.of(1, 1) }, ['b', 'a'], space, out);
+  const record = { a: Float32Array.of(0.1, 0.2), b: Float32Array.of(0.3, 0.4), c: Float32Array.of(1, 1) };
+  const flat = batchify(record, ['b', 'a'], space, out);
   assert.equal(flat, out);
   assert.deepEqual(Array.from(flat), Array.from(Float32Array.of(0.3, 0.4, 0.1, 0.2)));
 });
