@@ -79,7 +79,7 @@ export async function makeTinyDecoderDir(opts: { seed?: number; sizes?: Partial<
   const vocabSize = Object.keys((tokenizerJson as { model: { vocab: object } }).model.vocab).length;
   const weights = randomDecoderWeights(opts.seed ?? 7, vocabSize, { ...TINY_SIZES, ...opts.sizes });
   const dir = await mkdtemp(join(tmpdir(), 'leg-tiny-'));
-  await writeDecoderModelDir(dir, weights, tokenizerJson, { bos_token_id: 1, eos_token_id: 2, pad_token_id: 0 });
+  await writeDecoderModelDir(dir, weights, tokenizerJson, { bos_token_id: 1, eos_token_id: 2, pad_token_id: 0, add_bos_token: true });
   return { dir, weights, tokenizerJson, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 

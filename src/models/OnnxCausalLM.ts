@@ -1,0 +1,394 @@
+import { stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ModelClosedError, ModelInputError, ModelLoadError } from './errors.js';
+import { HfTokenizer } from './HfTokenizer.js';
+import { logSoftmax } from './logSoftmax.js';
+import type { ModelAdapter, NextToken, Session } from './ModelAdapter.js';
+import { readJsonFile } from './readJsonFile.js';
+import type { Tokenizer } from './Tokenizer.js';
+
+/** Options of `OnnxCausalLM.load`; every field is optional. */
+export interface OnnxCausalLMOptions {
+  /** Adapter id (default: the directory's name). */
+  readonly id?: string;
+  /** Threads inside one operator (default 1: tiny models gain nothing from more, and runs stay reproducible). */
+  readonly intraOpNumThreads?: number;
+  /** Threads across operators (default 1). */
+  readonly interOpNumThreads?: number;
+  /** onnxruntime execution providers (default `['cpu']`). */
+  readonly executionProviders?: readonly string[];
+  /** Model file relative to the directory (default: `onnx/model.onnx`, else `model.onnx`). */
+  readonly onnxFile?: string;
+  /**
+   * Whether `start(prompt)` puts BOS before the prompt. Default: config.json `add_bos_token`, else
+   * tokenizer_config.json `add_bos_token`, else whether tokenizer.json's post-processor template adds it.
+   */
+  readonly addBos?: boolean;
+  /** Longest sequence; default from config.json (`n_positions`, `max_position_embeddings`, `n_ctx`). */
+  readonly maxContext?: number;
+  /**
+   * Keep the KV cache between calls (default true). `false` re-runs the whole sequence for every
+   * `next()`; it exists to measure what the cache saves and for graphs exported without past inputs.
+   */
+  readonly useCache?: boolean;
+}
+
+/** Counters of work done, for tests and benchmarks (tokens fed through the graph, graph runs). */
+export interface OnnxRunStats {
+  runs: number;
+  tokensProcessed: number;
+}
+
+const PAST_KEY = /^past_key_values\.(\d+)\.key$/;
+const FIX_EXPORT =
+  'Export the model with Optimum (optimum-cli export onnx --task text-generation-with-past) or with buildDecoderOnnx, which write the decoder-with-past signature.';
+
+interface GraphInfo {
+  readonly nLayers: number;
+  readonly kvHeads: number;
+  readonly headDim: number;
+  readonly hasPositionIds: boolean;
+  readonly hasAttentionMask: boolean;
+  readonly hasUseCacheBranch: boolean;
+  readonly hasHidden: boolean;
+}
+
+/**
+ * A causal LM in Hugging Face layout (`config.json`, `tokenizer.json`, `onnx/model.onnx`) run with
+ * onnxruntime. Works with this package's tiny decoders and with Optimum decoder-with-past exports
+ * (GPT-2, Qwen2.5, SmolLM, Llama, ...): optional inputs (`position_ids`, `attention_mask`,
+ * `use_cache_branch`) are fed only when the graph has them. One `InferenceSession` is shared by all
+ * sessions; each session keeps its own KV cache and never re-runs its prefix.
+ * The logits width is the adapter's `vocabSize`; it may exceed the tokenizer's (padded embeddings).
+ */
+export class OnnxCausalLM implements ModelAdapter {
+  /** Work done by this model's sessions (the load-time probe run is not counted). */
+  readonly stats: OnnxRunStats = { runs: 0, tokensProcessed: 0 };
+  private closed = false;
+
+  private constructor(
+    readonly id: string,
+    readonly tokenizer: Tokenizer,
+    readonly vocabSize: number,
+    readonly hiddenSize: number,
+    readonly maxContext: number,
+    readonly bosId: number | undefined,
+    private readonly session: ort.InferenceSession,
+    private readonly graph: GraphInfo,
+    readonly useCache: boolean,
+  ) {}
+
+  /** Loads and validates a model directory; throws `ModelLoadError` naming the file/field and the fix. */
+  static async load(dir: string, opts: OnnxCausalLMOptions = {}): Promise<OnnxCausalLM> {
+    const root = resolve(dir);
+    const st = await stat(root).catch(() => undefined);
+    if (!st?.isDirectory()) {
+      throw new ModelLoadError(root, 'model directory not found', 'Pass a directory holding config.json, tokenizer.json and onnx/model.onnx (Hugging Face layout).');
+    }
+    const configPath = join(root, 'config.json');
+    const config = await readJsonFile(configPath, { required: true, fix: 'A model directory needs config.json (save_pretrained writes it; writeDecoderModelDir for tiny decoders).' });
+    if (!config || typeof config !== 'object' || Array.isArray(config)) {
+      throw new ModelLoadError(configPath, 'expected a JSON object', 'Re-save config.json with save_pretrained.');
+    }
+    const cfg = config as Record<string, unknown>;
+    const cfgInt = (field: string): number | undefined => {
+      const v = cfg[field];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+        throw new ModelLoadError(configPath, `${JSON.stringify(v)} is not a non-negative integer`, `Set "${field}" to an integer or remove it.`, field);
+      }
+      return v;
+    };
+    const eosCfg = cfg.eos_token_id;
+    const tokenizerPath = join(root, 'tokenizer.json');
+    const tokenizer = await HfTokenizer.fromFile(tokenizerPath, {
+      specialTokenIds: { bos: cfgInt('bos_token_id'), eos: Array.isArray(eosCfg) ? (eosCfg[0] as number) : cfgInt('eos_token_id'), pad: cfgInt('pad_token_id') },
+    });
+
+    const maxContext = opts.maxContext ?? cfgInt('n_positions') ?? cfgInt('max_position_embeddings') ?? cfgInt('n_ctx');
+    if (maxContext === undefined || maxContext < 1) {
+      throw new ModelLoadError(configPath, 'no context length found', 'Set "n_positions" or "max_position_embeddings" in config.json, or pass { maxContext }.', 'n_positions');
+    }
+
+    const onnxPath = await findOnnx(root, opts.onnxFile);
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(onnxPath, {
+        intraOpNumThreads: opts.intraOpNumThreads ?? 1,
+        interOpNumThreads: opts.interOpNumThreads ?? 1,
+        executionProviders: [...(opts.executionProviders ?? ['cpu'])],
+        graphOptimizationLevel: 'all',
+      });
+    } catch (e) {
+      throw new ModelLoadError(onnxPath, `onnxruntime could not load the model (${(e as Error).message})`, 'Check that the file is a complete ONNX model (external data files next to it) with an opset your onnxruntime supports.');
+    }
+    try {
+      const graph = inspectGraph(session, onnxPath, cfg);
+      const addBos = opts.addBos ?? boolField(cfg.add_bos_token) ?? (await tokenizerConfigAddsBos(root)) ?? (await templateAddsBos(tokenizerPath, tokenizer));
+      const bosId = addBos ? tokenizer.specialTokens.bos : undefined;
+      if (addBos && bosId === undefined) {
+        throw new ModelLoadError(configPath, 'BOS is to be added but no BOS token is known', 'Set "bos_token_id" in config.json, or load with { addBos: false }.', 'bos_token_id');
+      }
+      // One probe run tells the logits width and hidden size, and fails early on graphs we cannot feed.
+      const probe = await runGraph(session, graph, [bosId ?? 0], 0, {});
+      disposeAll(probe.presents);
+      const width = probe.logitsWidth;
+      const cfgVocab = cfgInt('vocab_size');
+      if (cfgVocab !== undefined && cfgVocab !== width) {
+        throw new ModelLoadError(configPath, `vocab_size is ${cfgVocab} but the graph's logits have width ${width}`, 'Set vocab_size to the logits width (the lm_head output size).', 'vocab_size');
+      }
+      if (tokenizer.vocabSize > width) {
+        throw new ModelLoadError(tokenizerPath, `the tokenizer has ${tokenizer.vocabSize} ids but the model's logits only ${width}`, 'Use the tokenizer.json the model was trained with.', 'model.vocab');
+      }
+      const useCache = (opts.useCache ?? true) && graph.nLayers > 0;
+      return new OnnxCausalLM(opts.id ?? basename(root), tokenizer, width, probe.hidden?.length ?? 0, maxContext, bosId, session, graph, useCache);
+    } catch (e) {
+      await session.release();
+      throw e;
+    }
+  }
+
+  /** Opens a session holding BOS (when the model uses one) + `prompt`; nothing runs until `next()`. */
+  async start(prompt: string): Promise<Session> {
+    this.assertOpen();
+    const ids = [...(this.bosId === undefined ? [] : [this.bosId]), ...this.tokenizer.encode(prompt)];
+    if (ids.length === 0) {
+      throw new ModelInputError(this.id, 'the prompt is empty and the model adds no BOS token, so there is nothing to predict from', 'Pass a non-empty prompt.');
+    }
+    this.checkLength(ids.length);
+    return new OnnxSession(this, ids);
+  }
+
+  /** Releases the inference session; later `start` calls throw `ModelClosedError`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.session.release();
+  }
+
+  /** @internal Throws `ModelClosedError` after `close()`. */
+  assertOpen(): void {
+    if (this.closed) throw new ModelClosedError(`model "${this.id}"`);
+  }
+
+  /** @internal Throws `ModelInputError` when `n` tokens exceed the context. */
+  checkLength(n: number): void {
+    if (n > this.maxContext) {
+      throw new ModelInputError(this.id, `${n} tokens exceed the context of ${this.maxContext}`, 'Shorten the prompt or the generation, or use a model with a longer context.');
+    }
+  }
+
+  /** @internal Throws `ModelInputError` for ids that are not integers in [0, vocabSize). */
+  checkIds(ids: readonly number[]): void {
+    ids.forEach((id, i) => {
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
+        throw new ModelInputError(this.id, `token id ${id} (position ${i}) is outside [0, ${this.vocabSize})`, `Append ids of this model's vocabulary (encode text with model "${this.id}"'s tokenizer).`);
+      }
+    });
+  }
+
+  /** @internal Runs `ids` after `pastLen` cached tokens (see `runGraph`), counting the work. */
+  async forward(ids: readonly number[], pastLen: number, past: Record<string, ort.Tensor>): Promise<GraphRun> {
+    this.assertOpen();
+    const r = await runGraph(this.session, this.graph, ids, pastLen, past);
+    this.stats.runs++;
+    this.stats.tokensProcessed += ids.length;
+    return r;
+  }
+}
+
+/** One decoding context: consumed ids, the KV cache of the ids already run, and the ids still pending. */
+class OnnxSession implements Session {
+  private past: Record<string, ort.Tensor> = {};
+  private pastLen = 0;
+  private pending: number[];
+  private readonly all: number[];
+  private last: { logprobs: Float32Array; hidden?: Float32Array } | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly model: OnnxCausalLM,
+    ids: number[],
+  ) {
+    this.all = [...ids];
+    this.pending = [...ids];
+  }
+
+  get length(): number {
+    return this.all.length;
+  }
+
+  /** Distribution after everything consumed; runs only the tokens appended since the last call. */
+  async next(): Promise<NextToken> {
+    this.assertLive();
+    if (this.pending.length > 0 || !this.last) {
+      const useCache = this.model.useCache;
+      const toRun = useCache ? this.pending : this.all;
+      const r = await this.model.forward(toRun, useCache ? this.pastLen : 0, useCache ? this.past : {});
+      if (useCache) {
+        disposeAll(this.past);
+        this.past = r.presents;
+        this.pastLen += this.pending.length;
+      } else {
+        disposeAll(r.presents);
+      }
+      this.pending = [];
+      this.last = { logprobs: r.logprobs, hidden: r.hidden };
+    }
+    // Copies, so a caller that normalises in place cannot change what the next call returns.
+    return this.last.hidden ? { logprobs: this.last.logprobs.slice(), hidden: this.last.hidden.slice() } : { logprobs: this.last.logprobs.slice() };
+  }
+
+  /** Queues `tokenIds` (validated now) to be run by the next `next()`. */
+  async append(tokenIds: readonly number[]): Promise<void> {
+    this.assertLive();
+    this.model.checkIds(tokenIds);
+    this.model.checkLength(this.all.length + tokenIds.length);
+    this.all.push(...tokenIds);
+    this.pending.push(...tokenIds);
+  }
+
+  /** Frees the KV cache; later calls throw `ModelClosedError`. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    disposeAll(this.past);
+    this.past = {};
+    this.last = undefined;
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new ModelClosedError(`session of model "${this.model.id}"`);
+    this.model.assertOpen();
+  }
+}
+
+/** What one graph run gives: log-probs and hidden state at the last position, and the new KV cache. */
+interface GraphRun {
+  readonly logprobs: Float32Array;
+  readonly hidden?: Float32Array;
+  readonly presents: Record<string, ort.Tensor>;
+  readonly logitsWidth: number;
+}
+
+/** Runs `ids` after `pastLen` cached tokens whose key/values are `past` (empty when 0), feeding only the inputs the graph has. */
+async function runGraph(session: ort.InferenceSession, g: GraphInfo, ids: readonly number[], pastLen: number, past: Record<string, ort.Tensor>): Promise<GraphRun> {
+  const n = ids.length;
+  const feeds: Record<string, ort.Tensor> = { input_ids: int64([1, n], (i) => ids[i]) };
+  if (g.hasAttentionMask) feeds.attention_mask = int64([1, pastLen + n], () => 1);
+  if (g.hasPositionIds) feeds.position_ids = int64([1, n], (i) => pastLen + i);
+  if (g.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', Uint8Array.of(pastLen > 0 ? 1 : 0), [1]);
+  const emptyPast = new Float32Array(0);
+  for (let l = 0; l < g.nLayers; l++) {
+    for (const kv of ['key', 'value']) {
+      const name = `past_key_values.${l}.${kv}`;
+      feeds[name] = past[name] ?? new ort.Tensor('float32', emptyPast, [1, g.kvHeads, 0, g.headDim]);
+    }
+  }
+  const fetches = ['logits', ...(g.hasHidden ? ['last_hidden_state'] : []), ...Array.from({ length: g.nLayers }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat()];
+  const out = await session.run(feeds, fetches);
+  const logits = out.logits;
+  if (logits.type !== 'float32') {
+    throw new ModelLoadError('logits', `the graph's logits are ${logits.type}, not float32`, 'Export the model in float32 (fp16/int8 outputs are not supported in this version).');
+  }
+  const width = logits.dims[logits.dims.length - 1];
+  const data = logits.data as Float32Array;
+  const logprobs = logSoftmax(data, data.length - width, width);
+  let hidden: Float32Array | undefined;
+  if (g.hasHidden) {
+    const h = out.last_hidden_state;
+    const hd = h.data as Float32Array;
+    hidden = hd.slice(hd.length - h.dims[h.dims.length - 1]);
+    h.dispose();
+  }
+  logits.dispose();
+  const presents: Record<string, ort.Tensor> = {};
+  for (let l = 0; l < g.nLayers; l++) {
+    for (const kv of ['key', 'value']) presents[`past_key_values.${l}.${kv}`] = out[`present.${l}.${kv}`];
+  }
+  return { logprobs, hidden, presents, logitsWidth: width };
+}
+
+function int64(dims: number[], f: (i: number) => number): ort.Tensor {
+  const n = dims.reduce((a, b) => a * b, 1);
+  const data = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) data[i] = BigInt(f(i));
+  return new ort.Tensor('int64', data, dims);
+}
+
+function disposeAll(tensors: Record<string, ort.Tensor>): void {
+  for (const t of Object.values(tensors)) t.dispose();
+}
+
+function boolField(v: unknown): boolean | undefined {
+  return typeof v === 'boolean' ? v : undefined;
+}
+
+async function findOnnx(root: string, file?: string): Promise<string> {
+  const candidates = file ? [join(root, file)] : [join(root, 'onnx', 'model.onnx'), join(root, 'model.onnx')];
+  for (const c of candidates) if ((await stat(c).catch(() => undefined))?.isFile()) return c;
+  throw new ModelLoadError(candidates[0], 'ONNX model file not found', `Put the model at ${file ?? 'onnx/model.onnx'} (Hugging Face layout) or pass { onnxFile }. ${FIX_EXPORT}`);
+}
+
+async function tokenizerConfigAddsBos(root: string): Promise<boolean | undefined> {
+  const tc = await readJsonFile(join(root, 'tokenizer_config.json'), { required: false });
+  return tc && typeof tc === 'object' ? boolField((tc as Record<string, unknown>).add_bos_token) : undefined;
+}
+
+/** Whether tokenizer.json's TemplateProcessing post-processor puts the BOS token before a single sequence. */
+async function templateAddsBos(path: string, tokenizer: Tokenizer): Promise<boolean> {
+  const json = (await readJsonFile(path, { required: true })) as { post_processor?: { type?: string; single?: Array<{ SpecialToken?: { id?: string } }> } };
+  const pp = json.post_processor;
+  const bos = tokenizer.specialTokens.bos;
+  if (!pp || pp.type !== 'TemplateProcessing' || bos === undefined) return false;
+  const first = pp.single?.[0]?.SpecialToken?.id;
+  return first !== undefined && tokenizer.tokenToId(first) === bos;
+}
+
+/** Reads layers, KV heads and head size from the graph's past inputs (config.json as a fallback for symbolic dims). */
+function inspectGraph(session: ort.InferenceSession, onnxPath: string, cfg: Record<string, unknown>): GraphInfo {
+  const inputs = new Set(session.inputNames);
+  const outputs = new Set(session.outputNames);
+  if (!inputs.has('input_ids')) throw new ModelLoadError(onnxPath, `the graph has no "input_ids" input (inputs: ${[...inputs].join(', ')})`, FIX_EXPORT, 'inputs');
+  if (!outputs.has('logits')) throw new ModelLoadError(onnxPath, `the graph has no "logits" output (outputs: ${[...outputs].join(', ')})`, FIX_EXPORT, 'outputs');
+  const layers = [...inputs].map((n) => PAST_KEY.exec(n)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]));
+  const nLayers = layers.length;
+  for (let l = 0; l < nLayers; l++) {
+    for (const name of [`past_key_values.${l}.key`, `past_key_values.${l}.value`, `present.${l}.key`, `present.${l}.value`]) {
+      if (!inputs.has(name) && !outputs.has(name)) throw new ModelLoadError(onnxPath, `"${name}" is missing while other layers have a KV cache`, FIX_EXPORT, name);
+    }
+  }
+  const known = new Set(['input_ids', 'attention_mask', 'position_ids', 'use_cache_branch']);
+  const unknown = [...inputs].filter((n) => !known.has(n) && !PAST_KEY.test(n) && !/^past_key_values\.\d+\.value$/.test(n));
+  if (unknown.length > 0) {
+    throw new ModelLoadError(onnxPath, `the graph needs inputs this adapter cannot feed: ${unknown.join(', ')}`, `${FIX_EXPORT} Encoder-decoder and multimodal graphs need their own adapter.`, 'inputs');
+  }
+  let kvHeads = 0;
+  let headDim = 0;
+  if (nLayers > 0) {
+    const meta = session.inputMetadata.find((m) => m.name === 'past_key_values.0.key');
+    if (meta && meta.isTensor) {
+      if (meta.type !== 'float32') throw new ModelLoadError(onnxPath, `past key/values are ${meta.type}, not float32`, 'Export the model in float32.', 'past_key_values.0.key');
+      if (typeof meta.shape[1] === 'number') kvHeads = meta.shape[1];
+      if (typeof meta.shape[3] === 'number') headDim = meta.shape[3];
+    }
+    const num = (k: string): number | undefined => (typeof cfg[k] === 'number' ? (cfg[k] as number) : undefined);
+    const heads = num('num_attention_heads') ?? num('n_head');
+    const hidden = num('hidden_size') ?? num('n_embd');
+    kvHeads ||= num('num_key_value_heads') ?? heads ?? 0;
+    headDim ||= num('head_dim') ?? (heads && hidden ? hidden / heads : 0);
+    if (!kvHeads || !headDim) {
+      throw new ModelLoadError(onnxPath, 'cannot tell the KV-cache shape: past_key_values dims are symbolic and config.json lacks head counts', 'Add "num_attention_heads" (and "num_key_value_heads" for GQA) and "hidden_size" to config.json.', 'past_key_values.0.key');
+    }
+  }
+  return {
+    nLayers,
+    kvHeads,
+    headDim,
+    hasPositionIds: inputs.has('position_ids'),
+    hasAttentionMask: inputs.has('attention_mask'),
+    hasUseCacheBranch: inputs.has('use_cache_branch'),
+    hasHidden: outputs.has('last_hidden_state'),
+  };
+}
