@@ -1,0 +1,251 @@
+import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError } from '../core/errors.js';
+import type { AgentRecord, EnvMetadata, HasGlobalState, Info, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../core/ParallelEnv.js';
+import { Rng } from '../core/Rng.js';
+import { Box } from '../core/spaces.js';
+import { concentrationWeights, softmaxWeights, type WeightContext } from '../ensemble/actionToWeights.js';
+import { fuseAnswer } from '../ensemble/fuseAnswers.js';
+import { ItemSampler, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
+
+/** Options of `AnswerEnsembleEnv` (defaults in brackets). */
+export interface AnswerEnsembleConfig {
+  /** Recorded answers to replay (see `loadAnswerData`). */
+  readonly data: AnswerDataset;
+  /** How actions become weights: `'softmax'` of one logit per agent, or normalised `'concentration'` (≥ 0) ['softmax']. */
+  readonly weights?: 'softmax' | 'concentration';
+  /** Reward when the fused answer is right [1]. */
+  readonly correctReward?: number;
+  /** Reward when it is wrong (RL-Focal uses 0; -1 penalises mistakes) [0]. */
+  readonly wrongReward?: number;
+  /** Split episodes are drawn from; `reset({ options: { split } })` switches it ['train']. */
+  readonly split?: AnswerSplit | 'all';
+  /** Order items are drawn in ['shuffle']. */
+  readonly order?: ItemOrder;
+}
+
+/** `AnswerEnsembleConfig` with defaults filled in. */
+export type ResolvedAnswerEnsembleConfig = Required<AnswerEnsembleConfig>;
+
+/** Per-episode options of `reset({ options })`. */
+export interface AnswerResetOptions {
+  readonly split?: AnswerSplit | 'all';
+  readonly order?: ItemOrder;
+  /** Play this item (index within the split) instead of sampling one. */
+  readonly itemIndex?: number;
+}
+
+/** Fills defaults and rejects bad values with a `ConfigError` naming the field. */
+export function resolveAnswerEnsembleConfig(config: AnswerEnsembleConfig): ResolvedAnswerEnsembleConfig {
+  if (!config || !config.data || !Array.isArray(config.data.models)) throw new ConfigError('data', 'missing', 'Pass data: await loadAnswerData(path).');
+  const c = { weights: 'softmax' as const, correctReward: 1, wrongReward: 0, split: 'train' as const, order: 'shuffle' as const, ...config };
+  if (c.weights !== 'softmax' && c.weights !== 'concentration') throw new ConfigError('weights', `unknown parameterisation ${JSON.stringify(c.weights)}`, "Use 'softmax' or 'concentration'.");
+  for (const f of ['correctReward', 'wrongReward'] as const) {
+    if (!Number.isFinite(c[f])) throw new ConfigError(f, `must be a finite number, got ${c[f]}`, `Set ${f} to a finite number.`);
+  }
+  if (c.data.items.length === 0) throw new ConfigError('data', `${c.data.source} has no items`, 'Record at least one item.');
+  return c;
+}
+
+/** Per-item arrays laid out once so reset and step only copy. */
+export interface PackedAnswers {
+  /** `probs[item]`: N×K floats, row i = model i's distribution padded with zeros to K = maxOptions. */
+  readonly probs: Float32Array[];
+  /** `rows[item][i]`: row i of `probs[item]` (a view). */
+  readonly rows: Float32Array[][];
+  readonly taskIndex: Int32Array;
+}
+
+/** Lays out every item's distributions for fast observation building. */
+export function packAnswers(data: AnswerDataset): PackedAnswers {
+  const n = data.models.length, k = data.maxOptions;
+  const probs: Float32Array[] = [];
+  const rows: Float32Array[][] = [];
+  for (const it of data.items) {
+    const p = new Float32Array(n * k);
+    it.probs.forEach((row, i) => p.set(row, i * k));
+    probs.push(p);
+    rows.push(data.models.map((_, i) => p.subarray(i * k, (i + 1) * k)));
+  }
+  return { probs, rows, taskIndex: Int32Array.from(data.items, (it) => data.tasks.indexOf(it.task)) };
+}
+
+/**
+ * RL-Focal's Fusion as a cooperative parallel env. An episode is one recorded question; there is one
+ * agent per model, named after it. Agent i observes `[model i's distribution over the options,
+ * padded to K = maxOptions (K), option mask (K), one-hot of the item's task (T)]` and acts with one
+ * number: a logit (weights = softmax over agents) or a concentration ≥ 0 (weights = normalised).
+ * The fused answer is the argmax of Σ_i w_i·p_i over the item's options; every agent receives
+ * `correctReward` if it is the label, else `wrongReward`, and the episode terminates after that one
+ * step. `infos[agent]` (one object shared by all agents) holds `fused`, `label`, `correct`, `weights`
+ * (in agent order) and `itemId`. The global state is `[all models' padded distributions (N·K), mask (K), task one-hot (T)]`.
+ */
+export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array, string>, HasGlobalState {
+  readonly possibleAgents: readonly string[];
+  readonly metadata: EnvMetadata;
+  readonly stateSpace: Box;
+  readonly config: ResolvedAnswerEnsembleConfig;
+  private readonly data: AnswerDataset;
+  private readonly packed: PackedAnswers;
+  private readonly obsSpace: Box;
+  private readonly actSpace: Box;
+  private readonly sampler: ItemSampler;
+  private readonly index: Map<string, number>;
+  private readonly ctx: WeightContext;
+  private readonly actionBuf: Float64Array;
+  private readonly weightBuf: Float64Array;
+  private readonly mixBuf: Float64Array;
+  private live: readonly string[] = [];
+  private rng: Rng | null = null;
+  private item = -1;
+  private closed = false;
+
+  /** Builds the env over `config.data`; see `AnswerEnsembleConfig` for the options. */
+  constructor(config: AnswerEnsembleConfig) {
+    this.config = resolveAnswerEnsembleConfig(config);
+    this.data = this.config.data;
+    const n = this.data.models.length, k = this.data.maxOptions, t = this.data.tasks.length;
+    this.possibleAgents = [...this.data.models];
+    this.index = new Map(this.possibleAgents.map((a, i) => [a, i]));
+    this.packed = packAnswers(this.data);
+    this.obsSpace = new Box(0, 1, [2 * k + t]);
+    this.actSpace = this.config.weights === 'softmax' ? new Box(-Infinity, Infinity, [1]) : new Box(0, Infinity, [1]);
+    this.stateSpace = new Box(0, 1, [n * k + k + t]);
+    this.sampler = new ItemSampler(this.data, this.config.split, this.config.order);
+    this.ctx = { agents: this.possibleAgents, space: String(this.actSpace) };
+    this.actionBuf = new Float64Array(n);
+    this.weightBuf = new Float64Array(n);
+    this.mixBuf = new Float64Array(k);
+    const { correctReward, wrongReward } = this.config;
+    this.metadata = {
+      name: 'AnswerEnsemble-v0',
+      renderModes: [],
+      autoreset: 'none',
+      rewardRange: [Math.min(correctReward, wrongReward), Math.max(correctReward, wrongReward)],
+    };
+  }
+
+  /** Live agents: every model during an episode, none after it ends. */
+  get agents(): readonly string[] {
+    return this.live;
+  }
+
+  /** The item being played (index into `data.items`), -1 before the first reset. */
+  get currentItem(): number {
+    return this.item;
+  }
+
+  /** `Box(0, 1, [2K + T])` for every agent. */
+  observationSpace(agent: string): Box {
+    this.agentIndex(agent);
+    return this.obsSpace;
+  }
+
+  /** `Box(-inf, inf, [1])` logit (softmax) or `Box(0, inf, [1])` concentration; ±Infinity is rejected. */
+  actionSpace(agent: string): Box {
+    this.agentIndex(agent);
+    return this.actSpace;
+  }
+
+  /** Starts an episode on the next item of the split; `options` may switch split/order or pick an item. */
+  async reset(opts: ResetOptions<AnswerResetOptions> = {}): Promise<ResetResult<Float32Array, string>> {
+    if (this.closed) throw new EnvStateError('reset() called after close(): create a new AnswerEnsembleEnv.');
+    const o = opts.options ?? {};
+    this.sampler.select(o.split ?? this.sampler.currentSplit, o.order ?? this.sampler.currentOrder);
+    if (opts.seed !== undefined) {
+      this.rng = new Rng(opts.seed);
+      this.sampler.restart();
+    } else if (this.rng === null) this.rng = new Rng(0);
+    this.item = o.itemIndex !== undefined ? this.sampler.at(o.itemIndex) : this.sampler.next(this.rng);
+    this.live = this.possibleAgents;
+    const observations = {} as AgentRecord<string, Float32Array>;
+    const infos = {} as AgentRecord<string, Info>;
+    const info = { itemId: this.data.items[this.item].id };
+    for (let i = 0; i < this.live.length; i++) {
+      observations[this.live[i]] = this.observe(i);
+      infos[this.live[i]] = info;
+    }
+    return { observations, infos };
+  }
+
+  /** Fuses the models' answers with the agents' weights, scores it, and ends the episode. */
+  async step(actions: AgentRecord<string, Float32Array>): Promise<StepResult<Float32Array, string>> {
+    this.checkStep(actions);
+    const n = this.possibleAgents.length;
+    for (let i = 0; i < n; i++) this.actionBuf[i] = actions[this.possibleAgents[i]][0];
+    // Both parameterisations validate finiteness and throw before any state changes.
+    const w = this.config.weights === 'softmax' ? softmaxWeights(this.actionBuf, this.ctx, this.weightBuf) : concentrationWeights(this.actionBuf, this.ctx, this.weightBuf);
+    const item = this.data.items[this.item];
+    const fused = fuseAnswer(this.packed.rows[this.item], w, item.numOptions, this.mixBuf);
+    const correct = fused === item.label;
+    const reward = correct ? this.config.correctReward : this.config.wrongReward;
+    const acting = this.live;
+    const info = { fused, label: item.label, correct, weights: Array.from(w), itemId: item.id };
+    const observations = {} as AgentRecord<string, Float32Array>;
+    const rewards = {} as AgentRecord<string, number>;
+    const terminations = {} as AgentRecord<string, boolean>;
+    const truncations = {} as AgentRecord<string, boolean>;
+    const infos = {} as AgentRecord<string, Info>;
+    for (let i = 0; i < acting.length; i++) {
+      const a = acting[i];
+      observations[a] = this.observe(i);
+      rewards[a] = reward;
+      terminations[a] = true;
+      truncations[a] = false;
+      infos[a] = info;
+    }
+    this.live = [];
+    return { observations, rewards, terminations, truncations, infos };
+  }
+
+  /** `[all models' padded distributions (N·K), option mask (K), task one-hot (T)]` of the current item. */
+  state(): Float32Array {
+    if (this.item < 0) throw new EnvStateError('state() called before reset(): call reset({seed}) first.');
+    const k = this.data.maxOptions, nk = this.possibleAgents.length * k;
+    const s = new Float32Array(this.stateSpace.flatDim);
+    s.set(this.packed.probs[this.item]);
+    s.fill(1, nk, nk + this.data.items[this.item].numOptions);
+    s[nk + k + this.packed.taskIndex[this.item]] = 1;
+    return s;
+  }
+
+  /** Marks the env closed; later reset/step calls throw `EnvStateError`. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.live = [];
+  }
+
+  private agentIndex(agent: string): number {
+    const i = this.index.get(agent);
+    if (i === undefined) throw new EnsembleGymError(`unknown agent "${agent}": this env has agents ${this.possibleAgents.join(', ')}.`);
+    return i;
+  }
+
+  private observe(i: number): Float32Array {
+    const k = this.data.maxOptions;
+    const o = new Float32Array(this.obsSpace.flatDim);
+    o.set(this.packed.rows[this.item][i]);
+    o.fill(1, k, k + this.data.items[this.item].numOptions);
+    o[2 * k + this.packed.taskIndex[this.item]] = 1;
+    return o;
+  }
+
+  /** Validates the whole call before anything changes, so a rejected step leaves the env as it was. */
+  private checkStep(actions: AgentRecord<string, Float32Array>): void {
+    if (this.closed) throw new EnvStateError('step() called after close(): create a new AnswerEnsembleEnv.');
+    if (this.rng === null) throw new EnvStateError('step() called before reset(): call reset({seed}) first.');
+    if (this.live.length === 0) throw new EnvStateError('step() called after the episode ended (no live agents): call reset() first.');
+    if (typeof actions !== 'object' || actions === null) {
+      throw new InvalidActionError('(all)', actions, 'a record of actions', `Pass { [agent]: Float32Array [x] } for every agent of env.agents (${this.live.join(', ')}).`);
+    }
+    for (const a in actions) {
+      if (!this.index.has(a)) throw new InvalidActionError(a, actions[a], 'no space (not a live agent)', `Only live agents act; env.agents is ${this.live.join(', ')}.`);
+    }
+    const hint = this.config.weights === 'softmax' ? 'Pass one finite logit per agent, e.g. Float32Array.of(0).' : 'Pass one finite concentration >= 0 per agent, e.g. Float32Array.of(1).';
+    for (const a of this.live) {
+      const x = actions[a];
+      if (x === undefined) throw new InvalidActionError(a, undefined, String(this.actSpace), `Every live agent must act. ${hint}`);
+      const why = this.actSpace.explain(x);
+      if (why !== null) throw new InvalidActionError(a, x, String(this.actSpace), `${why}. ${hint}`);
+      if (!Number.isFinite(x[0])) throw new InvalidActionError(a, x, String(this.actSpace), `entry 0 = ${x[0]} is not finite. ${hint}`);
+    }
+  }
+}
