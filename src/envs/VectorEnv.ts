@@ -1,0 +1,224 @@
+import { ConfigError, EnvStateError, InvalidActionError } from '../core/errors.js';
+import type { AgentRecord, EnvMetadata, Info, ParallelEnv, ResetOptions } from '../core/ParallelEnv.js';
+import type { Space } from '../core/spaces.js';
+
+/** Gymnasium 1.0 autoreset modes a `VectorEnv` can run in. */
+export type AutoresetMode = 'next-step' | 'same-step';
+
+/** Options of `VectorEnv` (defaults in brackets). */
+export interface VectorEnvOptions {
+  /**
+   * `'same-step'`: a copy whose episode ends is reset inside the same `step`; the row holds the new
+   * episode's first observation and `infos[e][agent]` carries `finalObservation` and `finalInfo`.
+   * `'next-step'`: the row holds the final observation; the next `step` ignores that copy's actions,
+   * resets it and returns its first observation with reward 0 and both flags false.
+   * ['same-step': one-question episodes would otherwise spend every other step resetting]
+   */
+  readonly autoreset?: AutoresetMode;
+}
+
+/** Per-agent batch: row e (numEnvs rows of the agent's flat width) belongs to copy e. */
+export type AgentBatch<Agent extends string, X> = AgentRecord<Agent, X>;
+
+/** What `VectorEnv.reset` returns. */
+export interface VectorResetResult<Agent extends string> {
+  /** `observations[agent]`: numEnvs × observationSpace(agent).flatDim, zeros where the agent is not live. */
+  readonly observations: AgentBatch<Agent, Float32Array>;
+  /** `active[agent][e]` is 1 when the agent is live in copy e (its action in the next step is used). */
+  readonly active: AgentBatch<Agent, Uint8Array>;
+  /** `infos[e]`: copy e's infos record. */
+  readonly infos: AgentRecord<Agent, Info>[];
+}
+
+/** What `VectorEnv.step` returns. */
+export interface VectorStepResult<Agent extends string> extends VectorResetResult<Agent> {
+  readonly rewards: AgentBatch<Agent, Float32Array>;
+  readonly terminations: AgentBatch<Agent, Uint8Array>;
+  readonly truncations: AgentBatch<Agent, Uint8Array>;
+}
+
+/**
+ * N copies of a ParallelEnv stepped in-process as one batch, with Gymnasium 1.0 autoreset.
+ * Observations, rewards and done flags come back as flat per-agent arrays (row e = copy e), actions
+ * go in the same way (row e of `actions[agent]`, unflattened with the agent's action space).
+ * Every used row is checked (finite, in the agent's space) before any copy steps, so an invalid
+ * batch leaves all copies unchanged. `reset({ seed })` seeds copy e with `seed + e`. Copies run one after another on this thread
+ * (no worker_threads yet). All copies must have the same agents and spaces.
+ */
+export class VectorEnv<Agent extends string = string> {
+  readonly numEnvs: number;
+  readonly possibleAgents: readonly Agent[];
+  readonly metadata: EnvMetadata;
+  private readonly envs: ParallelEnv<unknown, unknown, Agent>[];
+  private readonly obsDims: AgentRecord<Agent, number>;
+  private readonly actDims: AgentRecord<Agent, number>;
+  private readonly needsReset: Uint8Array;
+  private started = false;
+  private closed = false;
+
+  /** Batches `envs` (at least one, same agents and spaces); see `VectorEnvOptions`. */
+  constructor(envs: readonly ParallelEnv<unknown, unknown, Agent>[], opts: VectorEnvOptions = {}) {
+    if (envs.length === 0) throw new ConfigError('envs', 'no env given', 'Pass at least one env copy.');
+    const autoreset = opts.autoreset ?? 'same-step';
+    if (autoreset !== 'next-step' && autoreset !== 'same-step') throw new ConfigError('autoreset', `unknown mode ${JSON.stringify(autoreset)}`, "Use 'same-step' or 'next-step'.");
+    this.envs = [...envs];
+    this.numEnvs = envs.length;
+    const first = envs[0];
+    this.possibleAgents = [...first.possibleAgents];
+    envs.forEach((e, i) => {
+      if (e.possibleAgents.join('\u0000') !== this.possibleAgents.join('\u0000')) {
+        throw new ConfigError('envs', `copy ${i} has agents [${e.possibleAgents.join(', ')}], copy 0 has [${this.possibleAgents.join(', ')}]`, 'Build every copy from the same config.');
+      }
+    });
+    this.obsDims = {} as AgentRecord<Agent, number>;
+    this.actDims = {} as AgentRecord<Agent, number>;
+    for (const a of this.possibleAgents) {
+      this.obsDims[a] = first.observationSpace(a).flatDim;
+      this.actDims[a] = first.actionSpace(a).flatDim;
+    }
+    this.needsReset = new Uint8Array(this.numEnvs);
+    this.metadata = { ...first.metadata, name: `Vector(${first.metadata.name})`, autoreset, numEnvs: this.numEnvs };
+  }
+
+  /** Builds `numEnvs` copies with `make(index)` and batches them. */
+  static async create<Agent extends string>(make: (index: number) => ParallelEnv<unknown, unknown, Agent> | Promise<ParallelEnv<unknown, unknown, Agent>>, numEnvs: number, opts: VectorEnvOptions = {}): Promise<VectorEnv<Agent>> {
+    if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new ConfigError('numEnvs', `must be a positive integer, got ${numEnvs}`, 'Set numEnvs to 1 or more.');
+    const envs: ParallelEnv<unknown, unknown, Agent>[] = [];
+    for (let i = 0; i < numEnvs; i++) envs.push(await make(i));
+    return new VectorEnv(envs, opts);
+  }
+
+  /** The autoreset mode (also in `metadata.autoreset`). */
+  get autoreset(): AutoresetMode {
+    return this.metadata.autoreset as AutoresetMode;
+  }
+
+  /** The single-copy observation space of `agent` (rows of the batch). */
+  observationSpace(agent: Agent): Space {
+    return this.envs[0].observationSpace(agent) as Space;
+  }
+
+  /** The single-copy action space of `agent` (rows of the action batch). */
+  actionSpace(agent: Agent): Space {
+    return this.envs[0].actionSpace(agent) as Space;
+  }
+
+  /** Resets every copy (copy e with `seed + e` when a seed is given). */
+  async reset(opts: ResetOptions = {}): Promise<VectorResetResult<Agent>> {
+    if (this.closed) throw new EnvStateError('reset() called after close(): create a new VectorEnv.');
+    const out = this.allocate(false);
+    for (let e = 0; e < this.numEnvs; e++) {
+      const r = await this.envs[e].reset(opts.seed === undefined ? { options: opts.options } : { seed: opts.seed + e, options: opts.options });
+      this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, this.envs[e].agents);
+      out.infos[e] = r.infos;
+    }
+    this.needsReset.fill(0);
+    this.started = true;
+    return out;
+  }
+
+  /** Steps every copy with its row of `actions` (rows of agents that are not live are ignored), autoresetting ended copies. */
+  async step(actions: AgentBatch<Agent, Float32Array>): Promise<VectorStepResult<Agent>> {
+    if (this.closed) throw new EnvStateError('step() called after close(): create a new VectorEnv.');
+    if (!this.started) throw new EnvStateError('step() called before reset(): call reset({seed}) first.');
+    for (const a of this.possibleAgents) {
+      const x = actions?.[a];
+      const want = this.numEnvs * this.actDims[a];
+      if (!(x instanceof Float32Array) || x.length !== want) {
+        throw new InvalidActionError(a, x, `${this.numEnvs} rows of ${this.actionSpace(a)}`, `Pass a Float32Array of ${this.numEnvs} x ${this.actDims[a]} = ${want} numbers (row e = copy e).`);
+      }
+    }
+    this.validateRows(actions);
+    const out = this.allocate(true);
+    const sameStep = this.metadata.autoreset === 'same-step';
+    for (let e = 0; e < this.numEnvs; e++) {
+      const env = this.envs[e];
+      if (this.needsReset[e]) {
+        const r = await env.reset();
+        this.needsReset[e] = 0;
+        this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
+        out.infos[e] = r.infos;
+        continue;
+      }
+      const acting = env.agents;
+      const record = {} as AgentRecord<Agent, unknown>;
+      for (const a of acting) record[a] = env.actionSpace(a).unflatten(actions[a], e * this.actDims[a]);
+      const r = await env.step(record);
+      for (const a of acting) {
+        out.rewards[a][e] = r.rewards[a];
+        out.terminations[a][e] = r.terminations[a] ? 1 : 0;
+        out.truncations[a][e] = r.truncations[a] ? 1 : 0;
+      }
+      if (env.agents.length > 0) {
+        this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
+        out.infos[e] = r.infos;
+      } else if (sameStep) {
+        const s = await env.reset();
+        this.write(out, e, s.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
+        const infos = {} as AgentRecord<Agent, Info>;
+        for (const a of env.agents) infos[a] = { ...s.infos[a], finalObservation: r.observations[a], finalInfo: r.infos[a] };
+        out.infos[e] = infos;
+      } else {
+        this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, acting);
+        for (const a of this.possibleAgents) out.active[a][e] = 0;
+        out.infos[e] = r.infos;
+        this.needsReset[e] = 1;
+      }
+    }
+    return out;
+  }
+
+  /** Closes every copy; calling it twice is harmless. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const env of this.envs) await env.close();
+  }
+
+  /** Checks every row that will be used against its space before any copy steps, so a bad row changes nothing. */
+  private validateRows(actions: AgentBatch<Agent, Float32Array>): void {
+    for (let e = 0; e < this.numEnvs; e++) {
+      if (this.needsReset[e]) continue;
+      const env = this.envs[e];
+      for (const a of env.agents) {
+        const space = env.actionSpace(a);
+        const off = e * this.actDims[a];
+        for (let j = 0; j < this.actDims[a]; j++) {
+          const v = actions[a][off + j];
+          if (!Number.isFinite(v)) throw new InvalidActionError(a, actions[a].subarray(off, off + this.actDims[a]), String(space), `copy ${e}: entry ${j} = ${v} is not finite; every used row must be finite.`);
+        }
+        const why = space.explain(space.unflatten(actions[a], off));
+        if (why !== null) throw new InvalidActionError(a, actions[a].subarray(off, off + this.actDims[a]), String(space), `copy ${e}: ${why}.`);
+      }
+    }
+  }
+
+  private allocate(withRewards: boolean): VectorStepResult<Agent> {
+    const n = this.numEnvs;
+    const observations = {} as AgentBatch<Agent, Float32Array>;
+    const active = {} as AgentBatch<Agent, Uint8Array>;
+    const rewards = {} as AgentBatch<Agent, Float32Array>;
+    const terminations = {} as AgentBatch<Agent, Uint8Array>;
+    const truncations = {} as AgentBatch<Agent, Uint8Array>;
+    for (const a of this.possibleAgents) {
+      observations[a] = new Float32Array(n * this.obsDims[a]);
+      active[a] = new Uint8Array(n);
+      if (withRewards) {
+        rewards[a] = new Float32Array(n);
+        terminations[a] = new Uint8Array(n);
+        truncations[a] = new Uint8Array(n);
+      }
+    }
+    return { observations, active, rewards, terminations, truncations, infos: new Array(n) };
+  }
+
+  /** Writes copy e's observations of `agents` into row e and marks them active. */
+  private write(out: VectorResetResult<Agent>, e: number, obs: Partial<AgentRecord<Agent, unknown>>, agents: readonly Agent[]): void {
+    for (const a of agents) {
+      const o = obs[a];
+      if (o === undefined) continue;
+      this.envs[e].observationSpace(a).flatten(o, out.observations[a], e * this.obsDims[a]);
+      out.active[a][e] = 1;
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { EnvStateError, InvalidActionError } from '../../src/core/errors.js';
+import type { AgentRecord, EnvMetadata, Info, ParallelEnv, ResetOptions } from '../../src/core/ParallelEnv.js';
+import { Box } from '../../src/core/spaces.js';
+import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
+import { VectorEnv } from '../../src/envs/VectorEnv.js';
+import { syntheticAnswers } from '../helpers/syntheticAnswers.js';
+
+/** Two agents; the episode ends (terminates) after `length` steps; obs = [t, episode], reward = action sum. */
+class CounterEnv implements ParallelEnv<Float32Array, Float32Array, 'p' | 'q'> {
+  readonly possibleAgents = ['p', 'q'] as const;
+  readonly metadata: EnvMetadata = { name: 'Counter', renderModes: [], autoreset: 'none' };
+  agents: readonly ('p' | 'q')[] = [];
+  private t = 0;
+  private episode = -1;
+  private readonly obs = new Box(0, 1000, [2]);
+  private readonly act = new Box(-1, 1, [1]);
+  constructor(private readonly length: number) {}
+  observationSpace(): Box {
+    return this.obs;
+  }
+  actionSpace(): Box {
+    return this.act;
+  }
+  private o(): Float32Array {
+    return Float32Array.of(this.t, this.episode);
+  }
+  async reset(opts: ResetOptions = {}) {
+    this.t = 0;
+    this.episode = opts.seed !== undefined ? 0 : this.episode + 1;
+    this.agents = ['p', 'q'];
+    return { observations: { p: this.o(), q: this.o() }, infos: { p: { reset: true }, q: { reset: true } } };
+  }
+  async step(actions: AgentRecord<'p' | 'q', Float32Array>) {
+    this.t++;
+    const done = this.t >= this.length;
+    const reward = actions.p[0] + actions.q[0];
+    const infos: AgentRecord<'p' | 'q', Info> = { p: { t: this.t }, q: { t: this.t } };
+    const out = { observations: { p: this.o(), q: this.o() }, rewards: { p: reward, q: reward }, terminations: { p: done, q: done }, truncations: { p: false, q: false }, infos };
+    if (done) this.agents = [];
+    return out;
+  }
+  async close() {}
+}
+
+const acts = (vals: number[]) => ({ p: Float32Array.from(vals), q: Float32Array.from(vals) });
+
+test('same-step autoreset: an ended copy is reset in the same step and its final observation is in infos', async () => {
+  const v = await VectorEnv.create((i) => new CounterEnv(i + 1), 2, { autoreset: 'same-step' });
+  assert.equal(v.metadata.autoreset, 'same-step');
+  const r0 = await v.reset({ seed: 0 });
+  assert.deepEqual(Array.from(r0.observations.p), [0, 0, 0, 0]);
+  const r1 = await v.step(acts([0.5, 0.25]));
+  assert.deepEqual(Array.from(r1.rewards.p), [1, 0.5]);
+  assert.deepEqual(Array.from(r1.terminations.q), [1, 0]);
+  // Copy 0 (length 1) ended: its row is the new episode's first observation.
+  assert.deepEqual(Array.from(r1.observations.p), [0, 1, 1, 0]);
+  assert.deepEqual(Array.from(r1.infos[0].p.finalObservation as Float32Array), [1, 0]);
+  assert.equal(r1.infos[0].p.reset, true);
+  assert.deepEqual(Array.from(r1.active.p), [1, 1]);
+  const r2 = await v.step(acts([0, 0]));
+  assert.deepEqual(Array.from(r2.terminations.p), [1, 1]);
+  assert.deepEqual(Array.from(r2.observations.p), [0, 2, 0, 1]);
+});
+
+test('next-step autoreset: the step after the end resets the copy with reward 0 and both flags false', async () => {
+  const v = await VectorEnv.create((i) => new CounterEnv(i + 1), 2, { autoreset: 'next-step' });
+  await v.reset({ seed: 0 });
+  const r1 = await v.step(acts([0.5, 0.5]));
+  assert.deepEqual(Array.from(r1.observations.p), [1, 0, 1, 0], 'the final observation stays in the row');
+  assert.deepEqual(Array.from(r1.active.p), [0, 1]);
+  const r2 = await v.step(acts([0.9, 0.5]));
+  assert.deepEqual(Array.from(r2.rewards.p), [0, 1], 'copy 0 ignored its action and reset');
+  assert.deepEqual(Array.from(r2.terminations.p), [0, 1]);
+  assert.deepEqual(Array.from(r2.observations.p), [0, 1, 2, 0]);
+  assert.equal(r2.infos[0].p.reset, true);
+});
+
+test('batched AnswerEnsembleEnv copies match single envs stepped by hand (same seeds)', async () => {
+  const data = syntheticAnswers({ seed: 3, numItems: 60 });
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 0, max: 1000 }), fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 9, maxLength: 9 }), async (seed, xs) => {
+      const n = 3;
+      const v = await VectorEnv.create(() => new AnswerEnsembleEnv({ data }), n);
+      const singles = Array.from({ length: n }, () => new AnswerEnsembleEnv({ data }));
+      const r0 = await v.reset({ seed });
+      const agents = v.possibleAgents;
+      const dim = v.observationSpace(agents[0]).flatDim;
+      const actions = Object.fromEntries(agents.map((a, j) => [a, Float32Array.from({ length: n }, (_, e) => xs[e * 3 + j])]));
+      const r1 = await v.step(actions);
+      for (let e = 0; e < n; e++) {
+        const s0 = await singles[e].reset({ seed: seed + e });
+        assert.deepEqual(Array.from(r0.observations[agents[0]].subarray(e * dim, (e + 1) * dim)), Array.from(s0.observations[agents[0]]));
+        const s1 = await singles[e].step(Object.fromEntries(agents.map((a, j) => [a, Float32Array.of(xs[e * 3 + j])])));
+        assert.equal(r1.rewards[agents[1]][e], s1.rewards[agents[1]]);
+        assert.deepEqual((r1.infos[e][agents[0]].finalInfo as Info).fused, s1.infos[agents[0]].fused);
+        const s2 = await singles[e].reset();
+        assert.deepEqual(Array.from(r1.observations[agents[2]].subarray(e * dim, (e + 1) * dim)), Array.from(s2.observations[agents[2]]));
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('an invalid row anywhere throws before any copy steps', async () => {
+  const v = await VectorEnv.create((i) => new CounterEnv(3 + i), 3);
+  const ref = await VectorEnv.create((i) => new CounterEnv(3 + i), 3);
+  await v.reset({ seed: 1 });
+  await ref.reset({ seed: 1 });
+  await assert.rejects(v.step(acts([0, 0, NaN])), (e: unknown) => e instanceof InvalidActionError && /copy 2/.test(e.message));
+  await assert.rejects(v.step(acts([0, 2, 0])), (e: unknown) => e instanceof InvalidActionError && /copy 1/.test(e.message));
+  await assert.rejects(v.step({ p: new Float32Array(2), q: new Float32Array(3) }), InvalidActionError);
+  assert.deepEqual(await v.step(acts([0.1, 0.2, 0.3])), await ref.step(acts([0.1, 0.2, 0.3])));
+});
+
+test('state errors and config errors', async () => {
+  const v = new VectorEnv([new CounterEnv(1)]);
+  await assert.rejects(v.step(acts([0])), EnvStateError);
+  await v.close();
+  await v.close();
+  await assert.rejects(v.reset(), EnvStateError);
+  assert.throws(() => new VectorEnv([]), /envs/);
+  assert.throws(() => new VectorEnv([new CounterEnv(1)], { autoreset: 'later' as 'same-step' }), /autoreset/);
+  await assert.rejects(VectorEnv.create(() => new CounterEnv(1), 0), /numEnvs/);
+});
