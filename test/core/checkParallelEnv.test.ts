@@ -5,6 +5,7 @@ import { EnvStateError, InvalidActionError } from '../../src/core/errors.js';
 import type { AgentRecord, EnvMetadata, HasGlobalState, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../../src/core/ParallelEnv.js';
 import { Box } from '../../src/core/spaces.js';
 import { CoordinationGameEnv, type CoordinationGameConfig } from '../../src/envs/CoordinationGameEnv.js';
+import { StaggeredEnv } from '../helpers/StaggeredEnv.js';
 
 type Obs = Float32Array;
 type Act = Float32Array;
@@ -358,6 +359,12 @@ test('firstDifference finds the path of the first differing value', () => {
   assert.equal(firstDifference({ a: [1, 2] }, { a: [1, 3] }), 'a[1]: 2 vs 3');
   assert.match(firstDifference({ a: 1 }, { b: 1 }) ?? '', /keys \[a\] vs \[b\]/);
   assert.match(firstDifference(Float32Array.of(1), [1]) ?? '', /Float32Array/);
+});
+
+test('agents that leave at different times are handled (staggered terminations)', async () => {
+  const r = await checkParallelEnv(() => new StaggeredEnv(4));
+  assert.deepEqual(r.problems, []);
+  assert.ok(!r.checked.includes('state-in-space'));
 });
 
 test('step errors of CoordinationGameEnv are typed', async () => {
