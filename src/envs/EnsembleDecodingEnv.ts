@@ -107,8 +107,8 @@ const utf8enc = new TextEncoder();
  * the step fraction t / maxSteps, and the N weights used at the previous step (uniform at t = 0).
  * `state()` concatenates all agents' observations. The reward, the same for every agent, is the
  * task score when the episode ends, minus `stepCost` at every step. `infos[agent]` carries the
- * weights used, the span's and the whole answer's text, per-model token counts and, at the end,
- * `score` and `success`.
+ * weights used, the span's and the whole answer's text, per-model token counts (tokens fed back),
+ * the number of union tokens decoded (`unionTokens`) and, at the end, `score` and `success`.
  */
 export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Array, string>, HasGlobalState {
   readonly possibleAgents: readonly string[];
@@ -357,7 +357,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
       // Each agent gets its own copies, so a caller mutating one info cannot change another's.
       const tokenCounts: Record<string, number> = {};
       this.possibleAgents.forEach((b, j) => (tokenCounts[b] = this.tokenCounts[j]));
-      const info: Info = { weights: Array.from(weights), spanText, text, tokenCounts, step: this.t };
+      const info: Info = { weights: Array.from(weights), spanText, text, tokenCounts, unionTokens: this.answerIds.length, step: this.t };
       if (done) {
         info.score = score;
         info.success = score! >= 1;

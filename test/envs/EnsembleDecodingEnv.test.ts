@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { EnsembleDecodingEnv, type DecodingItem } from '../../src/envs/EnsembleDecodingEnv.js';
 import { checkParallelEnv } from '../../src/core/checkParallelEnv.js';
 import { ConfigError, EnvStateError, InvalidActionError } from '../../src/core/errors.js';
+import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
+import { makeTinyDecoderDir } from '../helpers/tinyDecoder.js';
 import { FakeModel, decodeAlone } from './decodingFakes.js';
 
 const CHARS = '0123456789+=;abc '.split('');
@@ -211,4 +213,38 @@ test('property: rewards lie in metadata.rewardRange and episodes are determinist
     }),
     { numRuns: 200 },
   );
+});
+
+test('works with ONNX tiny decoders of different vocabularies (checker, single-model identity)', async () => {
+  const dirs = [await makeTinyDecoderDir({ seed: 3 }), await makeTinyDecoderDir({ seed: 4, chars: ' 0123456789+=abcdefgh;' })];
+  try {
+    const load = (): Promise<OnnxCausalLM[]> => Promise.all(dirs.map((d, i) => OnnxCausalLM.load(d.dir, { id: `tiny${i}` })));
+    const items = [{ prompt: '12+3=', answer: '15;' }, { prompt: 'ab+c=', answer: 'cba;' }];
+    const report = await checkParallelEnv(async () => new EnsembleDecodingEnv({ models: await load(), items, endOfAnswer: ';', spanLength: 3, maxSteps: 3 }), { steps: 20 });
+    assert.deepEqual(report.problems, []);
+
+    const [solo] = await load();
+    const env = new EnsembleDecodingEnv({ models: [solo], items, endOfAnswer: ';', spanLength: 3, maxSteps: 3, closeModels: false });
+    await env.reset({ seed: 0, options: { itemIndex: 0 } });
+    let info: Record<string, unknown> = {};
+    while (env.agents.length > 0) info = (await env.step({ tiny0: Float32Array.of(0) })).infos.tiny0;
+    await env.close();
+    const s = await solo.start(items[0].prompt);
+    let alone = '';
+    for (let t = 0; t < 9; t++) {
+      const lp = (await s.next()).logprobs as Float32Array;
+      let best = 0;
+      for (let j = 1; j < lp.length; j++) if (lp[j] > lp[best]) best = j;
+      if (best === solo.tokenizer.specialTokens.eos) break;
+      alone += solo.tokenizer.decode([best]);
+      if (alone.includes(';')) break;
+      await s.append([best]);
+    }
+    await s.dispose();
+    await solo.close();
+    assert.equal(info.text, alone);
+    assert.equal(typeof info.text, 'string');
+  } finally {
+    for (const d of dirs) await d.cleanup();
+  }
 });
