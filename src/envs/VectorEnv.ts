@@ -9,7 +9,8 @@ export type AutoresetMode = 'next-step' | 'same-step';
 export interface VectorEnvOptions {
   /**
    * `'same-step'`: a copy whose episode ends is reset inside the same `step`; the row holds the new
-   * episode's first observation and `infos[e][agent]` carries `finalObservation` and `finalInfo`.
+   * episode's first observation, `infos[e]` the reset's infos, and `finalObservations[e]` /
+   * `finalInfos[e]` what the ending step returned (Gymnasium's `final_obs` / `final_info`).
    * `'next-step'`: the row holds the final observation; the next `step` ignores that copy's actions,
    * resets it and returns its first observation with reward 0 and both flags false.
    * ['same-step': one-question episodes would otherwise spend every other step resetting]
@@ -35,6 +36,10 @@ export interface VectorStepResult<Agent extends string> extends VectorResetResul
   readonly rewards: AgentBatch<Agent, Float32Array>;
   readonly terminations: AgentBatch<Agent, Uint8Array>;
   readonly truncations: AgentBatch<Agent, Uint8Array>;
+  /** Same-step autoreset: copy e's final observations when its episode ended in this step, else null. */
+  readonly finalObservations: (AgentRecord<Agent, unknown> | null)[];
+  /** Same-step autoreset: copy e's infos of the final step when its episode ended in this step, else null. */
+  readonly finalInfos: (AgentRecord<Agent, Info> | null)[];
 }
 
 /**
@@ -43,7 +48,7 @@ export interface VectorStepResult<Agent extends string> extends VectorResetResul
  * go in the same way (row e of `actions[agent]`, unflattened with the agent's action space).
  * Every used row is checked (finite, in the agent's space) before any copy steps, so an invalid
  * batch leaves all copies unchanged. `reset({ seed })` seeds copy e with `seed + e`. Copies run one after another on this thread
- * (no worker_threads yet). All copies must have the same agents and spaces.
+ * (no worker_threads yet). All copies must have the same agents and spaces (copy 0's are used).
  */
 export class VectorEnv<Agent extends string = string> {
   readonly numEnvs: number;
@@ -52,6 +57,8 @@ export class VectorEnv<Agent extends string = string> {
   private readonly envs: ParallelEnv<unknown, unknown, Agent>[];
   private readonly obsDims: AgentRecord<Agent, number>;
   private readonly actDims: AgentRecord<Agent, number>;
+  private readonly obsSpaces: AgentRecord<Agent, Space>;
+  private readonly actSpaces: AgentRecord<Agent, Space>;
   private readonly needsReset: Uint8Array;
   private started = false;
   private closed = false;
@@ -72,9 +79,13 @@ export class VectorEnv<Agent extends string = string> {
     });
     this.obsDims = {} as AgentRecord<Agent, number>;
     this.actDims = {} as AgentRecord<Agent, number>;
+    this.obsSpaces = {} as AgentRecord<Agent, Space>;
+    this.actSpaces = {} as AgentRecord<Agent, Space>;
     for (const a of this.possibleAgents) {
-      this.obsDims[a] = first.observationSpace(a).flatDim;
-      this.actDims[a] = first.actionSpace(a).flatDim;
+      this.obsSpaces[a] = first.observationSpace(a) as Space;
+      this.actSpaces[a] = first.actionSpace(a) as Space;
+      this.obsDims[a] = this.obsSpaces[a].flatDim;
+      this.actDims[a] = this.actSpaces[a].flatDim;
     }
     this.needsReset = new Uint8Array(this.numEnvs);
     this.metadata = { ...first.metadata, name: `Vector(${first.metadata.name})`, autoreset, numEnvs: this.numEnvs };
@@ -95,12 +106,12 @@ export class VectorEnv<Agent extends string = string> {
 
   /** The single-copy observation space of `agent` (rows of the batch). */
   observationSpace(agent: Agent): Space {
-    return this.envs[0].observationSpace(agent) as Space;
+    return this.obsSpaces[agent];
   }
 
   /** The single-copy action space of `agent` (rows of the action batch). */
   actionSpace(agent: Agent): Space {
-    return this.envs[0].actionSpace(agent) as Space;
+    return this.actSpaces[agent];
   }
 
   /** Resets every copy (copy e with `seed + e` when a seed is given). */
@@ -128,12 +139,13 @@ export class VectorEnv<Agent extends string = string> {
         throw new InvalidActionError(a, x, `${this.numEnvs} rows of ${this.actionSpace(a)}`, `Pass a Float32Array of ${this.numEnvs} x ${this.actDims[a]} = ${want} numbers (row e = copy e).`);
       }
     }
-    this.validateRows(actions);
+    const records = this.actionRecords(actions);
     const out = this.allocate(true);
     const sameStep = this.metadata.autoreset === 'same-step';
     for (let e = 0; e < this.numEnvs; e++) {
       const env = this.envs[e];
-      if (this.needsReset[e]) {
+      const record = records[e];
+      if (record === null) {
         const r = await env.reset();
         this.needsReset[e] = 0;
         this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
@@ -141,8 +153,6 @@ export class VectorEnv<Agent extends string = string> {
         continue;
       }
       const acting = env.agents;
-      const record = {} as AgentRecord<Agent, unknown>;
-      for (const a of acting) record[a] = env.actionSpace(a).unflatten(actions[a], e * this.actDims[a]);
       const r = await env.step(record);
       for (const a of acting) {
         out.rewards[a][e] = r.rewards[a];
@@ -155,9 +165,9 @@ export class VectorEnv<Agent extends string = string> {
       } else if (sameStep) {
         const s = await env.reset();
         this.write(out, e, s.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
-        const infos = {} as AgentRecord<Agent, Info>;
-        for (const a of env.agents) infos[a] = { ...s.infos[a], finalObservation: r.observations[a], finalInfo: r.infos[a] };
-        out.infos[e] = infos;
+        out.infos[e] = s.infos;
+        out.finalObservations[e] = r.observations;
+        out.finalInfos[e] = r.infos;
       } else {
         this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, acting);
         for (const a of this.possibleAgents) out.active[a][e] = 0;
@@ -175,22 +185,34 @@ export class VectorEnv<Agent extends string = string> {
     for (const env of this.envs) await env.close();
   }
 
-  /** Checks every row that will be used against its space before any copy steps, so a bad row changes nothing. */
-  private validateRows(actions: AgentBatch<Agent, Float32Array>): void {
+  /**
+   * Copy e's action record (null for a copy that resets in this step), every row checked (finite, in
+   * the agent's space) before any copy steps, so a bad row changes nothing.
+   */
+  private actionRecords(actions: AgentBatch<Agent, Float32Array>): (AgentRecord<Agent, unknown> | null)[] {
+    const records: (AgentRecord<Agent, unknown> | null)[] = new Array(this.numEnvs);
     for (let e = 0; e < this.numEnvs; e++) {
-      if (this.needsReset[e]) continue;
-      const env = this.envs[e];
-      for (const a of env.agents) {
-        const space = env.actionSpace(a);
-        const off = e * this.actDims[a];
-        for (let j = 0; j < this.actDims[a]; j++) {
-          const v = actions[a][off + j];
-          if (!Number.isFinite(v)) throw new InvalidActionError(a, actions[a].subarray(off, off + this.actDims[a]), String(space), `copy ${e}: entry ${j} = ${v} is not finite; every used row must be finite.`);
-        }
-        const why = space.explain(space.unflatten(actions[a], off));
-        if (why !== null) throw new InvalidActionError(a, actions[a].subarray(off, off + this.actDims[a]), String(space), `copy ${e}: ${why}.`);
+      if (this.needsReset[e]) {
+        records[e] = null;
+        continue;
       }
+      const record = {} as AgentRecord<Agent, unknown>;
+      for (const a of this.envs[e].agents) {
+        const space = this.actSpaces[a];
+        const dim = this.actDims[a];
+        const row = actions[a];
+        const off = e * dim;
+        for (let j = 0; j < dim; j++) {
+          if (!Number.isFinite(row[off + j])) throw new InvalidActionError(a, row.subarray(off, off + dim), String(space), `copy ${e}: entry ${j} = ${row[off + j]} is not finite; every used row must be finite.`);
+        }
+        const x = space.unflatten(row, off);
+        const why = space.explain(x);
+        if (why !== null) throw new InvalidActionError(a, row.subarray(off, off + dim), String(space), `copy ${e}: ${why}.`);
+        record[a] = x;
+      }
+      records[e] = record;
     }
+    return records;
   }
 
   private allocate(withRewards: boolean): VectorStepResult<Agent> {
@@ -209,7 +231,7 @@ export class VectorEnv<Agent extends string = string> {
         truncations[a] = new Uint8Array(n);
       }
     }
-    return { observations, active, rewards, terminations, truncations, infos: new Array(n) };
+    return { observations, active, rewards, terminations, truncations, infos: new Array(n), finalObservations: new Array(n).fill(null), finalInfos: new Array(n).fill(null) };
   }
 
   /** Writes copy e's observations of `agents` into row e and marks them active. */
@@ -217,7 +239,7 @@ export class VectorEnv<Agent extends string = string> {
     for (const a of agents) {
       const o = obs[a];
       if (o === undefined) continue;
-      this.envs[e].observationSpace(a).flatten(o, out.observations[a], e * this.obsDims[a]);
+      this.obsSpaces[a].flatten(o, out.observations[a], e * this.obsDims[a]);
       out.active[a][e] = 1;
     }
   }

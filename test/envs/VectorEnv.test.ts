@@ -47,7 +47,7 @@ class CounterEnv implements ParallelEnv<Float32Array, Float32Array, 'p' | 'q'> {
 
 const acts = (vals: number[]) => ({ p: Float32Array.from(vals), q: Float32Array.from(vals) });
 
-test('same-step autoreset: an ended copy is reset in the same step and its final observation is in infos', async () => {
+test('same-step autoreset: an ended copy is reset in the same step and its final observation is in finalObservations', async () => {
   const v = await VectorEnv.create((i) => new CounterEnv(i + 1), 2, { autoreset: 'same-step' });
   assert.equal(v.metadata.autoreset, 'same-step');
   const r0 = await v.reset({ seed: 0 });
@@ -57,8 +57,9 @@ test('same-step autoreset: an ended copy is reset in the same step and its final
   assert.deepEqual(Array.from(r1.terminations.q), [1, 0]);
   // Copy 0 (length 1) ended: its row is the new episode's first observation.
   assert.deepEqual(Array.from(r1.observations.p), [0, 1, 1, 0]);
-  assert.deepEqual(Array.from(r1.infos[0].p.finalObservation as Float32Array), [1, 0]);
+  assert.deepEqual(Array.from(r1.finalObservations[0]!.p as Float32Array), [1, 0]);
   assert.equal(r1.infos[0].p.reset, true);
+  assert.equal(r1.finalObservations[1], null);
   assert.deepEqual(Array.from(r1.active.p), [1, 1]);
   const r2 = await v.step(acts([0, 0]));
   assert.deepEqual(Array.from(r2.terminations.p), [1, 1]);
@@ -95,7 +96,7 @@ test('batched AnswerEnsembleEnv copies match single envs stepped by hand (same s
         assert.deepEqual(Array.from(r0.observations[agents[0]].subarray(e * dim, (e + 1) * dim)), Array.from(s0.observations[agents[0]]));
         const s1 = await singles[e].step(Object.fromEntries(agents.map((a, j) => [a, Float32Array.of(xs[e * 3 + j])])));
         assert.equal(r1.rewards[agents[1]][e], s1.rewards[agents[1]]);
-        assert.deepEqual((r1.infos[e][agents[0]].finalInfo as Info).fused, s1.infos[agents[0]].fused);
+        assert.deepEqual(r1.finalInfos[e]![agents[0]].fused, s1.infos[agents[0]].fused);
         const s2 = await singles[e].reset();
         assert.deepEqual(Array.from(r1.observations[agents[2]].subarray(e * dim, (e + 1) * dim)), Array.from(s2.observations[agents[2]]));
       }
