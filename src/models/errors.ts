@@ -45,6 +45,8 @@ export class ModelRequestError extends EnsembleGymError {
     problem: string,
     fix: string,
     readonly retryable: boolean,
+    /** Delay the server asked for (Retry-After), when it gave one. */
+    readonly retryAfterMs?: number,
   ) {
     super(`request to ${url}${status === undefined ? '' : ` (HTTP ${status})`}: ${problem}. ${fix}`);
   }

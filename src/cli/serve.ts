@@ -1,0 +1,329 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { ConfigError, EnsembleGymError } from '../core/errors.js';
+import { Rng } from '../core/Rng.js';
+import type { ModelAdapter, NextToken } from '../models/ModelAdapter.js';
+import { tokenText } from '../models/tokenText.js';
+
+/** A fault the server injects into one request (for testing clients). */
+export type ServeFault =
+  | { readonly kind: 'delay'; readonly ms: number }
+  | { readonly kind: 'status'; readonly status: 500 | 502 | 503 }
+  | { readonly kind: 'rateLimit'; readonly retryAfterS: number }
+  | { readonly kind: 'garbled' }
+  | { readonly kind: 'truncated' }
+  | { readonly kind: 'drop' };
+
+/** Options of `startServer`; all optional. */
+export interface ServeOptions {
+  /** Interface to bind (default `127.0.0.1`: loopback only). */
+  readonly host?: string;
+  /** Port (default 0: a free port is chosen; read it from the returned `url`). */
+  readonly port?: number;
+  /** Name of an environment variable holding the API key; when set, requests need `Authorization: Bearer <key>`. */
+  readonly apiKeyEnv?: string;
+  /** Largest accepted request body (default 1 MiB). */
+  readonly maxBodyBytes?: number;
+  /** Largest `max_tokens` a request may ask for (default 256). */
+  readonly maxTokens?: number;
+  /** Largest `logprobs` (top-k) a request may ask for (default 20, like vLLM). */
+  readonly maxLogprobs?: number;
+  /** Time a request may take before the server answers 504 (default 30 s). */
+  readonly requestTimeoutMs?: number;
+  /** Name clients use in `model` (default the adapter's id). */
+  readonly modelName?: string;
+  /** Faults to inject: request i (0-based, all routes) gets `faults(i)` or `faults[i]`; none when undefined. */
+  readonly faults?: readonly (ServeFault | undefined)[] | ((requestIndex: number) => ServeFault | undefined);
+}
+
+/** A running server: its base URL (`http://host:port`) and how to stop it. */
+export interface RunningServer {
+  readonly url: string;
+  /** Requests received so far (all routes, including faulted ones). */
+  readonly requestCount: () => number;
+  /** Stops accepting connections, ends open ones and waits until the server is closed. */
+  close(): Promise<void>;
+}
+
+const completionRequest = z.object({
+  model: z.string().optional(),
+  prompt: z.union([z.string(), z.array(z.string()).length(1)]),
+  max_tokens: z.number().int().nonnegative().optional(),
+  logprobs: z.number().int().nonnegative().nullable().optional(),
+  echo: z.boolean().optional(),
+  temperature: z.number().nonnegative().optional(),
+  seed: z.number().int().optional(),
+  stream: z.literal(false).optional(),
+});
+
+class HttpError extends EnsembleGymError {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: string,
+    readonly code: string | null,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Compares bearer tokens in constant time (hashing first makes the lengths equal). */
+function sameKey(given: string, expected: string): boolean {
+  return timingSafeEqual(sha256(given), sha256(expected));
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, e: HttpError, headers: Record<string, string> = {}): void {
+  sendJson(res, e.status, { error: { message: e.message, type: e.type, param: e.param, code: e.code } }, headers);
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw new HttpError(413, `request body exceeds ${max} bytes`, 'invalid_request_error', 'body_too_large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Indices of the k largest entries of `lp`, best first. */
+function topIndices(lp: Float32Array, k: number): number[] {
+  const idx: number[] = [];
+  for (let i = 0; i < lp.length; i++) {
+    if (idx.length < k) {
+      idx.push(i);
+      idx.sort((a, b) => lp[b] - lp[a]);
+    } else if (lp[i] > lp[idx[k - 1]]) {
+      idx[k - 1] = i;
+      idx.sort((a, b) => lp[b] - lp[a]);
+    }
+  }
+  return idx;
+}
+
+/** (id, logprob) pairs of the best `k` tokens of `next`, best first. */
+function topOf(next: NextToken, k: number): Array<[number, number]> {
+  const lp = next.logprobs;
+  if (lp instanceof Float32Array) return topIndices(lp, k).map((i) => [i, lp[i]]);
+  return Array.from(lp.ids, (id, i): [number, number] => [id, lp.logprobs[i]]).sort((a, b) => b[1] - a[1]).slice(0, k);
+}
+
+/** Picks the next token: argmax at temperature 0, else a draw from softmax(logprob / temperature). */
+function choose(next: NextToken, temperature: number, rng: Rng): [number, number] {
+  const [best] = topOf(next, 1);
+  if (temperature === 0) return best;
+  const lp = next.logprobs;
+  const ids = lp instanceof Float32Array ? Array.from(lp.keys()) : Array.from(lp.ids);
+  const values = lp instanceof Float32Array ? Array.from(lp) : Array.from(lp.logprobs);
+  const w = values.map((v) => Math.exp((v - best[1]) / temperature));
+  const i = rng.categorical(w.map((x) => x / w.reduce((a, b) => a + b, 0)));
+  return [ids[i], values[i]];
+}
+
+/**
+ * Serves `adapter` over an OpenAI-compatible HTTP API (`POST /v1/completions`, `GET /v1/models`)
+ * with node:http: greedy decoding at temperature 0, top-k `logprobs`, `echo`; errors in OpenAI's
+ * error shape; optional bearer-token auth (compared in constant time); optional fault injection.
+ * Echoed prompt tokens carry null logprobs (sessions consume the prompt at once).
+ */
+export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}): Promise<RunningServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const maxBody = opts.maxBodyBytes ?? 1 << 20;
+  const maxTokens = opts.maxTokens ?? 256;
+  const maxLogprobs = opts.maxLogprobs ?? 20;
+  const timeoutMs = opts.requestTimeoutMs ?? 30_000;
+  const modelName = opts.modelName ?? adapter.id;
+  let apiKey: string | undefined;
+  if (opts.apiKeyEnv !== undefined) {
+    apiKey = process.env[opts.apiKeyEnv];
+    if (!apiKey) throw new ConfigError('serve.apiKeyEnv', `environment variable ${opts.apiKeyEnv} is not set or empty`, `Export ${opts.apiKeyEnv}=<key> before starting the server, or leave apiKeyEnv unset for no auth.`);
+  }
+  const faultAt = (i: number): ServeFault | undefined => (typeof opts.faults === 'function' ? opts.faults(i) : opts.faults?.[i]);
+  let requests = 0;
+
+  async function complete(body: z.infer<typeof completionRequest>): Promise<unknown> {
+    if (body.model !== undefined && body.model !== modelName) {
+      throw new HttpError(404, `The model \`${body.model}\` does not exist. This server serves \`${modelName}\`.`, 'invalid_request_error', 'model_not_found', 'model');
+    }
+    const prompt = typeof body.prompt === 'string' ? body.prompt : body.prompt[0];
+    const nTokens = body.max_tokens ?? Math.min(16, maxTokens);
+    if (nTokens > maxTokens) throw new HttpError(400, `max_tokens ${nTokens} exceeds this server's limit of ${maxTokens}`, 'invalid_request_error', null, 'max_tokens');
+    const k = body.logprobs ?? null;
+    if (k !== null && k > maxLogprobs) throw new HttpError(400, `logprobs ${k} exceeds this server's limit of ${maxLogprobs}`, 'invalid_request_error', null, 'logprobs');
+    const temperature = body.temperature ?? 1;
+    const rng = new Rng(body.seed ?? 0);
+    const tok = adapter.tokenizer;
+    const session = await adapter.start(prompt);
+    const promptTokens = session.length;
+    const ids: number[] = [];
+    const tokenLogprobs: number[] = [];
+    const tops: Array<Record<string, number>> = [];
+    let finish = 'length';
+    try {
+      for (let t = 0; t < nTokens; t++) {
+        if (session.length >= adapter.maxContext) break;
+        const next = await session.next();
+        const [id, lp] = choose(next, temperature, rng);
+        if (k !== null) {
+          const top: Record<string, number> = {};
+          for (const [i, v] of topOf(next, Math.max(k, 1))) {
+            const s = tokenText(tok, i);
+            if (!(s in top)) top[s] = v;
+          }
+          tops.push(top);
+        }
+        ids.push(id);
+        tokenLogprobs.push(lp);
+        if (id === tok.specialTokens.eos) {
+          finish = 'stop';
+          break;
+        }
+        await session.append([id]);
+      }
+    } finally {
+      await session.dispose();
+    }
+    const generated = tok.decode(ids);
+    const tokens = ids.map((i) => tokenText(tok, i));
+    let logprobs: unknown = null;
+    if (k !== null) {
+      const offsets: number[] = [];
+      let off = body.echo ? prompt.length : 0;
+      for (const s of tokens) {
+        offsets.push(off);
+        off += s.length;
+      }
+      const promptIds = body.echo ? tok.encode(prompt) : [];
+      logprobs = {
+        tokens: [...promptIds.map((i) => tokenText(tok, i)), ...tokens],
+        token_logprobs: [...promptIds.map(() => null), ...tokenLogprobs],
+        top_logprobs: [...promptIds.map(() => null), ...tops],
+        text_offset: [...(body.echo ? promptOffsets(promptIds.map((i) => tokenText(tok, i))) : []), ...offsets],
+      };
+    }
+    return {
+      id: `cmpl-${randomUUID()}`,
+      object: 'text_completion',
+      created: Math.floor(Date.now() / 1000),
+      model: modelName,
+      choices: [{ index: 0, text: (body.echo ? prompt : '') + generated, logprobs, finish_reason: finish }],
+      usage: { prompt_tokens: promptTokens, completion_tokens: ids.length, total_tokens: promptTokens + ids.length },
+    };
+  }
+
+  async function route(req: IncomingMessage): Promise<unknown> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (apiKey !== undefined) {
+      const auth = req.headers.authorization ?? '';
+      const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+      if (!sameKey(given, apiKey)) throw new HttpError(401, 'Incorrect or missing API key. Send "Authorization: Bearer <key>".', 'invalid_request_error', 'invalid_api_key');
+    }
+    if (path === '/v1/models') {
+      if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed on ${path}; use GET`, 'invalid_request_error', 'method_not_allowed');
+      return { object: 'list', data: [{ id: modelName, object: 'model', created: 0, owned_by: 'llm-ensemble-gym', max_model_len: adapter.maxContext }] };
+    }
+    if (path === '/v1/completions') {
+      if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on ${path}; use POST`, 'invalid_request_error', 'method_not_allowed');
+      const text = await readBody(req, maxBody);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new HttpError(400, 'the request body is not valid JSON', 'invalid_request_error', 'invalid_json');
+      }
+      const parsed = completionRequest.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new HttpError(400, `field "${issue.path.join('.')}": ${issue.message}`, 'invalid_request_error', null, issue.path.join('.') || null);
+      }
+      return complete(parsed.data);
+    }
+    throw new HttpError(404, `no route ${req.method} ${path}; this server has POST /v1/completions and GET /v1/models`, 'invalid_request_error', 'not_found');
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const fault = faultAt(requests++);
+    if (fault?.kind === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'status') return sendError(res, new HttpError(fault.status, `injected fault: HTTP ${fault.status}`, 'server_error', null));
+    if (fault?.kind === 'rateLimit') return sendError(res, new HttpError(429, 'injected fault: rate limited', 'rate_limit_error', 'rate_limit_exceeded'), { 'retry-after': String(fault.retryAfterS) });
+    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const body = await Promise.race([
+        route(req),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new HttpError(504, `the request took longer than ${timeoutMs} ms`, 'server_error', 'timeout')), timeoutMs);
+        }),
+      ]);
+      if (fault?.kind === 'garbled') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"id": "cmpl-garbled", "choices": [{"text": <<garbled>>');
+        return;
+      }
+      if (fault?.kind === 'truncated') {
+        const text = JSON.stringify(body);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.write(text.slice(0, Math.floor(text.length / 2)));
+        res.socket?.destroy();
+        return;
+      }
+      sendJson(res, 200, body);
+    } catch (e) {
+      if (e instanceof HttpError) return sendError(res, e);
+      // Adapter errors carry an actionable message; anything else is a bug worth a 500 with its text.
+      const status = e instanceof EnsembleGymError ? 400 : 500;
+      sendError(res, new HttpError(status, (e as Error).message, status === 400 ? 'invalid_request_error' : 'server_error', null));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) sendError(res, new HttpError(500, (e as Error).message, 'server_error', null));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    url,
+    requestCount: () => requests,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function promptOffsets(tokens: readonly string[]): number[] {
+  const out: number[] = [];
+  let off = 0;
+  for (const s of tokens) {
+    out.push(off);
+    off += s.length;
+  }
+  return out;
+}
