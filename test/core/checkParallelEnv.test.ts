@@ -160,6 +160,15 @@ const broken: Record<string, { property: EnvCheckProperty; make: () => ParallelE
       }
     })(),
   },
+  'a plain object as observation space': {
+    property: 'spaces-are-spaces',
+    make: () => new (class extends Delegate {
+      readonly fake = { shape: [7], low: 0, high: 1 } as unknown as Box;
+      override observationSpace(): Box {
+        return this.fake;
+      }
+    })(),
+  },
   'a new space on every call': {
     property: 'spaces-stable',
     make: () => new (class extends Delegate {
@@ -311,6 +320,11 @@ for (const [name, { property, make, opts }] of Object.entries(broken)) {
     for (const p of r.problems) assert.match(p.message, /Fix: /, `message without a fix: ${p.message}`);
   });
 }
+
+test('every property id has a broken variant above', () => {
+  const covered = new Set(Object.values(broken).map((b) => b.property));
+  assert.deepEqual(ENV_CHECK_PROPERTIES.filter((p) => !covered.has(p)), []);
+});
 
 test('a nondeterministic env is not blamed for invalid-action-keeps-state', async () => {
   const r = await checkParallelEnv(broken['global counter in the reward'].make);

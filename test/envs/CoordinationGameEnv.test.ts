@@ -106,6 +106,21 @@ test('cue noise hides the target from agents but not from the global state', asy
   assert.ok(mismatches > 0);
 });
 
+test('reset({seed}) is the only seeding entry: same seed, same episodes; reset() continues the stream', async () => {
+  const run = async (env: CoordinationGameEnv, seeds: (number | undefined)[]): Promise<number[][]> => {
+    const out: number[][] = [];
+    for (const seed of seeds) {
+      const { observations } = await env.reset(seed === undefined ? {} : { seed });
+      out.push(Array.from(observations.agent_0), Array.from(env.state()));
+    }
+    return out;
+  };
+  const a = await run(new CoordinationGameEnv({ cueNoise: 0.5 }), [3, undefined, undefined]);
+  assert.deepEqual(await run(new CoordinationGameEnv({ cueNoise: 0.5 }), [3, undefined, undefined]), a);
+  assert.notDeepEqual(await run(new CoordinationGameEnv({ cueNoise: 0.5 }), [4, undefined, undefined]), a);
+  assert.deepEqual(await run(new CoordinationGameEnv(), [undefined]), await run(new CoordinationGameEnv(), [0]));
+});
+
 test('seed 42 snapshot', async () => {
   const env = new CoordinationGameEnv();
   const { observations } = await env.reset({ seed: 42 });
