@@ -1,0 +1,357 @@
+import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError } from '../core/errors.js';
+import type { AgentRecord, EnvMetadata, HasGlobalState, Info, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../core/ParallelEnv.js';
+import { Rng } from '../core/Rng.js';
+import { Box, MultiBinary, type Space } from '../core/spaces.js';
+import { concentrationWeights, effectiveInclude, includeWeights, softmaxWeights, type WeightContext } from '../ensemble/actionToWeights.js';
+import { pluralityVoteAccuracy } from '../ensemble/diversityMetrics.js';
+import { focalDiversity } from '../ensemble/focalDiversity.js';
+import { argmaxWithTies, fuseAnswer } from '../ensemble/fuseAnswers.js';
+import { ItemSampler, itemsOf, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
+import { packAnswers, type AnswerResetOptions, type PackedAnswers } from './AnswerEnsembleEnv.js';
+
+/** Options of `FocalEnv` (defaults in brackets). */
+export interface FocalEnvConfig {
+  /** Recorded answers to replay (see `loadAnswerData`); statistics use its train split only. */
+  readonly data: AnswerDataset;
+  /** Size penalty: the reward subtracts α·|S|/N [0.1]. */
+  readonly alpha?: number;
+  /** Optional shaping: the reward adds β·(focal diversity of S on the train split) [0]. */
+  readonly beta?: number;
+  /** Reward part when the fused answer is right [1]. */
+  readonly correctReward?: number;
+  /** Reward part when it is wrong [0]. */
+  readonly wrongReward?: number;
+  /** One decider with MultiBinary(N) (`'single'`), or one decider per model with MultiBinary(1) (`'per-model'`) ['single']. */
+  readonly deciders?: 'single' | 'per-model';
+  /** How fusion actions become weights (see `AnswerEnsembleEnv`) ['softmax']. */
+  readonly weights?: 'softmax' | 'concentration';
+  /** Split episodes are drawn from ['train']. */
+  readonly split?: AnswerSplit | 'all';
+  /** Order items are drawn in ['shuffle']. */
+  readonly order?: ItemOrder;
+}
+
+/** `FocalEnvConfig` with defaults filled in. */
+export type ResolvedFocalEnvConfig = Required<FocalEnvConfig>;
+
+/** Train-split statistics of a sub-ensemble. */
+export interface SubsetStats {
+  /** RL-Focal focal diversity of the subset's correctness on the train split, in [0, 1]. */
+  readonly focalDiversity: number;
+  /** Plurality-vote accuracy of the subset's top answers on the train split, in [0, 1]. */
+  readonly fitness: number;
+}
+
+/** Fills defaults and rejects bad values with a `ConfigError` naming the field. */
+export function resolveFocalEnvConfig(config: FocalEnvConfig): ResolvedFocalEnvConfig {
+  if (!config || !config.data || !Array.isArray(config.data.models)) throw new ConfigError('data', 'missing', 'Pass data: await loadAnswerData(path).');
+  const c = { alpha: 0.1, beta: 0, correctReward: 1, wrongReward: 0, deciders: 'single' as const, weights: 'softmax' as const, split: 'train' as const, order: 'shuffle' as const, ...config };
+  for (const f of ['alpha', 'beta', 'correctReward', 'wrongReward'] as const) {
+    if (!Number.isFinite(c[f])) throw new ConfigError(f, `must be a finite number, got ${c[f]}`, `Set ${f} to a finite number.`);
+  }
+  if (c.deciders !== 'single' && c.deciders !== 'per-model') throw new ConfigError('deciders', `unknown value ${JSON.stringify(c.deciders)}`, "Use 'single' or 'per-model'.");
+  if (c.weights !== 'softmax' && c.weights !== 'concentration') throw new ConfigError('weights', `unknown parameterisation ${JSON.stringify(c.weights)}`, "Use 'softmax' or 'concentration'.");
+  if (c.data.items.length === 0) throw new ConfigError('data', `${c.data.source} has no items`, 'Record at least one item.');
+  if (itemsOf(c.data, 'train').length === 0) throw new ConfigError('data', `${c.data.source} has no train items, so no sub-ensemble statistics can be computed`, 'Mark some items "split": "train" (statistics never use test labels).');
+  return c;
+}
+
+const DECIDE = 0;
+const FUSE = 1;
+
+/**
+ * RL-Focal's Decider + Fusion as one cooperative parallel env. An episode is one recorded question in
+ * two steps. Step 1 (decide): the decider(s) choose which models to include (MultiBinary); if none is
+ * included, the model with the best train-split accuracy is (ties: the lowest index). Step 2 (fuse):
+ * one fusion agent per model (named after it) weighs the included models; excluded models get weight
+ * 0 and the included weights are renormalised. Reward (to every agent, after step 2; 0 after step 1):
+ * `correct ? correctReward : wrongReward − α·|S|/N + β·focalDiversity(S)`.
+ *
+ * PettingZoo design: every agent is live and acts at both steps, and the observation's first two
+ * entries are the one-hot phase. Only the phase's agents' actions take effect; the others must still
+ * be valid and `infos[agent].actionUsed` says whether it mattered (trainers can mask those steps).
+ * This keeps the agent set fixed, which batching and centralised critics need, and gives the decider
+ * its reward at the end of the episode, when the outcome is known.
+ *
+ * Observations (K = maxOptions, T = tasks, N = models):
+ * - decider: `[phase (2), every model's padded distribution (N·K), option mask (K), task one-hot (T),
+ *   selection (N), focal diversity (1), fitness (1)]`; per-model deciders append their model one-hot (N).
+ * - fusion agent i: `[phase (2), model i's distribution (K), option mask (K), task one-hot (T),
+ *   included_i (1), selection (N), focal diversity (1), fitness (1)]`.
+ * `selection` is the previous question's effective selection during the decide step (all ones after a
+ * seeded reset) and this question's during the fuse step; focal diversity and fitness (plurality-vote
+ * accuracy) are those of `selection`, computed once from the train split's labels only, so playing the
+ * test split can never change them. The global state equals the single decider's observation.
+ */
+export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8Array, string>, HasGlobalState {
+  readonly possibleAgents: readonly string[];
+  readonly deciderAgents: readonly string[];
+  readonly fusionAgents: readonly string[];
+  readonly metadata: EnvMetadata;
+  readonly stateSpace: Box;
+  readonly config: ResolvedFocalEnvConfig;
+  private readonly data: AnswerDataset;
+  private readonly packed: PackedAnswers;
+  private readonly n: number;
+  private readonly deciderObs: Box;
+  private readonly fusionObs: Box;
+  private readonly deciderAct: MultiBinary;
+  private readonly fusionAct: Box;
+  private readonly sampler: ItemSampler;
+  private readonly trainCorrect: Uint8Array[];
+  private readonly trainTop: Int32Array[];
+  private readonly trainLabels: Int32Array;
+  private readonly trainAccuracy: Float64Array;
+  private readonly stats = new Map<string, SubsetStats>();
+  private readonly ctx: WeightContext;
+  private live: readonly string[] = [];
+  private rng: Rng | null = null;
+  private item = -1;
+  private phase = DECIDE;
+  private selection: Uint8Array;
+  private closed = false;
+
+  /** Builds the env and its train-split statistics; see `FocalEnvConfig`. */
+  constructor(config: FocalEnvConfig) {
+    this.config = resolveFocalEnvConfig(config);
+    this.data = this.config.data;
+    const n = (this.n = this.data.models.length);
+    const k = this.data.maxOptions, t = this.data.tasks.length;
+    this.fusionAgents = [...this.data.models];
+    this.deciderAgents = this.config.deciders === 'single' ? ['decider'] : this.data.models.map((m) => `decider_${m}`);
+    const clash = this.deciderAgents.find((d) => this.fusionAgents.includes(d));
+    if (clash !== undefined) throw new ConfigError('data.models', `a model is named "${clash}", which is also a decider agent's name`, 'Rename the model in the data.');
+    this.possibleAgents = [...this.deciderAgents, ...this.fusionAgents];
+    this.packed = packAnswers(this.data);
+    const common = n + 2;
+    const deciderDim = 2 + n * k + k + t + common + (this.config.deciders === 'per-model' ? n : 0);
+    this.deciderObs = new Box(0, 1, [deciderDim]);
+    this.fusionObs = new Box(0, 1, [2 + 2 * k + t + 1 + common]);
+    this.stateSpace = new Box(0, 1, [2 + n * k + k + t + common]);
+    this.deciderAct = new MultiBinary(this.config.deciders === 'single' ? n : 1);
+    this.fusionAct = this.config.weights === 'softmax' ? new Box(-Infinity, Infinity, [1]) : new Box(0, Infinity, [1]);
+    this.sampler = new ItemSampler(this.data, this.config.split, this.config.order);
+    this.ctx = { agents: this.fusionAgents, space: String(this.fusionAct) };
+    // Statistics come from the train split only: labels of test items are never read here.
+    const train = itemsOf(this.data, 'train');
+    this.trainLabels = Int32Array.from(train, (it) => it.label);
+    this.trainTop = this.data.models.map((_, m) => Int32Array.from(train, (it) => argmaxWithTies(it.probs[m], it.numOptions)));
+    this.trainCorrect = this.trainTop.map((top) => Uint8Array.from(top, (a, j) => (a === this.trainLabels[j] ? 1 : 0)));
+    this.trainAccuracy = Float64Array.from(this.trainCorrect, (c) => c.reduce((s, x) => s + x, 0) / c.length);
+    this.selection = new Uint8Array(n).fill(1);
+    const { correctReward, wrongReward, alpha, beta } = this.config;
+    const lo = Math.min(correctReward, wrongReward) - Math.max(alpha, 0) + Math.min(beta, 0);
+    const hi = Math.max(correctReward, wrongReward) - (alpha < 0 ? alpha : alpha / n) + Math.max(beta, 0);
+    this.metadata = { name: 'FocalEnv-v0', renderModes: [], autoreset: 'none', rewardRange: [Math.min(lo, 0), Math.max(hi, 0)], phases: ['decide', 'fuse'] };
+  }
+
+  /** Live agents: every decider and fusion agent during an episode, none after it ends. */
+  get agents(): readonly string[] {
+    return this.live;
+  }
+
+  /** The item being played (index into `data.items`), -1 before the first reset. */
+  get currentItem(): number {
+    return this.item;
+  }
+
+  /** `'decide'` or `'fuse'`: whose actions the next step uses. */
+  get currentPhase(): 'decide' | 'fuse' {
+    return this.phase === DECIDE ? 'decide' : 'fuse';
+  }
+
+  /** Per-model accuracy of the top answer on the train split. */
+  get trainAccuracies(): readonly number[] {
+    return Array.from(this.trainAccuracy);
+  }
+
+  /** Deciders: `Box(0, 1, [...])` of the decider layout; fusion agents: the fusion layout (see the class doc). */
+  observationSpace(agent: string): Box {
+    return this.isDecider(agent) ? this.deciderObs : this.fusionObs;
+  }
+
+  /** Deciders: MultiBinary(N) (single) or MultiBinary(1) (per model); fusion agents: a logit or a concentration. */
+  actionSpace(agent: string): Space<Float32Array | Uint8Array> {
+    return (this.isDecider(agent) ? this.deciderAct : this.fusionAct) as Space<Float32Array | Uint8Array>;
+  }
+
+  /** The effective include mask for `bits` (none included: the best model on the train split). */
+  effectiveSelection(bits: ArrayLike<number>): Uint8Array {
+    if (bits.length !== this.n) throw new RangeError(`effectiveSelection: ${bits.length} bits for ${this.n} models`);
+    return effectiveInclude(bits, this.trainAccuracy);
+  }
+
+  /** Focal diversity and fitness of the sub-ensemble `bits` on the train split (cached; never uses test labels). */
+  subsetStats(bits: ArrayLike<number>): SubsetStats {
+    const sel = this.effectiveSelection(bits);
+    const key = sel.join('');
+    let s = this.stats.get(key);
+    if (s === undefined) {
+      const members: number[] = [];
+      sel.forEach((b, i) => b && members.push(i));
+      s = {
+        focalDiversity: focalDiversity(this.trainCorrect, members),
+        fitness: pluralityVoteAccuracy(members.map((i) => this.trainTop[i]), this.trainLabels),
+      };
+      this.stats.set(key, s);
+    }
+    return s;
+  }
+
+  /** Starts an episode on the next item (decide step first); `options` as in `AnswerEnsembleEnv`. */
+  async reset(opts: ResetOptions<AnswerResetOptions> = {}): Promise<ResetResult<Float32Array, string>> {
+    if (this.closed) throw new EnvStateError('reset() called after close(): create a new FocalEnv.');
+    const o = opts.options ?? {};
+    this.sampler.select(o.split ?? this.sampler.currentSplit, o.order ?? this.sampler.currentOrder);
+    const chosen = o.itemIndex !== undefined ? this.sampler.at(o.itemIndex) : undefined;
+    if (opts.seed !== undefined) {
+      this.rng = new Rng(opts.seed);
+      this.sampler.restart();
+      this.selection.fill(1);
+    } else if (this.rng === null) this.rng = new Rng(0);
+    this.item = chosen ?? this.sampler.next(this.rng);
+    this.phase = DECIDE;
+    this.live = this.possibleAgents;
+    const observations = this.observeAll();
+    const infos = {} as AgentRecord<string, Info>;
+    const info = { phase: 'decide', itemId: this.data.items[this.item].id };
+    for (const a of this.live) infos[a] = info;
+    return { observations, infos };
+  }
+
+  /** Decide step: records the selection. Fuse step: fuses the included models' answers, scores them and ends the episode. */
+  async step(actions: AgentRecord<string, Float32Array | Uint8Array>): Promise<StepResult<Float32Array, string>> {
+    this.checkStep(actions);
+    const rewards = {} as AgentRecord<string, number>;
+    const terminations = {} as AgentRecord<string, boolean>;
+    const truncations = {} as AgentRecord<string, boolean>;
+    const infos = {} as AgentRecord<string, Info>;
+    const acting = this.live;
+    if (this.phase === DECIDE) {
+      const bits = new Uint8Array(this.n);
+      if (this.config.deciders === 'single') bits.set(actions[this.deciderAgents[0]]);
+      else this.deciderAgents.forEach((d, i) => (bits[i] = actions[d][0]));
+      this.selection = this.effectiveSelection(bits);
+      this.phase = FUSE;
+      const stats = this.subsetStats(this.selection);
+      const shared = { phase: 'fuse', selection: Array.from(this.selection), ...stats };
+      const used = { ...shared, actionUsed: true };
+      const unused = { ...shared, actionUsed: false };
+      for (const a of acting) {
+        rewards[a] = 0;
+        terminations[a] = false;
+        truncations[a] = false;
+        infos[a] = this.isDecider(a) ? used : unused;
+      }
+      return { observations: this.observeAll(), rewards, terminations, truncations, infos };
+    }
+    const logits = Float64Array.from(this.fusionAgents, (a) => actions[a][0]);
+    const raw = this.config.weights === 'softmax' ? softmaxWeights(logits, this.ctx) : concentrationWeights(logits, this.ctx);
+    const w = includeWeights(this.selection, raw, this.ctx);
+    const item = this.data.items[this.item];
+    const fused = fuseAnswer(this.packed.rows[this.item], w, item.numOptions);
+    const correct = fused === item.label;
+    const size = this.selection.reduce((s, b) => s + b, 0);
+    const stats = this.subsetStats(this.selection);
+    const { correctReward, wrongReward, alpha, beta } = this.config;
+    const reward = (correct ? correctReward : wrongReward) - (alpha * size) / this.n + beta * stats.focalDiversity;
+    const observations = this.observeAll();
+    const shared = { phase: 'done', fused, label: item.label, correct, weights: Array.from(w), selection: Array.from(this.selection), size, ...stats, itemId: item.id };
+    const used = { ...shared, actionUsed: true };
+    const unused = { ...shared, actionUsed: false };
+    for (const a of acting) {
+      rewards[a] = reward;
+      terminations[a] = true;
+      truncations[a] = false;
+      infos[a] = this.isDecider(a) ? unused : used;
+    }
+    this.live = [];
+    return { observations, rewards, terminations, truncations, infos };
+  }
+
+  /** The single decider's observation of the current step (see the class doc). */
+  state(): Float32Array {
+    if (this.item < 0) throw new EnvStateError('state() called before reset(): call reset({seed}) first.');
+    const s = new Float32Array(this.stateSpace.flatDim);
+    this.writeDecider(s);
+    return s;
+  }
+
+  /** Marks the env closed; later reset/step calls throw `EnvStateError`. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.live = [];
+  }
+
+  private isDecider(agent: string): boolean {
+    if (this.deciderAgents.includes(agent)) return true;
+    if (this.fusionAgents.includes(agent)) return false;
+    throw new EnsembleGymError(`unknown agent "${agent}": this env has agents ${this.possibleAgents.join(', ')}.`);
+  }
+
+  /** Writes the common decider layout into `o` and returns the offset after it. */
+  private writeDecider(o: Float32Array): number {
+    const k = this.data.maxOptions, nk = this.n * k;
+    o[this.phase] = 1;
+    o.set(this.packed.probs[this.item], 2);
+    o.fill(1, 2 + nk, 2 + nk + this.data.items[this.item].numOptions);
+    o[2 + nk + k + this.packed.taskIndex[this.item]] = 1;
+    return this.writeSelection(o, 2 + nk + k + this.data.tasks.length);
+  }
+
+  private writeSelection(o: Float32Array, at: number): number {
+    o.set(this.selection, at);
+    const s = this.subsetStats(this.selection);
+    o[at + this.n] = s.focalDiversity;
+    o[at + this.n + 1] = s.fitness;
+    return at + this.n + 2;
+  }
+
+  private observeAll(): AgentRecord<string, Float32Array> {
+    const out = {} as AgentRecord<string, Float32Array>;
+    const k = this.data.maxOptions;
+    this.deciderAgents.forEach((d, j) => {
+      const o = new Float32Array(this.deciderObs.flatDim);
+      const at = this.writeDecider(o);
+      if (this.config.deciders === 'per-model') o[at + j] = 1;
+      out[d] = o;
+    });
+    this.fusionAgents.forEach((a, i) => {
+      const o = new Float32Array(this.fusionObs.flatDim);
+      o[this.phase] = 1;
+      o.set(this.packed.rows[this.item][i], 2);
+      o.fill(1, 2 + k, 2 + k + this.data.items[this.item].numOptions);
+      o[2 + 2 * k + this.packed.taskIndex[this.item]] = 1;
+      const at = 2 + 2 * k + this.data.tasks.length;
+      o[at] = this.phase === FUSE ? this.selection[i] : 0;
+      this.writeSelection(o, at + 1);
+      out[a] = o;
+    });
+    return out;
+  }
+
+  /** Validates every live agent's action (in either phase) before anything changes. */
+  private checkStep(actions: AgentRecord<string, Float32Array | Uint8Array>): void {
+    if (this.closed) throw new EnvStateError('step() called after close(): create a new FocalEnv.');
+    if (this.rng === null) throw new EnvStateError('step() called before reset(): call reset({seed}) first.');
+    if (this.live.length === 0) throw new EnvStateError('step() called after the episode ended (no live agents): call reset() first.');
+    if (typeof actions !== 'object' || actions === null) {
+      throw new InvalidActionError('(all)', actions, 'a record of actions', `Pass an action for every agent of env.agents (${this.live.join(', ')}).`);
+    }
+    for (const a in actions) {
+      if (!this.possibleAgents.includes(a)) throw new InvalidActionError(a, actions[a], 'no space (not a live agent)', `Only live agents act; env.agents is ${this.live.join(', ')}.`);
+    }
+    for (const a of this.live) {
+      const x = actions[a];
+      const decider = this.isDecider(a);
+      const space = decider ? this.deciderAct : this.fusionAct;
+      const hint = decider
+        ? `Deciders send include bits (0 or 1), e.g. Uint8Array.of(${Array(space.flatDim).fill(1).join(', ')}); they act in both steps but only the decide step uses them.`
+        : `Fusion agents send one finite ${this.config.weights === 'softmax' ? 'logit' : 'concentration >= 0'}; they act in both steps but only the fuse step uses them.`;
+      if (x === undefined) throw new InvalidActionError(a, undefined, String(space), `Every live agent must act. ${hint}`);
+      const why = space.explain(x);
+      if (why !== null) throw new InvalidActionError(a, x, String(space), `${why}. ${hint}`);
+      if (!decider && !Number.isFinite(x[0])) throw new InvalidActionError(a, x, String(space), `entry 0 = ${x[0]} is not finite. ${hint}`);
+    }
+  }
+}
