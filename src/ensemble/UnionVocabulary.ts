@@ -14,9 +14,7 @@ const utf8 = new TextDecoder('utf-8');
 
 /** Map key of a byte string: one char per byte (latin1), so equal bytes give equal keys. */
 function keyOf(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
-  return s;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }
 
 /**

@@ -15,6 +15,14 @@ export function tailIndex(vocab: UnionVocabulary): number {
   return vocab.size;
 }
 
+let scratch = new Float64Array(0);
+
+/** A reusable buffer of at least `n` floats: the exponentials are computed once per entry without allocating per call. */
+function scratchFor(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(n);
+  return scratch;
+}
+
 /**
  * Σ_i w_i·p_i over the union vocabulary, written into `out` (length `vocab.size + 1`).
  *
@@ -53,13 +61,17 @@ export function mixDistributions(
       let mx = -Infinity;
       for (let j = 0; j < d.length; j++) if (d[j] > mx) mx = d[j];
       if (!Number.isFinite(mx)) throw new RangeError(`mixDistributions: model ${i}'s log-probs have no finite maximum (${mx})`);
+      const e = scratchFor(d.length);
       let z = 0;
-      for (let j = 0; j < d.length; j++) z += Math.exp(d[j] - mx);
+      for (let j = 0; j < d.length; j++) {
+        const v = Math.exp(d[j] - mx);
+        e[j] = v;
+        z += v;
+      }
       const scale = w / z;
       for (let j = 0; j < d.length; j++) {
-        const p = Math.exp(d[j] - mx) * scale;
         const u = map[j];
-        out[u >= 0 ? u : tail] += p;
+        out[u >= 0 ? u : tail] += e[j] * scale;
       }
     } else {
       const { ids, logprobs, restMass } = d;
