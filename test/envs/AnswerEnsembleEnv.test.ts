@@ -162,3 +162,17 @@ test('synthetic data: the best fixed weighting is limited, a kind-aware weightin
   assert.ok(bestFixed <= 0.7, `best fixed accuracy ${bestFixed}`);
   assert.ok(kindAware - bestFixed >= 0.25);
 });
+
+test('seed-42 snapshot: items, fused answers and rewards of the first episodes', async () => {
+  const d = syntheticAnswers({ seed: 0, numItems: 40 });
+  const env = new AnswerEnsembleEnv({ data: d });
+  const acts = Object.fromEntries(d.models.map((m, i) => [m, Float32Array.of(1 - i)]));
+  const out: unknown[] = [];
+  await env.reset({ seed: 42 });
+  for (let i = 0; i < 6; i++) {
+    const r = await env.step(acts);
+    out.push([r.infos.expert_a.itemId, r.infos.expert_a.fused, r.rewards.expert_a]);
+    await env.reset();
+  }
+  assert.deepEqual(out, [['q39', 1, 0], ['q25', 0, 1], ['q38', 1, 0], ['q2', 0, 1], ['q16', 3, 0], ['q20', 0, 0]]);
+});

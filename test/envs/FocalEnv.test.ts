@@ -161,3 +161,26 @@ test('config errors name the field', () => {
   const clash = answerDataFromObject({ models: ['decider'], items: [{ id: 'q', split: 'train', label: 0, scores: [[1, 0]] }] });
   assert.throws(() => new FocalEnv({ data: clash }), /decider/);
 });
+
+test('seed-42 snapshot: items, fused answers, rewards and focal diversity of the first episodes', async () => {
+  const d = syntheticAnswers({ seed: 0, numItems: 40 });
+  const env = new FocalEnv({ data: d, alpha: 0.1 });
+  const acts = Object.fromEntries(d.models.map((m, i) => [m, Float32Array.of(1 - i)]));
+  const out: unknown[] = [];
+  await env.reset({ seed: 42 });
+  for (let i = 0; i < 6; i++) {
+    const bits = Uint8Array.from([i & 1, (i >> 1) & 1, 1]);
+    await env.step({ decider: bits, ...acts });
+    const r = await env.step({ decider: bits, ...acts });
+    out.push([r.infos.decider.itemId, r.infos.decider.fused, +(r.rewards.decider as number).toFixed(6), +(r.infos.decider.focalDiversity as number).toFixed(6)]);
+    await env.reset();
+  }
+  assert.deepEqual(out, [
+    ['q39', 3, 0.966667, 0],
+    ['q25', 0, 0.933333, 0.327231],
+    ['q38', 0, 0.933333, 0.372549],
+    ['q2', 0, 0.9, 0.620773],
+    ['q16', 3, -0.033333, 0],
+    ['q20', 0, -0.066667, 0.327231],
+  ]);
+});

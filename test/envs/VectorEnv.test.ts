@@ -126,3 +126,17 @@ test('state errors and config errors', async () => {
   assert.throws(() => new VectorEnv([new CounterEnv(1)], { autoreset: 'later' as 'same-step' }), /autoreset/);
   await assert.rejects(VectorEnv.create(() => new CounterEnv(1), 0), /numEnvs/);
 });
+
+test('FocalEnv copies batch too: two-step episodes with include bits as float rows', async () => {
+  const { FocalEnv } = await import('../../src/envs/FocalEnv.js');
+  const data = syntheticAnswers({ seed: 7, numItems: 40 });
+  const v = await VectorEnv.create(() => new FocalEnv({ data }), 4);
+  await v.reset({ seed: 3 });
+  const actions = Object.fromEntries(v.possibleAgents.map((a) => [a, new Float32Array(4 * v.actionSpace(a).flatDim).fill(1)]));
+  const r1 = await v.step(actions);
+  assert.deepEqual(Array.from(r1.terminations.decider), [0, 0, 0, 0]);
+  assert.ok(r1.finalInfos.every((f) => f === null));
+  const r2 = await v.step(actions);
+  assert.deepEqual(Array.from(r2.terminations.decider), [1, 1, 1, 1]);
+  assert.ok(r2.finalInfos.every((f) => f !== null && typeof f.decider.correct === 'boolean'));
+});
