@@ -1,0 +1,253 @@
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../core/Rng.js';
+import { ConfigError } from '../core/errors.js';
+import { ActionHead, type HeadNode } from './ActionHead.js';
+import { orthogonal } from './orthogonal.js';
+import { decodeFloat32, encodeFloat32 } from './weightsCodec.js';
+import type { ActOptions, ActResult, Policy, PolicyState } from './Policy.js';
+
+/** Agents that share one actor (and one critic); with more than one member, a member one-hot is appended to inputs. */
+export interface ActorCriticGroupSpec {
+  readonly members: readonly string[];
+  /** Observation floats per member. */
+  readonly obsDim: number;
+  /** Critic input floats per member (the observation for PPO/IPPO, the global state for MAPPO). */
+  readonly criticDim: number;
+  readonly head: HeadNode;
+}
+
+/** Shape of an `MlpActorCritic`; JSON-safe, stored in snapshots and checkpoints. */
+export interface MlpActorCriticSpec {
+  readonly groups: readonly ActorCriticGroupSpec[];
+  /** Hidden layer widths of actor and critic MLPs (tanh). */
+  readonly hidden: readonly number[];
+  /** Initial log standard deviation of Gaussian heads. */
+  readonly initLogStd: number;
+  /** Whether the critic reads the observation (`Policy.act` then also returns values) or the global state. */
+  readonly criticInput: 'observation' | 'state';
+  /** Seed of the weight initialisation. */
+  readonly seed: number;
+}
+
+interface Dense {
+  readonly w: number;
+  readonly b: number;
+  readonly inDim: number;
+  readonly outDim: number;
+}
+
+interface GroupLayout {
+  readonly spec: ActorCriticGroupSpec;
+  readonly head: ActionHead;
+  readonly actorIn: number;
+  readonly criticIn: number;
+  readonly actor: Dense[];
+  readonly critic: Dense[];
+  readonly logStd: number;
+}
+
+/** Per-group batch result of `actBatch`: raw actions (what log-probs refer to) and their log-probs. */
+export interface GroupActBatch {
+  readonly raw: Float32Array;
+  readonly logProb: Float32Array;
+}
+
+/**
+ * MLP actor-critic over one flat parameter vector (`theta`): fewer, larger ops in the update (one gradient,
+ * one Adam step, one norm) instead of one per layer. Groups of agents share parameters; action heads
+ * come from the action spaces (`ActionHead`).
+ */
+export class MlpActorCritic implements Policy {
+  readonly agents: readonly string[];
+  readonly groups: readonly GroupLayout[];
+  /** All weights, flat. */
+  readonly theta: tf.Variable<tf.Rank.R1>;
+  readonly numParams: number;
+  private disposed = false;
+
+  /** Allocates and initialises (orthogonal, CleanRL gains) the weights described by `spec`. */
+  constructor(readonly spec: MlpActorCriticSpec) {
+    let p = 0;
+    const dense = (inDim: number, outDim: number): Dense => {
+      const d = { w: p, b: p + inDim * outDim, inDim, outDim };
+      p += inDim * outDim + outDim;
+      return d;
+    };
+    const mlp = (inDim: number, outDim: number): Dense[] => {
+      const dims = [inDim, ...spec.hidden, outDim];
+      return dims.slice(1).map((o, i) => dense(dims[i], o));
+    };
+    this.groups = spec.groups.map((g) => {
+      const head = new ActionHead(g.head);
+      const oneHot = g.members.length > 1 ? g.members.length : 0;
+      const actorIn = g.obsDim + oneHot;
+      const criticIn = g.criticDim + oneHot;
+      const actor = mlp(actorIn, head.dim);
+      const critic = mlp(criticIn, 1);
+      const logStd = p;
+      p += head.dim;
+      return { spec: g, head, actorIn, criticIn, actor, critic, logStd };
+    });
+    this.agents = spec.groups.flatMap((g) => g.members);
+    this.numParams = p;
+    const init = new Float32Array(p);
+    const rng = new Rng(`${spec.seed}/init`);
+    for (const g of this.groups) {
+      // [ppo] orthogonal init: hidden gain √2, policy output 0.01, value output 1
+      const fill = (layers: Dense[], outGain: number) => layers.forEach((d, i) => init.set(orthogonal(d.inDim, d.outDim, i === layers.length - 1 ? outGain : Math.SQRT2, rng), d.w));
+      fill(g.actor, 0.01);
+      fill(g.critic, 1);
+      init.fill(spec.initLogStd, g.logStd, g.logStd + g.head.dim);
+    }
+    this.theta = tf.tidy(() => tf.variable(tf.tensor1d(init), true, undefined, 'float32')) as tf.Variable<tf.Rank.R1>;
+  }
+
+  private mlp(layers: readonly Dense[], x: tf.Tensor2D): tf.Tensor2D {
+    let h = x;
+    layers.forEach((d, i) => {
+      const w = tf.reshape(tf.slice(this.theta, [d.w], [d.inDim * d.outDim]), [d.inDim, d.outDim]) as tf.Tensor2D;
+      const b = tf.slice(this.theta, [d.b], [d.outDim]);
+      const z = tf.fused.matMul({ a: h, b: w, bias: b }) as tf.Tensor2D;
+      h = i === layers.length - 1 ? z : tf.tanh(z);
+    });
+    return h;
+  }
+
+  /** Actor outputs `[B, head.dim]` of group `g` for inputs `[B, actorIn]`. */
+  actorForward(g: number, x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => this.mlp(this.groups[g].actor, x));
+  }
+
+  /** Critic values `[B]` of group `g` for inputs `[B, criticIn]`. */
+  criticForward(g: number, x: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => tf.reshape(this.mlp(this.groups[g].critic, x), [-1]) as tf.Tensor1D);
+  }
+
+  /** Log-std parameters of group `g`'s Gaussian outputs (unused entries for other families). */
+  logStd(g: number): tf.Tensor1D {
+    return tf.slice(this.theta, [this.groups[g].logStd], [this.groups[g].head.dim]);
+  }
+
+  /** Log-prob, entropy and value `[B]` of raw actions under group `g` — what the PPO loss differentiates. */
+  evaluate(g: number, actorIn: tf.Tensor2D, criticIn: tf.Tensor2D, raw: tf.Tensor2D): { logProb: tf.Tensor1D; entropy: tf.Tensor1D; value: tf.Tensor1D } {
+    return tf.tidy(() => {
+      const out = this.actorForward(g, actorIn);
+      const { logProb, entropy } = this.groups[g].head.logProbEntropy(out, this.logStd(g), raw);
+      return { logProb, entropy, value: this.criticForward(g, criticIn) };
+    });
+  }
+
+  /**
+   * Rows of member inputs with the member one-hot appended: `perMember[m]` holds `rows` inputs of `dim`
+   * floats; the result is `[rows * members, dim + oneHot]`, row-major in (row, member) order.
+   */
+  static withMemberOneHot(perMember: readonly Float32Array[], rows: number, dim: number): Float32Array {
+    const m = perMember.length;
+    const oneHot = m > 1 ? m : 0;
+    const width = dim + oneHot;
+    const out = new Float32Array(rows * m * width);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < m; j++) {
+        const o = (r * m + j) * width;
+        out.set(perMember[j].subarray(r * dim, (r + 1) * dim), o);
+        if (oneHot) out[o + dim + j] = 1;
+      }
+    }
+    return out;
+  }
+
+  /** Samples raw actions (in JS, from `rng`) and their log-probs for `rows` actor inputs of group `g`. */
+  actBatch(g: number, actorIn: Float32Array, rows: number, rng: Rng, deterministic = false): GroupActBatch {
+    const grp = this.groups[g];
+    const [out, logStd] = tf.tidy(() => {
+      const o = this.actorForward(g, tf.tensor2d(actorIn, [rows, grp.actorIn]));
+      return [o, this.logStd(g)];
+    });
+    const outData = out.dataSync() as Float32Array;
+    const raw = grp.head.sample(outData, logStd.dataSync() as Float32Array, rows, rng, deterministic);
+    const lp = tf.tidy(() => grp.head.logProbEntropy(out as tf.Tensor2D, logStd as tf.Tensor1D, tf.tensor2d(raw, [rows, grp.head.dim])).logProb);
+    const logProb = lp.dataSync() as Float32Array;
+    tf.dispose([out, logStd, lp]);
+    return { raw, logProb };
+  }
+
+  /** Critic values for `rows` critic inputs of group `g`. */
+  valueBatch(g: number, criticIn: Float32Array, rows: number): Float32Array {
+    const v = tf.tidy(() => this.criticForward(g, tf.tensor2d(criticIn, [rows, this.groups[g].criticIn])));
+    const data = v.dataSync() as Float32Array;
+    v.dispose();
+    return data;
+  }
+
+  /** Distribution means `[rows, head.dim]` (Gaussian means, Dirichlet α/Σα, ...) of group `g` — what ONNX export reproduces. */
+  meanBatch(g: number, actorIn: Float32Array, rows: number): Float32Array {
+    const m = tf.tidy(() => this.groups[g].head.meanOf(this.actorForward(g, tf.tensor2d(actorIn, [rows, this.groups[g].actorIn]))));
+    const data = m.dataSync() as Float32Array;
+    m.dispose();
+    return data;
+  }
+
+  /** One action per agent from single observations (values too when the critic reads observations). */
+  act(observations: Record<string, Float32Array>, rng: Rng, opts: ActOptions = {}): ActResult {
+    const actions: Record<string, unknown> = {};
+    const logProbs: Record<string, number> = {};
+    const values: Record<string, number> = {};
+    this.groups.forEach((grp, g) => {
+      const obs = grp.spec.members.map((a) => {
+        const o = observations[a];
+        if (!o || o.length !== grp.spec.obsDim) {
+          throw new ConfigError(`observations.${a}`, `expected a Float32Array of ${grp.spec.obsDim} floats, got ${o ? `length ${o.length}` : 'nothing'}`, 'Pass one flat observation per agent of the policy.');
+        }
+        return o;
+      });
+      const x = MlpActorCritic.withMemberOneHot(obs, 1, grp.spec.obsDim);
+      const { raw, logProb } = this.actBatch(g, x, grp.spec.members.length, rng, opts.deterministic ?? false);
+      const v = this.spec.criticInput === 'observation' ? this.valueBatch(g, x, grp.spec.members.length) : undefined;
+      grp.spec.members.forEach((a, j) => {
+        actions[a] = grp.head.toEnvAction(raw, j);
+        logProbs[a] = logProb[j];
+        if (v) values[a] = v[j];
+      });
+    });
+    return this.spec.criticInput === 'observation' ? { actions, logProbs, values } : { actions, logProbs };
+  }
+
+  /** Weights as a copy. */
+  getWeights(): Float32Array {
+    return this.theta.dataSync().slice() as Float32Array;
+  }
+
+  /** Overwrites all weights (length must be `numParams`). */
+  setWeights(w: Float32Array): void {
+    if (w.length !== this.numParams) throw new ConfigError('weights', `has ${w.length} floats, expected ${this.numParams}`, 'Use weights of a policy with the same spec.');
+    tf.tidy(() => this.theta.assign(tf.tensor1d(w)));
+  }
+
+  /** JSON-safe snapshot: spec and weights (base64 float32). */
+  save(): PolicyState {
+    return { kind: 'mlp-actor-critic', spec: this.spec, weights: encodeFloat32(this.getWeights()) };
+  }
+
+  /** Restores weights saved from a policy with an identical spec. */
+  load(state: PolicyState): void {
+    if (state.kind !== 'mlp-actor-critic') throw new ConfigError('policy.kind', `is "${state.kind}", expected "mlp-actor-critic"`, 'Load a snapshot saved by MlpActorCritic.save().');
+    if (JSON.stringify(state.spec) !== JSON.stringify(this.spec)) {
+      throw new ConfigError('policy.spec', 'differs from this policy\'s spec (agents, dims, heads or hidden sizes)', 'Create the policy with MlpActorCritic.fromState(state) or with the same spec.');
+    }
+    this.setWeights(decodeFloat32(state.weights as string, this.numParams, 'policy.weights'));
+  }
+
+  /** A new policy built from a snapshot's spec, with its weights. */
+  static fromState(state: PolicyState): MlpActorCritic {
+    const p = new MlpActorCritic(state.spec as MlpActorCriticSpec);
+    p.load(state);
+    return p;
+  }
+
+  /** Frees the weight variable. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.theta.dispose();
+  }
+}

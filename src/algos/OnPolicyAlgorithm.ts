@@ -1,0 +1,566 @@
+import * as tf from '@tensorflow/tfjs';
+import { Rng, type RngState } from '../core/Rng.js';
+import { ConfigError } from '../core/errors.js';
+import { hasGlobalState, type HasGlobalState, type Info, type ParallelEnv } from '../core/ParallelEnv.js';
+import { ActionHead } from '../agents/ActionHead.js';
+import { MlpActorCritic, type ActorCriticGroupSpec } from '../agents/MlpActorCritic.js';
+import type { ActOptions, ActResult, Policy, PolicyState } from '../agents/Policy.js';
+import { Adam, type AdamState } from './Adam.js';
+import { jointView, perAgentView, type AgentView } from './AgentView.js';
+import { computeGae } from './gae.js';
+import type { PPOConfig } from './PPOConfig.js';
+import { ValueNorm, type ValueNormState } from './ValueNorm.js';
+
+/** Metrics of one iteration (rollout + update); timing fields are the only non-deterministic ones. */
+export interface IterationMetrics {
+  readonly iteration: number;
+  readonly globalStep: number;
+  readonly learningRate: number;
+  /** Mean return (summed over steps, averaged over agents) of episodes that ended in this rollout; null if none. */
+  readonly episodeReturn: number | null;
+  readonly episodeLength: number | null;
+  readonly episodes: number;
+  /** Fraction of ended episodes whose final infos said `success`; null when no info carried it. */
+  readonly successRate: number | null;
+  readonly entropy: number;
+  readonly approxKl: number;
+  readonly clipFraction: number;
+  readonly policyLoss: number;
+  readonly valueLoss: number;
+  readonly explainedVariance: number;
+  /** Mean of each agent's float-vector actions over the rollout (e.g. the mixing weights chosen). */
+  readonly meanAction: Record<string, number[]>;
+  readonly epochsRun: number;
+  readonly rolloutSeconds: number;
+  readonly updateSeconds: number;
+}
+
+/** One env copy's in-progress episode: enough to replay it exactly from its seed after a resume. */
+export interface EpisodeRecord {
+  readonly index: number;
+  readonly seed: number;
+  /** Raw actions per step, per learner. */
+  readonly actions: number[][][];
+  readonly ret: number;
+  readonly length: number;
+}
+
+/** JSON-safe state of an algorithm between iterations (what checkpoints store). */
+export interface AlgorithmState {
+  readonly config: PPOConfig;
+  readonly iteration: number;
+  readonly globalStep: number;
+  readonly policy: PolicyState;
+  readonly optimizer: AdamState;
+  readonly valueNorms: ValueNormState[];
+  readonly rngs: { readonly act: RngState; readonly minibatch: RngState };
+  readonly episodes: EpisodeRecord[];
+}
+
+/** An env, or several copies of one env (stepped in turn as a vector). */
+export type EnvCopies<E> = E | readonly E[];
+
+interface Group {
+  readonly index: number;
+  readonly members: readonly string[];
+  readonly head: ActionHead;
+  readonly obsDim: number;
+  readonly criticDim: number;
+  readonly aIn: number;
+  readonly cIn: number;
+}
+
+interface EnvSlot {
+  readonly env: ParallelEnv<unknown, unknown>;
+  obs: Record<string, Float32Array>;
+  episode: { index: number; seed: number; actions: number[][][]; ret: number; length: number };
+}
+
+/**
+ * PPO, IPPO and MAPPO in one implementation: every piece is shared except how env agents map to
+ * learners (`AgentView`: joint for PPO, per agent otherwise) and what the critic reads (the learner's
+ * observation, or `env.state()` for MAPPO).
+ */
+export class OnPolicyAlgorithm {
+  readonly policy: MlpActorCritic;
+  readonly view: AgentView;
+  readonly numEnvs: number;
+  /** The env's agents (`possibleAgents`). */
+  readonly envAgents: readonly string[];
+  iteration = 0;
+  globalStep = 0;
+  private readonly slots: EnvSlot[];
+  private readonly groups: Group[];
+  private readonly optimizer: Adam;
+  private readonly valueNorms: ValueNorm[];
+  private actRng: Rng;
+  private mbRng: Rng;
+  private started = false;
+
+  /** Builds policy, optimizer and buffers for `envs` under a resolved config. */
+  constructor(envs: EnvCopies<ParallelEnv<unknown, unknown>>, readonly config: PPOConfig) {
+    const list = (Array.isArray(envs) ? envs : [envs]) as ParallelEnv<unknown, unknown>[];
+    if (list.length === 0) throw new ConfigError('envs', 'is empty', 'Pass an env or a non-empty list of env copies.');
+    const useState = config.algo === 'mappo';
+    if (useState) {
+      list.forEach((e, i) => {
+        if (!hasGlobalState(e)) throw new ConfigError('ppo.algo', `is 'mappo' but env copy ${i} (${e.metadata.name}) has no state()`, "Use an env with HasGlobalState, or algo 'ppo' / 'ippo'.");
+      });
+    }
+    this.view = config.algo === 'ppo' ? jointView(list[0]) : perAgentView(list[0]);
+    this.numEnvs = list.length;
+    this.envAgents = list[0].possibleAgents;
+    const stateDim = useState ? (list[0] as unknown as HasGlobalState).stateSpace.flatDim : 0;
+    const learners = this.view.learners;
+    const heads = learners.map((l) => ActionHead.fromSpace(this.view.actionSpace(l), config.simplexHead, `actionSpace(${l})`));
+    let memberSets: string[][];
+    if (config.shareParameters && learners.length > 1) {
+      const same = learners.every((l, i) => this.view.obsDim(l) === this.view.obsDim(learners[0]) && JSON.stringify(heads[i].tree) === JSON.stringify(heads[0].tree));
+      if (!same) throw new ConfigError('ppo.shareParameters', 'is true but agents have different observation or action spaces', 'Set shareParameters: false for heterogeneous agents.');
+      memberSets = [[...learners]];
+    } else {
+      memberSets = learners.map((l) => [l]);
+    }
+    const groupSpecs: ActorCriticGroupSpec[] = memberSets.map((members) => {
+      const l = members[0];
+      const obsDim = this.view.obsDim(l);
+      return { members, obsDim, criticDim: useState ? stateDim : obsDim, head: heads[learners.indexOf(l)].tree };
+    });
+    this.policy = new MlpActorCritic({ groups: groupSpecs, hidden: config.hidden, initLogStd: config.initLogStd, criticInput: useState ? 'state' : 'observation', seed: config.seed });
+    this.groups = this.policy.groups.map((g, index) => ({ index, members: g.spec.members, head: g.head, obsDim: g.spec.obsDim, criticDim: g.spec.criticDim, aIn: g.actorIn, cIn: g.criticIn }));
+    this.optimizer = new Adam(this.policy.theta, config.adamEps);
+    this.valueNorms = this.groups.map(() => new ValueNorm());
+    this.actRng = new Rng(`${config.seed}/act`);
+    this.mbRng = new Rng(`${config.seed}/minibatch`);
+    this.slots = list.map((env) => ({ env, obs: {}, episode: { index: 0, seed: 0, actions: [], ret: 0, length: 0 } }));
+  }
+
+  /** Iterations the trainer runs for `config.totalSteps`. */
+  get numIterations(): number {
+    return Math.max(1, Math.floor(this.config.totalSteps / (this.config.numSteps * this.numEnvs)));
+  }
+
+  private episodeSeed(envIndex: number, episode: number): number {
+    return new Rng(`${this.config.seed}/env/${envIndex}/${episode}`).int(2 ** 31);
+  }
+
+  private async startEpisode(e: number, index: number): Promise<void> {
+    const slot = this.slots[e];
+    const seed = this.episodeSeed(e, index);
+    const { observations } = await slot.env.reset({ seed });
+    slot.obs = this.view.observe(observations as Record<string, unknown>);
+    slot.episode = { index, seed, actions: [], ret: 0, length: 0 };
+  }
+
+  private state(e: number): Float32Array {
+    return (this.slots[e].env as unknown as HasGlobalState).state();
+  }
+
+  private criticRows(grp: Group, obsRows: Float32Array, states: Float32Array[] | null, rows: number): Float32Array {
+    if (!states) return obsRows;
+    const all = new Float32Array(rows * grp.criticDim);
+    states.forEach((s, i) => all.set(s, i * grp.criticDim));
+    return MlpActorCritic.withMemberOneHot(grp.members.map(() => all), rows, grp.criticDim);
+  }
+
+  private actorRows(grp: Group, obs: Record<string, Float32Array>[]): Float32Array {
+    const perMember = grp.members.map((a) => {
+      const m = new Float32Array(obs.length * grp.obsDim);
+      obs.forEach((o, i) => m.set(o[a], i * grp.obsDim));
+      return m;
+    });
+    return MlpActorCritic.withMemberOneHot(perMember, obs.length, grp.obsDim);
+  }
+
+  /** Values (denormalised) of every learner for the given observations/states: `[group][env * members + member]`. */
+  private values(obs: Record<string, Float32Array>[], states: Float32Array[] | null): Float32Array[] {
+    return this.groups.map((grp) => {
+      const rows = this.criticRows(grp, this.actorRows(grp, obs), states, obs.length);
+      const v = this.policy.valueBatch(grp.index, rows, obs.length * grp.members.length);
+      const vn = this.valueNorms[grp.index];
+      return this.config.valueNorm ? v.map((x) => vn.denormalize(x)) : v;
+    });
+  }
+
+  /** Collects one rollout and runs the PPO update: one iteration; returns its metrics. */
+  async iterate(): Promise<IterationMetrics> {
+    const cfg = this.config;
+    const T = cfg.numSteps;
+    const E = this.numEnvs;
+    const useState = cfg.algo === 'mappo';
+    if (!this.started) {
+      for (let e = 0; e < E; e++) if (this.slots[e].obs[this.view.learners[0]] === undefined) await this.startEpisode(e, 0);
+      this.started = true;
+    }
+    this.iteration += 1;
+    const t0 = performance.now();
+    // [ppo] shared rollout buffer: per group, rows ordered (step, env, member)
+    const buf = this.groups.map((g) => {
+      const n = T * E * g.members.length;
+      return {
+        actorIn: new Float32Array(n * g.aIn), criticIn: new Float32Array(n * g.cIn), raw: new Float32Array(n * g.head.dim),
+        logp: new Float32Array(n), vpred: new Float32Array(n), reward: new Float64Array(n),
+        term: new Uint8Array(n), trunc: new Uint8Array(n), finalV: new Float64Array(n),
+      };
+    });
+    const episodeReturns: number[] = [];
+    const episodeLengths: number[] = [];
+    let successes = 0;
+    let successCount = 0;
+    const actionSums: Record<string, { sum: Float64Array; n: number }> = {};
+    for (let t = 0; t < T; t++) {
+      const obs = this.slots.map((s) => s.obs);
+      const states = useState ? this.slots.map((_, e) => this.state(e)) : null;
+      const learnerActions: Record<string, unknown>[] = this.slots.map(() => ({}));
+      const learnerRaw: number[][][] = this.slots.map(() => []);
+      for (const grp of this.groups) {
+        const b = buf[grp.index];
+        const m = grp.members.length;
+        const rows = E * m;
+        const aRows = this.actorRows(grp, obs);
+        const cRows = this.criticRows(grp, aRows, states, E);
+        const { raw, logProb } = this.policy.actBatch(grp.index, aRows, rows, this.actRng);
+        const v = this.policy.valueBatch(grp.index, cRows, rows);
+        const base = t * rows;
+        b.actorIn.set(aRows, base * grp.aIn);
+        b.criticIn.set(cRows, base * grp.cIn);
+        b.raw.set(raw, base * grp.head.dim);
+        b.logp.set(logProb, base);
+        b.vpred.set(v, base);
+        for (let e = 0; e < E; e++) {
+          for (let j = 0; j < m; j++) {
+            const r = e * m + j;
+            learnerActions[e][grp.members[j]] = grp.head.toEnvAction(raw, r);
+            learnerRaw[e][this.view.learners.indexOf(grp.members[j])] = Array.from(raw.subarray(r * grp.head.dim, (r + 1) * grp.head.dim));
+          }
+        }
+      }
+      const ended: { e: number; terminated: boolean; finalObs: Record<string, Float32Array>; finalState: Float32Array | null }[] = [];
+      for (let e = 0; e < E; e++) {
+        const slot = this.slots[e];
+        const envActions = this.view.toEnvActions(learnerActions[e]);
+        for (const [a, act] of Object.entries(envActions)) {
+          if (!(act instanceof Float32Array)) continue;
+          const acc = (actionSums[a] ??= { sum: new Float64Array(act.length), n: 0 });
+          act.forEach((x, i) => (acc.sum[i] += x));
+          acc.n += 1;
+        }
+        const res = await slot.env.step(envActions);
+        slot.episode.actions.push(learnerRaw[e]);
+        const rewards = this.view.rewards(res.rewards as Record<string, number>);
+        const agents = Object.keys(res.terminations);
+        const terminated = agents.some((a) => res.terminations[a]);
+        const truncated = !terminated && (agents.some((a) => res.truncations[a]) || slot.env.agents.length === 0);
+        for (const grp of this.groups) {
+          const m = grp.members.length;
+          for (let j = 0; j < m; j++) {
+            const r = (t * E + e) * m + j;
+            buf[grp.index].reward[r] = rewards[grp.members[j]] ?? 0;
+            buf[grp.index].term[r] = terminated ? 1 : 0;
+            buf[grp.index].trunc[r] = truncated ? 1 : 0;
+          }
+        }
+        const teamReward = this.view.learners.reduce((s, l) => s + (rewards[l] ?? 0), 0) / this.view.learners.length;
+        slot.episode.ret += teamReward;
+        slot.episode.length += 1;
+        const nextObs = this.view.observe(res.observations as Record<string, unknown>);
+        if (terminated || truncated) {
+          episodeReturns.push(slot.episode.ret);
+          episodeLengths.push(slot.episode.length);
+          const s = successOf(res.infos as Record<string, Info>);
+          if (s !== null) {
+            successCount += 1;
+            successes += s ? 1 : 0;
+          }
+          ended.push({ e, terminated, finalObs: nextObs, finalState: useState && truncated ? this.state(e) : null });
+          await this.startEpisode(e, slot.episode.index + 1);
+        } else {
+          slot.obs = nextObs;
+        }
+      }
+      for (const x of ended.filter((x) => !x.terminated)) {
+        // [ppo] truncation bootstrap: V(final observation) stands in for the cut-off future
+        const v = this.values([x.finalObs], x.finalState ? [x.finalState] : null);
+        for (const grp of this.groups) {
+          const m = grp.members.length;
+          for (let j = 0; j < m; j++) buf[grp.index].finalV[(t * E + x.e) * m + j] = v[grp.index][j];
+        }
+      }
+    }
+    const nextV = this.values(this.slots.map((s) => s.obs), useState ? this.slots.map((_, e) => this.state(e)) : null);
+    this.globalStep += T * E;
+    const t1 = performance.now();
+
+    // GAE per (env, member) stream, on denormalised values
+    const advs: Float64Array[] = [];
+    const rets: Float64Array[] = [];
+    let evNum = 0;
+    let retMean = 0;
+    let nRet = 0;
+    const allRet: number[] = [];
+    const allVal: number[] = [];
+    for (const grp of this.groups) {
+      const b = buf[grp.index];
+      const m = grp.members.length;
+      const n = T * E * m;
+      const vn = this.valueNorms[grp.index];
+      const denorm = (x: number) => (cfg.valueNorm ? vn.denormalize(x) : x);
+      const adv = new Float64Array(n);
+      const ret = new Float64Array(n);
+      for (let e = 0; e < E; e++) {
+        for (let j = 0; j < m; j++) {
+          const idx = (t: number) => (t * E + e) * m + j;
+          const pick = <A extends ArrayLike<number>>(a: A) => Array.from({ length: T }, (_, t) => a[idx(t)]);
+          const g = computeGae({
+            rewards: pick(b.reward), values: pick(b.vpred).map(denorm), terminated: pick(b.term), truncated: pick(b.trunc),
+            finalValues: pick(b.finalV), nextValue: nextV[grp.index][e * m + j], gamma: cfg.gamma, lambda: cfg.gaeLambda,
+          });
+          for (let t = 0; t < T; t++) {
+            adv[idx(t)] = g.advantages[t];
+            ret[idx(t)] = g.returns[t];
+            allRet.push(g.returns[t]);
+            allVal.push(denorm(b.vpred[idx(t)]));
+          }
+        }
+      }
+      advs.push(adv);
+      rets.push(ret);
+      if (cfg.valueNorm) vn.update(ret);
+    }
+    for (const r of allRet) { retMean += r; nRet += 1; }
+    retMean /= Math.max(nRet, 1);
+    let varY = 0;
+    for (let i = 0; i < allRet.length; i++) {
+      varY += (allRet[i] - retMean) ** 2;
+      evNum += (allRet[i] - allVal[i]) ** 2;
+    }
+    let resMean = 0;
+    for (let i = 0; i < allRet.length; i++) resMean += allRet[i] - allVal[i];
+    resMean /= Math.max(nRet, 1);
+    const varRes = evNum / Math.max(nRet, 1) - resMean * resMean;
+    const explainedVariance = varY === 0 ? NaN : 1 - varRes / (varY / nRet);
+
+    // one data matrix [N, W]: per group, per member [actorIn | criticIn | raw | logp | adv | ret | oldV]
+    const N = T * E;
+    const widths = this.groups.map((g) => g.members.length * (g.aIn + g.cIn + g.head.dim + 4));
+    const W = widths.reduce((a, b) => a + b, 0);
+    const data = new Float32Array(N * W);
+    let colBase = 0;
+    for (const grp of this.groups) {
+      const b = buf[grp.index];
+      const m = grp.members.length;
+      const C = grp.aIn + grp.cIn + grp.head.dim + 4;
+      const vn = this.valueNorms[grp.index];
+      for (let i = 0; i < N; i++) {
+        for (let j = 0; j < m; j++) {
+          const r = i * m + j;
+          let o = i * W + colBase + j * C;
+          data.set(b.actorIn.subarray(r * grp.aIn, (r + 1) * grp.aIn), o); o += grp.aIn;
+          data.set(b.criticIn.subarray(r * grp.cIn, (r + 1) * grp.cIn), o); o += grp.cIn;
+          data.set(b.raw.subarray(r * grp.head.dim, (r + 1) * grp.head.dim), o); o += grp.head.dim;
+          data[o] = b.logp[r];
+          data[o + 1] = advs[grp.index][r];
+          data[o + 2] = cfg.valueNorm ? vn.normalize(rets[grp.index][r]) : rets[grp.index][r];
+          data[o + 3] = b.vpred[r];
+        }
+      }
+      colBase += widths[grp.index];
+    }
+    const lr = cfg.annealLr ? cfg.learningRate * Math.max(0, 1 - (this.iteration - 1) / this.numIterations) : cfg.learningRate;
+    const stats = this.update(data, N, W, widths, lr);
+    const t2 = performance.now();
+    const meanAction: Record<string, number[]> = {};
+    for (const [a, acc] of Object.entries(actionSums)) meanAction[a] = Array.from(acc.sum, (x) => x / acc.n);
+    const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+    return {
+      iteration: this.iteration, globalStep: this.globalStep, learningRate: lr,
+      episodeReturn: mean(episodeReturns), episodeLength: mean(episodeLengths), episodes: episodeReturns.length,
+      successRate: successCount ? successes / successCount : null,
+      ...stats, explainedVariance, meanAction,
+      rolloutSeconds: (t1 - t0) / 1000, updateSeconds: (t2 - t1) / 1000,
+    };
+  }
+
+  /**
+   * The PPO update over a packed batch `data` `[N, W]`: minibatch epochs with one gather per epoch, the
+   * clipped surrogate, value clipping, entropy bonus, global-norm gradient clipping and KL early stop.
+   */
+  updateFromBatch(data: Float32Array, N: number, W: number, widths: readonly number[], lr: number): Omit<IterationMetrics, 'iteration' | 'globalStep' | 'learningRate' | 'episodeReturn' | 'episodeLength' | 'episodes' | 'successRate' | 'explainedVariance' | 'meanAction' | 'rolloutSeconds' | 'updateSeconds'> {
+    return this.update(data, N, W, widths, lr);
+  }
+
+  private update(data: Float32Array, N: number, W: number, widths: readonly number[], lr: number) {
+    const cfg = this.config;
+    const mbSize = Math.floor(N / cfg.numMinibatches);
+    if (mbSize < 1) throw new ConfigError('ppo.numMinibatches', `(${cfg.numMinibatches}) exceeds the batch of ${N} samples`, 'Use fewer minibatches or more steps / env copies.');
+    const batch = tf.tensor2d(data, [N, W]);
+    const totalMembers = this.groups.reduce((s, g) => s + g.members.length, 0);
+    let epochsRun = 0;
+    let last = new Float32Array(5);
+    const sums = new Float64Array(5);
+    let count = 0;
+    for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
+      const perm = this.mbRng.permutation(N);
+      // [ppo] minibatch epochs: one gather per epoch, then contiguous slices
+      const shuffled = tf.tidy(() => tf.gather(batch, tf.tensor1d(perm, 'int32')));
+      const epochStats: tf.Tensor[] = [];
+      for (let k = 0; k < cfg.numMinibatches; k++) {
+        const st = tf.tidy(() => {
+          const mb = tf.slice(shuffled, [k * mbSize, 0], [mbSize, W]);
+          let statsT: tf.Tensor | null = null;
+          const { grads } = tf.variableGrads(() => {
+            let loss: tf.Scalar | null = null;
+            const parts: tf.Tensor[] = [];
+            let col = 0;
+            for (const grp of this.groups) {
+              const m = grp.members.length;
+              const C = grp.aIn + grp.cIn + grp.head.dim + 4;
+              const rows = tf.reshape(tf.slice(mb, [0, col], [mbSize, widths[grp.index]]), [mbSize * m, C]) as tf.Tensor2D;
+              col += widths[grp.index];
+              const actorIn = tf.slice(rows, [0, 0], [-1, grp.aIn]);
+              const criticIn = tf.slice(rows, [0, grp.aIn], [-1, grp.cIn]);
+              const raw = tf.slice(rows, [0, grp.aIn + grp.cIn], [-1, grp.head.dim]);
+              const tail = tf.slice(rows, [0, C - 4], [-1, 4]);
+              const [oldLogp, advRaw, ret, oldV] = tf.unstack(tail, 1) as tf.Tensor1D[];
+              const { logProb, entropy, value } = this.policy.evaluate(grp.index, actorIn, criticIn, raw);
+              const l = ppoLoss(cfg, logProb, entropy, value, oldLogp, advRaw, ret, oldV);
+              const w = m / totalMembers;
+              loss = (loss ? tf.add(loss, tf.mul(l.loss, w)) : tf.mul(l.loss, w)) as tf.Scalar;
+              parts.push(tf.mul(l.stats, w));
+            }
+            statsT = tf.keep(parts.length === 1 ? parts[0] : tf.addN(parts));
+            return loss!;
+          }, [this.policy.theta]);
+          const g = grads[this.policy.theta.name] as tf.Tensor1D;
+          // [ppo] gradient clipping (global norm)
+          const norm = tf.norm(g);
+          const clipped = tf.mul(g, tf.minimum(1, tf.div(cfg.maxGradNorm, tf.add(norm, 1e-6)))) as tf.Tensor1D;
+          this.optimizer.apply(clipped, lr);
+          return statsT! as tf.Tensor;
+        });
+        epochStats.push(st);
+      }
+      shuffled.dispose();
+      const stacked = tf.tidy(() => tf.stack(epochStats));
+      const vals = stacked.dataSync() as Float32Array;
+      tf.dispose([stacked, ...epochStats]);
+      for (let k = 0; k < cfg.numMinibatches; k++) {
+        for (let i = 0; i < 5; i++) sums[i] += vals[k * 5 + i];
+        count += 1;
+      }
+      last = vals.slice((cfg.numMinibatches - 1) * 5);
+      epochsRun += 1;
+      // [ppo] early stop on target KL (approx KL of the epoch's last minibatch, as CleanRL)
+      if (cfg.targetKl !== null && last[3] > cfg.targetKl) break;
+    }
+    batch.dispose();
+    return {
+      policyLoss: sums[0] / count, valueLoss: sums[1] / count, entropy: sums[2] / count,
+      approxKl: last[3], clipFraction: sums[4] / count, epochsRun,
+    };
+  }
+
+  /** JSON-safe state between iterations (for checkpoints). */
+  saveState(): AlgorithmState {
+    return {
+      config: this.config, iteration: this.iteration, globalStep: this.globalStep,
+      policy: this.policy.save(), optimizer: this.optimizer.state(),
+      valueNorms: this.valueNorms.map((v) => v.state()),
+      rngs: { act: this.actRng.state(), minibatch: this.mbRng.state() },
+      episodes: this.slots.map((s) => ({ ...s.episode, actions: s.episode.actions })),
+    };
+  }
+
+  /**
+   * Restores `saveState()` and replays each env copy's in-progress episode from its seed with the
+   * recorded actions, so training continues exactly as if it had never stopped.
+   */
+  async loadState(s: AlgorithmState): Promise<void> {
+    if (s.episodes.length !== this.numEnvs) throw new ConfigError('checkpoint.episodes', `has ${s.episodes.length} env copies, this run has ${this.numEnvs}`, 'Resume with the same number of env copies.');
+    this.policy.load(s.policy);
+    this.optimizer.load(s.optimizer);
+    s.valueNorms.forEach((v, i) => this.valueNorms[i].load(v));
+    this.actRng = Rng.fromState(s.rngs.act);
+    this.mbRng = Rng.fromState(s.rngs.minibatch);
+    this.iteration = s.iteration;
+    this.globalStep = s.globalStep;
+    for (let e = 0; e < this.numEnvs; e++) {
+      const rec = s.episodes[e];
+      await this.startEpisode(e, rec.index);
+      const slot = this.slots[e];
+      for (const stepActions of rec.actions) {
+        const learnerActions: Record<string, unknown> = {};
+        for (const grp of this.groups) {
+          for (const a of grp.members) learnerActions[a] = grp.head.toEnvAction(Float32Array.from(stepActions[this.view.learners.indexOf(a)]), 0);
+        }
+        const res = await slot.env.step(this.view.toEnvActions(learnerActions));
+        slot.obs = this.view.observe(res.observations as Record<string, unknown>);
+      }
+      slot.episode = { index: rec.index, seed: rec.seed, actions: rec.actions.map((x) => x), ret: rec.ret, length: rec.length };
+    }
+    this.started = true;
+  }
+
+  /**
+   * The trained actor as a `Policy` over the env's own agents: observations and actions pass through the
+   * algorithm's view (for PPO every agent reports the joint action's log-prob). Shares weights with `policy`.
+   */
+  envPolicy(): Policy {
+    const { view, policy, envAgents } = this;
+    return {
+      agents: envAgents,
+      act(observations: Record<string, Float32Array>, rng: Rng, opts?: ActOptions): ActResult {
+        const r = policy.act(view.observe(observations), rng, opts);
+        const actions = view.toEnvActions(r.actions);
+        const lp = (a: string) => r.logProbs[a] ?? r.logProbs[view.learners[0]];
+        return { actions, logProbs: Object.fromEntries(envAgents.map((a) => [a, lp(a)])) };
+      },
+      save: () => policy.save(),
+      load: (s: PolicyState) => policy.load(s),
+      dispose: () => policy.dispose(),
+    };
+  }
+
+  /** Frees policy and optimizer tensors (envs stay open: the caller owns them). */
+  dispose(): void {
+    this.policy.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+/** The PPO loss of one group's minibatch and its stats `[policyLoss, valueLoss, entropy, approxKl, clipFraction]`. */
+export function ppoLoss(cfg: PPOConfig, logProb: tf.Tensor1D, entropy: tf.Tensor1D, value: tf.Tensor1D, oldLogp: tf.Tensor1D, advRaw: tf.Tensor1D, ret: tf.Tensor1D, oldV: tf.Tensor1D): { loss: tf.Scalar; stats: tf.Tensor1D } {
+  const logRatio = tf.sub(logProb, oldLogp);
+  const ratio = tf.exp(logRatio);
+  let adv: tf.Tensor = advRaw;
+  if (cfg.normAdvantages) {
+    // [ppo] advantage normalisation (per minibatch)
+    const { mean, variance } = tf.moments(advRaw);
+    adv = tf.div(tf.sub(advRaw, mean), tf.add(tf.sqrt(variance), 1e-8));
+  }
+  // [ppo] clipped surrogate
+  const pg = tf.mean(tf.maximum(tf.mul(tf.neg(adv), ratio), tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - cfg.clipCoef, 1 + cfg.clipCoef))));
+  let vLoss: tf.Tensor;
+  if (cfg.clipValueLoss) {
+    // [ppo] value clipping around the rollout's prediction
+    const vClipped = tf.add(oldV, tf.clipByValue(tf.sub(value, oldV), -cfg.clipCoef, cfg.clipCoef));
+    vLoss = tf.mul(tf.mean(tf.maximum(tf.squaredDifference(value, ret), tf.squaredDifference(vClipped, ret))), 0.5);
+  } else {
+    vLoss = tf.mul(tf.mean(tf.squaredDifference(value, ret)), 0.5);
+  }
+  const ent = tf.mean(entropy);
+  // [ppo] entropy bonus
+  const loss = tf.add(tf.sub(pg, tf.mul(ent, cfg.entCoef)), tf.mul(vLoss, cfg.vfCoef)) as tf.Scalar;
+  const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+  const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), cfg.clipCoef), 'float32'));
+  return { loss, stats: tf.stack([pg, vLoss, ent, approxKl, clipFrac]) as tf.Tensor1D };
+}
+
+function successOf(infos: Record<string, Info>): boolean | null {
+  for (const info of Object.values(infos ?? {})) {
+    const s = info?.success;
+    if (typeof s === 'boolean') return s;
+    if (typeof s === 'number') return s > 0;
+  }
+  return null;
+}

@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/backend/initBackend.js';
+import { ActionHead } from '../../src/agents/ActionHead.js';
+import { digamma, lgamma } from '../../src/agents/specialFunctions.js';
+import { Rng } from '../../src/core/Rng.js';
+import { Box, Dict, Discrete, MultiBinary, MultiDiscrete, Simplex } from '../../src/core/spaces.js';
+
+await initBackend();
+
+const HEADS = {
+  gaussian: ActionHead.fromSpace(new Box(-Infinity, Infinity, [3])),
+  dirichlet: ActionHead.fromSpace(new Simplex(4)),
+  bernoulli: ActionHead.fromSpace(new MultiBinary(3)),
+  categorical: ActionHead.fromSpace(new Discrete(5)),
+  dict: ActionHead.fromSpace(new Dict({ include: new MultiBinary(3), weights: new Simplex(3), pick: new MultiDiscrete([2, 3]) })),
+};
+
+function evalHead(head: ActionHead, out: Float32Array, logStd: Float32Array, raw: Float32Array, rows: number) {
+  return tf.tidy(() => {
+    const r = head.logProbEntropy(tf.tensor2d(out, [rows, head.dim]), tf.tensor1d(logStd), tf.tensor2d(raw, [rows, head.dim]));
+    return { logProb: r.logProb.dataSync() as Float32Array, entropy: r.entropy.dataSync() as Float32Array };
+  });
+}
+
+const outputs = (dim: number) => fc.array(fc.float({ min: -6, max: 6, noNaN: true }), { minLength: dim, maxLength: dim }).map((a) => Float32Array.from(a));
+
+test('lgamma and digamma match reference values', () => {
+  const xs = [0.001, 0.1, 0.5, 1, 2.5, 7, 30, 300];
+  const lg = [6.907178885, 2.252712652, 0.572364943, 0, 0.284682870, 6.579251212, 71.257038967, 1409.202067];
+  const dg = [-1000.5755719, -10.4237549, -1.9635100, -0.5772157, 0.7031566, 1.8727843, 3.3844381, 5.7021149];
+  const [a, b] = tf.tidy(() => [lgamma(tf.tensor1d(xs)).dataSync(), digamma(tf.tensor1d(xs)).dataSync()]);
+  xs.forEach((_, i) => {
+    assert.ok(Math.abs(a[i] - lg[i]) <= 1e-4 * Math.max(1, Math.abs(lg[i])), `lgamma(${xs[i]}) = ${a[i]}, want ${lg[i]}`);
+    assert.ok(Math.abs(b[i] - dg[i]) <= 1e-4 * Math.max(1, Math.abs(dg[i])), `digamma(${xs[i]}) = ${b[i]}, want ${dg[i]}`);
+  });
+});
+
+for (const [name, head] of Object.entries(HEADS)) {
+  test(`${name}: log-probs and entropies of sampled actions are finite`, () => {
+    fc.assert(
+      fc.property(outputs(head.dim), fc.integer({ min: 0, max: 1e6 }), fc.boolean(), (out, seed, det) => {
+        const logStd = new Float32Array(head.dim).fill(-0.5);
+        const raw = head.sample(out, logStd, 1, new Rng(seed), det);
+        const { logProb, entropy } = evalHead(head, out, logStd, raw, 1);
+        return Number.isFinite(logProb[0]) && Number.isFinite(entropy[0]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+}
+
+test('Dirichlet samples lie on the simplex and become valid env actions', () => {
+  const space = new Simplex(4);
+  const head = HEADS.dirichlet;
+  fc.assert(
+    fc.property(outputs(4), fc.integer({ min: 0, max: 1e6 }), (out, seed) => {
+      const raw = head.sample(out, new Float32Array(4), 1, new Rng(seed), false);
+      const sum = raw.reduce((a, b) => a + b, 0);
+      return raw.every((x) => x > 0) && Math.abs(sum - 1) < 1e-5 && space.contains(head.toEnvAction(raw, 0));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('sampled env actions are contained in their action space (Dict of Bernoulli, Dirichlet, Categorical)', () => {
+  const space = new Dict({ include: new MultiBinary(3), weights: new Simplex(3), pick: new MultiDiscrete([2, 3]) });
+  fc.assert(
+    fc.property(outputs(HEADS.dict.dim), fc.integer({ min: 0, max: 1e6 }), (out, seed) => {
+      const raw = HEADS.dict.sample(out, new Float32Array(HEADS.dict.dim), 1, new Rng(seed), false);
+      return space.contains(HEADS.dict.toEnvAction(raw, 0));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+// Each run draws 4000 samples, so this property uses 40 runs (still ~160k samples per family).
+for (const name of ['gaussian', 'dirichlet', 'bernoulli', 'categorical', 'dict'] as const) {
+  test(`${name}: entropy matches a Monte Carlo estimate of E[-log p]`, () => {
+    const head = HEADS[name];
+    fc.assert(
+      fc.property(fc.array(fc.float({ min: -2, max: 2, noNaN: true }), { minLength: head.dim, maxLength: head.dim }), fc.integer({ min: 0, max: 1e6 }), (o, seed) => {
+        const M = 4000;
+        const out = new Float32Array(M * head.dim);
+        for (let r = 0; r < M; r++) out.set(o, r * head.dim);
+        const logStd = Float32Array.from({ length: head.dim }, (_, i) => -0.3 + 0.1 * i);
+        const raw = head.sample(out, logStd, M, new Rng(seed), false);
+        const { logProb, entropy } = evalHead(head, out, logStd, raw, M);
+        let mean = 0;
+        for (const lp of logProb) mean -= lp / M;
+        let v = 0;
+        for (const lp of logProb) v += (-lp - mean) ** 2 / (M - 1);
+        const se = Math.sqrt(v / M);
+        return Math.abs(mean - entropy[0]) <= 5 * se + 1e-3;
+      }),
+      { numRuns: 40 },
+    );
+  });
+}
