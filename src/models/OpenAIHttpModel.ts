@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { Rng } from '../core/Rng.js';
@@ -57,6 +59,49 @@ const modelsSchema = z.object({
   data: z.array(z.object({ id: z.string(), max_model_len: z.number().int().positive().optional() })),
 });
 
+interface Agents {
+  readonly http: HttpAgent;
+  readonly https: HttpsAgent;
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly text: string;
+  readonly retryAfter?: string;
+}
+
+/** The whole exchange (connect, send, read the full body) took longer than allowed. */
+class RequestTimeout extends Error {}
+
+/** One HTTP(S) exchange with node:http; rejects on network errors, a body cut short, or the timeout. */
+function sendRequest(url: string, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number, agents: Agents): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(u, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: u.protocol === 'https:' ? agents.https : agents.http }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('aborted', () => reject(Object.assign(new Error('the response was cut short'), { code: 'ECONNRESET' })));
+      res.on('error', reject);
+      res.on('end', () => {
+        clearTimeout(timer);
+        if (!res.complete) return reject(Object.assign(new Error('the response was cut short'), { code: 'ECONNRESET' }));
+        const h: IncomingHttpHeaders = res.headers;
+        const ra = h['retry-after'];
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: Array.isArray(ra) ? ra[0] : ra });
+      });
+    });
+    const timer = setTimeout(() => {
+      req.destroy(new RequestTimeout(`timeout after ${timeoutMs} ms`));
+    }, timeoutMs);
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    req.end(body);
+  });
+}
+
 /** A counting semaphore: at most `n` holders at once, FIFO. */
 class Limiter {
   private active = 0;
@@ -75,7 +120,7 @@ class Limiter {
 }
 
 /** Milliseconds from a Retry-After header (delta-seconds or an HTTP date), or undefined. */
-function retryAfterMs(h: string | null): number | undefined {
+function retryAfterMs(h: string | undefined): number | undefined {
   if (!h) return undefined;
   const s = Number(h);
   if (Number.isFinite(s) && s >= 0) return s * 1000;
@@ -103,6 +148,8 @@ export class OpenAIHttpModel implements ModelAdapter {
   private readonly index: TokenTextIndex;
   private readonly limiter: Limiter;
   private readonly rng: Rng;
+  /** Keep-alive connection pools (node:http has less per-request overhead than fetch). */
+  private readonly agents: Agents;
   private closed = false;
 
   private constructor(
@@ -117,6 +164,8 @@ export class OpenAIHttpModel implements ModelAdapter {
     this.index = index;
     this.limiter = new Limiter(opts.concurrency ?? 4);
     this.rng = new Rng(opts.seed ?? 0);
+    const pool = { keepAlive: true, maxSockets: opts.concurrency ?? 4 };
+    this.agents = { http: new HttpAgent(pool), https: new HttpsAgent(pool) };
   }
 
   private static apiBase(url: string): string {
@@ -138,7 +187,7 @@ export class OpenAIHttpModel implements ModelAdapter {
       throw new ConfigError('apiKeyEnv', `environment variable ${opts.apiKeyEnv} is not set`, `Export ${opts.apiKeyEnv}=<key>, or leave apiKeyEnv unset for servers without auth.`);
     }
     const probe = new OpenAIHttpModel(opts, opts.maxContext ?? 4096, new TokenTextIndex(opts.tokenizer));
-    const models = await probe.request('GET', '/models', undefined, modelsSchema);
+    const models = await probe.request('GET', '/models', undefined, modelsSchema).finally(() => probe.close());
     const entry = models.data.find((m) => m.id === opts.model);
     if (!entry && models.data.length > 0) {
       throw new ModelRequestError(`${probe.base}/models`, 200, `model "${opts.model}" is not served (the server lists: ${models.data.map((m) => m.id).join(', ')})`, 'Set `model` to one of the listed names.', false);
@@ -159,6 +208,8 @@ export class OpenAIHttpModel implements ModelAdapter {
   /** Marks the adapter closed; sessions and `start` then throw `ModelClosedError`. */
   async close(): Promise<void> {
     this.closed = true;
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 
   /** @internal */
@@ -227,21 +278,16 @@ export class OpenAIHttpModel implements ModelAdapter {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.opts.apiKeyEnv !== undefined) headers.authorization = `Bearer ${process.env[this.opts.apiKeyEnv] ?? ''}`;
     this.stats.requests++;
-    const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(), timeoutMs);
-    let res: Response;
-    let text: string;
+    let res: RawResponse;
     try {
-      res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: ctl.signal });
-      text = await res.text();
+      res = await sendRequest(url, method, headers, body === undefined ? undefined : JSON.stringify(body), timeoutMs, this.agents);
     } catch (e) {
-      const timedOut = ctl.signal.aborted;
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new ModelRequestError(url, undefined, timedOut ? `no complete answer within ${timeoutMs} ms` : `connection failed (${cause?.code ?? cause?.message ?? (e as Error).message})`, timedOut ? 'Raise timeoutMs or check server load.' : 'Check that the server is running at this URL.', true);
-    } finally {
-      clearTimeout(timer);
+      const timedOut = e instanceof RequestTimeout;
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new ModelRequestError(url, undefined, timedOut ? `no complete answer within ${timeoutMs} ms` : `connection failed (${code ?? (e as Error).message})`, timedOut ? 'Raise timeoutMs or check server load.' : 'Check that the server is running at this URL.', true);
     }
-    if (!res.ok) {
+    const text = res.text;
+    if (res.status < 200 || res.status >= 300) {
       let detail = '';
       try {
         detail = String((JSON.parse(text) as { error?: { message?: unknown } }).error?.message ?? '');
@@ -257,7 +303,7 @@ export class OpenAIHttpModel implements ModelAdapter {
             : retryable
               ? 'The server is overloaded or failing; retry later.'
               : 'Fix the request parameters (topK within the server limit, prompt within the context).';
-      throw new ModelRequestError(url, res.status, detail || res.statusText, fix, retryable, retryAfterMs(res.headers.get('retry-after')));
+      throw new ModelRequestError(url, res.status, detail || `HTTP ${res.status}`, fix, retryable, retryAfterMs(res.retryAfter));
     }
     let json: unknown;
     try {
