@@ -37,9 +37,12 @@ export interface SumReverseQuestion {
   readonly word: string;
 }
 
-/** Prompt text of a question, e.g. `Q: 37+8 ; rev dcab A:` (the answer starts with a space). */
+/**
+ * Prompt text of a question, e.g. `37+8 dcab =`. Kept short because the bundled models are trained on a
+ * shared 2-core machine; the answer starts with a space so every tokenizer puts a token boundary there.
+ */
 export function sumReversePrompt(q: SumReverseQuestion): string {
-  return `Q: ${q.a}+${q.b} ; rev ${q.word} A:`;
+  return `${q.a}+${q.b} ${q.word} =`;
 }
 
 function segmentTexts(q: SumReverseQuestion, rules: SumReverseRules): [string, string] {
@@ -85,7 +88,7 @@ export function sumReverseItem(q: SumReverseQuestion, rules: SumReverseRules = C
 export const CANONICAL_RULES: SumReverseRules = { sum: 'sum', word: 'reverse' };
 
 /**
- * "Sum then reverse": `Q: 37+8 ; rev dcab A:` → ` 45 ; bacd\n`. Two skills inside one answer
+ * "Sum then reverse": `37+8 dcab =` → ` 45 ; bacd\n`. Two skills inside one answer
  * (carry arithmetic, then string reversal); splits are decided by a hash of the prompt, so they never
  * overlap; items are distinct within one call. `rules` selects a variant for specialist training data.
  */

@@ -9,7 +9,7 @@ const SPLITS: Split[] = ['train', 'validation', 'test'];
 
 test('the example item has the documented prompt, answer and segments', () => {
   const item = sumReverseItem({ a: 37, b: 8, word: 'dcab' });
-  assert.equal(item.prompt, 'Q: 37+8 ; rev dcab A:');
+  assert.equal(item.prompt, '37+8 dcab =');
   assert.equal(item.answer, ' 45 ; bacd\n');
   assert.deepEqual(item.segments.map((s) => item.answer.slice(s.start, s.end)), ['45', 'bacd']);
   assert.ok(item.answer.endsWith(sumReverseTask.endOfAnswer));
