@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { ConfigError } from '../core/errors.js';
 import { ModelClosedError, ModelInputError, ModelLoadError } from './errors.js';
 import { HfTokenizer } from './HfTokenizer.js';
 import { logSoftmax } from './logSoftmax.js';
@@ -32,6 +33,12 @@ export interface OnnxCausalLMOptions {
    * `next()`; it exists to measure what the cache saves and for graphs exported without past inputs.
    */
   readonly useCache?: boolean;
+  /**
+   * Longest run of tokens fed to the graph at once (default 256). Exported graphs return logits for
+   * every position, so a long prompt fed whole would need positions × vocab floats (600 MB for
+   * 1000 tokens of a 150k vocabulary); with the KV cache, feeding it in chunks gives the same answer.
+   */
+  readonly prefillChunk?: number;
 }
 
 /** Counters of work done, for tests and benchmarks (tokens fed through the graph, graph runs). */
@@ -77,6 +84,7 @@ export class OnnxCausalLM implements ModelAdapter {
     private readonly session: ort.InferenceSession,
     private readonly graph: GraphInfo,
     readonly useCache: boolean,
+    readonly prefillChunk: number,
   ) {}
 
   /** Loads and validates a model directory; throws `ModelLoadError` naming the file/field and the fix. */
@@ -142,7 +150,9 @@ export class OnnxCausalLM implements ModelAdapter {
         throw new ModelLoadError(tokenizerPath, `the tokenizer has ${tokenizer.vocabSize} ids but the model's logits only ${width}`, 'Use the tokenizer.json the model was trained with.', 'model.vocab');
       }
       const useCache = (opts.useCache ?? true) && graph.nLayers > 0;
-      return new OnnxCausalLM(opts.id ?? basename(root), tokenizer, width, probe.hidden?.length ?? 0, maxContext, bosId, session, graph, useCache);
+      const chunk = opts.prefillChunk ?? 256;
+      if (!Number.isInteger(chunk) || chunk < 1) throw new ConfigError('prefillChunk', `${chunk} must be a positive integer`, 'Use e.g. 256.');
+      return new OnnxCausalLM(opts.id ?? basename(root), tokenizer, width, probe.hidden?.length ?? 0, maxContext, bosId, session, graph, useCache, chunk);
     } catch (e) {
       await session.release();
       throw e;
@@ -222,20 +232,24 @@ class OnnxSession implements Session {
   /** Distribution after everything consumed; runs only the tokens appended since the last call. */
   async next(): Promise<NextToken> {
     this.assertLive();
-    if (this.pending.length > 0 || !this.last) {
-      const useCache = this.model.useCache;
-      const toRun = useCache ? this.pending : this.all;
-      const r = await this.model.forward(toRun, useCache ? this.pastLen : 0, useCache ? this.past : {});
-      if (useCache) {
+    if (this.model.useCache) {
+      const chunk = this.model.prefillChunk;
+      while (this.pending.length > 0) {
+        const run = this.pending.slice(0, chunk);
+        const r = await this.model.forward(run, this.pastLen, this.past);
         disposeAll(this.past);
         this.past = r.presents;
-        this.pastLen += this.pending.length;
-      } else {
-        disposeAll(r.presents);
+        this.pastLen += run.length;
+        this.pending = this.pending.slice(run.length);
+        this.last = { logprobs: r.logprobs, hidden: r.hidden };
       }
+    } else if (this.pending.length > 0 || !this.last) {
+      const r = await this.model.forward(this.all, 0, {});
+      disposeAll(r.presents);
       this.pending = [];
       this.last = { logprobs: r.logprobs, hidden: r.hidden };
     }
+    if (!this.last) throw new ModelInputError(this.model.id, 'the session holds no tokens', 'Start it with a non-empty prompt.');
     // Copies, so a caller that normalises in place cannot change what the next call returns.
     return this.last.hidden ? { logprobs: this.last.logprobs.slice(), hidden: this.last.hidden.slice() } : { logprobs: this.last.logprobs.slice() };
   }

@@ -73,6 +73,18 @@ test('useCache: false re-runs the prefix and gives the same answer', async () =>
   await m.close();
 });
 
+test('prefillChunk feeds a long prompt in chunks through the cache and gives the same answer', async () => {
+  const m = await OnnxCausalLM.load(tiny.dir, { prefillChunk: 5 });
+  const a = await m.start('hello there world');
+  const b = await model.start('hello there world');
+  const x = (await a.next()).logprobs as Float32Array;
+  const y = (await b.next()).logprobs as Float32Array;
+  x.forEach((v, i) => assert.ok(Math.abs(v - y[i]) < 1e-4));
+  assert.deepEqual(m.stats, { runs: 4, tokensProcessed: 18 });
+  await m.close();
+  await assert.rejects(OnnxCausalLM.load(tiny.dir, { prefillChunk: 0 }), /prefillChunk/);
+});
+
 test('sequences longer than the context and bad ids throw ModelInputError', async () => {
   await assert.rejects(model.start('a'.repeat(tiny.weights.maxPositions)), (e: unknown) => e instanceof ModelInputError && /exceed the context of 64/.test(e.message));
   const s = await model.start('a'.repeat(tiny.weights.maxPositions - 2));
