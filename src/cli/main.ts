@@ -1,26 +1,54 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { EnsembleGymError } from '../core/errors.js';
+import { registerBenchCommand } from './commands/bench.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerTrainCommand } from './commands/train.js';
+import { registerEvalCommand } from './commands/evalCommand.js';
+import { registerServeCommand } from './commands/serveCommand.js';
+import { registerFitAnswersCommand } from './commands/fitAnswers.js';
 
 /** Builds the `llm-ensemble-gym` command tree (commands register themselves here). */
 export function buildProgram(): Command {
   const program = new Command('llm-ensemble-gym')
     .description('LLM ensembling as a multi-agent RL environment: train PPO / MAPPO to weigh models span by span.')
     .version('0.1.0')
-    .showHelpAfterError()
-    .exitOverride();
+    .addOption(new Option('--verbose', 'print stack traces of errors'))
+    .exitOverride()
+    .configureOutput({ outputError: (line, write) => write(line.endsWith('\n') ? line : `${line}\n`) });
+  registerDemoCommand(program);
+  registerTrainCommand(program);
+  registerEvalCommand(program);
+  registerFitAnswersCommand(program);
+  registerServeCommand(program);
+  registerBenchCommand(program);
   return program;
 }
 
-/** Runs the CLI on `argv`; usage errors exit with code 2 and a one-line message. */
-export async function main(argv: readonly string[]): Promise<number> {
+/** Where `main` writes error lines (tests swap it). */
+export interface MainIO {
+  readonly err: (line: string) => void;
+}
+
+/**
+ * Runs the CLI on `argv` and returns the exit code: 0 on success, 2 for usage and configuration
+ * errors (one line, no stack trace unless `--verbose`), 1 for any other failure (also one line).
+ */
+export async function main(argv: readonly string[], io: MainIO = { err: (l) => process.stderr.write(`${l}\n`) }): Promise<number> {
   const program = buildProgram();
+  const verbose = argv.includes('--verbose');
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (e) {
     const err = e as { code?: string; exitCode?: number };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    // Commander has already printed its one-line message.
     if (err.code?.startsWith('commander.')) return 2;
-    throw e;
+    const first = String(e instanceof Error ? e.message : e).split('\n')[0];
+    io.err(`error: ${first}`);
+    if (verbose && e instanceof Error && e.stack) io.err(e.stack);
+    else if (!(e instanceof EnsembleGymError)) io.err('(run with --verbose for the stack trace)');
+    return e instanceof EnsembleGymError ? 2 : 1;
   }
 }
 

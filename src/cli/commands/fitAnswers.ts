@@ -1,0 +1,141 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { initBackend } from '../../backend/initBackend.js';
+import { Rng } from '../../core/Rng.js';
+import { makeAlgorithm } from '../../algos/makeAlgorithm.js';
+import { Trainer } from '../../algos/Trainer.js';
+import { AnswerEnsembleEnv } from '../../envs/AnswerEnsembleEnv.js';
+import { FocalEnv } from '../../envs/FocalEnv.js';
+import { itemsOf, type AnswerDataset, type AnswerItem } from '../../envs/answerData.js';
+import { readMetricsJsonl, type MetricsRecord } from '../../viz/MetricsRecord.js';
+import { writeRunPlots } from '../../viz/writeRunPlots.js';
+import { Progress } from '../Progress.js';
+import { renderTable } from '../renderTable.js';
+import { algoAsPolicy } from '../algoAsPolicy.js';
+import { simplexGrid } from '../decoding/choosers.js';
+import { evaluateAnswers, type AnswerChooser } from '../answers/evaluateAnswers.js';
+import { addAlgoOption, addRunOptions, configFromOptions, createRunDir, numberFlag } from './common.js';
+import { loadRunData } from './runEnvs.js';
+import { ppoConfigOf } from './train.js';
+
+/** One row of the fit-answers table. */
+export interface AnswerMethodResult {
+  readonly method: string;
+  readonly accuracy: number;
+  readonly meanSize: number;
+  readonly wallSeconds: number;
+  readonly weights?: readonly number[];
+}
+
+/** Fixed fusion weights for every item, as softmax logits (log-weights). */
+function fixedLogits(agents: readonly string[], weights: readonly number[]): AnswerChooser {
+  const acts = Object.fromEntries(agents.map((a, i) => [a, Float32Array.of(weights[i] > 0 ? Math.max(-30, Math.log(weights[i])) : -30)]));
+  return () => acts;
+}
+
+/** Plurality vote of the models' top answers (ties: the option with the larger summed probability). */
+export function pluralityVote(item: AnswerItem): number {
+  const votes = new Float64Array(item.numOptions);
+  const mass = new Float64Array(item.numOptions);
+  for (const p of item.probs) {
+    let best = 0;
+    for (let k = 1; k < item.numOptions; k++) if (p[k] > p[best]) best = k;
+    votes[best] += 1;
+    for (let k = 0; k < item.numOptions; k++) mass[k] += p[k];
+  }
+  let win = 0;
+  for (let k = 1; k < item.numOptions; k++) if (votes[k] > votes[win] || (votes[k] === votes[win] && mass[k] > mass[win])) win = k;
+  return win;
+}
+
+/** Baselines on the test split: each model alone, uniform weights, best fixed weights (grid chosen on train), plurality vote. */
+export async function answerBaselines(data: AnswerDataset, seed: number): Promise<AnswerMethodResult[]> {
+  const agents = data.models;
+  const n = agents.length;
+  const trainEnv = new AnswerEnsembleEnv({ data, split: 'train', order: 'sequential' });
+  const testEnv = new AnswerEnsembleEnv({ data, split: 'test', order: 'sequential' });
+  const nTrain = itemsOf(data, 'train').length;
+  const test = itemsOf(data, 'test');
+  const rows: AnswerMethodResult[] = [];
+  const run = async (method: string, weights: number[]): Promise<void> => {
+    const r = await evaluateAnswers(testEnv, fixedLogits(agents, weights), test.length, seed);
+    rows.push({ method, accuracy: r.accuracy, meanSize: weights.filter((w) => w > 0).length, wallSeconds: r.wallSeconds, weights });
+  };
+  for (let i = 0; i < n; i++) await run(`${agents[i]} alone`, agents.map((_, j) => (j === i ? 1 : 0)));
+  await run('uniform weights', agents.map(() => 1 / n));
+  let best = { weights: agents.map(() => 1 / n), acc: -1 };
+  for (const w of simplexGrid(n, n <= 4 ? 4 : 2)) {
+    const r = await evaluateAnswers(trainEnv, fixedLogits(agents, w), nTrain, seed);
+    if (r.accuracy > best.acc) best = { weights: w, acc: r.accuracy };
+  }
+  await run('best fixed weights', best.weights);
+  const t0 = performance.now();
+  const voteAcc = test.filter((it) => pluralityVote(it) === it.label).length / Math.max(1, test.length);
+  rows.push({ method: 'plurality vote', accuracy: voteAcc, meanSize: n, wallSeconds: (performance.now() - t0) / 1000 });
+  await trainEnv.close();
+  await testEnv.close();
+  return rows;
+}
+
+/** Registers `fit-answers`: RL-Focal fusion (or decider + fusion with --focal) on recorded answers, against baselines. */
+export function registerFitAnswersCommand(program: Command): void {
+  const cmd = program
+    .command('fit-answers')
+    .description('learn how to fuse recorded model answers (RL-Focal fusion; with --focal also the sub-ensemble decider) and compare with single models, uniform, best fixed weights and plurality vote on the held-out split')
+    .requiredOption('--data <file>', 'recorded answers: JSON {"models": [...], "items": [...]} or JSONL (header line, then one item per line)')
+    .option('--split-frac <f>', 'fraction of items without a "split" used for training (default 0.8)', numberFlag('--split-frac'))
+    .option('--focal', 'train the RL-Focal decider (which models to include) together with the fusion weights');
+  addAlgoOption(cmd, ['ppo', 'ippo', 'mappo']);
+  addRunOptions(cmd);
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const cfg = configFromOptions(opts, { env: opts.focal ? 'focal' : 'answer' });
+    await initBackend();
+    const data = await loadRunData(cfg);
+    const runDir = createRunDir(cfg.out, `fit-answers-${cfg.algo}${cfg.focal ? '-focal' : ''}`);
+    writeFileSync(join(runDir, 'config.json'), JSON.stringify(cfg, null, 1));
+    const rows = await answerBaselines(data, cfg.seed);
+
+    const make = (split: 'train' | 'test'): AnswerEnsembleEnv | FocalEnv =>
+      cfg.focal ? new FocalEnv({ data, split, order: split === 'test' ? 'sequential' : 'shuffle' }) : new AnswerEnsembleEnv({ data, split, order: split === 'test' ? 'sequential' : 'shuffle' });
+    const trainEnv = make('train');
+    const testEnv = make('test');
+    const algo = makeAlgorithm(trainEnv, ppoConfigOf(cfg));
+    const metricsPath = join(runDir, 'metrics.jsonl');
+    writeFileSync(metricsPath, '');
+    const label = `${cfg.algo}${cfg.focal ? '+focal' : ''}`;
+    const bar = new Progress(label, algo.numIterations * algo.config.numSteps);
+    const t0 = performance.now();
+    await new Trainer(algo, {
+      checkpointPath: join(runDir, 'checkpoint.json'),
+      callbacks: [
+        {
+          onIteration: (m) => {
+            const rec: MetricsRecord = { ...m, algo: label, step: m.globalStep, meanReturn: m.episodeReturn ?? undefined, successRate: m.successRate ?? undefined };
+            appendFileSync(metricsPath, `${JSON.stringify(rec)}\n`);
+            bar.update(m.globalStep, { meanReturn: m.episodeReturn ?? undefined });
+          },
+        },
+      ],
+    }).run();
+    bar.stop();
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const policy = algoAsPolicy(algo, testEnv.possibleAgents);
+    const rng = new Rng(`${cfg.seed}/eval`);
+    const learned = await evaluateAnswers(testEnv, (obs) => policy.act(obs, rng, { deterministic: true }).actions as Record<string, Float32Array>, itemsOf(data, 'test').length, cfg.seed);
+    rows.push({ method: `${cfg.algo.toUpperCase()}${cfg.focal ? ' (decider + fusion)' : ' (fusion)'}`, accuracy: learned.accuracy, meanSize: learned.meanSize, wallSeconds: learned.wallSeconds });
+    algo.dispose();
+    await trainEnv.close();
+    await testEnv.close();
+
+    const plots = await writeRunPlots(join(runDir, 'plots'), { metrics: readMetricsJsonl(metricsPath), accuracy: rows.map((r) => ({ method: r.method, accuracy: r.accuracy })) });
+    writeFileSync(join(runDir, 'results.json'), JSON.stringify({ data: data.source, models: data.models, rows, trainSeconds, plots }, null, 1));
+    process.stdout.write(
+      `${renderTable(
+        ['method', 'test accuracy %', 'models used', 'eval wall s'],
+        rows.map((r) => [r.method + (r.weights && r.method.startsWith('best') ? ` [${r.weights.map((w) => w.toFixed(2)).join(', ')}]` : ''), (100 * r.accuracy).toFixed(1), r.meanSize.toFixed(2), r.wallSeconds.toFixed(3)]),
+      )}\n`,
+    );
+    process.stdout.write(`${itemsOf(data, 'train').length} train / ${itemsOf(data, 'test').length} test items; trained ${algo.globalStep} steps in ${trainSeconds.toFixed(1)} s; run folder: ${runDir}\n`);
+  });
+}

@@ -1,0 +1,64 @@
+import { ConfigError } from '../../core/errors.js';
+import type { ParallelEnv, HasGlobalState } from '../../core/ParallelEnv.js';
+import { EnsembleDecodingEnv } from '../../envs/EnsembleDecodingEnv.js';
+import { AnswerEnsembleEnv } from '../../envs/AnswerEnsembleEnv.js';
+import { loadAnswerData, type AnswerDataset } from '../../envs/answerData.js';
+import { sumReverseTask } from '../../ensemble/tasks/sumReverseTask.js';
+import type { ModelAdapter } from '../../models/ModelAdapter.js';
+import type { RunConfig } from '../RunConfig.js';
+import { loadModels } from './common.js';
+
+/** A parallel env with a global state (every env of this package has one). */
+export type RunEnv = ParallelEnv<Float32Array, Float32Array, string> & HasGlobalState;
+
+/** The envs of one CLI run: a training env, a held-out test env, how many test episodes cover it, and cleanup. */
+export interface RunEnvs {
+  readonly train: RunEnv;
+  readonly test: RunEnv;
+  readonly testEpisodes: number;
+  /** Model ids or recorded-model names (the agents). */
+  readonly agents: readonly string[];
+  close(): Promise<void>;
+}
+
+/** Loads the recorded answers of `--data` with the run's split fraction and seed. */
+export async function loadRunData(cfg: RunConfig): Promise<AnswerDataset> {
+  if (!cfg.data) throw new ConfigError('--data', `--env ${cfg.env} replays recorded answers but no data file was given`, 'Pass --data FILE (JSON or JSONL answer data, see docs).');
+  return loadAnswerData(cfg.data, { testFraction: 1 - cfg.splitFrac, splitSeed: cfg.seed });
+}
+
+/**
+ * Builds the train and test envs `cfg.env` names: `decoding` runs the models of `--models` (default:
+ * the bundled ones) on the bundled task's train / test splits; `answer` replays `--data`.
+ */
+export async function buildRunEnvs(cfg: RunConfig): Promise<RunEnvs> {
+  if (cfg.env === 'decoding') {
+    if (cfg.data) throw new ConfigError('--data', '--env decoding runs live models, not recorded answers', 'Use --models DIR... with --env decoding, or --env answer with --data.');
+    const models: ModelAdapter[] = await loadModels(cfg.models);
+    const make = (split: 'train' | 'test', numItems: number): EnsembleDecodingEnv =>
+      new EnsembleDecodingEnv({ models, task: sumReverseTask, split, numItems, itemSeed: cfg.seed, spanLength: cfg.spanLength, maxSteps: cfg.maxSteps, closeModels: false });
+    const train = make('train', cfg.trainItems);
+    const test = make('test', cfg.testItems);
+    return {
+      train,
+      test,
+      testEpisodes: test.items.length,
+      agents: train.possibleAgents,
+      close: async () => {
+        await train.close();
+        await test.close();
+        await Promise.all(models.map((m) => m.close()));
+      },
+    };
+  }
+  if (cfg.env === 'answer') {
+    if (cfg.models.length > 0) throw new ConfigError('--models', '--env answer replays recorded answers, it runs no model', 'Drop --models, or use --env decoding.');
+    const data = await loadRunData(cfg);
+    const train = new AnswerEnsembleEnv({ data, split: 'train' });
+    const test = new AnswerEnsembleEnv({ data, split: 'test', order: 'sequential' });
+    const testEpisodes = data.items.filter((it) => it.split === 'test').length;
+    if (testEpisodes === 0) throw new ConfigError('--split-frac', `${data.source} has no test items`, 'Lower --split-frac (or give items a "split": "test").');
+    return { train, test, testEpisodes, agents: train.possibleAgents, close: async () => { await train.close(); await test.close(); } };
+  }
+  throw new ConfigError('--env', `"${cfg.env}" is not available in this command yet`, 'Use --env decoding or --env answer.');
+}

@@ -1,0 +1,98 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { initBackend } from '../../backend/initBackend.js';
+import { makeAlgorithm } from '../../algos/makeAlgorithm.js';
+import { Trainer } from '../../algos/Trainer.js';
+import type { OnPolicyAlgorithm } from '../../algos/OnPolicyAlgorithm.js';
+import type { PPOConfig } from '../../algos/PPOConfig.js';
+import { Rng } from '../../core/Rng.js';
+import { EnsembleDecodingEnv } from '../../envs/EnsembleDecodingEnv.js';
+import { readMetricsJsonl, type MetricsRecord } from '../../viz/MetricsRecord.js';
+import { writeRunPlots } from '../../viz/writeRunPlots.js';
+import { Progress } from '../Progress.js';
+import { renderTable } from '../renderTable.js';
+import { algoAsPolicy } from '../algoAsPolicy.js';
+import { evaluateDecoding } from '../decoding/evaluateDecoding.js';
+import { policyChooser } from '../decoding/choosers.js';
+import { evaluateAnswers } from '../answers/evaluateAnswers.js';
+import type { RunConfig } from '../RunConfig.js';
+import { addAlgoOption, addDecodingOptions, addRunOptions, configFromOptions, createRunDir, numberFlag } from './common.js';
+import { buildRunEnvs, type RunEnvs } from './runEnvs.js';
+
+/** Test-split accuracy (success rate) and mean return of a trained algorithm. */
+export interface TestScore {
+  readonly accuracy: number;
+  readonly meanReturn: number;
+  readonly episodes: number;
+}
+
+/** Evaluates `algo` on the run's test env: every test prompt once (decoding) or every test item once (answer). */
+export async function scoreOnTest(algo: OnPolicyAlgorithm, envs: RunEnvs, seed: number): Promise<TestScore> {
+  if (envs.test instanceof EnsembleDecodingEnv) {
+    const r = await evaluateDecoding(envs.test, policyChooser(algo, seed), { seed });
+    return { accuracy: r.accuracy, meanReturn: r.accuracy, episodes: r.episodes };
+  }
+  const policy = algoAsPolicy(algo, envs.test.possibleAgents);
+  const rng = new Rng(`${seed}/eval`);
+  const r = await evaluateAnswers(envs.test, (obs) => policy.act(obs, rng, { deterministic: true }).actions as Record<string, Float32Array>, envs.testEpisodes, seed);
+  return { accuracy: r.accuracy, meanReturn: r.meanReturn, episodes: r.episodes };
+}
+
+/** The PPO config of a run: the `ppo` section of the config file, then algo / seed / steps from the run config. */
+export function ppoConfigOf(cfg: RunConfig): Partial<PPOConfig> & { algo: PPOConfig['algo'] } {
+  const numSteps = Math.min(128, cfg.steps);
+  return { numSteps, ...(cfg.ppo as Partial<PPOConfig> | undefined), algo: cfg.algo, seed: cfg.seed, totalSteps: cfg.steps };
+}
+
+/** Registers `train`: trains PPO / IPPO / MAPPO on one env, writes metrics, checkpoint, plots and the test score. */
+export function registerTrainCommand(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('train PPO, IPPO or MAPPO on an env (decoding: live models; answer: recorded answers) and score it on the held-out split')
+    .addOption(new Option('--env <name>', 'environment').choices(['decoding', 'answer']))
+    .option('--data <file>', 'recorded answers (JSON/JSONL) for --env answer')
+    .option('--split-frac <f>', 'fraction of recorded items used for training (default 0.8)', numberFlag('--split-frac'));
+  addAlgoOption(cmd);
+  addRunOptions(cmd);
+  addDecodingOptions(cmd);
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const cfg = configFromOptions(opts);
+    await initBackend();
+    const envs = await buildRunEnvs(cfg);
+    try {
+      const runDir = createRunDir(cfg.out, `train-${cfg.env}-${cfg.algo}`);
+      writeFileSync(join(runDir, 'config.json'), JSON.stringify(cfg, null, 1));
+      const algo = makeAlgorithm(envs.train, ppoConfigOf(cfg));
+      const metricsPath = join(runDir, 'metrics.jsonl');
+      writeFileSync(metricsPath, '');
+      const bar = new Progress(cfg.algo, algo.numIterations * algo.config.numSteps * algo.numEnvs);
+      const t0 = performance.now();
+      await new Trainer(algo, {
+        checkpointPath: join(runDir, 'checkpoint.json'),
+        checkpointEvery: 10,
+        callbacks: [
+          {
+            onIteration: (m) => {
+              const rec: MetricsRecord = { ...m, algo: cfg.algo, step: m.globalStep, successRate: m.successRate ?? undefined, meanReturn: m.episodeReturn ?? undefined };
+              appendFileSync(metricsPath, `${JSON.stringify(rec)}\n`);
+              bar.update(m.globalStep, { successRate: m.successRate ?? undefined, meanReturn: m.episodeReturn ?? undefined });
+            },
+          },
+        ],
+      }).run();
+      bar.stop();
+      const trainSeconds = (performance.now() - t0) / 1000;
+      const score = await scoreOnTest(algo, envs, cfg.seed);
+      const plots = await writeRunPlots(join(runDir, 'plots'), { metrics: readMetricsJsonl(metricsPath) });
+      writeFileSync(join(runDir, 'results.json'), JSON.stringify({ env: cfg.env, algo: cfg.algo, steps: algo.globalStep, trainSeconds, test: score, plots }, null, 1));
+      process.stdout.write(
+        `${renderTable(['env', 'algo', 'train steps', 'train s', 'test episodes', 'test accuracy %', 'test mean return'], [[cfg.env, cfg.algo, algo.globalStep, trainSeconds.toFixed(1), score.episodes, (100 * score.accuracy).toFixed(1), score.meanReturn.toFixed(3)]])}\n`,
+      );
+      process.stdout.write(`checkpoint: ${join(runDir, 'checkpoint.json')}\n`);
+      algo.dispose();
+    } finally {
+      await envs.close();
+    }
+  });
+}
