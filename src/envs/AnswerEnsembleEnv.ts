@@ -150,11 +150,13 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
     if (this.closed) throw new EnvStateError('reset() called after close(): create a new AnswerEnsembleEnv.');
     const o = opts.options ?? {};
     this.sampler.select(o.split ?? this.sampler.currentSplit, o.order ?? this.sampler.currentOrder);
+    // Checked before reseeding, so a rejected itemIndex leaves the generator as it was.
+    const chosen = o.itemIndex !== undefined ? this.sampler.at(o.itemIndex) : undefined;
     if (opts.seed !== undefined) {
       this.rng = new Rng(opts.seed);
       this.sampler.restart();
     } else if (this.rng === null) this.rng = new Rng(0);
-    this.item = o.itemIndex !== undefined ? this.sampler.at(o.itemIndex) : this.sampler.next(this.rng);
+    this.item = chosen ?? this.sampler.next(this.rng);
     this.live = this.possibleAgents;
     const observations = {} as AgentRecord<string, Float32Array>;
     const infos = {} as AgentRecord<string, Info>;

@@ -1,4 +1,4 @@
-import { ConfigError, EnvStateError, InvalidActionError } from '../core/errors.js';
+import { ConfigError, EnvStateError, InvalidActionError, preview } from '../core/errors.js';
 import type { AgentRecord, EnvMetadata, HasGlobalState, Info, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../core/ParallelEnv.js';
 import { Rng } from '../core/Rng.js';
 import { Box } from '../core/spaces.js';
@@ -244,11 +244,13 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
 
   async reset(opts: ResetOptions<DecodingResetOptions> = {}): Promise<ResetResult<Float32Array, string>> {
     if (this.closed) throw new EnvStateError('EnsembleDecodingEnv.reset after close(). Create a new env.');
-    if (opts.seed !== undefined) this.rng = new Rng(opts.seed);
-    const idx = opts.options?.itemIndex ?? this.rng.int(this.items.length);
+    // Validate before touching state, so a rejected reset leaves the generator as it was.
+    const rng = opts.seed !== undefined ? new Rng(opts.seed) : this.rng;
+    const idx = opts.options?.itemIndex ?? rng.int(this.items.length);
     if (!Number.isInteger(idx) || idx < 0 || idx >= this.items.length) {
-      throw new ConfigError('options.itemIndex', `${idx} is not an index into ${this.items.length} items`, `Pass an integer in 0..${this.items.length - 1}.`);
+      throw new ConfigError('options.itemIndex', `${preview(idx)} is not an index into ${this.items.length} items`, `Pass an integer in 0..${this.items.length - 1}.`);
     }
+    this.rng = rng;
     await this.disposeSessions();
     this.itemIndex = idx;
     this.item = this.items[idx];
@@ -276,6 +278,9 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     if (this.closed) throw new EnvStateError('EnsembleDecodingEnv.step after close(). Create a new env.');
     if (this.live.length === 0) throw new EnvStateError('EnsembleDecodingEnv.step with no live agents: call reset() first (and again after an episode ends).');
     // Validate every action before touching any state, so an invalid action leaves the env as it was.
+    if (typeof actions !== 'object' || actions === null) {
+      throw new InvalidActionError('(all)', actions, 'a record of actions', `Pass { [agent]: Float32Array [x] } for every agent of env.agents (${this.live.join(', ')}).`);
+    }
     const raw = new Float64Array(this.models.length);
     for (const key of Object.keys(actions)) {
       if (!this.possibleAgents.includes(key)) {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ConfigError, EnsembleGymError } from '../core/errors.js';
+import { ConfigError, EnsembleGymError, preview } from '../core/errors.js';
 
 /** Which part of the data an item belongs to; statistics and training use `train` only. */
 export type AnswerSplit = 'train' | 'test';
@@ -255,8 +255,8 @@ export class ItemSampler {
 
   /** Switches split and/or order (a no-op when both are unchanged); validates before changing anything. */
   select(split: AnswerSplit | 'all', order: ItemOrder): void {
-    if (split !== 'train' && split !== 'test' && split !== 'all') throw new ConfigError('split', `must be 'train', 'test' or 'all', got ${JSON.stringify(split)}`, "Pass options: { split: 'train' } or 'test'.");
-    if (order !== 'shuffle' && order !== 'random' && order !== 'sequential') throw new ConfigError('order', `must be 'shuffle', 'random' or 'sequential', got ${JSON.stringify(order)}`, "Use 'shuffle' for training and 'sequential' for evaluation.");
+    if (split !== 'train' && split !== 'test' && split !== 'all') throw new ConfigError('split', `must be 'train', 'test' or 'all', got ${preview(split)}`, "Pass options: { split: 'train' } or 'test'.");
+    if (order !== 'shuffle' && order !== 'random' && order !== 'sequential') throw new ConfigError('order', `must be 'shuffle', 'random' or 'sequential', got ${preview(order)}`, "Use 'shuffle' for training and 'sequential' for evaluation.");
     if (split === this.split && order === this.order && this.pool.length > 0) return;
     const pool: number[] = [];
     this.data.items.forEach((it, i) => (split === 'all' || it.split === split) && pool.push(i));
@@ -289,7 +289,7 @@ export class ItemSampler {
 
   /** Index into `data.items` of position `i` of the current split (for evaluating one chosen item). */
   at(i: number): number {
-    if (!Number.isInteger(i) || i < 0 || i >= this.pool.length) throw new ConfigError('itemIndex', `must be an integer in 0..${this.pool.length - 1} for the ${this.split} split, got ${i}`, 'Pass an index within the split.');
+    if (!Number.isInteger(i) || i < 0 || i >= this.pool.length) throw new ConfigError('itemIndex', `must be an integer in 0..${this.pool.length - 1} for the ${this.split} split, got ${preview(i)}`, 'Pass an index within the split.');
     return this.pool[i];
   }
 }
