@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { ConfigError, EnsembleGymError } from '../core/errors.js';
 import { Rng } from '../core/Rng.js';
-import type { ModelAdapter, NextToken } from '../models/ModelAdapter.js';
+import type { ModelAdapter, NextToken, Session } from '../models/ModelAdapter.js';
 import { tokenText } from '../models/tokenText.js';
 
 /** A fault the server injects into one request (for testing clients). */
@@ -34,6 +34,12 @@ export interface ServeOptions {
   readonly requestTimeoutMs?: number;
   /** Name clients use in `model` (default the adapter's id). */
   readonly modelName?: string;
+  /**
+   * Sessions kept for reuse (default 16; 0 disables). A request whose prompt tokens start with a
+   * kept session's tokens continues that session, so a client sending a growing text one token at a
+   * time costs one token of compute per request, as with vLLM's prefix caching.
+   */
+  readonly prefixCacheSize?: number;
   /** Faults to inject: request i (0-based, all routes) gets `faults(i)` or `faults[i]`; none when undefined. */
   readonly faults?: readonly (ServeFault | undefined)[] | ((requestIndex: number) => ServeFault | undefined);
 }
@@ -152,6 +158,7 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     apiKey = process.env[opts.apiKeyEnv];
     if (!apiKey) throw new ConfigError('serve.apiKeyEnv', `environment variable ${opts.apiKeyEnv} is not set or empty`, `Export ${opts.apiKeyEnv}=<key> before starting the server, or leave apiKeyEnv unset for no auth.`);
   }
+  const sessions = new PrefixSessionCache(adapter, opts.prefixCacheSize ?? 16);
   const faultAt = (i: number): ServeFault | undefined => (typeof opts.faults === 'function' ? opts.faults(i) : opts.faults?.[i]);
   let requests = 0;
 
@@ -167,7 +174,7 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     const temperature = body.temperature ?? 1;
     const rng = new Rng(body.seed ?? 0);
     const tok = adapter.tokenizer;
-    const session = await adapter.start(prompt);
+    const { session, ids: cachedIds } = await sessions.acquire(prompt);
     const promptTokens = session.length;
     const ids: number[] = [];
     const tokenLogprobs: number[] = [];
@@ -192,11 +199,18 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
           finish = 'stop';
           break;
         }
-        await session.append([id]);
+        // The last token is not fed: the session then ends exactly at the prompt (+ earlier tokens),
+        // which is the prefix the next request of a token-by-token client starts with.
+        if (t < nTokens - 1) {
+          await session.append([id]);
+          cachedIds.push(id);
+        }
       }
-    } finally {
+    } catch (e) {
       await session.dispose();
+      throw e;
     }
+    await sessions.release({ session, ids: cachedIds });
     const generated = tok.decode(ids);
     const tokens = ids.map((i) => tokenText(tok, i));
     let logprobs: unknown = null;
@@ -310,12 +324,61 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
   return {
     url,
     requestCount: () => requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await sessions.clear();
+    },
   };
+}
+
+/** A session and the token ids (without BOS) it has consumed. */
+interface HeldSession {
+  readonly session: Session;
+  readonly ids: number[];
+}
+
+/** Least-recently-used sessions keyed by their consumed ids; a session is out of the cache while a request uses it. */
+class PrefixSessionCache {
+  private entries: HeldSession[] = [];
+
+  constructor(
+    private readonly adapter: ModelAdapter,
+    private readonly capacity: number,
+  ) {}
+
+  /** A session holding `prompt`: the kept one with the longest matching token prefix, extended, or a new one. */
+  async acquire(prompt: string): Promise<HeldSession> {
+    const ids = this.adapter.tokenizer.encode(prompt);
+    let best = -1;
+    this.entries.forEach((e, i) => {
+      if (e.ids.length <= ids.length && e.ids.every((x, j) => x === ids[j]) && (best < 0 || e.ids.length > this.entries[best].ids.length)) best = i;
+    });
+    if (best < 0) return { session: await this.adapter.start(prompt), ids };
+    const [hit] = this.entries.splice(best, 1);
+    try {
+      if (ids.length > hit.ids.length) await hit.session.append(ids.slice(hit.ids.length));
+    } catch (e) {
+      await hit.session.dispose();
+      throw e;
+    }
+    return { session: hit.session, ids };
+  }
+
+  /** Keeps `held` for reuse, disposing the least recently used session beyond capacity. */
+  async release(held: HeldSession): Promise<void> {
+    this.entries.push(held);
+    while (this.entries.length > this.capacity) await this.entries.shift()!.session.dispose();
+  }
+
+  /** Disposes every kept session. */
+  async clear(): Promise<void> {
+    const all = this.entries;
+    this.entries = [];
+    for (const e of all) await e.session.dispose();
+  }
 }
 
 function promptOffsets(tokens: readonly string[]): number[] {

@@ -145,3 +145,34 @@ test('injected faults: status, rate limit with Retry-After, garbled, truncated, 
     await s.close();
   }
 });
+
+test('the prefix cache continues a kept session: a grown prompt costs only its new tokens', async () => {
+  const m = await OnnxCausalLM.load(tiny.dir, { id: 'tiny' });
+  const s = await startServer(m);
+  const url = `${s.url}/v1/completions`;
+  try {
+    const first = await post({ prompt: 'hello', max_tokens: 1, logprobs: 3, temperature: 0 }, url);
+    assert.equal(m.stats.tokensProcessed, 6); // BOS + 5
+    const grown = await post({ prompt: 'hello w', max_tokens: 1, logprobs: 3, temperature: 0 }, url);
+    assert.equal(m.stats.tokensProcessed, 6 + 2);
+    // same answers as a server without the cache
+    const plain = await startServer(model, { prefixCacheSize: 0 });
+    try {
+      for (const [cached, prompt] of [[first, 'hello'], [grown, 'hello w']] as const) {
+        const ref = await post({ prompt, max_tokens: 1, logprobs: 3, temperature: 0 }, `${plain.url}/v1/completions`);
+        const a = cached.json.choices[0].logprobs.top_logprobs[0];
+        const b = ref.json.choices[0].logprobs.top_logprobs[0];
+        assert.deepEqual(Object.keys(a), Object.keys(b));
+        for (const key of Object.keys(a)) assert.ok(Math.abs(a[key] - b[key]) < 1e-4);
+      }
+    } finally {
+      await plain.close();
+    }
+    // an unrelated prompt starts a new session
+    await post({ prompt: 'abc', max_tokens: 1 }, url);
+    assert.equal(m.stats.tokensProcessed, 8 + 4);
+  } finally {
+    await s.close();
+    await m.close();
+  }
+});

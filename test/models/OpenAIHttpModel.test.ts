@@ -164,7 +164,7 @@ test('the concurrency limit caps requests in flight', async () => {
     },
     close: async () => undefined,
   };
-  const s = await startServer(counting);
+  const s = await startServer(counting, { prefixCacheSize: 0 });
   try {
     const remote = await connect(s.url, { concurrency: 2 });
     await Promise.all(['a', 'b', 'c', 'ab', 'ba', 'cc'].map(async (p) => (await remote.start(p)).next()));
