@@ -58,6 +58,7 @@ interface GraphInfo {
   readonly hasPositionIds: boolean;
   readonly hasAttentionMask: boolean;
   readonly hasUseCacheBranch: boolean;
+  readonly hasCachePosition: boolean;
   readonly hasHidden: boolean;
 }
 
@@ -65,7 +66,7 @@ interface GraphInfo {
  * A causal LM in Hugging Face layout (`config.json`, `tokenizer.json`, `onnx/model.onnx`) run with
  * onnxruntime. Works with this package's tiny decoders and with Optimum decoder-with-past exports
  * (GPT-2, Qwen2.5, SmolLM, Llama, ...): optional inputs (`position_ids`, `attention_mask`,
- * `use_cache_branch`) are fed only when the graph has them. One `InferenceSession` is shared by all
+ * `use_cache_branch`, `cache_position`) are fed only when the graph has them. One `InferenceSession` is shared by all
  * sessions; each session keeps its own KV cache and never re-runs its prefix.
  * The logits width is the adapter's `vocabSize`; it may exceed the tokenizer's (padded embeddings).
  */
@@ -292,6 +293,7 @@ async function runGraph(session: ort.InferenceSession, g: GraphInfo, ids: readon
   const feeds: Record<string, ort.Tensor> = { input_ids: int64([1, n], (i) => ids[i]) };
   if (g.hasAttentionMask) feeds.attention_mask = int64([1, pastLen + n], () => 1);
   if (g.hasPositionIds) feeds.position_ids = int64([1, n], (i) => pastLen + i);
+  if (g.hasCachePosition) feeds.cache_position = int64([n], (i) => pastLen + i);
   if (g.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', Uint8Array.of(pastLen > 0 ? 1 : 0), [1]);
   const emptyPast = new Float32Array(0);
   for (let l = 0; l < g.nLayers; l++) {
@@ -373,7 +375,7 @@ function inspectGraph(session: ort.InferenceSession, onnxPath: string, cfg: Reco
       if (!inputs.has(name) && !outputs.has(name)) throw new ModelLoadError(onnxPath, `"${name}" is missing while other layers have a KV cache`, FIX_EXPORT, name);
     }
   }
-  const known = new Set(['input_ids', 'attention_mask', 'position_ids', 'use_cache_branch']);
+  const known = new Set(['input_ids', 'attention_mask', 'position_ids', 'use_cache_branch', 'cache_position']);
   const unknown = [...inputs].filter((n) => !known.has(n) && !PAST_KEY.test(n) && !/^past_key_values\.\d+\.value$/.test(n));
   if (unknown.length > 0) {
     throw new ModelLoadError(onnxPath, `the graph needs inputs this adapter cannot feed: ${unknown.join(', ')}`, `${FIX_EXPORT} Encoder-decoder and multimodal graphs need their own adapter.`, 'inputs');
@@ -403,6 +405,7 @@ function inspectGraph(session: ort.InferenceSession, onnxPath: string, cfg: Reco
     hasPositionIds: inputs.has('position_ids'),
     hasAttentionMask: inputs.has('attention_mask'),
     hasUseCacheBranch: inputs.has('use_cache_branch'),
+    hasCachePosition: inputs.has('cache_position'),
     hasHidden: outputs.has('last_hidden_state'),
   };
 }

@@ -143,7 +143,7 @@ test('load errors are ModelLoadError naming the file/field and the fix', async (
   await assert.rejects(OnnxCausalLM.load('/nonexistent/model'), (e: unknown) => e instanceof ModelLoadError && /directory not found/.test(e.message));
 });
 
-test('an Optimum-style graph without position_ids or last_hidden_state loads, with hiddenSize 0', async () => {
+test('an Optimum-style graph (no position_ids or last_hidden_state; use_cache_branch, cache_position) loads, with hiddenSize 0', async () => {
   // A bigram "model" with the Optimum signature minus position_ids: logits = onehot(input_ids)·W, and a
   // 1-layer cache that just concatenates (to exercise the past plumbing).
   const dir = await brokenCopy(async (d) => {
@@ -152,6 +152,9 @@ test('an Optimum-style graph without position_ids or last_hidden_state loads, wi
     const g = new GraphBuilder('optimum_like');
     const ids = g.input('input_ids', DataType.INT64, ['batch_size', 'sequence_length']);
     g.input('attention_mask', DataType.INT64, ['batch_size', 'total']);
+    // optional inputs of merged / newer exports: declared, fed, unused by this toy graph
+    g.input('use_cache_branch', DataType.BOOL, [1]);
+    g.input('cache_position', DataType.INT64, ['sequence_length']);
     const pk = g.input('past_key_values.0.key', DataType.FLOAT, ['batch_size', 1, 'past', 2]);
     const pv = g.input('past_key_values.0.value', DataType.FLOAT, ['batch_size', 1, 'past', 2]);
     const emb = g.initializer('emb', floatTensor([V, V], Float32Array.from({ length: V * V }, (_, i) => Math.sin(i))));
