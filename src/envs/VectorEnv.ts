@@ -1,6 +1,8 @@
 import { ConfigError, EnvStateError, InvalidActionError } from '../core/errors.js';
 import type { AgentRecord, EnvMetadata, Info, ParallelEnv, ResetOptions } from '../core/ParallelEnv.js';
 import type { Space } from '../core/spaces.js';
+import { availableParallelism } from 'node:os';
+import { WorkerEnv, type WorkerEnvSpec } from './WorkerEnv.js';
 
 /** Gymnasium 1.0 autoreset modes a `VectorEnv` can run in. */
 export type AutoresetMode = 'next-step' | 'same-step';
@@ -43,12 +45,13 @@ export interface VectorStepResult<Agent extends string> extends VectorResetResul
 }
 
 /**
- * N copies of a ParallelEnv stepped in-process as one batch, with Gymnasium 1.0 autoreset.
- * Observations, rewards and done flags come back as flat per-agent arrays (row e = copy e), actions
- * go in the same way (row e of `actions[agent]`, unflattened with the agent's action space).
- * Every used row is checked (finite, in the agent's space) before any copy steps, so an invalid
- * batch leaves all copies unchanged. `reset({ seed })` seeds copy e with `seed + e`. Copies run one after another on this thread
- * (no worker_threads yet). All copies must have the same agents and spaces (copy 0's are used).
+ * N copies of a ParallelEnv stepped as one batch, with Gymnasium 1.0 autoreset. Observations,
+ * rewards and done flags come back as flat per-agent arrays (row e = copy e), actions go in the same
+ * way (row e of `actions[agent]`, unflattened with the agent's action space). Every used row is
+ * checked (finite, in the agent's space) before any copy steps, so an invalid batch leaves all
+ * copies unchanged. `reset({ seed })` seeds copy e with `seed + e`. Copies live on this thread and
+ * are advanced concurrently (independent copies, so results do not depend on timing), or in worker
+ * threads with `VectorEnv.inWorkers`. All copies must have the same agents and spaces (copy 0's are used).
  */
 export class VectorEnv<Agent extends string = string> {
   readonly numEnvs: number;
@@ -99,6 +102,21 @@ export class VectorEnv<Agent extends string = string> {
     return new VectorEnv(envs, opts);
   }
 
+  /**
+   * Runs the copies in `threads` worker threads (copy e in thread e mod threads), built there by
+   * `spec` (a module path, an exported factory and a plain-data config). Worth it when a step is
+   * expensive (model forward passes); for cheap envs the message passing costs more than it saves.
+   */
+  static async inWorkers(spec: WorkerEnvSpec, numEnvs: number, opts: VectorEnvOptions & { threads?: number } = {}): Promise<VectorEnv<string>> {
+    const envs = await WorkerEnv.spawn(spec, numEnvs, opts.threads ?? Math.max(1, availableParallelism() - 1));
+    try {
+      return new VectorEnv<string>(envs, opts);
+    } catch (e) {
+      for (const env of envs) await env.close();
+      throw e;
+    }
+  }
+
   /** The autoreset mode (also in `metadata.autoreset`). */
   get autoreset(): AutoresetMode {
     return this.metadata.autoreset as AutoresetMode;
@@ -118,11 +136,13 @@ export class VectorEnv<Agent extends string = string> {
   async reset(opts: ResetOptions = {}): Promise<VectorResetResult<Agent>> {
     if (this.closed) throw new EnvStateError('reset() called after close(): create a new VectorEnv.');
     const out = this.allocate(false);
-    for (let e = 0; e < this.numEnvs; e++) {
-      const r = await this.envs[e].reset(opts.seed === undefined ? { options: opts.options } : { seed: opts.seed + e, options: opts.options });
-      this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, this.envs[e].agents);
-      out.infos[e] = r.infos;
-    }
+    await Promise.all(
+      this.envs.map(async (env, e) => {
+        const r = await env.reset(opts.seed === undefined ? { options: opts.options } : { seed: opts.seed + e, options: opts.options });
+        this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
+        out.infos[e] = r.infos;
+      }),
+    );
     this.needsReset.fill(0);
     this.started = true;
     return out;
@@ -141,41 +161,42 @@ export class VectorEnv<Agent extends string = string> {
     }
     const records = this.actionRecords(actions);
     const out = this.allocate(true);
-    const sameStep = this.metadata.autoreset === 'same-step';
-    for (let e = 0; e < this.numEnvs; e++) {
-      const env = this.envs[e];
-      const record = records[e];
-      if (record === null) {
-        const r = await env.reset();
-        this.needsReset[e] = 0;
-        this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
-        out.infos[e] = r.infos;
-        continue;
-      }
-      const acting = env.agents;
-      const r = await env.step(record);
-      for (const a of acting) {
-        out.rewards[a][e] = r.rewards[a];
-        out.terminations[a][e] = r.terminations[a] ? 1 : 0;
-        out.truncations[a][e] = r.truncations[a] ? 1 : 0;
-      }
-      if (env.agents.length > 0) {
-        this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
-        out.infos[e] = r.infos;
-      } else if (sameStep) {
-        const s = await env.reset();
-        this.write(out, e, s.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
-        out.infos[e] = s.infos;
-        out.finalObservations[e] = r.observations;
-        out.finalInfos[e] = r.infos;
-      } else {
-        this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, acting);
-        for (const a of this.possibleAgents) out.active[a][e] = 0;
-        out.infos[e] = r.infos;
-        this.needsReset[e] = 1;
-      }
-    }
+    // Copies advance concurrently (they are independent), which lets worker-thread copies run in parallel.
+    await Promise.all(this.envs.map((env, e) => this.advance(env, e, records[e], out)));
     return out;
+  }
+
+  /** Steps (or, after an end in next-step mode, resets) copy e and writes its row of `out`. */
+  private async advance(env: ParallelEnv<unknown, unknown, Agent>, e: number, record: AgentRecord<Agent, unknown> | null, out: VectorStepResult<Agent>): Promise<void> {
+    if (record === null) {
+      const r = await env.reset();
+      this.needsReset[e] = 0;
+      this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
+      out.infos[e] = r.infos;
+      return;
+    }
+    const acting = env.agents;
+    const r = await env.step(record);
+    for (const a of acting) {
+      out.rewards[a][e] = r.rewards[a];
+      out.terminations[a][e] = r.terminations[a] ? 1 : 0;
+      out.truncations[a][e] = r.truncations[a] ? 1 : 0;
+    }
+    if (env.agents.length > 0) {
+      this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
+      out.infos[e] = r.infos;
+    } else if (this.metadata.autoreset === 'same-step') {
+      const s = await env.reset();
+      this.write(out, e, s.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
+      out.infos[e] = s.infos;
+      out.finalObservations[e] = r.observations;
+      out.finalInfos[e] = r.infos;
+    } else {
+      this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, acting);
+      for (const a of this.possibleAgents) out.active[a][e] = 0;
+      out.infos[e] = r.infos;
+      this.needsReset[e] = 1;
+    }
   }
 
   /** Closes every copy; calling it twice is harmless. */

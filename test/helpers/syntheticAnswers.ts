@@ -3,6 +3,7 @@
 // task "b" items, expert_b the reverse. The task is visible in every observation (task one-hot).
 import { Rng } from '../../src/core/Rng.js';
 import { answerDataFromObject, type AnswerDataset } from '../../src/envs/answerData.js';
+import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
 
 /** Options of the generator (defaults in brackets). */
 export interface SyntheticAnswersOptions {
@@ -41,4 +42,9 @@ export function syntheticAnswersObject(opts: SyntheticAnswersOptions = {}): { mo
 /** The synthetic data as a validated `AnswerDataset`. */
 export function syntheticAnswers(opts: SyntheticAnswersOptions = {}): AnswerDataset {
   return answerDataFromObject(syntheticAnswersObject(opts), `synthetic-answers(seed=${opts.seed ?? 0})`);
+}
+
+/** Worker-thread factory (see `WorkerEnvSpec`): an AnswerEnsembleEnv over the synthetic data of `opts`. */
+export function syntheticAnswerEnv(opts: SyntheticAnswersOptions = {}): AnswerEnsembleEnv {
+  return new AnswerEnsembleEnv({ data: syntheticAnswers(opts) });
 }

@@ -1,0 +1,237 @@
+import { Worker } from 'node:worker_threads';
+import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError } from '../core/errors.js';
+import type { AgentRecord, EnvMetadata, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../core/ParallelEnv.js';
+import { Box, Dict, Discrete, MultiBinary, MultiDiscrete, Simplex, type Space } from '../core/spaces.js';
+
+/**
+ * How a worker thread builds its env copies: `import(module)[factory](config, index)` must return a
+ * ParallelEnv (or a promise of one). `config` crosses the thread boundary by structured clone, so it
+ * holds plain data (no functions or class instances).
+ */
+export interface WorkerEnvSpec {
+  /** Absolute path or file URL of the module that exports the factory. */
+  readonly module: string;
+  /** Name of the exported factory `(config, index) => ParallelEnv | Promise<ParallelEnv>`. */
+  readonly factory: string;
+  /** Argument passed to the factory (structured-clonable). */
+  readonly config?: unknown;
+}
+
+/** A space in plain data, so it can cross a thread boundary. */
+export type SpaceJSON =
+  | { kind: 'Box'; low: number[]; high: number[]; shape: number[] }
+  | { kind: 'Discrete'; n: number; start: number }
+  | { kind: 'MultiDiscrete'; nvec: number[] }
+  | { kind: 'MultiBinary'; n: number }
+  | { kind: 'Simplex'; n: number; atol: number }
+  | { kind: 'Dict'; spaces: Record<string, SpaceJSON> };
+
+/** Plain-data form of one of the package's spaces (throws for foreign spaces, naming them). */
+export function spaceToJSON(space: Space): SpaceJSON {
+  if (space instanceof Box) return { kind: 'Box', low: Array.from(space.low), high: Array.from(space.high), shape: [...space.shape] };
+  if (space instanceof Discrete) return { kind: 'Discrete', n: space.n, start: space.start };
+  if (space instanceof MultiDiscrete) return { kind: 'MultiDiscrete', nvec: Array.from(space.nvec) };
+  if (space instanceof MultiBinary) return { kind: 'MultiBinary', n: space.n };
+  if (space instanceof Simplex) return { kind: 'Simplex', n: space.n, atol: space.atol };
+  if (space instanceof Dict) return { kind: 'Dict', spaces: Object.fromEntries(space.keys.map((k) => [k, spaceToJSON(space.spaces[k])])) };
+  throw new ConfigError('space', `${String(space)} is not one of Box, Discrete, MultiDiscrete, MultiBinary, Simplex, Dict`, 'Envs run in worker threads must use the package spaces.');
+}
+
+/** Rebuilds a space from `spaceToJSON`. */
+export function spaceFromJSON(j: SpaceJSON): Space {
+  switch (j.kind) {
+    case 'Box':
+      return new Box(j.low, j.high, j.shape);
+    case 'Discrete':
+      return new Discrete(j.n, j.start);
+    case 'MultiDiscrete':
+      return new MultiDiscrete(j.nvec);
+    case 'MultiBinary':
+      return new MultiBinary(j.n);
+    case 'Simplex':
+      return new Simplex(j.n, j.atol);
+    case 'Dict':
+      return new Dict(Object.fromEntries(Object.entries(j.spaces).map(([k, s]) => [k, spaceFromJSON(s)])));
+  }
+}
+
+/** What a worker reports about its env copies (all copies share it). */
+export interface EnvDescription {
+  readonly possibleAgents: string[];
+  readonly metadata: EnvMetadata;
+  readonly observationSpaces: Record<string, SpaceJSON>;
+  readonly actionSpaces: Record<string, SpaceJSON>;
+}
+
+/** An error as plain data (typed errors keep their fields, so the main thread can rebuild them). */
+export interface ErrorJSON {
+  readonly name: string;
+  readonly message: string;
+  readonly agent?: string;
+  readonly value?: unknown;
+  readonly space?: string;
+  readonly hint?: string;
+}
+
+/** Typed error on this thread from its plain-data form. */
+function rebuildError(e: ErrorJSON): Error {
+  if (e.name === 'InvalidActionError' && e.agent !== undefined) return new InvalidActionError(e.agent, e.value, e.space ?? '?', e.hint ?? '');
+  if (e.name === 'EnvStateError') return new EnvStateError(e.message);
+  const err = e.name === 'Error' ? new Error(e.message) : new EnsembleGymError(e.message);
+  if (e.name !== 'Error') err.name = e.name;
+  return err;
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+}
+
+/** One worker thread holding several env copies; requests are matched to replies by id. */
+class WorkerHost {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private open: number;
+  private failure: Error | null = null;
+
+  constructor(copies: number) {
+    this.open = copies;
+    // The worker entry sits next to this file with the same extension (.ts under tsx, .js when built).
+    // Node 20 does not apply --import loader hooks to a worker's entry module, so TypeScript sources
+    // register tsx inside the worker first and then import the entry.
+    const ts = new URL(import.meta.url).pathname.endsWith('.ts');
+    const entry = new URL(`./workerEnvMain${ts ? '.ts' : '.js'}`, import.meta.url).href;
+    this.worker = ts
+      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`, { eval: true })
+      : new Worker(new URL(entry));
+    this.worker.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: ErrorJSON }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.ok) p.resolve(m.value);
+      else p.reject(rebuildError(m.error!));
+    });
+    const failAll = (e: Error) => {
+      this.failure = e;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    this.worker.on('error', (e) => failAll(new EnsembleGymError(`env worker thread failed: ${e.message}`)));
+    this.worker.on('exit', (code) => code !== 0 && failAll(new EnsembleGymError(`env worker thread exited with code ${code}`)));
+  }
+
+  /** Sends one request and waits for its reply. */
+  call<T>(op: string, args: Record<string, unknown>): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ id, op, ...args });
+    });
+  }
+
+  /** Stops the thread now. */
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  /** Called when one of its copies closes; the thread ends after the last one. */
+  async release(): Promise<void> {
+    if (--this.open > 0) return;
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * A ParallelEnv whose copy lives in a worker thread: reset/step/close are forwarded, spaces are
+ * rebuilt from their plain-data form, and `agents` follows the worker's answers. Typed errors
+ * (InvalidActionError, EnvStateError) arrive as the same classes.
+ */
+export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
+  readonly possibleAgents: readonly string[];
+  readonly metadata: EnvMetadata;
+  private readonly obsSpaces: Record<string, Space>;
+  private readonly actSpaces: Record<string, Space>;
+  private live: readonly string[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly host: WorkerHost,
+    private readonly copy: number,
+    d: EnvDescription,
+  ) {
+    this.possibleAgents = d.possibleAgents;
+    this.metadata = d.metadata;
+    this.obsSpaces = Object.fromEntries(Object.entries(d.observationSpaces).map(([a, s]) => [a, spaceFromJSON(s)]));
+    this.actSpaces = Object.fromEntries(Object.entries(d.actionSpaces).map(([a, s]) => [a, spaceFromJSON(s)]));
+  }
+
+  /** Starts `threads` worker threads holding `numEnvs` copies between them (copy e in thread e mod threads). */
+  static async spawn(spec: WorkerEnvSpec, numEnvs: number, threads: number): Promise<WorkerEnv[]> {
+    if (!Number.isInteger(threads) || threads < 1) throw new ConfigError('threads', `must be a positive integer, got ${threads}`, 'Use about one thread per free CPU core.');
+    if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new ConfigError('numEnvs', `must be a positive integer, got ${numEnvs}`, 'Set numEnvs to 1 or more.');
+    const t = Math.min(threads, numEnvs);
+    const hosts = Array.from({ length: t }, (_, h) => new WorkerHost(Math.ceil((numEnvs - h) / t)));
+    const envs: WorkerEnv[] = [];
+    try {
+      for (let e = 0; e < numEnvs; e++) {
+        const host = hosts[e % t];
+        const d = await host.call<EnvDescription>('create', { copy: e, spec });
+        envs.push(new WorkerEnv(host, e, d));
+      }
+    } catch (err) {
+      // A copy that cannot be built: stop every thread so none keeps the process alive.
+      await Promise.all(hosts.map((h) => h.terminate()));
+      throw err;
+    }
+    return envs;
+  }
+
+  /** Live agents as of the last reply from the worker. */
+  get agents(): readonly string[] {
+    return this.live;
+  }
+
+  /** The copy's observation space of `agent`. */
+  observationSpace(agent: string): Space {
+    const s = this.obsSpaces[agent];
+    if (!s) throw new EnsembleGymError(`unknown agent "${agent}": this env has agents ${this.possibleAgents.join(', ')}.`);
+    return s;
+  }
+
+  /** The copy's action space of `agent`. */
+  actionSpace(agent: string): Space {
+    const s = this.actSpaces[agent];
+    if (!s) throw new EnsembleGymError(`unknown agent "${agent}": this env has agents ${this.possibleAgents.join(', ')}.`);
+    return s;
+  }
+
+  /** Forwards `reset` to the copy in its worker. */
+  async reset(opts: ResetOptions = {}): Promise<ResetResult<unknown, string>> {
+    if (this.closed) throw new EnvStateError('reset() called after close(): create a new env.');
+    const r = await this.host.call<{ result: ResetResult<unknown, string>; agents: string[] }>('reset', { copy: this.copy, opts });
+    this.live = r.agents;
+    return r.result;
+  }
+
+  /** Forwards `step` to the copy in its worker. */
+  async step(actions: AgentRecord<string, unknown>): Promise<StepResult<unknown, string>> {
+    if (this.closed) throw new EnvStateError('step() called after close(): create a new env.');
+    const r = await this.host.call<{ result: StepResult<unknown, string>; agents: string[] }>('step', { copy: this.copy, actions });
+    this.live = r.agents;
+    return r.result;
+  }
+
+  /** Closes the copy; the worker thread ends with its last copy. Calling it twice is harmless. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.live = [];
+    try {
+      await this.host.call('close', { copy: this.copy });
+    } finally {
+      await this.host.release();
+    }
+  }
+}
