@@ -102,19 +102,20 @@ function sendRequest(url: string, method: string, headers: Record<string, string
   });
 }
 
-/** A counting semaphore: at most `n` holders at once, FIFO. */
+/** A counting semaphore: at most `n` holders at once, FIFO; a released slot passes straight to the next waiter. */
 class Limiter {
   private active = 0;
   private readonly queue: Array<() => void> = [];
   constructor(private readonly n: number) {}
   async run<T>(f: () => Promise<T>): Promise<T> {
     if (this.active >= this.n) await new Promise<void>((r) => this.queue.push(r));
-    this.active++;
+    else this.active++;
     try {
       return await f();
     } finally {
-      this.active--;
-      this.queue.shift()?.();
+      const next = this.queue.shift();
+      if (next) next();
+      else this.active--;
     }
   }
 }
@@ -269,7 +270,7 @@ export class OpenAIHttpModel implements ModelAdapter {
       this.stats.retries++;
       await new Promise((r) => setTimeout(r, wait));
     }
-    const err = lastError!;
+    const err = lastError ?? new ModelRequestError(url, undefined, 'no attempt was made', 'Raise deadlineMs.', false);
     throw new ModelRequestError(url, err.status, `gave up after ${maxRetries + 1} attempts or the ${this.opts.deadlineMs ?? 120_000} ms deadline; last error: ${err.message}`, 'Check that the server is up and not overloaded; raise maxRetries / deadlineMs / timeoutMs if it is just slow.', false);
   }
 

@@ -1,5 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../writeFileAtomic.js';
 import { buildDecoderOnnx, type DecoderWeights } from './buildDecoderOnnx.js';
 
 /** Fields of `config.json` for the tiny decoder; extra keys are written as given. */
@@ -26,13 +27,6 @@ export function decoderConfigJson(w: DecoderWeights, extras: DecoderConfigExtras
   };
 }
 
-/** Writes `path` through a temp file and a rename, so readers never see a half-written file. */
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
 /**
  * Writes a model directory in Hugging Face layout (`config.json`, `tokenizer.json`, `onnx/model.onnx`)
  * that `OnnxCausalLM.load(dir)` opens.
@@ -44,7 +38,7 @@ export async function writeDecoderModelDir(
   extras: DecoderConfigExtras = {},
 ): Promise<void> {
   await mkdir(join(dir, 'onnx'), { recursive: true });
-  await writeAtomic(join(dir, 'onnx', 'model.onnx'), buildDecoderOnnx(w));
-  await writeAtomic(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson, null, 1));
-  await writeAtomic(join(dir, 'config.json'), JSON.stringify(decoderConfigJson(w, extras), null, 2));
+  await writeFileAtomic(join(dir, 'onnx', 'model.onnx'), buildDecoderOnnx(w));
+  await writeFileAtomic(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson, null, 1));
+  await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(decoderConfigJson(w, extras), null, 2));
 }
