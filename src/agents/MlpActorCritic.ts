@@ -128,12 +128,68 @@ export class MlpActorCritic implements Policy {
     return tf.slice(this.theta, [this.groups[g].logStd], [this.groups[g].head.dim]);
   }
 
+  /**
+   * Actor outputs and critic values of group `g` in one custom-gradient op: the backward pass of both
+   * MLPs is written out (matMul, bias sums, tanh') and returns one flat gradient for `theta`, instead of
+   * the ~10× more small ops autodiff of per-layer slices would dispatch.
+   */
+  actorCritic(g: number, actorIn: tf.Tensor2D, criticIn: tf.Tensor2D): { out: tf.Tensor2D; value: tf.Tensor1D } {
+    const grp = this.groups[g];
+    const nets = [grp.actor, grp.critic];
+    const start = grp.actor[0].w;
+    const end = grp.logStd;
+    const P = this.numParams;
+    const f = tf.customGrad(((xa: tf.Tensor, xc: tf.Tensor, theta: tf.Tensor, save: tf.GradSaveFunc) => {
+      const keep: tf.Tensor[] = [];
+      const outs = nets.map((layers, k) => {
+        let h = (k === 0 ? xa : xc) as tf.Tensor2D;
+        keep.push(h);
+        layers.forEach((d, i) => {
+          const w = tf.reshape(tf.slice(theta, [d.w], [d.inDim * d.outDim]), [d.inDim, d.outDim]) as tf.Tensor2D;
+          keep.push(w);
+          const z = tf.fused.matMul({ a: h, b: w, bias: tf.slice(theta, [d.b], [d.outDim]) }) as tf.Tensor2D;
+          h = i === layers.length - 1 ? z : tf.tanh(z);
+          if (i < layers.length - 1) keep.push(h);
+        });
+        return h;
+      });
+      save(keep);
+      // customGrad ops have one output: actor outputs and value side by side, split below
+      return {
+        value: tf.concat(outs, 1),
+        gradFunc: (dyAll: tf.Tensor, saved: tf.Tensor[]) => {
+          const dy = tf.split(dyAll, [grp.head.dim, 1], 1);
+          const pieces: tf.Tensor[] = [];
+          let s = 0;
+          nets.forEach((layers, k) => {
+            const L = layers.length;
+            const acts = saved.slice(s, s + 2 * L).filter((_, i) => i % 2 === 0); // inputs of each layer
+            const ws = saved.slice(s, s + 2 * L).filter((_, i) => i % 2 === 1);
+            s += 2 * L;
+            const netPieces: tf.Tensor[] = [];
+            let d = dy[k] as tf.Tensor2D;
+            for (let i = L - 1; i >= 0; i--) {
+              const a = acts[i] as tf.Tensor2D;
+              netPieces.unshift(tf.reshape(tf.matMul(a, d, true, false), [-1]), tf.sum(d, 0));
+              if (i > 0) d = tf.mul(tf.matMul(d, ws[i] as tf.Tensor2D, false, true), tf.sub(1, tf.square(a))) as tf.Tensor2D;
+            }
+            pieces.push(...netPieces);
+          });
+          const parts = [...(start > 0 ? [tf.zeros([start])] : []), ...pieces, ...(P > end ? [tf.zeros([P - end])] : [])];
+          return [tf.zerosLike(xa), tf.zerosLike(xc), tf.concat(parts)];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    const [out, value] = tf.split(f(actorIn, criticIn, this.theta), [grp.head.dim, 1], 1);
+    return { out: out as tf.Tensor2D, value: tf.reshape(value, [-1]) as tf.Tensor1D };
+  }
+
   /** Log-prob, entropy and value `[B]` of raw actions under group `g` — what the PPO loss differentiates. */
   evaluate(g: number, actorIn: tf.Tensor2D, criticIn: tf.Tensor2D, raw: tf.Tensor2D): { logProb: tf.Tensor1D; entropy: tf.Tensor1D; value: tf.Tensor1D } {
     return tf.tidy(() => {
-      const out = this.actorForward(g, actorIn);
+      const { out, value } = this.actorCritic(g, actorIn, criticIn);
       const { logProb, entropy } = this.groups[g].head.logProbEntropy(out, this.logStd(g), raw);
-      return { logProb, entropy, value: this.criticForward(g, criticIn) };
+      return { logProb, entropy, value };
     });
   }
 

@@ -55,3 +55,25 @@ test('the member one-hot separates agents that share an actor', () => {
   p.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('the hand-written actor-critic gradient equals autodiff through the per-layer forward', () => {
+  for (const share of [true, false]) {
+    const p = new MlpActorCritic(spec(share, 5));
+    const rng = new Rng(1);
+    p.groups.forEach((grp, g) => {
+      const B = 7;
+      const rand = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+      const [xa, xc] = [tf.tensor2d(rand(B * grp.actorIn), [B, grp.actorIn]), tf.tensor2d(rand(B * grp.criticIn), [B, grp.criticIn])];
+      const [ra, rv] = [tf.tensor2d(rand(B * grp.head.dim), [B, grp.head.dim]), tf.tensor1d(rand(B))];
+      const loss = (out: tf.Tensor, v: tf.Tensor) => tf.add(tf.sum(tf.mul(tf.square(out), ra)), tf.sum(tf.mul(v, rv))) as tf.Scalar;
+      const custom = tf.variableGrads(() => { const r = p.actorCritic(g, xa, xc); return loss(r.out, r.value); }, [p.theta]);
+      const auto = tf.variableGrads(() => loss(p.actorForward(g, xa), p.criticForward(g, xc)), [p.theta]);
+      const a = custom.grads[p.theta.name].dataSync(), b = auto.grads[p.theta.name].dataSync();
+      assert.equal(a.length, b.length);
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-4 * (1 + Math.abs(b[i])), `grad ${i}: ${a[i]} vs ${b[i]}`);
+      assert.ok(Math.abs(custom.value.dataSync()[0] - auto.value.dataSync()[0]) < 1e-3);
+      tf.dispose([xa, xc, ra, rv, custom.value, auto.value, ...Object.values(custom.grads), ...Object.values(auto.grads)]);
+    });
+    p.dispose();
+  }
+});

@@ -1,0 +1,176 @@
+// Questions: (1) how many samples/s does our PPO update reach (batch 2048, 4 epochs, minibatch 256,
+// actor and critic MLP 64-64 tanh, 5-d Gaussian head, Adam 3e-4 eps 1e-5, clip 0.2, value clipping,
+// entropy 0.01, grad-norm 0.5) on each tfjs backend, compared with the PyTorch reference
+// (/work/shared/reference/torch_ppo_update.py, CleanRL style, 1 thread) measured in the same run?
+// (2) how fast is the exported ONNX actor (onnxruntime-node) against the tfjs actor at batch 1 and 256?
+// (3) how long does collecting a 2048-step rollout take compared with the update?
+// samples/s = 2048 * 4 / median of 5 updates after one warm-up.
+//
+//   npx tsx benchmarks/ppo-update.ts [--smoke] [--seed N]
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { arch, cpus, platform, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendName } from '../src/backend/initBackend.js';
+import { renderTable } from '../src/cli/renderTable.js';
+import { Rng } from '../src/core/Rng.js';
+import { Box } from '../src/core/spaces.js';
+import type { ParallelEnv } from '../src/core/ParallelEnv.js';
+import { makeAlgorithm } from '../src/algos/makeAlgorithm.js';
+import { CoordinationGameEnv } from '../src/envs/CoordinationGameEnv.js';
+import { exportPolicyOnnx, OnnxPolicy } from '../src/agents/exportPolicyOnnx.js';
+
+const args = process.argv.slice(2);
+const smoke = args.includes('--smoke');
+const seed = Number(args[args.indexOf('--seed') + 1]) || 0;
+const N = smoke ? 512 : 2048;
+const EPOCHS = 4;
+const MB = 256;
+const REPS = smoke ? 1 : 5;
+const OBS = 64;
+const ACT = 5;
+const require = createRequire(import.meta.url);
+
+/** A one-agent env with the benchmark's spaces; only its spaces are used. */
+function specEnv(): ParallelEnv<Float32Array, Float32Array> {
+  const obs = new Box(-Infinity, Infinity, [OBS]);
+  const act = new Box(-Infinity, Infinity, [ACT]);
+  return {
+    possibleAgents: ['agent'], agents: ['agent'], metadata: { name: 'bench', renderModes: [], autoreset: 'none' },
+    observationSpace: () => obs, actionSpace: () => act,
+    reset: async () => { throw new Error('spaces only'); }, step: async () => { throw new Error('spaces only'); }, close: async () => {},
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function timeUpdates(backend: BackendName) {
+  const algo = makeAlgorithm(specEnv(), {
+    algo: 'ippo', seed, hidden: [64, 64], learningRate: 3e-4, adamEps: 1e-5, clipCoef: 0.2, clipValueLoss: true, entCoef: 0.01,
+    maxGradNorm: 0.5, updateEpochs: EPOCHS, numMinibatches: N / MB, numSteps: N, valueNorm: false, targetKl: null,
+  });
+  // packed rows: [obs (actor) | obs (critic) | action | old log-prob | advantage | return | old value]
+  const W = OBS + OBS + ACT + 4;
+  const rng = new Rng(seed);
+  const data = new Float32Array(N * W);
+  for (let i = 0; i < N; i++) {
+    for (let j = 0; j < OBS; j++) data[i * W + j] = data[i * W + OBS + j] = rng.normal();
+    for (let j = 2 * OBS; j < W; j++) data[i * W + j] = rng.normal();
+  }
+  algo.updateFromBatch(data, N, W, [W], 3e-4);
+  const ts: number[] = [];
+  for (let r = 0; r < REPS; r++) {
+    const t0 = performance.now();
+    algo.updateFromBatch(data, N, W, [W], 3e-4);
+    ts.push((performance.now() - t0) / 1000);
+  }
+  const tensors = tf.memory().numTensors;
+  algo.dispose();
+  return { backend, updateSeconds: median(ts), samplesPerSecond: (N * EPOCHS) / median(ts), tensors };
+}
+
+/** Median milliseconds of `f` over `n` calls after warm-up. */
+async function latency(f: () => unknown | Promise<unknown>, n: number): Promise<number> {
+  for (let i = 0; i < 20; i++) await f();
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await f();
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+async function actorLatency(backend: BackendName) {
+  const algo = makeAlgorithm(specEnv(), { algo: 'ippo', seed, hidden: [64, 64] });
+  const dir = mkdtempSync(join(tmpdir(), 'leg-onnx-'));
+  const path = join(dir, 'actor.onnx');
+  exportPolicyOnnx(algo.policy, path);
+  const onnx = await OnnxPolicy.load(path);
+  const rng = new Rng(seed + 1);
+  const n = smoke ? 50 : 1000;
+  const x1 = Float32Array.from({ length: OBS }, () => rng.normal());
+  const x256 = Float32Array.from({ length: 256 * OBS }, () => rng.normal());
+  const out = {
+    backend,
+    tfjs_b1: await latency(() => algo.policy.meanBatch(0, x1, 1), n),
+    onnx_b1: await latency(() => onnx.mean(x1, 1), n),
+    tfjs_b256: await latency(() => algo.policy.meanBatch(0, x256, 256), n),
+    onnx_b256: await latency(() => onnx.mean(x256, 256), n),
+  };
+  await onnx.dispose();
+  algo.dispose();
+  return out;
+}
+
+async function rolloutVsUpdate(backend: BackendName) {
+  // CoordinationGameEnv (3 agents), 8 copies x 256 steps = 2048 samples per iteration, PPO over the joint action
+  const envs = Array.from({ length: 8 }, () => new CoordinationGameEnv());
+  const algo = makeAlgorithm(envs, { algo: 'ppo', seed, numSteps: N / 8, numMinibatches: N / MB, updateEpochs: EPOCHS, totalSteps: N * 10 });
+  await algo.iterate();
+  const m = await algo.iterate();
+  algo.dispose();
+  return { backend, rolloutSeconds: m.rolloutSeconds, updateSeconds: m.updateSeconds };
+}
+
+function torchReference(): { threads: number; update_samples_per_s: number; actor_ms_b1: number; actor_ms_b256: number }[] | null {
+  const script = '/work/shared/reference/torch_ppo_update.py';
+  if (smoke || !existsSync(script)) return null;
+  for (const py of ['python3', '/usr/bin/python3']) {
+    try {
+      execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
+    } catch {
+      continue;
+    }
+    const out = join(mkdtempSync(join(tmpdir(), 'leg-torch-')), 'torch.json');
+    execFileSync(py, [script, out], { stdio: 'ignore', timeout: 600_000 });
+    return JSON.parse(readFileSync(out, 'utf8')).runs;
+  }
+  return null;
+}
+
+const backends: BackendName[] = ['wasm', 'cpu'];
+const updates = [];
+const latencies = [];
+const rollouts = [];
+for (const b of backends) {
+  try {
+    await initBackend({ force: b, log: () => {} });
+  } catch {
+    continue;
+  }
+  updates.push(timeUpdates(b));
+  latencies.push(await actorLatency(b));
+  if (!smoke || b === 'wasm') rollouts.push(await rolloutVsUpdate(b));
+}
+const torch = torchReference();
+const torch1 = torch?.find((r) => r.threads === 1) ?? null;
+
+console.log(`PPO update: batch ${N}, ${EPOCHS} epochs, minibatch ${MB}, MLP 64-64 tanh, 5-d Gaussian${smoke ? ' (smoke: smaller batch, 1 rep)' : ''}`);
+console.log(renderTable(['backend', 'update s (median)', 'samples/s', 'vs torch 1 thread'], [
+  ...updates.map((u) => [u.backend, u.updateSeconds, Math.round(u.samplesPerSecond), torch1 ? u.samplesPerSecond / torch1.update_samples_per_s : 'n/a']),
+  ...(torch ?? []).map((r) => [`torch ${r.threads} thread(s)`, (N * EPOCHS) / r.update_samples_per_s, r.update_samples_per_s, torch1 ? r.update_samples_per_s / torch1.update_samples_per_s : 'n/a']),
+]));
+console.log(renderTable(['backend', 'tfjs actor ms b1', 'onnx ms b1', 'tfjs/onnx b1', 'tfjs ms b256', 'onnx ms b256', 'tfjs/onnx b256'],
+  latencies.map((l) => [l.backend, l.tfjs_b1, l.onnx_b1, l.tfjs_b1 / l.onnx_b1, l.tfjs_b256, l.onnx_b256, l.tfjs_b256 / l.onnx_b256])));
+if (torch1) console.log(`torch actor ms: b1 ${torch1.actor_ms_b1}, b256 ${torch1.actor_ms_b256}`);
+console.log(renderTable(['backend', `rollout s (${N} steps)`, 'update s', 'rollout/update'], rollouts.map((r) => [r.backend, r.rolloutSeconds, r.updateSeconds, r.rolloutSeconds / r.updateSeconds])));
+const best = updates.reduce((a, b) => (a.samplesPerSecond >= b.samplesPerSecond ? a : b));
+console.log(torch1
+  ? `ratio: ${best.backend} / torch(1 thread) samples/s = ${(best.samplesPerSecond / torch1.update_samples_per_s).toFixed(3)} (target >= 1.0)`
+  : `ratio: ${best.backend} / torch = n/a (torch not importable${smoke ? ' or smoke run' : ''}); ${best.backend} samples/s = ${Math.round(best.samplesPerSecond)}`);
+
+let versions: Record<string, string> = {};
+try {
+  versions = { tfjs: require('@tensorflow/tfjs/package.json').version, onnxruntime: require('onnxruntime-node/package.json').version };
+} catch {
+  versions = {};
+}
+mkdirSync('bench-results', { recursive: true });
+writeFileSync(join('bench-results', `ppo-update${smoke ? '-smoke' : ''}.json`), JSON.stringify({
+  seed, smoke, batch: N, epochs: EPOCHS, minibatch: MB, versions, node: process.version,
+  machine: { platform: platform(), arch: arch(), cpus: cpus().length, cpu: cpus()[0]?.model },
+  updates, latencies, rollouts, torch,
+}, null, 1));
