@@ -89,7 +89,7 @@ test('binds 127.0.0.1 by default: not reachable on any other interface', async (
 });
 
 test('wrong or missing bearer tokens get 401 in OpenAI error shape on every route, before the body is read, and never echo the key', async () => {
-  const wrong = [
+  const wrong: Array<Record<string, string>> = [
     {},
     { authorization: '' },
     { authorization: 'Bearer' },
