@@ -29,3 +29,49 @@ export function argmaxWithTies(x: ArrayLike<number>, n = x.length): number {
 export function fuseAnswer(probs: readonly ArrayLike<number>[], weights: ArrayLike<number>, numOptions: number, scratch?: Float64Array): number {
   return argmaxWithTies(fusedDistribution(probs, weights, numOptions, scratch), numOptions);
 }
+
+/** What fusion needs of a recorded question: each model's distribution over its options, and the right option. */
+export interface FusableItem {
+  readonly probs: readonly ArrayLike<number>[];
+  readonly numOptions: number;
+  readonly label: number;
+}
+
+/** Fraction of `items` whose fused answer under the fixed `weights` is right (0 for no items). */
+export function fusionAccuracy(items: readonly FusableItem[], weights: ArrayLike<number>): number {
+  if (items.length === 0) return 0;
+  let right = 0;
+  let scratch = new Float64Array(0);
+  for (const it of items) {
+    if (scratch.length < it.numOptions) scratch = new Float64Array(it.numOptions);
+    if (fuseAnswer(it.probs, weights, it.numOptions, scratch) === it.label) right++;
+  }
+  return right / items.length;
+}
+
+/**
+ * The best fixed weighting on a grid of the simplex (all weights multiples of 1/`steps`) and its
+ * accuracy on `items`: the "best fixed weights" baseline. Ties keep the first grid point found
+ * (grid order: lexicographic in the weights of models 0, 1, ...). The grid has C(steps+N−1, N−1) points.
+ */
+export function bestFixedWeights(items: readonly FusableItem[], numModels: number, steps = 20): { weights: number[]; accuracy: number } {
+  if (!Number.isInteger(numModels) || numModels < 1) throw new RangeError(`bestFixedWeights: numModels must be a positive integer, got ${numModels}`);
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`bestFixedWeights: steps must be a positive integer, got ${steps}`);
+  let best = { weights: Array(numModels).fill(1 / numModels) as number[], accuracy: -1 };
+  const counts = new Array<number>(numModels).fill(0);
+  const visit = (i: number, left: number): void => {
+    if (i === numModels - 1) {
+      counts[i] = left;
+      const w = counts.map((c) => c / steps);
+      const acc = fusionAccuracy(items, w);
+      if (acc > best.accuracy) best = { weights: w, accuracy: acc };
+      return;
+    }
+    for (let c = 0; c <= left; c++) {
+      counts[i] = c;
+      visit(i + 1, left - c);
+    }
+  };
+  visit(0, steps);
+  return best;
+}

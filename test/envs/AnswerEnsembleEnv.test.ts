@@ -5,7 +5,7 @@ import { assertParallelEnv } from '../../src/core/checkParallelEnv.js';
 import { EnvStateError, InvalidActionError } from '../../src/core/errors.js';
 import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
 import { answerDataFromObject, itemsOf } from '../../src/envs/answerData.js';
-import { fuseAnswer } from '../../src/ensemble/fuseAnswers.js';
+import { bestFixedWeights, fuseAnswer } from '../../src/ensemble/fuseAnswers.js';
 import { syntheticAnswers, syntheticAnswersObject } from '../helpers/syntheticAnswers.js';
 
 const data = syntheticAnswers({ seed: 1, numItems: 120 });
@@ -151,13 +151,8 @@ test('split selection: test episodes come only from the test split, in a seeded 
 test('synthetic data: the best fixed weighting is limited, a kind-aware weighting is not', () => {
   const d = syntheticAnswers({ seed: 0, numItems: 400 });
   const train = itemsOf(d, 'train');
-  const acc = (w: (task: string) => number[]) => train.filter((it) => fuseAnswer(it.probs, w(it.task), it.numOptions) === it.label).length / train.length;
-  let bestFixed = 0;
-  const steps = 20;
-  for (let a = 0; a <= steps; a++) {
-    for (let b = 0; a + b <= steps; b++) bestFixed = Math.max(bestFixed, acc(() => [a / steps, b / steps, (steps - a - b) / steps]));
-  }
-  const kindAware = acc((task) => (task === 'a' ? [1, 0, 0] : [0, 1, 0]));
+  const bestFixed = bestFixedWeights(train, 3, 20).accuracy;
+  const kindAware = train.filter((it) => fuseAnswer(it.probs, it.task === 'a' ? [1, 0, 0] : [0, 1, 0], it.numOptions) === it.label).length / train.length;
   assert.ok(kindAware >= 0.99, `kind-aware accuracy ${kindAware}`);
   assert.ok(bestFixed <= 0.7, `best fixed accuracy ${bestFixed}`);
   assert.ok(kindAware - bestFixed >= 0.25);
