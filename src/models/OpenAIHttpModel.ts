@@ -43,12 +43,20 @@ export interface OpenAIHttpModelOptions {
   readonly seed?: number;
 }
 
+/** One candidate in the chat-style logprobs format (llama.cpp server, newer OpenAI-compatible servers). */
+const candidateSchema = z.object({ token: z.string(), logprob: z.number(), bytes: z.array(z.number().int()).nullable().optional() });
+
 const topLogprobsSchema = z.object({
   choices: z
     .array(
       z.object({
         logprobs: z
-          .object({ top_logprobs: z.array(z.record(z.string(), z.number()).nullable()).min(1) })
+          .union([
+            // legacy completions format (OpenAI, vLLM): top_logprobs[position] = { token text: logprob }
+            z.object({ top_logprobs: z.array(z.record(z.string(), z.number()).nullable()).min(1) }),
+            // chat-style format: content[position].top_logprobs = [{ token, logprob, bytes }]
+            z.object({ content: z.array(z.object({ top_logprobs: z.array(candidateSchema) })).min(1) }),
+          ])
           .nullable(),
       }),
     )
@@ -224,14 +232,19 @@ export class OpenAIHttpModel implements ModelAdapter {
     const body = { model: this.opts.model, prompt: text, max_tokens: 1, logprobs: k, temperature: 0, echo: false };
     const res = await this.request('POST', '/completions', body, topLogprobsSchema);
     const lp = res.choices[0].logprobs;
-    const top = lp?.top_logprobs[0];
-    if (!top) {
-      throw new ModelRequestError(`${this.base}/completions`, 200, 'the response has no top_logprobs', 'Use a server that returns logprobs for completions (vLLM, llama.cpp server, TGI with the OpenAI API), and a topK it accepts.', false);
+    // (local id or undefined, logprob) per candidate; bytes, when the server sends them, are exact.
+    let candidates: Array<[number | undefined, number]> | undefined;
+    if (lp && 'top_logprobs' in lp && lp.top_logprobs[0]) {
+      candidates = Object.entries(lp.top_logprobs[0]).map(([s, v]) => [this.index.lookup(s), v]);
+    } else if (lp && 'content' in lp) {
+      candidates = lp.content[0].top_logprobs.map((c) => [(c.bytes ? this.index.lookupBytes(c.bytes) : undefined) ?? this.index.lookup(c.token), c.logprob]);
     }
-    // Merge strings that map to the same local id; unknown strings stay in restMass.
+    if (!candidates) {
+      throw new ModelRequestError(`${this.base}/completions`, 200, 'the response has no top_logprobs', 'Use a server that returns logprobs for completions (vLLM, llama.cpp server, this package\'s serve), and a topK it accepts.', false);
+    }
+    // Merge candidates that map to the same local id; unknown ones stay in restMass.
     const byId = new Map<number, number>();
-    for (const [s, v] of Object.entries(top)) {
-      const id = this.index.lookup(s);
+    for (const [id, v] of candidates) {
       if (id === undefined || !Number.isFinite(v)) continue;
       byId.set(id, (byId.get(id) ?? 0) + Math.exp(Math.min(v, 0)));
     }

@@ -25,6 +25,7 @@ export function tokenText(tokenizer: Tokenizer, id: number): string {
  */
 export class TokenTextIndex {
   private readonly byText = new Map<string, number>();
+  private readonly byBytes = new Map<string, number>();
 
   /** Indexes every id of `tokenizer` (first id wins when two tokens show the same text). */
   constructor(private readonly tokenizer: Tokenizer) {
@@ -32,7 +33,14 @@ export class TokenTextIndex {
       if (tokenizer.idToToken(id) === undefined) continue;
       const t = tokenText(tokenizer, id);
       if (!this.byText.has(t)) this.byText.set(t, id);
+      const b = tokenizer.tokenBytes(id);
+      if (b.length > 0 && !this.byBytes.has(b.join(','))) this.byBytes.set(b.join(','), id);
     }
+  }
+
+  /** The id whose token bytes are exactly `bytes` (the `bytes` field of chat-style logprobs), or undefined. */
+  lookupBytes(bytes: readonly number[]): number | undefined {
+    return bytes.length === 0 ? undefined : this.byBytes.get(bytes.join(','));
   }
 
   /** The id `s` stands for, or undefined. */

@@ -173,3 +173,32 @@ test('the concurrency limit caps requests in flight', async () => {
     await s.close();
   }
 });
+
+test('chat-style logprobs (content[].top_logprobs with bytes, as llama.cpp sends) are mapped too; unknown tokens go to restMass', async () => {
+  const { createServer } = await import('node:http');
+  const enc = (s: string): number[] => [...new TextEncoder().encode(s)];
+  const stub = createServer((req, res) => {
+    const body = req.url?.endsWith('/models')
+      ? { data: [{ id: 'stub' }] }
+      : { choices: [{ logprobs: { content: [{ token: 'a', logprob: -0.5, top_logprobs: [
+          { token: 'a', logprob: Math.log(0.5), bytes: enc('a') },
+          { token: 'garbled-text', logprob: Math.log(0.2), bytes: enc('b') }, // bytes win over the token text
+          { token: '€', logprob: Math.log(0.1), bytes: enc('€') }, // not in the local vocabulary
+        ] }] } }] };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  });
+  await new Promise<void>((r) => stub.listen(0, '127.0.0.1', () => r()));
+  try {
+    const port = (stub.address() as { port: number }).port;
+    const remote = await OpenAIHttpModel.connect({ baseUrl: `http://127.0.0.1:${port}/v1/`, model: 'stub', tokenizer: local.tokenizer });
+    assert.equal(remote.maxContext, 4096);
+    const t = (await (await remote.start('x')).next()).logprobs as TopK;
+    const tok = local.tokenizer;
+    assert.deepEqual([...t.ids], [tok.tokenToId('a'), tok.tokenToId('b')]);
+    assert.ok(Math.abs(t.restMass - 0.3) < 1e-6);
+    await remote.close();
+  } finally {
+    stub.close();
+  }
+});
