@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { InvalidActionError } from '../../src/core/errors.js';
+import { assertParallelEnv } from '../../src/core/checkParallelEnv.js';
 import { Box, Dict, Discrete, MultiBinary, MultiDiscrete, Simplex } from '../../src/core/spaces.js';
 import { VectorEnv } from '../../src/envs/VectorEnv.js';
 import { WorkerEnv, spaceFromJSON, spaceToJSON } from '../../src/envs/WorkerEnv.js';
@@ -44,4 +45,8 @@ test('typed errors come back from the worker as the same classes; a bad factory 
     await env.close();
   }
   await assert.rejects(WorkerEnv.spawn({ ...spec, factory: 'nope' }, 1, 1), /no exported function "nope"/);
+});
+
+test('a copy in a worker thread passes checkParallelEnv (each instance starts a thread, so few steps)', async () => {
+  await assertParallelEnv(async () => (await WorkerEnv.spawn(spec, 1, 1))[0], { steps: 30 });
 });
