@@ -215,18 +215,12 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     const tokens = ids.map((i) => tokenText(tok, i));
     let logprobs: unknown = null;
     if (k !== null) {
-      const offsets: number[] = [];
-      let off = body.echo ? prompt.length : 0;
-      for (const s of tokens) {
-        offsets.push(off);
-        off += s.length;
-      }
-      const promptIds = body.echo ? tok.encode(prompt) : [];
+      const promptTexts = body.echo ? tok.encode(prompt).map((i) => tokenText(tok, i)) : [];
       logprobs = {
-        tokens: [...promptIds.map((i) => tokenText(tok, i)), ...tokens],
-        token_logprobs: [...promptIds.map(() => null), ...tokenLogprobs],
-        top_logprobs: [...promptIds.map(() => null), ...tops],
-        text_offset: [...(body.echo ? promptOffsets(promptIds.map((i) => tokenText(tok, i))) : []), ...offsets],
+        tokens: [...promptTexts, ...tokens],
+        token_logprobs: [...promptTexts.map(() => null), ...tokenLogprobs],
+        top_logprobs: [...promptTexts.map(() => null), ...tops],
+        text_offset: [...textOffsets(promptTexts, 0), ...textOffsets(tokens, body.echo ? prompt.length : 0)],
       };
     }
     return {
@@ -381,9 +375,10 @@ class PrefixSessionCache {
   }
 }
 
-function promptOffsets(tokens: readonly string[]): number[] {
+/** Character offset of each token text, the first at `start`. */
+function textOffsets(tokens: readonly string[], start: number): number[] {
   const out: number[] = [];
-  let off = 0;
+  let off = start;
   for (const s of tokens) {
     out.push(off);
     off += s.length;
