@@ -35,6 +35,29 @@ test('every model token maps to exactly one union id with the same bytes; specia
   }
 });
 
+test('random vocabularies: every model token maps to exactly one union id carrying its bytes, and text round-trips', () => {
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.string({ unit: 'binary', minLength: 1, maxLength: 4 }), { maxLength: 12 }),
+      fc.string({ unit: 'binary', maxLength: 12 }),
+      anyText,
+      (merges, alphabet, text) => {
+        const toks = [new ByteBpeTokenizer(merges), new CharTokenizer(alphabet)];
+        const v = UnionVocabulary.fromTokenizers(toks);
+        toks.forEach((tok, m) => {
+          for (let id = 0; id < tok.vocabSize; id++) {
+            const u = v.modelToUnion[m][id];
+            if (tok.tokenBytes(id).length > 0) assert.deepEqual(v.bytes(u), tok.tokenBytes(id));
+            else assert.ok(u === -1 || (u === UnionVocabulary.EOS && id === tok.specialTokens.eos));
+          }
+          assert.equal(v.decode(v.mapIds(m, tok.encode(text))), text);
+        });
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
 test('union entries are distinct byte strings and shared tokens get one id', () => {
   const seen = new Set<string>();
   for (let u = 1; u < vocab.size; u++) {
