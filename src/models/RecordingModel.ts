@@ -25,6 +25,7 @@ export class RecordingModel implements ModelAdapter {
     private readonly opts: RecordingOptions = {},
   ) {}
 
+  // Metadata of the wrapped adapter; hiddenSize is 0 when hidden states are not recorded.
   get id(): string {
     return this.inner.id;
   }
