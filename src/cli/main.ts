@@ -7,14 +7,22 @@ import { registerEvalCommand } from './commands/evalCommand.js';
 import { registerServeCommand } from './commands/serveCommand.js';
 import { registerFitAnswersCommand } from './commands/fitAnswers.js';
 
-/** Builds the `llm-ensemble-gym` command tree (commands register themselves here). */
-export function buildProgram(): Command {
+/** Where the CLI writes: help and results to `out`, error lines to `err` (tests swap them). */
+export interface MainIO {
+  readonly out: (text: string) => void;
+  readonly err: (line: string) => void;
+}
+
+const STD_IO: MainIO = { out: (t) => process.stdout.write(t), err: (l) => process.stderr.write(`${l}\n`) };
+
+/** Builds the `llm-ensemble-gym` command tree (commands register themselves here); help and usage errors go to `io`. */
+export function buildProgram(io: MainIO = STD_IO): Command {
   const program = new Command('llm-ensemble-gym')
     .description('LLM ensembling as a multi-agent RL environment: train PPO / MAPPO to weigh models span by span.')
     .version('0.1.0')
     .addOption(new Option('--verbose', 'print stack traces of errors'))
     .exitOverride()
-    .configureOutput({ outputError: (line, write) => write(line.endsWith('\n') ? line : `${line}\n`) });
+    .configureOutput({ writeOut: io.out, writeErr: (t) => io.err(t.replace(/\n$/, '')), outputError: (line, write) => write(line) });
   registerDemoCommand(program);
   registerTrainCommand(program);
   registerEvalCommand(program);
@@ -24,17 +32,12 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Where `main` writes error lines (tests swap it). */
-export interface MainIO {
-  readonly err: (line: string) => void;
-}
-
 /**
  * Runs the CLI on `argv` and returns the exit code: 0 on success, 2 for usage and configuration
  * errors (one line, no stack trace unless `--verbose`), 1 for any other failure (also one line).
  */
-export async function main(argv: readonly string[], io: MainIO = { err: (l) => process.stderr.write(`${l}\n`) }): Promise<number> {
-  const program = buildProgram();
+export async function main(argv: readonly string[], io: MainIO = STD_IO): Promise<number> {
+  const program = buildProgram(io);
   const verbose = argv.includes('--verbose');
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { syntheticAnswersObject } from '../helpers/syntheticAnswers.js';
+import { cli, onlyRun } from './cliHarness.js';
+
+test('train on recorded answers writes a checkpoint that eval scores on the test split', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'leg-train-'));
+  try {
+    const data = join(dir, 'answers.json');
+    writeFileSync(data, JSON.stringify(syntheticAnswersObject({ numItems: 120, seed: 2 })));
+    const out = join(dir, 'runs');
+    const cfg = join(dir, 'run.json');
+    writeFileSync(cfg, JSON.stringify({ env: 'answer', algo: 'ppo', steps: 256, ppo: { numSteps: 64 } }));
+    const t = cli(['train', '--config', cfg, '--data', data, '--out', out]);
+    assert.equal(t.status, 0, t.stderr);
+    assert.match(t.stdout, /test accuracy %/);
+    const run = onlyRun(out);
+    const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as { steps: number; algo: string; data: string };
+    assert.equal(config.steps, 256);
+    assert.equal(config.algo, 'ppo');
+    const e = cli(['eval', '--checkpoint', join(run, 'checkpoint.json')]);
+    assert.equal(e.status, 0, e.stderr);
+    assert.match(e.stdout, /answer\s*│\s*ppo\s*│\s*256/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
