@@ -1,6 +1,6 @@
-import { ConfigError, EnvStateError, InvalidActionError } from '../core/errors.js';
-import type { AgentRecord, EnvMetadata, Info, ParallelEnv, ResetOptions } from '../core/ParallelEnv.js';
-import type { Space } from '../core/spaces.js';
+import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError } from '../core/errors.js';
+import { hasGlobalState, type AgentRecord, type EnvMetadata, type HasGlobalState, type Info, type ParallelEnv, type ResetOptions } from '../core/ParallelEnv.js';
+import type { Box, Space } from '../core/spaces.js';
 import { availableParallelism } from 'node:os';
 import { WorkerEnv, type WorkerEnvSpec } from './WorkerEnv.js';
 
@@ -63,6 +63,8 @@ export class VectorEnv<Agent extends string = string> {
   private readonly obsSpaces: AgentRecord<Agent, Space>;
   private readonly actSpaces: AgentRecord<Agent, Space>;
   private readonly needsReset: Uint8Array;
+  /** The copies' global-state space, or null when the copies have no global state (`HasGlobalState`). */
+  readonly stateSpace: Box | null;
   private started = false;
   private closed = false;
 
@@ -91,6 +93,7 @@ export class VectorEnv<Agent extends string = string> {
       this.actDims[a] = this.actSpaces[a].flatDim;
     }
     this.needsReset = new Uint8Array(this.numEnvs);
+    this.stateSpace = envs.every((e) => hasGlobalState(e)) ? (first as unknown as HasGlobalState).stateSpace : null;
     this.metadata = { ...first.metadata, name: `Vector(${first.metadata.name})`, autoreset, numEnvs: this.numEnvs };
   }
 
@@ -124,12 +127,26 @@ export class VectorEnv<Agent extends string = string> {
 
   /** The single-copy observation space of `agent` (rows of the batch). */
   observationSpace(agent: Agent): Space {
-    return this.obsSpaces[agent];
+    return this.obsSpaces[agent] ?? this.unknownAgent(agent);
   }
 
   /** The single-copy action space of `agent` (rows of the action batch). */
   actionSpace(agent: Agent): Space {
-    return this.actSpaces[agent];
+    return this.actSpaces[agent] ?? this.unknownAgent(agent);
+  }
+
+  /** Every copy's global state, row e = copy e (numEnvs × stateSpace.flatDim), matching the rows of the last result. */
+  states(): Float32Array {
+    if (this.stateSpace === null) throw new EnvStateError('states(): the env copies have no global state (they do not implement HasGlobalState).');
+    if (!this.started) throw new EnvStateError('states() called before reset(): call reset({seed}) first.');
+    const dim = this.stateSpace.flatDim;
+    const out = new Float32Array(this.numEnvs * dim);
+    this.envs.forEach((env, e) => out.set((env as unknown as HasGlobalState).state(), e * dim));
+    return out;
+  }
+
+  private unknownAgent(agent: string): never {
+    throw new EnsembleGymError(`unknown agent "${agent}": this env has agents ${this.possibleAgents.join(', ')}.`);
   }
 
   /** Resets every copy (copy e with `seed + e` when a seed is given). */

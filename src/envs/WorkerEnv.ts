@@ -61,6 +61,8 @@ export interface EnvDescription {
   readonly metadata: EnvMetadata;
   readonly observationSpaces: Record<string, SpaceJSON>;
   readonly actionSpaces: Record<string, SpaceJSON>;
+  /** The global-state Box when the env has one (`HasGlobalState`). */
+  readonly stateSpace?: SpaceJSON;
 }
 
 /** An error as plain data (typed errors keep their fields, so the main thread can rebuild them). */
@@ -145,12 +147,18 @@ class WorkerHost {
 
 /**
  * A ParallelEnv whose copy lives in a worker thread: reset/step/close are forwarded, spaces are
- * rebuilt from their plain-data form, and `agents` follows the worker's answers. Typed errors
+ * rebuilt from their plain-data form, and `agents` (and the global state, when the env has one)
+ * follow the worker's answers. Typed errors
  * (InvalidActionError, EnvStateError) arrive as the same classes.
  */
 export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
   readonly possibleAgents: readonly string[];
   readonly metadata: EnvMetadata;
+  /** The remote env's global-state space; present only when it has one, so `hasGlobalState` tells. */
+  readonly stateSpace?: Box;
+  /** The remote env's global state as of the last reply; present only when it has one. */
+  readonly state?: () => Float32Array;
+  private lastState: Float32Array | null = null;
   private readonly obsSpaces: Record<string, Space>;
   private readonly actSpaces: Record<string, Space>;
   private live: readonly string[] = [];
@@ -165,6 +173,13 @@ export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
     this.metadata = d.metadata;
     this.obsSpaces = Object.fromEntries(Object.entries(d.observationSpaces).map(([a, s]) => [a, spaceFromJSON(s)]));
     this.actSpaces = Object.fromEntries(Object.entries(d.actionSpaces).map(([a, s]) => [a, spaceFromJSON(s)]));
+    if (d.stateSpace) {
+      this.stateSpace = spaceFromJSON(d.stateSpace) as Box;
+      this.state = () => {
+        if (this.lastState === null) throw new EnvStateError('state() called before reset(): call reset({seed}) first.');
+        return this.lastState.slice();
+      };
+    }
   }
 
   /** Starts `threads` worker threads holding `numEnvs` copies between them (copy e in thread e mod threads). */
@@ -210,16 +225,18 @@ export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
   /** Forwards `reset` to the copy in its worker. */
   async reset(opts: ResetOptions = {}): Promise<ResetResult<unknown, string>> {
     if (this.closed) throw new EnvStateError('reset() called after close(): create a new env.');
-    const r = await this.host.call<{ result: ResetResult<unknown, string>; agents: string[] }>('reset', { copy: this.copy, opts });
+    const r = await this.host.call<{ result: ResetResult<unknown, string>; agents: string[]; state: Float32Array | null }>('reset', { copy: this.copy, opts });
     this.live = r.agents;
+    this.lastState = r.state;
     return r.result;
   }
 
   /** Forwards `step` to the copy in its worker. */
   async step(actions: AgentRecord<string, unknown>): Promise<StepResult<unknown, string>> {
     if (this.closed) throw new EnvStateError('step() called after close(): create a new env.');
-    const r = await this.host.call<{ result: StepResult<unknown, string>; agents: string[] }>('step', { copy: this.copy, actions });
+    const r = await this.host.call<{ result: StepResult<unknown, string>; agents: string[]; state: Float32Array | null }>('step', { copy: this.copy, actions });
     this.live = r.agents;
+    this.lastState = r.state;
     return r.result;
   }
 

@@ -2,7 +2,7 @@
 // and answers create / reset / step / close requests for them, one reply per request id.
 import { parentPort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import type { ParallelEnv } from '../core/ParallelEnv.js';
+import { hasGlobalState, type ParallelEnv } from '../core/ParallelEnv.js';
 import { spaceToJSON, type EnvDescription, type ErrorJSON, type WorkerEnvSpec } from './WorkerEnv.js';
 
 type Env = ParallelEnv<unknown, unknown, string>;
@@ -30,6 +30,11 @@ function errorJSON(e: unknown): ErrorJSON {
   return { name: x.name, message: x.message, agent: x.agent, value, space: x.space, hint: x.hint };
 }
 
+/** The env's global state after a call (sent with every reply, so the main thread can answer state() synchronously). */
+function stateOf(env: Env): Float32Array | null {
+  return hasGlobalState(env) ? env.state() : null;
+}
+
 function envOf(copy: number): Env {
   const env = envs.get(copy);
   if (!env) throw new Error(`no env copy ${copy} in this worker`);
@@ -52,18 +57,19 @@ async function handle(m: Request): Promise<unknown> {
         metadata: env.metadata,
         observationSpaces: Object.fromEntries(agents.map((a) => [a, spaceToJSON(env.observationSpace(a))])),
         actionSpaces: Object.fromEntries(agents.map((a) => [a, spaceToJSON(env.actionSpace(a))])),
+        stateSpace: hasGlobalState(env) ? spaceToJSON(env.stateSpace) : undefined,
       };
       return d;
     }
     case 'reset': {
       const env = envOf(m.copy);
       const result = await env.reset(m.opts);
-      return { result, agents: [...env.agents] };
+      return { result, agents: [...env.agents], state: stateOf(env) };
     }
     case 'step': {
       const env = envOf(m.copy);
       const result = await env.step(m.actions ?? {});
-      return { result, agents: [...env.agents] };
+      return { result, agents: [...env.agents], state: stateOf(env) };
     }
     case 'close': {
       await envOf(m.copy).close();

@@ -140,3 +140,28 @@ test('FocalEnv copies batch too: two-step episodes with include bits as float ro
   assert.deepEqual(Array.from(r2.terminations.decider), [1, 1, 1, 1]);
   assert.ok(r2.finalInfos.every((f) => f !== null && typeof f.decider.correct === 'boolean'));
 });
+
+test('states(): every copy\'s global state as rows, after reset and after autoreset', async () => {
+  const data = syntheticAnswers({ seed: 8, numItems: 30 });
+  const v = await VectorEnv.create(() => new AnswerEnsembleEnv({ data }), 3);
+  const singles = Array.from({ length: 3 }, () => new AnswerEnsembleEnv({ data }));
+  assert.throws(() => v.states(), EnvStateError);
+  await v.reset({ seed: 2 });
+  const dim = v.stateSpace!.flatDim;
+  for (let e = 0; e < 3; e++) await singles[e].reset({ seed: 2 + e });
+  const rows = v.states();
+  for (let e = 0; e < 3; e++) assert.deepEqual(Array.from(rows.subarray(e * dim, (e + 1) * dim)), Array.from(singles[e].state()));
+  const actions = Object.fromEntries(v.possibleAgents.map((a) => [a, new Float32Array(3)]));
+  await v.step(actions);
+  for (let e = 0; e < 3; e++) {
+    await singles[e].step(Object.fromEntries(v.possibleAgents.map((a) => [a, Float32Array.of(0)])));
+    await singles[e].reset();
+  }
+  const after = v.states();
+  for (let e = 0; e < 3; e++) assert.deepEqual(Array.from(after.subarray(e * dim, (e + 1) * dim)), Array.from(singles[e].state()));
+  const plain = new VectorEnv([new CounterEnv(1)]);
+  assert.equal(plain.stateSpace, null);
+  await plain.reset({ seed: 0 });
+  assert.throws(() => plain.states(), /no global state/);
+  assert.throws(() => plain.observationSpace('r' as 'p'), /unknown agent "r"/);
+});

@@ -27,6 +27,7 @@ test('copies in worker threads give the same batches as copies on this thread', 
       assert.deepEqual(r.rewards, l.rewards);
       assert.deepEqual(r.observations, l.observations);
       assert.deepEqual(r.finalInfos, l.finalInfos);
+      assert.deepEqual(remote.states(), local.states(), 'global state travels with every reply');
     }
   } finally {
     await remote.close();
