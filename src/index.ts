@@ -44,3 +44,35 @@ export {
 } from './envs/wrappers/toSingleAgent.js';
 export { toAEC, AECWrapper, type AECLast } from './envs/wrappers/toAEC.js';
 export { RecordEpisodeStatistics, type EpisodeStatistics, type EpisodeSummary } from './envs/wrappers/RecordEpisodeStatistics.js';
+export type { Tokenizer, SpecialTokens } from './models/Tokenizer.js';
+export type { ModelAdapter, Session, NextToken, TopK } from './models/ModelAdapter.js';
+export { ModelLoadError, ModelInputError, ModelClosedError, ModelRequestError } from './models/errors.js';
+export { HfTokenizer, type SpecialTokenIds } from './models/HfTokenizer.js';
+export { OnnxCausalLM, type OnnxCausalLMOptions, type OnnxRunStats } from './models/OnnxCausalLM.js';
+export { OpenAIHttpModel, type OpenAIHttpModelOptions } from './models/OpenAIHttpModel.js';
+export { ReplayModel } from './models/ReplayModel.js';
+export { RecordingModel, type RecordingOptions } from './models/RecordingModel.js';
+export { REPLAY_FORMAT, parseReplay, formatReplay, type ReplayHeader, type ReplayRecord } from './models/replayFormat.js';
+export { exportAdapterContractTests, type AdapterContractOptions } from './models/contract/exportAdapterContractTests.js';
+export { logSoftmax } from './models/logSoftmax.js';
+export { tokenText, TokenTextIndex } from './models/tokenText.js';
+export { buildDecoderOnnx, DECODER_LN_EPSILON, type DecoderWeights, type DecoderLayerWeights } from './models/onnx/buildDecoderOnnx.js';
+export { writeDecoderModelDir, decoderConfigJson, type DecoderConfigExtras } from './models/onnx/writeDecoderModelDir.js';
+export {
+  GraphBuilder,
+  OnnxGraphError,
+  DataType,
+  attr,
+  node,
+  valueInfo,
+  buildModel,
+  decodeModel,
+  floatTensor,
+  int64Tensor,
+  int32Tensor,
+  DEFAULT_OPSET,
+  type Dim,
+  type ModelParts,
+  type AttributeValue,
+} from './models/onnx/onnxGraph.js';
+export { startServer, type ServeOptions, type ServeFault, type RunningServer } from './cli/serve.js';
