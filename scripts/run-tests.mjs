@@ -3,6 +3,7 @@
 // Node 20 does not expand globs in `node --test`, so the files are collected here.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -27,13 +28,16 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// A per-run TAP file, so parallel runs in one checkout never read each other's counts.
+const tapFile = join(tmpdir(), `llm-ensemble-gym-tests-${process.pid}.tap`);
 const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
-  '--test-reporter=tap', '--test-reporter-destination=.test-results.tap', ...files];
+  '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files];
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, LEG_QUIET: process.env.LEG_QUIET ?? '1' } });
 child.on('exit', async (code, signal) => {
-  const { readFileSync } = await import('node:fs');
+  const { readFileSync, rmSync } = await import('node:fs');
   let tap = '';
-  try { tap = readFileSync(join(root, '.test-results.tap'), 'utf8'); } catch { /* reported below */ }
+  try { tap = readFileSync(tapFile, 'utf8'); } catch { /* a missing file reads as zero tests, which fails below */ }
+  rmSync(tapFile, { force: true });
   const count = (k) => Number((tap.match(new RegExp(`^# ${k} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
   const passed = count('pass'), failed = count('fail'), skipped = count('skipped'), tests = count('tests');
   console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);

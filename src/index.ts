@@ -76,3 +76,66 @@ export {
   type AttributeValue,
 } from './models/onnx/onnxGraph.js';
 export { startServer, type ServeOptions, type ServeFault, type RunningServer } from './cli/serve.js';
+export { UnionVocabulary, completeUtf8Prefix, type PendingBytes } from './ensemble/UnionVocabulary.js';
+export { mixDistributions, mixtureSize, tailIndex, type ModelDistribution } from './ensemble/mixDistributions.js';
+export {
+  actionToWeights,
+  softmaxWeights,
+  concentrationWeights,
+  dirichletWeights,
+  includeWeights,
+  effectiveInclude,
+  MIN_CONCENTRATION,
+  type WeightParam,
+  type WeightContext,
+} from './ensemble/actionToWeights.js';
+export {
+  exactMatch,
+  normalizeAnswer,
+  lastNumber,
+  lastNumberMatch,
+  optionLetter,
+  optionIndex,
+  makeScorer,
+  type Scorer,
+  type ScorerName,
+  type NormalizeOptions,
+} from './ensemble/scorers.js';
+export { focalDiversity } from './ensemble/focalDiversity.js';
+export {
+  diversityMetrics,
+  qStatistic,
+  correlationCoefficient,
+  disagreement,
+  doubleFault,
+  entropyMeasure,
+  fleissKappa,
+  pluralityVoteAccuracy,
+  type DiversityReport,
+} from './ensemble/diversityMetrics.js';
+export { fuseAnswer, fusedDistribution, argmaxWithTies, fusionAccuracy, bestFixedWeights, FUSION_TIE_TOLERANCE, type FusableItem } from './ensemble/fuseAnswers.js';
+export {
+  loadAnswerData,
+  parseAnswerData,
+  answerDataFromObject,
+  itemsOf,
+  ItemSampler,
+  AnswerDataError,
+  type AnswerDataset,
+  type AnswerItem,
+  type AnswerSplit,
+  type AnswerDataOptions,
+  type ItemOrder,
+} from './envs/answerData.js';
+export {
+  AnswerEnsembleEnv,
+  resolveAnswerEnsembleConfig,
+  packAnswers,
+  type AnswerEnsembleConfig,
+  type ResolvedAnswerEnsembleConfig,
+  type AnswerResetOptions,
+  type PackedAnswers,
+} from './envs/AnswerEnsembleEnv.js';
+export { FocalEnv, resolveFocalEnvConfig, type FocalEnvConfig, type ResolvedFocalEnvConfig, type SubsetStats } from './envs/FocalEnv.js';
+export { VectorEnv, type VectorEnvOptions, type AutoresetMode, type VectorResetResult, type VectorStepResult, type AgentBatch } from './envs/VectorEnv.js';
+export { WorkerEnv, spaceToJSON, spaceFromJSON, type WorkerEnvSpec, type SpaceJSON, type EnvDescription } from './envs/WorkerEnv.js';
