@@ -406,34 +406,36 @@ export class OnPolicyAlgorithm {
       const epochStats: tf.Tensor[] = [];
       for (let k = 0; k < cfg.numMinibatches; k++) {
         const st = tf.tidy(() => {
+          // data columns are sliced outside the gradient tape: taped ops clone their inputs
           const mb = tf.slice(shuffled, [k * mbSize, 0], [mbSize, W]);
+          let col = 0;
+          const inputs = this.groups.map((grp) => {
+            const m = grp.members.length;
+            const C = grp.aIn + grp.cIn + grp.head.dim + 4;
+            const rows = tf.reshape(tf.slice(mb, [0, col], [mbSize, widths[grp.index]]), [mbSize * m, C]) as tf.Tensor2D;
+            col += widths[grp.index];
+            const [actorIn, criticIn, raw, tail] = tf.split(rows, [grp.aIn, grp.cIn, grp.head.dim, 4], 1) as tf.Tensor2D[];
+            const [oldLogp, advRaw, ret, oldV] = tf.unstack(tail, 1) as tf.Tensor1D[];
+            return { grp, actorIn, criticIn, raw, oldLogp, advRaw, ret, oldV };
+          });
           let statsT: tf.Tensor | null = null;
           const { grads } = tf.variableGrads(() => {
             let loss: tf.Scalar | null = null;
             const parts: tf.Tensor[] = [];
-            let col = 0;
-            for (const grp of this.groups) {
-              const m = grp.members.length;
-              const C = grp.aIn + grp.cIn + grp.head.dim + 4;
-              const rows = tf.reshape(tf.slice(mb, [0, col], [mbSize, widths[grp.index]]), [mbSize * m, C]) as tf.Tensor2D;
-              col += widths[grp.index];
-              const actorIn = tf.slice(rows, [0, 0], [-1, grp.aIn]);
-              const criticIn = tf.slice(rows, [0, grp.aIn], [-1, grp.cIn]);
-              const raw = tf.slice(rows, [0, grp.aIn + grp.cIn], [-1, grp.head.dim]);
-              const tail = tf.slice(rows, [0, C - 4], [-1, 4]);
-              const [oldLogp, advRaw, ret, oldV] = tf.unstack(tail, 1) as tf.Tensor1D[];
-              const { logProb, entropy, value } = this.policy.evaluate(grp.index, actorIn, criticIn, raw);
-              const l = ppoLoss(cfg, logProb, entropy, value, oldLogp, advRaw, ret, oldV);
-              const w = m / totalMembers;
-              loss = (loss ? tf.add(loss, tf.mul(l.loss, w)) : tf.mul(l.loss, w)) as tf.Scalar;
-              parts.push(tf.mul(l.stats, w));
+            for (const x of inputs) {
+              const { logProb, entropy, value } = this.policy.evaluate(x.grp.index, x.actorIn, x.criticIn, x.raw);
+              const l = ppoLoss(cfg, logProb, entropy, value, x.oldLogp, x.advRaw, x.ret, x.oldV);
+              const w = x.grp.members.length / totalMembers;
+              const lw = w === 1 ? l.loss : (tf.mul(l.loss, w) as tf.Scalar);
+              loss = loss ? (tf.add(loss, lw) as tf.Scalar) : lw;
+              parts.push(w === 1 ? l.stats : tf.mul(l.stats, w));
             }
             statsT = tf.keep(parts.length === 1 ? parts[0] : tf.addN(parts));
             return loss!;
           }, [this.policy.theta]);
           const g = grads[this.policy.theta.name] as tf.Tensor1D;
           // [ppo] gradient clipping (global norm)
-          const norm = tf.norm(g);
+          const norm = tf.sqrt(tf.sum(tf.square(g)));
           const clipped = tf.mul(g, tf.minimum(1, tf.div(cfg.maxGradNorm, tf.add(norm, 1e-6)))) as tf.Tensor1D;
           this.optimizer.apply(clipped, lr);
           return statsT! as tf.Tensor;
@@ -528,32 +530,65 @@ export class OnPolicyAlgorithm {
   }
 }
 
-/** The PPO loss of one group's minibatch and its stats `[policyLoss, valueLoss, entropy, approxKl, clipFraction]`. */
+/**
+ * The PPO loss of one group's minibatch and its stats `[policyLoss, valueLoss, entropy, approxKl, clipFraction]`.
+ * One custom-gradient op: the loss is elementwise in (log-prob, entropy, value), so its gradients are
+ * computed in closed form during the forward pass (the max/clip branches become masks) and the backward
+ * pass is three multiplies instead of autodiff through ~25 small ops.
+ */
 export function ppoLoss(cfg: PPOConfig, logProb: tf.Tensor1D, entropy: tf.Tensor1D, value: tf.Tensor1D, oldLogp: tf.Tensor1D, advRaw: tf.Tensor1D, ret: tf.Tensor1D, oldV: tf.Tensor1D): { loss: tf.Scalar; stats: tf.Tensor1D } {
-  const logRatio = tf.sub(logProb, oldLogp);
-  const ratio = tf.exp(logRatio);
-  let adv: tf.Tensor = advRaw;
-  if (cfg.normAdvantages) {
-    // [ppo] advantage normalisation (per minibatch)
-    const { mean, variance } = tf.moments(advRaw);
-    adv = tf.div(tf.sub(advRaw, mean), tf.add(tf.sqrt(variance), 1e-8));
-  }
-  // [ppo] clipped surrogate
-  const pg = tf.mean(tf.maximum(tf.mul(tf.neg(adv), ratio), tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - cfg.clipCoef, 1 + cfg.clipCoef))));
-  let vLoss: tf.Tensor;
-  if (cfg.clipValueLoss) {
-    // [ppo] value clipping around the rollout's prediction
-    const vClipped = tf.add(oldV, tf.clipByValue(tf.sub(value, oldV), -cfg.clipCoef, cfg.clipCoef));
-    vLoss = tf.mul(tf.mean(tf.maximum(tf.squaredDifference(value, ret), tf.squaredDifference(vClipped, ret))), 0.5);
-  } else {
-    vLoss = tf.mul(tf.mean(tf.squaredDifference(value, ret)), 0.5);
-  }
-  const ent = tf.mean(entropy);
-  // [ppo] entropy bonus
-  const loss = tf.add(tf.sub(pg, tf.mul(ent, cfg.entCoef)), tf.mul(vLoss, cfg.vfCoef)) as tf.Scalar;
-  const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-  const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), cfg.clipCoef), 'float32'));
-  return { loss, stats: tf.stack([pg, vLoss, ent, approxKl, clipFrac]) as tf.Tensor1D };
+  const n = logProb.shape[0];
+  const eps = cfg.clipCoef;
+  const f = tf.customGrad(((lp: tf.Tensor, ent: tf.Tensor, v: tf.Tensor, save: tf.GradSaveFunc) => {
+    const logRatio = tf.sub(lp, oldLogp);
+    const ratio = tf.exp(logRatio);
+    let adv: tf.Tensor = advRaw;
+    if (cfg.normAdvantages) {
+      // [ppo] advantage normalisation (per minibatch)
+      const { mean, variance } = tf.moments(advRaw);
+      adv = tf.div(tf.sub(advRaw, mean), tf.add(tf.sqrt(variance), 1e-8));
+    }
+    // [ppo] clipped surrogate: mean(max(-A·r, -A·clip(r, 1-ε, 1+ε)))
+    const negAdv = tf.neg(adv);
+    const unclipped = tf.mul(negAdv, ratio);
+    const clipped = tf.mul(negAdv, tf.clipByValue(ratio, 1 - eps, 1 + eps));
+    const pg = tf.mean(tf.maximum(unclipped, clipped));
+    // d pg / d lp = -A·r/n where the unclipped branch is active (it is whenever r is inside the clip range)
+    const pgActive = tf.cast(tf.greaterEqual(unclipped, clipped), 'float32');
+    const gLp = tf.mul(tf.mul(unclipped, pgActive), 1 / n);
+    let vLoss: tf.Tensor;
+    let gV: tf.Tensor;
+    const err = tf.sub(v, ret);
+    if (cfg.clipValueLoss) {
+      // [ppo] value clipping around the rollout's prediction
+      const dv = tf.sub(v, oldV);
+      const errClipped = tf.sub(tf.add(oldV, tf.clipByValue(dv, -eps, eps)), ret);
+      const sq = tf.square(err);
+      const sqClipped = tf.square(errClipped);
+      vLoss = tf.mul(tf.mean(tf.maximum(sq, sqClipped)), 0.5);
+      const useUnclipped = tf.cast(tf.greaterEqual(sq, sqClipped), 'float32');
+      const inside = tf.cast(tf.lessEqual(tf.abs(dv), eps), 'float32');
+      gV = tf.mul(tf.add(tf.mul(err, useUnclipped), tf.mul(tf.mul(errClipped, inside), tf.sub(1, useUnclipped))), cfg.vfCoef / n);
+    } else {
+      vLoss = tf.mul(tf.mean(tf.square(err)), 0.5);
+      gV = tf.mul(err, cfg.vfCoef / n);
+    }
+    const entMean = tf.mean(ent);
+    // [ppo] entropy bonus
+    const loss = tf.add(tf.sub(pg, tf.mul(entMean, cfg.entCoef)), tf.mul(vLoss, cfg.vfCoef));
+    const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+    const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), eps), 'float32'));
+    save([gLp, gV]);
+    return {
+      value: tf.stack([loss, pg, vLoss, entMean, approxKl, clipFrac]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const d = tf.slice(dy, [0], [1]);
+        return [tf.mul(saved[0], d), tf.mul(tf.onesLike(ent), tf.mul(d, -cfg.entCoef / n)), tf.mul(saved[1], d)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const out = f(logProb, entropy, value) as tf.Tensor1D;
+  return { loss: tf.reshape(tf.slice(out, [0], [1]), []) as tf.Scalar, stats: tf.slice(out, [1], [5]) as tf.Tensor1D };
 }
 
 function successOf(infos: Record<string, Info>): boolean | null {
