@@ -4,22 +4,30 @@ import { sumReverseTask } from '../../ensemble/tasks/sumReverseTask.js';
 import { runDecodingExperiment, type DecodingExperimentConfig } from '../decoding/runDecodingExperiment.js';
 import { formatResultsTable } from '../decoding/formatResultsTable.js';
 import { addDecodingOptions, addRunOptions, configFromOptions, createRunDir, loadModels } from './common.js';
-import type { RunConfig } from '../RunConfig.js';
+import { readConfigFile, type RunConfig } from '../RunConfig.js';
 
-/** Experiment settings of `demo` (and `--quick`) derived from the resolved run config. */
-export function demoExperimentConfig(cfg: RunConfig, runDir: string, explicitSteps: boolean): DecodingExperimentConfig {
+/**
+ * Experiment settings of `demo` (and `--quick`) derived from the resolved run config. Unless set
+ * explicitly, the span is one token: the bundled byte-BPE model merges the segment separator with its
+ * neighbours (` 64 ;`), so with longer spans the switch point falls inside a span for many prompts.
+ */
+export function demoExperimentConfig(cfg: RunConfig, runDir: string, explicit: ReadonlySet<string>): DecodingExperimentConfig {
   const quick = cfg.quick;
+  const spanLength = explicit.has('spanLength') ? cfg.spanLength : 1;
   return {
     seed: cfg.seed,
-    steps: explicitSteps ? cfg.steps : quick ? 256 : 4096,
-    spanLength: cfg.spanLength,
-    maxSteps: cfg.maxSteps,
+    steps: explicit.has('steps') ? cfg.steps : quick ? 256 : 12288,
+    spanLength,
+    maxSteps: explicit.has('maxSteps') ? cfg.maxSteps : Math.ceil(16 / spanLength),
     trainItems: quick ? Math.min(cfg.trainItems, 32) : cfg.trainItems,
     validationItems: quick ? 12 : 60,
     testItems: quick ? Math.min(cfg.testItems, 12) : cfg.testItems,
     algos: ['ppo', 'mappo'],
     gridResolution: quick ? 2 : 4,
-    ppo: { numSteps: quick ? 64 : 256, learningRate: 1e-3, hidden: [64, 64], numMinibatches: 4, updateEpochs: 4, entCoef: 0.003, gamma: 1, gaeLambda: 0.95 },
+    trainReward: 'segments',
+    // gamma 1: the reward comes only at the end of a short answer; a narrower initial policy (log-std -0.5)
+    // keeps early rollouts close to uniform mixing instead of random one-model switches.
+    ppo: { numSteps: quick ? 64 : 256, learningRate: 1e-3, hidden: [64, 64], numMinibatches: 4, updateEpochs: 4, entCoef: 0.003, gamma: 1, gaeLambda: 0.95, initLogStd: -0.5, ...(cfg.ppo ?? {}) },
     runDir,
   };
 }
@@ -38,7 +46,8 @@ export function registerDemoCommand(program: Command): void {
     const models = await loadModels(cfg.models);
     try {
       const runDir = createRunDir(cfg.out, cfg.quick ? 'demo-quick' : 'demo');
-      const exp = demoExperimentConfig(cfg, runDir, opts.steps !== undefined);
+      const fileKeys = typeof opts.config === 'string' ? Object.keys(readConfigFile(opts.config)) : [];
+      const exp = demoExperimentConfig(cfg, runDir, new Set([...fileKeys, ...Object.keys(opts).filter((k) => opts[k] !== undefined)]));
       process.stderr.write(`run folder: ${runDir}\n`);
       const res = await runDecodingExperiment(models, sumReverseTask, exp, { log: (l) => process.stderr.write(`${l}\n`) });
       process.stdout.write(`${formatResultsTable(res.rows)}\n`);

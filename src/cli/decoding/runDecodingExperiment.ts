@@ -11,6 +11,7 @@ import type { WeightTrace } from '../../viz/weightHeatmapSpec.js';
 import { writeRunPlots } from '../../viz/writeRunPlots.js';
 import { Progress } from '../Progress.js';
 import { evaluateDecoding, type ActionChooser, type DecodingEvalResult } from './evaluateDecoding.js';
+import { segmentCreditScorer } from './segmentCreditScorer.js';
 import { fixedWeightsChooser, policyChooser, segmentOracleChooser, simplexGrid } from './choosers.js';
 
 /** Settings of one decoding experiment (train PPO/MAPPO, compare with baselines on the test split). */
@@ -27,6 +28,8 @@ export interface DecodingExperimentConfig {
   readonly algos: readonly ('ppo' | 'ippo' | 'mappo')[];
   /** Grid of fixed weights searched: multiples of 1/resolution. */
   readonly gridResolution: number;
+  /** Training reward: the task's exact match, or `segments` (partial credit per right segment, see segmentCreditScorer). */
+  readonly trainReward: 'exact' | 'segments';
   /** PPO settings shared by the algorithms (algo, seed and totalSteps are set per run). */
   readonly ppo: Partial<PPOConfig>;
   /** Run folder (created). */
@@ -76,7 +79,10 @@ export async function runDecodingExperiment(models: readonly ModelAdapter[], tas
   const metricsPath = join(cfg.runDir, 'metrics.jsonl');
   writeFileSync(metricsPath, '');
   const envOf = (split: 'train' | 'validation' | 'test', numItems: number): EnsembleDecodingEnv =>
-    new EnsembleDecodingEnv({ models, task, split, numItems, itemSeed: cfg.seed, spanLength: cfg.spanLength, maxSteps: cfg.maxSteps, closeModels: false });
+    new EnsembleDecodingEnv({
+      models, task, split, numItems, itemSeed: cfg.seed, spanLength: cfg.spanLength, maxSteps: cfg.maxSteps, closeModels: false,
+      ...(split === 'train' && cfg.trainReward === 'segments' ? { scorer: segmentCreditScorer(task) } : {}),
+    });
   const valEnv = envOf('validation', cfg.validationItems);
   const testEnv = envOf('test', cfg.testItems);
   const ids = models.map((m) => m.id);
