@@ -234,11 +234,8 @@ export class ActionHead {
 function blockLogProbEntropy(b: Block, o: tf.Tensor2D, x: tf.Tensor2D, logStd: tf.Tensor1D): { logProb: tf.Tensor1D; entropy: tf.Tensor1D } {
   const width = b.count * b.dim;
   if (b.kind === 'gaussian') {
-    const ls = tf.slice(logStd, [b.offset], [width]);
-    const z = tf.mul(tf.sub(x, o), tf.exp(tf.neg(ls)));
-    const logProb = tf.sub(tf.mul(tf.sum(tf.square(z), 1), -0.5), tf.add(tf.sum(ls), 0.5 * LOG_2PI * width));
-    const entropy = tf.fill([o.shape[0]], 0).add(tf.add(tf.sum(ls), (0.5 + 0.5 * LOG_2PI) * width)) as tf.Tensor1D;
-    return { logProb: logProb as tf.Tensor1D, entropy };
+    const ls = b.offset === 0 && width === logStd.shape[0] ? logStd : tf.slice(logStd, [b.offset], [width]);
+    return gaussianLogProbEntropy(o, ls, x);
   }
   if (b.kind === 'bernoulli') {
     // log p(x) = x·l - softplus(l); H = softplus(l) - σ(l)·l
@@ -265,4 +262,35 @@ function blockLogProbEntropy(b: Block, o: tf.Tensor2D, x: tf.Tensor2D, logStd: t
   const logProb = tf.sum(tf.sub(tf.sum(tf.mul(am1, logX), -1), logB), 1) as tf.Tensor1D;
   const ent = tf.sub(tf.add(logB, tf.mul(tf.sub(a0, b.dim), digamma(a0))), tf.sum(tf.mul(am1, digamma(alpha)), -1));
   return { logProb, entropy: tf.sum(ent, 1) as tf.Tensor1D };
+}
+
+/**
+ * Diagonal Gaussian log-prob and entropy `[B]` as one custom-gradient op: with z = (x - μ)·e^(-log σ),
+ * ∂log p/∂μ = z·e^(-log σ) and ∂log p/∂log σ = z² - 1, ∂H/∂log σ = 1, so the backward pass needs a
+ * handful of ops instead of autodiff through the forward's.
+ */
+function gaussianLogProbEntropy(mu: tf.Tensor2D, logStd: tf.Tensor1D, x: tf.Tensor2D): { logProb: tf.Tensor1D; entropy: tf.Tensor1D } {
+  const width = mu.shape[1];
+  const f = tf.customGrad(((m: tf.Tensor, ls: tf.Tensor, save: tf.GradSaveFunc) => {
+    const inv = tf.exp(tf.neg(ls));
+    const z = tf.mul(tf.sub(x, m), inv);
+    const z2 = tf.square(z);
+    const sumLs = tf.sum(ls);
+    const logProb = tf.sub(tf.mul(tf.sum(z2, 1), -0.5), tf.add(sumLs, 0.5 * LOG_2PI * width));
+    const entropy = tf.add(tf.zerosLike(logProb), tf.add(sumLs, (0.5 + 0.5 * LOG_2PI) * width));
+    save([z, inv, z2]);
+    return {
+      value: tf.stack([logProb, entropy]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [z_, inv_, z2_] = saved;
+        const [dLp, dEnt] = tf.unstack(dy);
+        const dLpCol = tf.expandDims(dLp, 1);
+        const dMu = tf.mul(tf.mul(z_, inv_), dLpCol);
+        const dLs = tf.add(tf.sum(tf.mul(tf.sub(z2_, 1), dLpCol), 0), tf.sum(dEnt));
+        return [dMu, dLs];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const [logProb, entropy] = tf.unstack(f(mu, logStd)) as tf.Tensor1D[];
+  return { logProb, entropy };
 }

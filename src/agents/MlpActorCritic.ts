@@ -139,15 +139,20 @@ export class MlpActorCritic implements Policy {
     const start = grp.actor[0].w;
     const end = grp.logStd;
     const P = this.numParams;
+    const layerSizes = nets.flatMap((layers) => layers.flatMap((d) => [d.inDim * d.outDim, d.outDim]));
     const f = tf.customGrad(((xa: tf.Tensor, xc: tf.Tensor, theta: tf.Tensor, save: tf.GradSaveFunc) => {
       const keep: tf.Tensor[] = [];
+      // one SplitV for every weight of both networks instead of a slice per weight
+      const sizes = [...(start > 0 ? [start] : []), ...layerSizes, ...(P > end ? [P - end] : [])];
+      const pieces = tf.split(theta, sizes).slice(start > 0 ? 1 : 0);
+      let next = 0;
       const outs = nets.map((layers, k) => {
         let h = (k === 0 ? xa : xc) as tf.Tensor2D;
         keep.push(h);
         layers.forEach((d, i) => {
-          const w = tf.reshape(tf.slice(theta, [d.w], [d.inDim * d.outDim]), [d.inDim, d.outDim]) as tf.Tensor2D;
+          const w = tf.reshape(pieces[next++], [d.inDim, d.outDim]) as tf.Tensor2D;
           keep.push(w);
-          const z = tf.fused.matMul({ a: h, b: w, bias: tf.slice(theta, [d.b], [d.outDim]) }) as tf.Tensor2D;
+          const z = tf.fused.matMul({ a: h, b: w, bias: pieces[next++] }) as tf.Tensor2D;
           h = i === layers.length - 1 ? z : tf.tanh(z);
           if (i < layers.length - 1) keep.push(h);
         });

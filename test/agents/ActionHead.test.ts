@@ -99,3 +99,35 @@ for (const name of ['gaussian', 'dirichlet', 'bernoulli', 'categorical', 'dict']
     );
   });
 }
+
+test('Gaussian log-prob/entropy gradients (hand-written) equal autodiff of the textbook formula', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 1e6 }), (B, d, seed) => {
+      const head = ActionHead.fromSpace(new Box(-Infinity, Infinity, [d]));
+      const rng = new Rng(seed);
+      const r = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+      const mu = tf.variable(tf.tensor2d(r(B * d), [B, d]));
+      const ls = tf.variable(tf.tensor1d(r(d).map((v) => 0.3 * v)));
+      const x = tf.tensor2d(r(B * d), [B, d]);
+      const [wl, we] = [tf.tensor1d(r(B)), tf.tensor1d(r(B))];
+      const mine = tf.variableGrads(() => {
+        const o = head.logProbEntropy(mu as tf.Tensor2D, ls as tf.Tensor1D, x);
+        return tf.add(tf.sum(tf.mul(o.logProb, wl)), tf.sum(tf.mul(o.entropy, we))) as tf.Scalar;
+      }, [mu, ls]);
+      const ref = tf.variableGrads(() => {
+        const sd = tf.exp(ls);
+        const lp = tf.sum(tf.sub(tf.mul(tf.square(tf.div(tf.sub(x, mu), sd)), -0.5), tf.add(ls, 0.5 * Math.log(2 * Math.PI))), 1);
+        const ent = tf.mul(tf.onesLike(lp), tf.sum(tf.add(ls, 0.5 + 0.5 * Math.log(2 * Math.PI))));
+        return tf.add(tf.sum(tf.mul(lp, wl)), tf.sum(tf.mul(ent, we))) as tf.Scalar;
+      }, [mu, ls]);
+      let ok = Math.abs(mine.value.dataSync()[0] - ref.value.dataSync()[0]) <= 1e-3 * (1 + Math.abs(ref.value.dataSync()[0]));
+      for (const v of [mu, ls]) {
+        const a = mine.grads[v.name].dataSync(), b = ref.grads[v.name].dataSync();
+        for (let i = 0; i < a.length; i++) ok &&= Math.abs(a[i] - b[i]) <= 1e-4 * (1 + Math.abs(b[i]));
+      }
+      tf.dispose([mu, ls, x, wl, we, mine.value, ref.value, ...Object.values(mine.grads), ...Object.values(ref.grads)]);
+      return ok;
+    }),
+    { numRuns: 200 },
+  );
+});
