@@ -7,7 +7,7 @@ import { MlpActorCritic, type ActorCriticGroupSpec } from '../agents/MlpActorCri
 import type { ActOptions, ActResult, Policy, PolicyState } from '../agents/Policy.js';
 import { Adam, type AdamState } from './Adam.js';
 import { jointView, perAgentView, type AgentView } from './AgentView.js';
-import { computeGae } from './gae.js';
+import { RolloutBuffer } from './RolloutBuffer.js';
 import type { PPOConfig } from './PPOConfig.js';
 import { ValueNorm, type ValueNormState } from './ValueNorm.js';
 
@@ -28,8 +28,10 @@ export interface IterationMetrics {
   readonly policyLoss: number;
   readonly valueLoss: number;
   readonly explainedVariance: number;
-  /** Mean of each agent's float-vector actions over the rollout (e.g. the mixing weights chosen). */
+  /** Mean of each agent's float-vector actions over the rollout (logits, concentrations or simplex weights). */
   readonly meanAction: Record<string, number[]>;
+  /** Mean of the mixing weights the env reported in `infos[agent].weights` (agent order), when it does; else null. */
+  readonly meanWeights: number[] | null;
   readonly epochsRun: number;
   readonly rolloutSeconds: number;
   readonly updateSeconds: number;
@@ -194,39 +196,27 @@ export class OnPolicyAlgorithm {
     }
     this.iteration += 1;
     const t0 = performance.now();
-    // [ppo] shared rollout buffer: per group, rows ordered (step, env, member)
-    const buf = this.groups.map((g) => {
-      const n = T * E * g.members.length;
-      return {
-        actorIn: new Float32Array(n * g.aIn), criticIn: new Float32Array(n * g.cIn), raw: new Float32Array(n * g.head.dim),
-        logp: new Float32Array(n), vpred: new Float32Array(n), reward: new Float64Array(n),
-        term: new Uint8Array(n), trunc: new Uint8Array(n), finalV: new Float64Array(n),
-      };
-    });
+    const buf = new RolloutBuffer(this.groups.map((g) => ({ members: g.members.length, actorIn: g.aIn, criticIn: g.cIn, actDim: g.head.dim })), T, E);
     const episodeReturns: number[] = [];
     const episodeLengths: number[] = [];
     let successes = 0;
     let successCount = 0;
     const actionSums: Record<string, { sum: Float64Array; n: number }> = {};
+    let weightSum: Float64Array | null = null;
+    let weightCount = 0;
     for (let t = 0; t < T; t++) {
       const obs = this.slots.map((s) => s.obs);
       const states = useState ? this.slots.map((_, e) => this.state(e)) : null;
       const learnerActions: Record<string, unknown>[] = this.slots.map(() => ({}));
       const learnerRaw: number[][][] = this.slots.map(() => []);
       for (const grp of this.groups) {
-        const b = buf[grp.index];
         const m = grp.members.length;
         const rows = E * m;
         const aRows = this.actorRows(grp, obs);
         const cRows = this.criticRows(grp, aRows, states, E);
         const { raw, logProb } = this.policy.actBatch(grp.index, aRows, rows, this.actRng);
         const v = this.policy.valueBatch(grp.index, cRows, rows);
-        const base = t * rows;
-        b.actorIn.set(aRows, base * grp.aIn);
-        b.criticIn.set(cRows, base * grp.cIn);
-        b.raw.set(raw, base * grp.head.dim);
-        b.logp.set(logProb, base);
-        b.vpred.set(v, base);
+        buf.storeStep(grp.index, t, { actorIn: aRows, criticIn: cRows, raw, logp: logProb, vpred: v });
         for (let e = 0; e < E; e++) {
           for (let j = 0; j < m; j++) {
             const r = e * m + j;
@@ -247,18 +237,22 @@ export class OnPolicyAlgorithm {
         }
         const res = await slot.env.step(envActions);
         slot.episode.actions.push(learnerRaw[e]);
+        const w = (Object.values(res.infos)[0] as Info | undefined)?.weights;
+        if (Array.isArray(w) || w instanceof Float32Array || w instanceof Float64Array) {
+          const ws = w as ArrayLike<number>;
+          weightSum ??= new Float64Array(ws.length);
+          if (ws.length === weightSum.length) {
+            for (let i = 0; i < ws.length; i++) weightSum[i] += ws[i];
+            weightCount += 1;
+          }
+        }
         const rewards = this.view.rewards(res.rewards as Record<string, number>);
         const agents = Object.keys(res.terminations);
         const terminated = agents.some((a) => res.terminations[a]);
         const truncated = !terminated && (agents.some((a) => res.truncations[a]) || slot.env.agents.length === 0);
         for (const grp of this.groups) {
           const m = grp.members.length;
-          for (let j = 0; j < m; j++) {
-            const r = (t * E + e) * m + j;
-            buf[grp.index].reward[r] = rewards[grp.members[j]] ?? 0;
-            buf[grp.index].term[r] = terminated ? 1 : 0;
-            buf[grp.index].trunc[r] = truncated ? 1 : 0;
-          }
+          for (let j = 0; j < m; j++) buf.storeOutcome(grp.index, t, e, j, rewards[grp.members[j]] ?? 0, terminated, truncated);
         }
         const teamReward = this.view.learners.reduce((s, l) => s + (rewards[l] ?? 0), 0) / this.view.learners.length;
         slot.episode.ret += teamReward;
@@ -283,7 +277,7 @@ export class OnPolicyAlgorithm {
         const v = this.values([x.finalObs], x.finalState ? [x.finalState] : null);
         for (const grp of this.groups) {
           const m = grp.members.length;
-          for (let j = 0; j < m; j++) buf[grp.index].finalV[(t * E + x.e) * m + j] = v[grp.index][j];
+          for (let j = 0; j < m; j++) buf.storeFinalValue(grp.index, t, x.e, j, v[grp.index][j]);
         }
       }
     }
@@ -291,81 +285,24 @@ export class OnPolicyAlgorithm {
     this.globalStep += T * E;
     const t1 = performance.now();
 
-    // GAE per (env, member) stream, on denormalised values
-    const advs: Float64Array[] = [];
-    const rets: Float64Array[] = [];
-    let evNum = 0;
-    let retMean = 0;
-    let nRet = 0;
+    // GAE per (env, member) stream on denormalised values; explained variance of the rollout's predictions
     const allRet: number[] = [];
     const allVal: number[] = [];
     for (const grp of this.groups) {
-      const b = buf[grp.index];
-      const m = grp.members.length;
-      const n = T * E * m;
       const vn = this.valueNorms[grp.index];
       const denorm = (x: number) => (cfg.valueNorm ? vn.denormalize(x) : x);
-      const adv = new Float64Array(n);
-      const ret = new Float64Array(n);
-      for (let e = 0; e < E; e++) {
-        for (let j = 0; j < m; j++) {
-          const idx = (t: number) => (t * E + e) * m + j;
-          const pick = <A extends ArrayLike<number>>(a: A) => Array.from({ length: T }, (_, t) => a[idx(t)]);
-          const g = computeGae({
-            rewards: pick(b.reward), values: pick(b.vpred).map(denorm), terminated: pick(b.term), truncated: pick(b.trunc),
-            finalValues: pick(b.finalV), nextValue: nextV[grp.index][e * m + j], gamma: cfg.gamma, lambda: cfg.gaeLambda,
-          });
-          for (let t = 0; t < T; t++) {
-            adv[idx(t)] = g.advantages[t];
-            ret[idx(t)] = g.returns[t];
-            allRet.push(g.returns[t]);
-            allVal.push(denorm(b.vpred[idx(t)]));
-          }
-        }
-      }
-      advs.push(adv);
-      rets.push(ret);
-      if (cfg.valueNorm) vn.update(ret);
+      buf.computeReturns(grp.index, nextV[grp.index], denorm, cfg.gamma, cfg.gaeLambda);
+      const b = buf.groups[grp.index];
+      b.returns.forEach((r, i) => {
+        allRet.push(r);
+        allVal.push(denorm(b.vpred[i]));
+      });
+      // [ppo] ValueNorm: statistics include this batch's returns before the critic regresses onto them
+      if (cfg.valueNorm) vn.update(b.returns);
     }
-    for (const r of allRet) { retMean += r; nRet += 1; }
-    retMean /= Math.max(nRet, 1);
-    let varY = 0;
-    for (let i = 0; i < allRet.length; i++) {
-      varY += (allRet[i] - retMean) ** 2;
-      evNum += (allRet[i] - allVal[i]) ** 2;
-    }
-    let resMean = 0;
-    for (let i = 0; i < allRet.length; i++) resMean += allRet[i] - allVal[i];
-    resMean /= Math.max(nRet, 1);
-    const varRes = evNum / Math.max(nRet, 1) - resMean * resMean;
-    const explainedVariance = varY === 0 ? NaN : 1 - varRes / (varY / nRet);
-
-    // one data matrix [N, W]: per group, per member [actorIn | criticIn | raw | logp | adv | ret | oldV]
-    const N = T * E;
-    const widths = this.groups.map((g) => g.members.length * (g.aIn + g.cIn + g.head.dim + 4));
-    const W = widths.reduce((a, b) => a + b, 0);
-    const data = new Float32Array(N * W);
-    let colBase = 0;
-    for (const grp of this.groups) {
-      const b = buf[grp.index];
-      const m = grp.members.length;
-      const C = grp.aIn + grp.cIn + grp.head.dim + 4;
-      const vn = this.valueNorms[grp.index];
-      for (let i = 0; i < N; i++) {
-        for (let j = 0; j < m; j++) {
-          const r = i * m + j;
-          let o = i * W + colBase + j * C;
-          data.set(b.actorIn.subarray(r * grp.aIn, (r + 1) * grp.aIn), o); o += grp.aIn;
-          data.set(b.criticIn.subarray(r * grp.cIn, (r + 1) * grp.cIn), o); o += grp.cIn;
-          data.set(b.raw.subarray(r * grp.head.dim, (r + 1) * grp.head.dim), o); o += grp.head.dim;
-          data[o] = b.logp[r];
-          data[o + 1] = advs[grp.index][r];
-          data[o + 2] = cfg.valueNorm ? vn.normalize(rets[grp.index][r]) : rets[grp.index][r];
-          data[o + 3] = b.vpred[r];
-        }
-      }
-      colBase += widths[grp.index];
-    }
+    const explainedVariance = explainedVarianceOf(allVal, allRet);
+    const packed = buf.pack((g, r) => (cfg.valueNorm ? this.valueNorms[g].normalize(buf.groups[g].returns[r]) : buf.groups[g].returns[r]));
+    const { data, rows: N, width: W, widths } = packed;
     const lr = cfg.annealLr ? cfg.learningRate * Math.max(0, 1 - (this.iteration - 1) / this.numIterations) : cfg.learningRate;
     const stats = this.update(data, N, W, widths, lr);
     const t2 = performance.now();
@@ -377,6 +314,7 @@ export class OnPolicyAlgorithm {
       episodeReturn: mean(episodeReturns), episodeLength: mean(episodeLengths), episodes: episodeReturns.length,
       successRate: successCount ? successes / successCount : null,
       ...stats, explainedVariance, meanAction,
+      meanWeights: weightSum && weightCount ? Array.from(weightSum as Float64Array, (x) => x / weightCount) : null,
       rolloutSeconds: (t1 - t0) / 1000, updateSeconds: (t2 - t1) / 1000,
     };
   }
@@ -385,7 +323,7 @@ export class OnPolicyAlgorithm {
    * The PPO update over a packed batch `data` `[N, W]`: minibatch epochs with one gather per epoch, the
    * clipped surrogate, value clipping, entropy bonus, global-norm gradient clipping and KL early stop.
    */
-  updateFromBatch(data: Float32Array, N: number, W: number, widths: readonly number[], lr: number): Omit<IterationMetrics, 'iteration' | 'globalStep' | 'learningRate' | 'episodeReturn' | 'episodeLength' | 'episodes' | 'successRate' | 'explainedVariance' | 'meanAction' | 'rolloutSeconds' | 'updateSeconds'> {
+  updateFromBatch(data: Float32Array, N: number, W: number, widths: readonly number[], lr: number): Omit<IterationMetrics, 'iteration' | 'globalStep' | 'learningRate' | 'episodeReturn' | 'episodeLength' | 'episodes' | 'successRate' | 'explainedVariance' | 'meanAction' | 'meanWeights' | 'rolloutSeconds' | 'updateSeconds'> {
     return this.update(data, N, W, widths, lr);
   }
 
@@ -589,6 +527,19 @@ export function ppoLoss(cfg: PPOConfig, logProb: tf.Tensor1D, entropy: tf.Tensor
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   const out = f(logProb, entropy, value) as tf.Tensor1D;
   return { loss: tf.reshape(tf.slice(out, [0], [1]), []) as tf.Scalar, stats: tf.slice(out, [1], [5]) as tf.Tensor1D };
+}
+
+/** 1 - Var(returns - predictions) / Var(returns) (NaN when the returns are constant). */
+function explainedVarianceOf(pred: readonly number[], y: readonly number[]): number {
+  const n = y.length;
+  if (n === 0) return NaN;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / n;
+  const my = mean([...y]);
+  const res = y.map((v, i) => v - pred[i]);
+  const mr = mean(res);
+  const varY = y.reduce((a, v) => a + (v - my) ** 2, 0) / n;
+  const varRes = res.reduce((a, v) => a + (v - mr) ** 2, 0) / n;
+  return varY === 0 ? NaN : 1 - varRes / varY;
 }
 
 function successOf(infos: Record<string, Info>): boolean | null {
