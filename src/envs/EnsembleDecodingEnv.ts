@@ -133,6 +133,8 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
   private readonly actSpace: Box;
   private readonly projections: readonly HiddenProjection[];
   private readonly mix: Float64Array;
+  /** Per model: union id → its re-tokenization when nothing is pending (pure function of the tokenizer, so cached). */
+  private readonly retokenCache: Map<number, readonly number[]>[];
 
   private live: readonly string[] = [];
   private rng = new Rng(0);
@@ -193,6 +195,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
 
     this.vocab = UnionVocabulary.fromTokenizers(models.map((m) => m.tokenizer));
     this.mix = new Float64Array(this.vocab.size + 1);
+    this.retokenCache = models.map(() => new Map());
     const mode = config.projection ?? 'random';
     this.projections = models.map((m, i) => new HiddenProjection(m.hiddenSize, this.obsHiddenDim, mode, `${config.projectionSeed ?? 0}/${i}/${m.id}`));
     const n = models.length;
@@ -320,7 +323,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
       }
       let full = false;
       const feeds = this.models.map((m, i) => {
-        const ids = this.vocab.retokenize(i, u, this.pending[i]);
+        const ids = this.retokenize(i, u);
         if (this.sessions[i].length + ids.length > m.maxContext) full = true;
         return ids;
       });
@@ -385,6 +388,18 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     if (!this.possibleAgents.includes(agent)) throw new InvalidActionError(agent, agent, 'the agents of this env', `Agents are ${this.possibleAgents.join(', ')}.`);
   }
 
+  /** `vocab.retokenize` for model i, served from the cache when the result does not depend on pending bytes. */
+  private retokenize(i: number, u: number): readonly number[] {
+    const pending = this.pending[i];
+    if (pending.bytes.length > 0) return this.vocab.retokenize(i, u, pending);
+    const cached = this.retokenCache[i].get(u);
+    if (cached) return cached;
+    const ids = this.vocab.retokenize(i, u, pending);
+    // Only results that leave nothing pending are a function of (model, union id) alone.
+    if (pending.bytes.length === 0) this.retokenCache[i].set(u, ids);
+    return ids;
+  }
+
   private async disposeSessions(): Promise<void> {
     const old = this.sessions;
     this.sessions = [];
@@ -413,21 +428,24 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     return best;
   }
 
+  /** Fills the internal observation buffers (callers get copies, so later steps never alter what they hold). */
   private buildObservations(): void {
     const n = this.models.length;
     const d = this.obsHiddenDim;
-    this.obs = this.models.map((m, i) => {
-      const o = new Float32Array(this.obsDim);
+    if (this.obs.length !== n) this.obs = this.models.map(() => new Float32Array(this.obsDim));
+    const stepFrac = this.t / this.maxSteps;
+    for (let i = 0; i < n; i++) {
+      const o = this.obs[i];
       const next = this.current[i];
-      const hasHidden = m.hiddenSize > 0 && next.hidden !== undefined;
-      const s = logprobFeatures(next.logprobs, hasHidden ? 0 : d, o, 0);
-      if (hasHidden) this.projections[i].apply(next.hidden!, o, 0);
+      const hidden = this.models[i].hiddenSize > 0 ? next.hidden : undefined;
+      const s = logprobFeatures(next.logprobs, hidden ? 0 : d, o, 0);
+      if (hidden) this.projections[i].apply(hidden, o, 0);
       o[d] = s.entropy;
       o[d + 1] = s.top1;
       o[d + 2] = s.margin;
-      o[d + 3] = this.t / this.maxSteps;
+      o[d + 3] = stepFrac;
       for (let j = 0; j < n; j++) o[d + SUMMARY_DIM + j] = this.prevWeights[j];
-      return o;
-    });
+    }
   }
+
 }

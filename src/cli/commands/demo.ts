@@ -16,7 +16,7 @@ export function demoExperimentConfig(cfg: RunConfig, runDir: string, explicit: R
   const spanLength = explicit.has('spanLength') ? cfg.spanLength : 1;
   return {
     seed: cfg.seed,
-    steps: explicit.has('steps') ? cfg.steps : quick ? 256 : 12288,
+    steps: explicit.has('steps') ? cfg.steps : quick ? 256 : 10240,
     spanLength,
     maxSteps: explicit.has('maxSteps') ? cfg.maxSteps : Math.ceil(16 / spanLength),
     trainItems: quick ? Math.min(cfg.trainItems, 32) : cfg.trainItems,
@@ -27,6 +27,8 @@ export function demoExperimentConfig(cfg: RunConfig, runDir: string, explicit: R
     trainReward: 'segments',
     // gamma 1: the reward comes only at the end of a short answer; a narrower initial policy (log-std -0.5)
     // keeps early rollouts close to uniform mixing instead of random one-model switches.
+    // MAPPO's actors see only their own model, so they learn the switch point more slowly: a larger step size.
+    perAlgo: cfg.ppo?.learningRate === undefined ? { mappo: { learningRate: 2e-3 } } : {},
     ppo: { numSteps: quick ? 64 : 256, learningRate: 1e-3, hidden: [64, 64], numMinibatches: 4, updateEpochs: 4, entCoef: 0.003, gamma: 1, gaeLambda: 0.95, initLogStd: -0.5, ...(cfg.ppo ?? {}) },
     runDir,
   };

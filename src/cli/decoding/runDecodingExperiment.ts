@@ -32,6 +32,8 @@ export interface DecodingExperimentConfig {
   readonly trainReward: 'exact' | 'segments';
   /** PPO settings shared by the algorithms (algo, seed and totalSteps are set per run). */
   readonly ppo: Partial<PPOConfig>;
+  /** Per-algorithm settings applied over `ppo` (e.g. a higher learning rate for MAPPO's decentralised actors). */
+  readonly perAlgo?: Partial<Record<'ppo' | 'ippo' | 'mappo', Partial<PPOConfig>>>;
   /** Run folder (created). */
   readonly runDir: string;
 }
@@ -130,7 +132,7 @@ export async function runDecodingExperiment(models: readonly ModelAdapter[], tas
   const learned: MethodResult[] = [];
   for (const algoName of cfg.algos) {
     const trainEnv = envOf('train', cfg.trainItems);
-    const algo = makeAlgorithm(trainEnv, { ...cfg.ppo, algo: algoName, seed: cfg.seed, totalSteps: cfg.steps });
+    const algo = makeAlgorithm(trainEnv, { ...cfg.ppo, ...cfg.perAlgo?.[algoName], algo: algoName, seed: cfg.seed, totalSteps: cfg.steps });
     const bar = new Progress(algoName, algo.numIterations * algo.config.numSteps);
     const t0 = performance.now();
     const trainer = new Trainer(algo, {

@@ -13,50 +13,62 @@ export interface LogprobSummary {
   margin: number;
 }
 
+/** Inserts `v` into the descending buffer `top` (length `n`) if it beats the smallest entry. */
+function insertTop(top: Float64Array, n: number, v: number): void {
+  if (!(v > top[n - 1])) return;
+  let i = n - 1;
+  while (i > 0 && top[i - 1] < v) {
+    top[i] = top[i - 1];
+    i--;
+  }
+  top[i] = v;
+}
+
+const scratch = { top: new Float64Array(2) };
+
 /**
  * Writes the `k` largest log-probabilities (normalised, descending, floored at LOGPROB_FLOOR) into
- * `out` at `offset` (skipped when `k` is 0) and returns entropy, top-1 and margin. Accepts full
- * log-probs or a top-k summary. One pass plus an insertion into a k-slot sorted buffer.
+ * `out` at `offset` (nothing when `k` is 0) and returns entropy, top-1 and margin. Accepts full
+ * log-probs or a top-k summary. Two passes over the vocabulary, no allocation once warmed up.
  */
 export function logprobFeatures(dist: Float32Array | TopK, k: number, out: Float32Array, offset: number): LogprobSummary {
-  const top = new Float64Array(Math.max(k, 2)).fill(-Infinity);
-  const keep = top.length;
-  const push = (v: number): void => {
-    if (!(v > top[keep - 1])) return;
-    let i = keep - 1;
-    while (i > 0 && top[i - 1] < v) {
-      top[i] = top[i - 1];
-      i--;
-    }
-    top[i] = v;
-  };
-  let entropy = 0;
-  let logZ: number;
-  if (dist instanceof Float32Array) {
-    let mx = -Infinity;
-    for (let j = 0; j < dist.length; j++) if (dist[j] > mx) mx = dist[j];
-    let z = 0;
-    for (let j = 0; j < dist.length; j++) z += Math.exp(dist[j] - mx);
-    logZ = mx + Math.log(z);
-    for (let j = 0; j < dist.length; j++) {
-      const lp = dist[j] - logZ;
-      if (lp > -Infinity) entropy -= Math.exp(lp) * lp;
-      push(lp);
-    }
-  } else {
-    const rest = Math.max(0, dist.restMass);
-    let z = rest;
-    for (let j = 0; j < dist.logprobs.length; j++) z += Math.exp(dist.logprobs[j]);
-    logZ = Math.log(z > 0 ? z : 1);
-    for (let j = 0; j < dist.logprobs.length; j++) {
-      const lp = dist.logprobs[j] - logZ;
-      if (lp > -Infinity) entropy -= Math.exp(lp) * lp;
-      push(lp);
-    }
-    if (rest > 0) entropy -= (rest / z) * Math.log(rest / z);
+  const n = Math.max(k, 2);
+  if (scratch.top.length < n) scratch.top = new Float64Array(n);
+  const top = scratch.top;
+  top.fill(-Infinity, 0, n);
+  const values = dist instanceof Float32Array ? dist : dist.logprobs;
+  const rest = dist instanceof Float32Array ? 0 : Math.max(0, dist.restMass);
+  let mx = -Infinity;
+  for (let j = 0; j < values.length; j++) if (values[j] > mx) mx = values[j];
+  // Σ p·log p over the entries, with p = exp(v - logZ): accumulate Σ e·(v - mx) and Σ e in one pass.
+  let z = 0;
+  let ev = 0;
+  for (let j = 0; j < values.length; j++) {
+    const d = values[j] - mx;
+    const e = Math.exp(d);
+    z += e;
+    if (e > 0) ev += e * d;
+    if (values[j] > top[n - 1]) insertTop(top, n, values[j]);
   }
-  for (let j = 0; j < k; j++) out[offset + j] = Math.max(LOGPROB_FLOOR, top[j]);
-  const top1 = Math.max(LOGPROB_FLOOR, top[0]);
-  const top2 = Math.max(LOGPROB_FLOOR, top[1]);
+  let logZ: number;
+  let entropy: number;
+  if (dist instanceof Float32Array) {
+    logZ = mx + Math.log(z);
+    entropy = Math.log(z) - ev / z;
+  } else {
+    // Top-k scores are log-probs already; normalise together with the rest mass.
+    const zTop = z * Math.exp(mx);
+    const total = zTop + rest > 0 ? zTop + rest : 1;
+    logZ = Math.log(total);
+    const topEntropyPart = -(Math.exp(mx) * (ev + z * (mx - logZ))) / total;
+    entropy = topEntropyPart + (rest > 0 ? -(rest / total) * Math.log(rest / total) : 0);
+  }
+  if (!Number.isFinite(mx)) {
+    entropy = 0;
+    logZ = 0;
+  }
+  for (let j = 0; j < k; j++) out[offset + j] = Math.max(LOGPROB_FLOOR, top[j] - logZ);
+  const top1 = Math.max(LOGPROB_FLOOR, top[0] - logZ);
+  const top2 = Math.max(LOGPROB_FLOOR, top[1] - logZ);
   return { entropy, top1, margin: top1 - top2 };
 }
