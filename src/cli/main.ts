@@ -6,6 +6,7 @@ import { registerTrainCommand } from './commands/train.js';
 import { registerEvalCommand } from './commands/evalCommand.js';
 import { registerServeCommand } from './commands/serveCommand.js';
 import { registerFitAnswersCommand } from './commands/fitAnswers.js';
+import { registerExportCommand } from './commands/exportCommand.js';
 
 /** Where the CLI writes: help and results to `out`, error lines to `err` (tests swap them). */
 export interface MainIO {
@@ -27,6 +28,7 @@ export function buildProgram(io: MainIO = STD_IO): Command {
   registerTrainCommand(program);
   registerEvalCommand(program);
   registerFitAnswersCommand(program);
+  registerExportCommand(program);
   registerServeCommand(program);
   registerBenchCommand(program);
   return program;

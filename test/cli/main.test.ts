@@ -7,7 +7,7 @@ import { main, buildProgram } from '../../src/cli/main.js';
 import { resolveRunConfig, DEFAULT_RUN_CONFIG } from '../../src/cli/RunConfig.js';
 import { ConfigError } from '../../src/core/errors.js';
 
-const COMMANDS = ['demo', 'train', 'eval', 'fit-answers', 'serve', 'bench'];
+const COMMANDS = ['demo', 'train', 'eval', 'export', 'fit-answers', 'serve', 'bench'];
 
 test('every command is registered and --help exits 0 with a usage text', async () => {
   const names = buildProgram().commands.map((c) => c.name());

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { syntheticAnswersObject } from '../helpers/syntheticAnswers.js';
 import { cli, onlyRun } from './cliHarness.js';
 
-test('train on recorded answers writes a checkpoint that eval scores on the test split', () => {
+test('train on recorded answers writes a checkpoint that eval scores on the test split and export turns into ONNX', () => {
   const dir = mkdtempSync(join(tmpdir(), 'leg-train-'));
   try {
     const data = join(dir, 'answers.json');
@@ -24,6 +24,13 @@ test('train on recorded answers writes a checkpoint that eval scores on the test
     const e = cli(['eval', '--checkpoint', join(run, 'checkpoint.json')]);
     assert.equal(e.status, 0, e.stderr);
     assert.match(e.stdout, /answer\s*│\s*ppo\s*│\s*256/);
+    const onnxDir = join(dir, 'onnx');
+    const x = cli(['export', '--checkpoint', join(run, 'checkpoint.json'), '--out', onnxDir]);
+    assert.equal(x.status, 0, x.stderr);
+    const manifest = JSON.parse(readFileSync(join(onnxDir, 'manifest.json'), 'utf8')) as { algo: string; groups: { file: string; members: string[] }[] };
+    assert.equal(manifest.algo, 'ppo');
+    assert.deepEqual(manifest.groups.map((g) => g.members), [['joint']]);
+    assert.ok(readFileSync(join(onnxDir, manifest.groups[0].file)).length > 100);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
