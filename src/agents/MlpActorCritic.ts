@@ -4,7 +4,7 @@ import { ConfigError } from '../core/errors.js';
 import { ActionHead, type HeadNode } from './ActionHead.js';
 import { orthogonal } from './orthogonal.js';
 import { decodeFloat32, encodeFloat32 } from './weightsCodec.js';
-import type { ActOptions, ActResult, Policy, PolicyState } from './Policy.js';
+import type { ActOptions, ActResult, ActorCriticPolicy, PolicyState } from './Policy.js';
 
 /** Agents that share one actor (and one critic); with more than one member, a member one-hot is appended to inputs. */
 export interface ActorCriticGroupSpec {
@@ -57,13 +57,14 @@ export interface GroupActBatch {
  * one Adam step, one norm) instead of one per layer. Groups of agents share parameters; action heads
  * come from the action spaces (`ActionHead`).
  */
-export class MlpActorCritic implements Policy {
+export class MlpActorCritic implements ActorCriticPolicy {
   readonly agents: readonly string[];
   readonly groups: readonly GroupLayout[];
   /** All weights, flat. */
   readonly theta: tf.Variable<tf.Rank.R1>;
   readonly numParams: number;
   private disposed = false;
+  private backwardSaved: tf.Tensor[] = [];
 
   /** Allocates and initialises (orthogonal, CleanRL gains) the weights described by `spec`. */
   constructor(readonly spec: MlpActorCriticSpec) {
@@ -131,7 +132,8 @@ export class MlpActorCritic implements Policy {
   /**
    * Actor outputs and critic values of group `g` in one custom-gradient op: the backward pass of both
    * MLPs is written out (matMul, bias sums, tanh') and returns one flat gradient for `theta`, instead of
-   * the ~10× more small ops autodiff of per-layer slices would dispatch.
+   * the ~10× more small ops autodiff of per-layer slices would dispatch. The activations it keeps for
+   * the backward pass live until `releaseBackward()`.
    */
   actorCritic(g: number, actorIn: tf.Tensor2D, criticIn: tf.Tensor2D): { out: tf.Tensor2D; value: tf.Tensor1D } {
     const grp = this.groups[g];
@@ -158,11 +160,14 @@ export class MlpActorCritic implements Policy {
         });
         return h;
       });
-      save(keep);
+      // Activations stay alive by reference until `releaseBackward`, instead of `save`, which copies each one.
+      for (const t of keep) if (t !== xa && t !== xc) this.backwardSaved.push(tf.keep(t));
+      void save;
       // customGrad ops have one output: actor outputs and value side by side, split below
       return {
         value: tf.concat(outs, 1),
-        gradFunc: (dyAll: tf.Tensor, saved: tf.Tensor[]) => {
+        gradFunc: (dyAll: tf.Tensor) => {
+          const saved = keep;
           const dy = tf.split(dyAll, [grp.head.dim, 1], 1);
           const pieces: tf.Tensor[] = [];
           let s = 0;
@@ -187,6 +192,12 @@ export class MlpActorCritic implements Policy {
     }) as unknown as Parameters<typeof tf.customGrad>[0]);
     const [out, value] = tf.split(f(actorIn, criticIn, this.theta), [grp.head.dim, 1], 1);
     return { out: out as tf.Tensor2D, value: tf.reshape(value, [-1]) as tf.Tensor1D };
+  }
+
+  /** Frees the activations `actorCritic` kept for its backward pass; call after each gradient step. */
+  releaseBackward(): void {
+    tf.dispose(this.backwardSaved);
+    this.backwardSaved = [];
   }
 
   /** Log-prob, entropy and value `[B]` of raw actions under group `g` — what the PPO loss differentiates. */
@@ -309,6 +320,7 @@ export class MlpActorCritic implements Policy {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.releaseBackward();
     this.theta.dispose();
   }
 }

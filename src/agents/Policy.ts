@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/Rng.js';
 
 /** Options of `Policy.act`. */
@@ -36,4 +37,10 @@ export interface Policy<Agent extends string = string> {
   load(state: PolicyState): void;
   /** Releases tensors; calling it twice is harmless. */
   dispose(): void;
+}
+
+/** A learnable policy with a critic: what PPO/IPPO/MAPPO update (`evaluate` is differentiated, tensors in, tensors out). */
+export interface ActorCriticPolicy<Agent extends string = string> extends Policy<Agent> {
+  /** Log-prob and entropy of raw actions and the critic's value, `[B]` each, for parameter group `group`. */
+  evaluate(group: number, actorIn: tf.Tensor2D, criticIn: tf.Tensor2D, raw: tf.Tensor2D): { logProb: tf.Tensor1D; entropy: tf.Tensor1D; value: tf.Tensor1D };
 }

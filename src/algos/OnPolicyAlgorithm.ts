@@ -378,6 +378,7 @@ export class OnPolicyAlgorithm {
           this.optimizer.apply(clipped, lr);
           return statsT! as tf.Tensor;
         });
+        this.policy.releaseBackward();
         epochStats.push(st);
       }
       shuffled.dispose();

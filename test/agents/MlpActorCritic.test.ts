@@ -73,6 +73,7 @@ test('the hand-written actor-critic gradient equals autodiff through the per-lay
       for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-4 * (1 + Math.abs(b[i])), `grad ${i}: ${a[i]} vs ${b[i]}`);
       assert.ok(Math.abs(custom.value.dataSync()[0] - auto.value.dataSync()[0]) < 1e-3);
       tf.dispose([xa, xc, ra, rv, custom.value, auto.value, ...Object.values(custom.grads), ...Object.values(auto.grads)]);
+      p.releaseBackward();
     });
     p.dispose();
   }
