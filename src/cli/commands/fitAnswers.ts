@@ -7,13 +7,16 @@ import { makeAlgorithm } from '../../algos/makeAlgorithm.js';
 import { Trainer } from '../../algos/Trainer.js';
 import { AnswerEnsembleEnv } from '../../envs/AnswerEnsembleEnv.js';
 import { FocalEnv } from '../../envs/FocalEnv.js';
-import { itemsOf, type AnswerDataset, type AnswerItem } from '../../envs/answerData.js';
+import { itemsOf, type AnswerDataset } from '../../envs/answerData.js';
 import { readMetricsJsonl, type MetricsRecord } from '../../viz/MetricsRecord.js';
 import { writeRunPlots } from '../../viz/writeRunPlots.js';
 import { Progress } from '../Progress.js';
 import { renderTable } from '../renderTable.js';
 import { algoAsPolicy } from '../algoAsPolicy.js';
-import { simplexGrid } from '../decoding/choosers.js';
+import type { Policy } from '../../agents/Policy.js';
+import { FixedWeightsPolicy, gridSearchWeights } from '../../agents/baselines/FixedWeightsPolicy.js';
+import { PluralityVotePolicy } from '../../agents/baselines/PluralityVotePolicy.js';
+import { StackedLogisticPolicy } from '../../agents/baselines/StackedLogisticPolicy.js';
 import { evaluateAnswers, type AnswerChooser } from '../answers/evaluateAnswers.js';
 import { addAlgoOption, addRunOptions, configFromOptions, createRunDir, numberFlag } from './common.js';
 import { loadRunData } from './runEnvs.js';
@@ -28,51 +31,35 @@ export interface AnswerMethodResult {
   readonly weights?: readonly number[];
 }
 
-/** Fixed fusion weights for every item, as softmax logits (log-weights). */
-function fixedLogits(agents: readonly string[], weights: readonly number[]): AnswerChooser {
-  const acts = Object.fromEntries(agents.map((a, i) => [a, Float32Array.of(weights[i] > 0 ? Math.max(-30, Math.log(weights[i])) : -30)]));
-  return () => acts;
+/** A baseline or trained policy acting deterministically, as an evaluation chooser. */
+function chooserOf(policy: Policy, seed: number): AnswerChooser {
+  const rng = new Rng(`${seed}/baseline`);
+  return (obs) => policy.act(obs, rng, { deterministic: true }).actions as Record<string, Float32Array>;
 }
 
-/** Plurality vote of the models' top answers (ties: the option with the larger summed probability). */
-export function pluralityVote(item: AnswerItem): number {
-  const votes = new Float64Array(item.numOptions);
-  const mass = new Float64Array(item.numOptions);
-  for (const p of item.probs) {
-    let best = 0;
-    for (let k = 1; k < item.numOptions; k++) if (p[k] > p[best]) best = k;
-    votes[best] += 1;
-    for (let k = 0; k < item.numOptions; k++) mass[k] += p[k];
-  }
-  let win = 0;
-  for (let k = 1; k < item.numOptions; k++) if (votes[k] > votes[win] || (votes[k] === votes[win] && mass[k] > mass[win])) win = k;
-  return win;
-}
-
-/** Baselines on the test split: each model alone, uniform weights, best fixed weights (grid chosen on train), plurality vote. */
+/**
+ * Baselines on the test split (from `src/agents/baselines`): each model alone, uniform weights, the
+ * best fixed weights (grid chosen on the train split), plurality vote and per-task stacked
+ * logistic regression (fitted on the train split).
+ */
 export async function answerBaselines(data: AnswerDataset, seed: number): Promise<AnswerMethodResult[]> {
   const agents = data.models;
   const n = agents.length;
   const trainEnv = new AnswerEnsembleEnv({ data, split: 'train', order: 'sequential' });
   const testEnv = new AnswerEnsembleEnv({ data, split: 'test', order: 'sequential' });
   const nTrain = itemsOf(data, 'train').length;
-  const test = itemsOf(data, 'test');
+  const nTest = itemsOf(data, 'test').length;
   const rows: AnswerMethodResult[] = [];
-  const run = async (method: string, weights: number[]): Promise<void> => {
-    const r = await evaluateAnswers(testEnv, fixedLogits(agents, weights), test.length, seed);
-    rows.push({ method, accuracy: r.accuracy, meanSize: weights.filter((w) => w > 0).length, wallSeconds: r.wallSeconds, weights });
+  const run = async (method: string, policy: Policy, meanSize: number, weights?: readonly number[]): Promise<void> => {
+    const r = await evaluateAnswers(testEnv, chooserOf(policy, seed), nTest, seed);
+    rows.push({ method, accuracy: r.accuracy, meanSize, wallSeconds: r.wallSeconds, ...(weights ? { weights } : {}) });
   };
-  for (let i = 0; i < n; i++) await run(`${agents[i]} alone`, agents.map((_, j) => (j === i ? 1 : 0)));
-  await run('uniform weights', agents.map(() => 1 / n));
-  let best = { weights: agents.map(() => 1 / n), acc: -1 };
-  for (const w of simplexGrid(n, n <= 4 ? 4 : 2)) {
-    const r = await evaluateAnswers(trainEnv, fixedLogits(agents, w), nTrain, seed);
-    if (r.accuracy > best.acc) best = { weights: w, acc: r.accuracy };
-  }
-  await run('best fixed weights', best.weights);
-  const t0 = performance.now();
-  const voteAcc = test.filter((it) => pluralityVote(it) === it.label).length / Math.max(1, test.length);
-  rows.push({ method: 'plurality vote', accuracy: voteAcc, meanSize: n, wallSeconds: (performance.now() - t0) / 1000 });
+  for (let i = 0; i < n; i++) await run(`${agents[i]} alone`, new FixedWeightsPolicy({ agents, weights: agents.map((_, j) => (j === i ? 1 : 0)) }), 1);
+  await run('uniform weights', new FixedWeightsPolicy({ agents }), n);
+  const best = await gridSearchWeights({ agents, steps: n <= 4 ? 4 : 2, evaluate: async (p) => (await evaluateAnswers(trainEnv, chooserOf(p, seed), nTrain, seed)).accuracy });
+  await run('best fixed weights', best.policy, best.policy.weights.filter((w) => w > 0).length, best.policy.weights);
+  await run('plurality vote', new PluralityVotePolicy(agents, data.maxOptions), n);
+  await run('stacked logistic regression', StackedLogisticPolicy.fit(data), n);
   await trainEnv.close();
   await testEnv.close();
   return rows;
@@ -82,7 +69,7 @@ export async function answerBaselines(data: AnswerDataset, seed: number): Promis
 export function registerFitAnswersCommand(program: Command): void {
   const cmd = program
     .command('fit-answers')
-    .description('learn how to fuse recorded model answers (RL-Focal fusion; with --focal also the sub-ensemble decider) and compare with single models, uniform, best fixed weights and plurality vote on the held-out split')
+    .description('learn how to fuse recorded model answers (RL-Focal fusion; with --focal also the sub-ensemble decider) and compare with single models, uniform, best fixed weights, plurality vote and stacked logistic regression on the held-out split')
     .requiredOption('--data <file>', 'recorded answers: JSON {"models": [...], "items": [...]} or JSONL (header line, then one item per line)')
     .option('--split-frac <f>', 'fraction of items without a "split" used for training (default 0.8)', numberFlag('--split-frac'))
     .option('--focal', 'train the RL-Focal decider (which models to include) together with the fusion weights');

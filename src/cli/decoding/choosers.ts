@@ -45,17 +45,3 @@ export function segmentOracleChooser(task: Task, bestModelBySegment: readonly nu
     return out;
   };
 }
-
-/** All weight vectors of `n` entries that are multiples of 1/`resolution` and sum to 1. */
-export function simplexGrid(n: number, resolution: number): number[][] {
-  const out: number[][] = [];
-  const rec = (prefix: number[], left: number): void => {
-    if (prefix.length === n - 1) {
-      out.push([...prefix, left].map((k) => k / resolution));
-      return;
-    }
-    for (let k = 0; k <= left; k++) rec([...prefix, k], left - k);
-  };
-  rec([], resolution);
-  return out;
-}

@@ -12,7 +12,8 @@ import { writeRunPlots } from '../../viz/writeRunPlots.js';
 import { Progress } from '../Progress.js';
 import { evaluateDecoding, type ActionChooser, type DecodingEvalResult } from './evaluateDecoding.js';
 import { segmentCreditScorer } from './segmentCreditScorer.js';
-import { fixedWeightsChooser, policyChooser, segmentOracleChooser, simplexGrid } from './choosers.js';
+import { fixedWeightsChooser, policyChooser, segmentOracleChooser } from './choosers.js';
+import { simplexGrid } from '../../agents/baselines/FixedWeightsPolicy.js';
 
 /** Settings of one decoding experiment (train PPO/MAPPO, compare with baselines on the test split). */
 export interface DecodingExperimentConfig {
