@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, truncate } from 'node:fs/promises';
 import { EnsembleGymError, preview } from './errors.js';
 
 /** A JSONL file with a corrupt line that is not the torn tail of a crash; names the file and the line. */
@@ -91,4 +91,31 @@ export async function readJsonl<T = Record<string, unknown>>(path: string, opts:
     throw new JsonlError(path, 0, `cannot be read (${code ?? (e as Error).message})`, 'Check the path and the file permissions.');
   }
   return parseJsonl<T>(text, path, opts);
+}
+
+/**
+ * Makes a JSONL file safe to append to after a crash: when its last line is torn (see `parseJsonl`),
+ * the file is cut back to the end of its last complete line, so the next append does not glue a new
+ * record onto the fragment (which would turn a skippable tail into a corrupt middle line). Returns
+ * the warning about what was cut, or null when the file was intact or does not exist. A corrupt
+ * line elsewhere throws `JsonlError`, and the file is left as it is.
+ */
+export async function truncateTornTail(path: string, opts: ReadJsonlOptions = {}): Promise<string | null> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new JsonlError(path, 0, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'Check the path and the file permissions.');
+  }
+  const { warnings } = parseJsonl(buf.toString('utf8'), path);
+  if (warnings.length === 0) return null;
+  // Cut in bytes, after the last newline that precedes the torn part (NUL padding included).
+  let end = buf.length;
+  while (end > 0 && buf[end - 1] === 0) end--;
+  const keep = buf.lastIndexOf(0x0a, end - 1) + 1;
+  await truncate(path, keep);
+  const message = `${path}: cut ${buf.length - keep} bytes of a torn last line so that appends start on a fresh line`;
+  opts.onWarning?.(message);
+  return message;
 }

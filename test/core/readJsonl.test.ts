@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { EnsembleGymError } from '../../src/core/errors.js';
-import { JsonlError, parseJsonl, readJsonl } from '../../src/core/readJsonl.js';
+import { JsonlError, parseJsonl, readJsonl, truncateTornTail } from '../../src/core/readJsonl.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'leg-jsonl-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,4 +104,27 @@ test('a metrics file truncated at a random length after appends reads back every
     const { records } = await readJsonl<{ iteration: number }>(path);
     assert.deepEqual(records.map((r) => r.iteration), Array.from({ length: records.length }, (_, i) => i));
   }
+});
+
+test('truncateTornTail cuts a torn tail so the next append starts a fresh line; intact, missing and corrupt files are left alone', async () => {
+  const path = join(dir, 'resume.jsonl');
+  writeFileSync(path, '{"it":1}\n{"it":2}\n{"it":3,"lo');
+  // Without the repair, an append after a crash glues onto the fragment and corrupts line 3.
+  appendFileSync(`${path}.glued`, readFileSync(path));
+  appendFileSync(`${path}.glued`, '{"it":3}\n');
+  await assert.rejects(readJsonl(`${path}.glued`), (e: unknown) => e instanceof JsonlError && e.line === 3);
+  const seen: string[] = [];
+  const w = await truncateTornTail(path, { onWarning: (m) => seen.push(m) });
+  assert.match(w ?? '', /cut 11 bytes of a torn last line/);
+  assert.deepEqual(seen, [w]);
+  appendFileSync(path, '{"it":3}\n');
+  assert.deepEqual(await readJsonl(path), { records: [{ it: 1 }, { it: 2 }, { it: 3 }], warnings: [] });
+  assert.equal(await truncateTornTail(path), null);
+  assert.equal(await truncateTornTail(join(dir, 'absent.jsonl')), null);
+  writeFileSync(path, '{"it":1}\n{"it":\u00e9\u0000\u0000');
+  assert.match((await truncateTornTail(path)) ?? '', /torn/);
+  assert.equal(readFileSync(path, 'utf8'), '{"it":1}\n');
+  writeFileSync(path, '{"it":1}\nbad\n{"it":3');
+  await assert.rejects(truncateTornTail(path), JsonlError);
+  assert.equal(readFileSync(path, 'utf8'), '{"it":1}\nbad\n{"it":3');
 });
