@@ -6,6 +6,9 @@ import { checkParallelEnv } from '../../src/core/checkParallelEnv.js';
 import { ConfigError, EnvStateError, InvalidActionError } from '../../src/core/errors.js';
 import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
 import { makeTinyDecoderDir } from '../helpers/tinyDecoder.js';
+import { sumReverseTask } from '../../src/ensemble/tasks/sumReverseTask.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { FakeModel, decodeAlone } from './decodingFakes.js';
 
 const CHARS = '0123456789+=;abc '.split('');
@@ -247,4 +250,15 @@ test('works with ONNX tiny decoders of different vocabularies (checker, single-m
   } finally {
     for (const d of dirs) await d.cleanup();
   }
+});
+
+test('passes checkParallelEnv on the bundled models and the bundled task (three tokenizers)', async () => {
+  const root = new URL('../../models/', import.meta.url).pathname;
+  const dirs = readdirSync(root).map((d) => join(root, d)).filter((d) => existsSync(join(d, 'onnx', 'model.onnx'))).sort();
+  assert.ok(dirs.length >= 2, `bundled models found: ${dirs.join(', ')}`);
+  const report = await checkParallelEnv(
+    async () => new EnsembleDecodingEnv({ models: await Promise.all(dirs.map((d) => OnnxCausalLM.load(d))), task: sumReverseTask, numItems: 8, spanLength: 2, maxSteps: 8 }),
+    { steps: 24 },
+  );
+  assert.deepEqual(report.problems, []);
 });
