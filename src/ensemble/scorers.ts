@@ -62,7 +62,8 @@ export function optionLetter(text: string, numOptions: number): number | null {
     return i >= 0 && i < numOptions ? i : null;
   };
   // A lower-case letter counts only in parentheses: "the answer is a cat" names no option.
-  const explicit = [...text.matchAll(/answer\s*(?:is\s*)?:?\s*(?:\(([A-Za-z])\)|([A-Z])(?![A-Za-z]))/giu)];
+  // No two `\s*` may be adjacent with only optional tokens between them: that backtracks in O(n²) on long whitespace runs.
+  const explicit = [...text.matchAll(/answer\s*(?:is\s*)?(?::\s*)?(?:\(([A-Za-z])\)|([A-Z])(?![A-Za-z]))/giu)];
   for (let k = explicit.length - 1; k >= 0; k--) {
     const l = explicit[k][1] ?? explicit[k][2];
     const i = explicit[k][1] !== undefined || l === l.toUpperCase() ? inRange(l) : null;
