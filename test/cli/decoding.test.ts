@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { sumReverseTask, sumReverseItem } from '../../src/ensemble/tasks/sumReverseTask.js';
+import { segmentCreditScorer } from '../../src/cli/decoding/segmentCreditScorer.js';
+import { fixedWeightsChooser, segmentOracleChooser } from '../../src/cli/decoding/choosers.js';
+import { evaluateDecoding } from '../../src/cli/decoding/evaluateDecoding.js';
+import { softmaxWeights } from '../../src/ensemble/actionToWeights.js';
+import { EnsembleDecodingEnv } from '../../src/envs/EnsembleDecodingEnv.js';
+import { FakeModel } from '../envs/decodingFakes.js';
+
+test('segmentCreditScorer: 1 for exact answers, half the share of right segments otherwise', () => {
+  const item = sumReverseItem({ a: 37, b: 8, word: 'dcab' });
+  const score = segmentCreditScorer(sumReverseTask);
+  assert.equal(score(item.answer, item), 1);
+  assert.equal(score(' 45 ; dcab\n', item), 0.25);
+  assert.equal(score(' 54 ; bacd\n', item), 0.25);
+  assert.equal(score(' 54 ; dcab\n', item), 0);
+});
+
+test('property: fixed-weight actions reproduce the weights through the env softmax', () => {
+  fc.assert(
+    fc.property(fc.array(fc.double({ min: 0.01, max: 1, noNaN: true }), { minLength: 1, maxLength: 5 }), (raw) => {
+      const sum = raw.reduce((a, b) => a + b, 0);
+      const w = raw.map((x) => x / sum);
+      const agents = w.map((_, i) => `m${i}`);
+      const acts = fixedWeightsChooser(w)({}, { env: { possibleAgents: agents } as unknown as EnsembleDecodingEnv, step: 0, text: '' });
+      const back = softmaxWeights(agents.map((a) => acts[a][0]));
+      w.forEach((x, i) => assert.ok(Math.abs(back[i] - x) < 1e-6, `${back[i]} vs ${x}`));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('evaluateDecoding: a teacher alone scores 1, a random model 0; the oracle switches on the separator', async () => {
+  const items = sumReverseTask.items('test', 4, 0);
+  const chars = [...new Set(items.flatMap((it) => [...it.prompt, ...it.answer]))];
+  const teacher = new FakeModel({ id: 'teacher', tokens: chars, seed: 1, teacher: new Map(items.map((it) => [it.prompt, it.answer])) });
+  const noise = new FakeModel({ id: 'noise', tokens: chars, seed: 2 });
+  const env = new EnsembleDecodingEnv({ models: [noise, teacher], task: sumReverseTask, split: 'test', numItems: 4, spanLength: 1, maxSteps: 16 });
+  const good = await evaluateDecoding(env, fixedWeightsChooser([0, 1]), { traceItems: 2 });
+  assert.equal(good.accuracy, 1);
+  assert.equal(good.traces.length, 2);
+  assert.ok(good.tokens > 0 && good.tokensPerSecond > 0);
+  assert.equal((await evaluateDecoding(env, fixedWeightsChooser([1, 0]))).accuracy, 0);
+  const oracle = segmentOracleChooser(sumReverseTask, [0, 1]);
+  const before = oracle({}, { env, step: 0, text: ' 4' });
+  const after = oracle({}, { env, step: 2, text: ' 45 ;' });
+  assert.ok(before.noise[0] > before.teacher[0], 'sum segment: model 0');
+  assert.ok(after.teacher[0] > after.noise[0], 'after the separator: model 1');
+  await env.close();
+});
