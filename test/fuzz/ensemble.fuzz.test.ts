@@ -232,3 +232,16 @@ test('scorers: arbitrary Unicode text gives scores in {0, 1} and indices in rang
   );
   t.print();
 });
+
+// Regression guard for catastrophic regex backtracking: 200k characters take milliseconds in linear
+// time and minutes in quadratic time, so the generous timeout only trips on a quadratic pattern.
+test('scorers stay linear on long adversarial text (whitespace runs, digit groups, repeated keywords)', { timeout: 20_000 }, () => {
+  const n = 200_000;
+  const texts = ['answer' + ' '.repeat(n) + '!', 'Answer:' + '\t'.repeat(n), '1,'.repeat(n / 2) + 'x', 'answer is '.repeat(n / 10), '('.repeat(n), '-'.repeat(n) + '1', 'the a an '.repeat(n / 9)];
+  for (const s of texts) {
+    assert.ok([null, 0, 1, 2, 3].includes(optionLetter(s, 4)));
+    assert.ok(lastNumber(s) === null || Number.isFinite(lastNumber(s)));
+    assert.equal(typeof normalizeAnswer(s, { stripPunctuation: true, stripArticles: true }), 'string');
+    assert.ok([0, 1].includes(exactMatch(s, s.slice(1))));
+  }
+});
