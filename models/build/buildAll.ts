@@ -1,4 +1,4 @@
-// Retrains, re-exports and re-measures the bundled tiny models: `npm run build:models [-- --models a,b] [--measure-only]`.
+// Retrains, re-exports and re-measures the bundled tiny models: `npm run build:models [-- --models a,b] [--measure-only] [--readme-only]`.
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -41,19 +41,31 @@ export interface BuildResults {
 const MODELS_DIR = new URL('..', import.meta.url).pathname;
 const RESULTS = join(MODELS_DIR, 'results.json');
 
+/** Writes models/README.md and every model card from `r`. */
+async function writeReadmes(r: BuildResults): Promise<void> {
+  await writeFile(join(MODELS_DIR, 'README.md'), readmeTable(r));
+  for (const spec of BUNDLED_MODELS) await writeFile(join(MODELS_DIR, spec.name, 'README.md'), modelCard(spec, r));
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       seed: { type: 'string', default: '1' },
       models: { type: 'string' },
       'measure-only': { type: 'boolean', default: false },
+      'readme-only': { type: 'boolean', default: false },
       validation: { type: 'string', default: '200' },
       test: { type: 'string', default: '500' },
     },
   });
   const seed = Number(values.seed);
-  const backend = await initBackend();
   const previous = await readFile(RESULTS, 'utf8').then((s) => JSON.parse(s) as BuildResults).catch(() => undefined);
+  if (values['readme-only']) {
+    if (!previous) throw new Error(`--readme-only: ${RESULTS} is missing; run without it first`);
+    await writeReadmes(previous);
+    return;
+  }
+  const backend = await initBackend();
   const training = new Map<string, TrainingRecord>(previous?.models.map((m) => [m.name, m.training]) ?? []);
   const selected = values['measure-only'] ? [] : values.models ? values.models.split(',') : BUNDLED_MODELS.map((s) => s.name);
   for (const name of selected) {
@@ -82,8 +94,7 @@ async function main(): Promise<void> {
     uniform: m.uniform, bestFixed: m.bestFixed, oracle: m.oracle, check: m.check,
   };
   await writeFile(RESULTS, `${JSON.stringify(results, null, 1)}\n`);
-  await writeFile(join(MODELS_DIR, 'README.md'), readmeTable(results));
-  for (const spec of BUNDLED_MODELS) await writeFile(join(MODELS_DIR, spec.name, 'README.md'), modelCard(spec, results));
+  await writeReadmes(results);
   console.log(readmeTable(results).split('<!-- table -->')[1]);
 }
 

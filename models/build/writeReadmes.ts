@@ -70,15 +70,17 @@ of the question.
 ${table(r)}
 <!-- /table -->
 
-How models with different tokenizers are mixed: **at the character level**. For each model, the text so
-far is tokenized with its own tokenizer; the last token is "healed" (the model runs on the tokens
-before it, and every token whose text extends the last token's text gives its probability to the
-character that follows; the token equal to it is expanded with one more forward pass). That turns each
-model's token distribution into a next-character distribution; the mixture Σ wᵢ·Pᵢ(c) is decoded
-greedily, one character at a time, until the newline (code: \`models/build/stringMixture.ts\`,
-\`models/build/measureEnsemble.ts\`). A single model is the same procedure with a one-hot weight. The
-oracle switches one-hot weights to the model best at each segment (chosen on validation) as soon as the
-answer enters that segment (after each \`;\`).
+How models with different tokenizers are mixed: **at the character level**. For each model, the
+next-character probability is computed from its token distributions by summing over every token path
+that spells the answer so far and then continues with that character (P(c) ∝ Σ over paths of the
+product of token probabilities; the prompt's own tokens are fixed, paths below 1e-5 are pruned, lower thresholds being tried only when nothing survives, and the
+forward passes are memoised). Any tokenization of the answer counts, not just the canonical one, so a
+BPE model is not penalised when the mixture writes text it would have merged differently. The mixture
+Σ wᵢ·Pᵢ(c) is decoded greedily, one character at a time (ties to the smaller code point), until the
+newline (code: \`models/build/stringMixture.ts\`, \`models/build/measureEnsemble.ts\`). A single model is
+the same procedure with a one-hot weight, so all rows are measured the same way. The oracle switches
+one-hot weights to the model best at each segment (chosen on validation) as soon as the answer enters
+that segment (after each \`;\`).
 
 ## Training
 
@@ -88,7 +90,9 @@ tfjs backend ${r.machine.backend}, run under \`nice -n 10\`. Times are wall-cloc
 ${trainingTable(r)}
 
 Rebuild everything: \`npm run build:models\` (options: \`--models a,b\` retrains only those,
-\`--measure-only\` re-measures the committed files, \`--seed N\`).
+\`--measure-only\` re-measures the committed files, \`--readme-only\` rewrites these READMEs from
+\`results.json\`, \`--seed N\`). A full rebuild reproduces the committed ONNX files bit for bit on this
+machine (same seed; tfjs wasm is deterministic here).
 `;
 }
 
