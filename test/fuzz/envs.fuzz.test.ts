@@ -10,6 +10,7 @@ import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
 import { CoordinationGameEnv } from '../../src/envs/CoordinationGameEnv.js';
 import { EnsembleDecodingEnv, type DecodingItem } from '../../src/envs/EnsembleDecodingEnv.js';
 import { FocalEnv } from '../../src/envs/FocalEnv.js';
+import { RecordEpisodeStatistics } from '../../src/envs/wrappers/RecordEpisodeStatistics.js';
 import { syntheticAnswers } from '../helpers/syntheticAnswers.js';
 import { FakeModel } from '../envs/decodingFakes.js';
 import { fuzzEnv, junkValue } from './fuzzEnv.js';
@@ -45,6 +46,7 @@ const TARGETS = {
     make: () => new EnsembleDecodingEnv({ models: fakeModels(false), items: ITEMS, endOfAnswer: ';', spanLength: 2, maxSteps: 3, obsHiddenDim: 4 }),
     resetOptions: fc.oneof(fc.constant(undefined), fc.record({ itemIndex: fc.oneof(fc.integer({ min: -1, max: 3 }), junkValue) }), junkValue),
   },
+  'RecordEpisodeStatistics(FocalEnv)': { make: () => new RecordEpisodeStatistics(new FocalEnv({ data: answers }), 3), resetOptions: answerOptions },
   'EnsembleDecodingEnv(top-k, sample, concentration)': {
     make: () => new EnsembleDecodingEnv({ models: fakeModels(true), items: ITEMS, endOfAnswer: ';', spanLength: 2, maxSteps: 3, obsHiddenDim: 4, decoding: 'sample', actionParam: 'concentration', stepCost: 0.01 }),
     resetOptions: fc.oneof(fc.constant(undefined), fc.record({ itemIndex: fc.oneof(fc.integer({ min: -1, max: 3 }), junkValue) })),
@@ -56,7 +58,7 @@ for (const [name, t] of Object.entries(TARGETS)) {
     const report = await checkParallelEnv(t.make, { steps: 40 });
     assert.deepEqual(report.problems, []);
     // Cheap envs get more sequences; the decoding env runs model calls on every step.
-    const runs = name.startsWith('EnsembleDecoding') ? 120 : 220;
+    const runs = name.startsWith('EnsembleDecoding') ? 120 : name.startsWith('Record') ? 120 : 220;
     const stats = await fuzzEnv({ name, make: t.make, resetOptions: t.resetOptions, runs, maxOps: 14 });
     assert.ok(stats.cases >= runs);
     assert.ok(stats.typedErrors > 0 && stats.ok > 0, 'both valid and invalid calls were exercised');
