@@ -17,7 +17,7 @@ export function registerEvalCommand(program: Command): void {
     .description("score a training checkpoint on the held-out split; the env is rebuilt from the run's config.json next to the checkpoint (flags override it)")
     .requiredOption('--checkpoint <file>', 'checkpoint.json written by train (or demo: checkpoints/<algo>.json)')
     .option('--config <file>', "run config (default: config.json in the checkpoint's folder or its parent)")
-    .addOption(new Option('--env <name>', 'environment').choices(['decoding', 'answer']))
+    .addOption(new Option('--env <name>', 'environment').choices(['decoding', 'answer', 'focal']))
     .option('--data <file>', 'recorded answers for --env answer')
     .option('--split-frac <f>', 'fraction of recorded items used for training', numberFlag('--split-frac'))
     .option('--seed <n>', 'seed of the split and of evaluation', intFlag('--seed'));

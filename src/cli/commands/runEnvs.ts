@@ -2,6 +2,7 @@ import { ConfigError } from '../../core/errors.js';
 import type { ParallelEnv, HasGlobalState } from '../../core/ParallelEnv.js';
 import { EnsembleDecodingEnv } from '../../envs/EnsembleDecodingEnv.js';
 import { AnswerEnsembleEnv } from '../../envs/AnswerEnsembleEnv.js';
+import { FocalEnv } from '../../envs/FocalEnv.js';
 import { loadAnswerData, type AnswerDataset } from '../../envs/answerData.js';
 import { sumReverseTask } from '../../ensemble/tasks/sumReverseTask.js';
 import type { ModelAdapter } from '../../models/ModelAdapter.js';
@@ -9,7 +10,7 @@ import type { RunConfig } from '../RunConfig.js';
 import { loadModels } from './common.js';
 
 /** A parallel env with a global state (every env of this package has one). */
-export type RunEnv = ParallelEnv<Float32Array, Float32Array, string> & HasGlobalState;
+export type RunEnv = ParallelEnv<Float32Array, Float32Array | Uint8Array, string> & HasGlobalState;
 
 /** The envs of one CLI run: a training env, a held-out test env, how many test episodes cover it, and cleanup. */
 export interface RunEnvs {
@@ -29,7 +30,8 @@ export async function loadRunData(cfg: RunConfig): Promise<AnswerDataset> {
 
 /**
  * Builds the train and test envs `cfg.env` names: `decoding` runs the models of `--models` (default:
- * the bundled ones) on the bundled task's train / test splits; `answer` replays `--data`.
+ * the bundled ones) on the bundled task's train / test splits; `answer` (RL-Focal fusion) and
+ * `focal` (decider + fusion) replay `--data`.
  */
 export async function buildRunEnvs(cfg: RunConfig): Promise<RunEnvs> {
   if (cfg.env === 'decoding') {
@@ -51,14 +53,17 @@ export async function buildRunEnvs(cfg: RunConfig): Promise<RunEnvs> {
       },
     };
   }
-  if (cfg.env === 'answer') {
-    if (cfg.models.length > 0) throw new ConfigError('--models', '--env answer replays recorded answers, it runs no model', 'Drop --models, or use --env decoding.');
+  {
+    if (cfg.models.length > 0) throw new ConfigError('--models', `--env ${cfg.env} replays recorded answers, it runs no model`, 'Drop --models, or use --env decoding.');
     const data = await loadRunData(cfg);
-    const train = new AnswerEnsembleEnv({ data, split: 'train' });
-    const test = new AnswerEnsembleEnv({ data, split: 'test', order: 'sequential' });
+    const make = (split: 'train' | 'test'): RunEnv => {
+      const order = split === 'test' ? 'sequential' : 'shuffle';
+      return cfg.env === 'focal' ? new FocalEnv({ data, split, order }) : new AnswerEnsembleEnv({ data, split, order });
+    };
+    const train = make('train');
+    const test = make('test');
     const testEpisodes = data.items.filter((it) => it.split === 'test').length;
     if (testEpisodes === 0) throw new ConfigError('--split-frac', `${data.source} has no test items`, 'Lower --split-frac (or give items a "split": "test").');
     return { train, test, testEpisodes, agents: train.possibleAgents, close: async () => { await train.close(); await test.close(); } };
   }
-  throw new ConfigError('--env', `"${cfg.env}" is not available in this command yet`, 'Use --env decoding or --env answer.');
 }

@@ -49,9 +49,9 @@ export function ppoConfigOf(cfg: RunConfig): Partial<PPOConfig> & { algo: PPOCon
 export function registerTrainCommand(program: Command): void {
   const cmd = program
     .command('train')
-    .description('train PPO, IPPO or MAPPO on an env (decoding: live models; answer: recorded answers) and score it on the held-out split')
-    .addOption(new Option('--env <name>', 'environment').choices(['decoding', 'answer']))
-    .option('--data <file>', 'recorded answers (JSON/JSONL) for --env answer')
+    .description('train PPO, IPPO or MAPPO on an env (decoding: live models; answer / focal: recorded answers) and score it on the held-out split')
+    .addOption(new Option('--env <name>', 'environment').choices(['decoding', 'answer', 'focal']))
+    .option('--data <file>', 'recorded answers (JSON/JSONL) for --env answer / focal')
     .option('--split-frac <f>', 'fraction of recorded items used for training (default 0.8)', numberFlag('--split-frac'));
   addAlgoOption(cmd);
   addRunOptions(cmd);
