@@ -19,6 +19,8 @@ export interface TrainOptions {
   readonly seed: number;
   /** Label shown in the progress bar. */
   readonly label: string;
+  /** Show progress (bar on a TTY, plain lines otherwise); default true. */
+  readonly progress?: boolean;
 }
 
 /** What training measured. */
@@ -57,7 +59,7 @@ export async function trainDecoder(model: TinyDecoder, examples: readonly Encode
   const rng = new Rng(`train/${opts.seed}`);
   const optimizer = tf.train.adam(opts.learningRate, 0.9, 0.98, 1e-8);
   const vars = model.variables();
-  const bar = progress(opts.label, opts.steps);
+  const bar = opts.progress === false ? { update: () => undefined, stop: () => undefined } : progress(opts.label, opts.steps);
   const t0 = Date.now();
   let ema = NaN;
   const B = opts.batchSize;
