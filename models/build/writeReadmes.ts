@@ -71,9 +71,10 @@ ${table(r)}
 <!-- /table -->
 
 Reading the table: each specialist is right on its own segment and confidently wrong on the other, so a
-fixed weighting that favours one of them fails on the other segment; only near-ties between them leave
-room, and there the generalist's weak vote decides, which is how the best fixed weighting gets above
-every single model. The generalist's budget was chosen by measuring: trained for 230 steps instead of
+fixed weighting that favours one specialist fails on the other segment. What a fixed weighting can do is
+let the specialists' confident votes nudge the generalist's diffuse ones (or let the generalist break a
+near-tie between the specialists); that lifts it above every single model, but no constant vector
+follows the sum specialist on the sum and the reversal specialist on the word. The generalist's budget was chosen by measuring: trained for 230 steps instead of
 180 it decides those ties well enough that the best fixed weighting reached about 60 % (on 200 test
 items), so it was kept at 180 steps. That choice looked at test-split numbers of an earlier
 measurement; the table above is a fresh run on ${r.testItems} test items.
