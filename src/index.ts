@@ -139,3 +139,15 @@ export {
 export { FocalEnv, resolveFocalEnvConfig, type FocalEnvConfig, type ResolvedFocalEnvConfig, type SubsetStats } from './envs/FocalEnv.js';
 export { VectorEnv, type VectorEnvOptions, type AutoresetMode, type VectorResetResult, type VectorStepResult, type AgentBatch } from './envs/VectorEnv.js';
 export { WorkerEnv, spaceToJSON, spaceFromJSON, type WorkerEnvSpec, type SpaceJSON, type EnvDescription } from './envs/WorkerEnv.js';
+export { type Task, type TaskItem, type AnswerSegment, type SegmentScore, type Split } from './ensemble/tasks/Task.js';
+export {
+  sumReverseTask,
+  makeSumReverseTask,
+  sumReverseItem,
+  sumReversePrompt,
+  CANONICAL_RULES,
+  SUM_REVERSE_SPACE,
+  type SumReverseRules,
+  type SumReverseQuestion,
+} from './ensemble/tasks/sumReverseTask.js';
+export { splitOf, fnv1a, SPLIT_FRACTIONS } from './ensemble/tasks/splitOf.js';
