@@ -149,9 +149,10 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
   async reset(opts: ResetOptions<AnswerResetOptions> = {}): Promise<ResetResult<Float32Array, string>> {
     if (this.closed) throw new EnvStateError('reset() called after close(): create a new AnswerEnsembleEnv.');
     const o = opts.options ?? {};
-    this.sampler.select(o.split ?? this.sampler.currentSplit, o.order ?? this.sampler.currentOrder);
-    // Checked before reseeding, so a rejected itemIndex leaves the generator as it was.
-    const chosen = o.itemIndex !== undefined ? this.sampler.at(o.itemIndex) : undefined;
+    const split = o.split ?? this.sampler.currentSplit;
+    // Checked before switching splits or reseeding, so a rejected itemIndex leaves the env as it was.
+    const chosen = o.itemIndex !== undefined ? this.sampler.at(o.itemIndex, split) : undefined;
+    this.sampler.select(split, o.order ?? this.sampler.currentOrder);
     if (opts.seed !== undefined) {
       this.rng = new Rng(opts.seed);
       this.sampler.restart();

@@ -202,8 +202,10 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
   async reset(opts: ResetOptions<AnswerResetOptions> = {}): Promise<ResetResult<Float32Array, string>> {
     if (this.closed) throw new EnvStateError('reset() called after close(): create a new FocalEnv.');
     const o = opts.options ?? {};
-    this.sampler.select(o.split ?? this.sampler.currentSplit, o.order ?? this.sampler.currentOrder);
-    const chosen = o.itemIndex !== undefined ? this.sampler.at(o.itemIndex) : undefined;
+    const split = o.split ?? this.sampler.currentSplit;
+    // Checked before switching splits or reseeding, so a rejected itemIndex leaves the env as it was.
+    const chosen = o.itemIndex !== undefined ? this.sampler.at(o.itemIndex, split) : undefined;
+    this.sampler.select(split, o.order ?? this.sampler.currentOrder);
     if (opts.seed !== undefined) {
       this.rng = new Rng(opts.seed);
       this.sampler.restart();

@@ -255,18 +255,24 @@ export class ItemSampler {
 
   /** Switches split and/or order (a no-op when both are unchanged); validates before changing anything. */
   select(split: AnswerSplit | 'all', order: ItemOrder): void {
-    if (split !== 'train' && split !== 'test' && split !== 'all') throw new ConfigError('split', `must be 'train', 'test' or 'all', got ${preview(split)}`, "Pass options: { split: 'train' } or 'test'.");
     if (order !== 'shuffle' && order !== 'random' && order !== 'sequential') throw new ConfigError('order', `must be 'shuffle', 'random' or 'sequential', got ${preview(order)}`, "Use 'shuffle' for training and 'sequential' for evaluation.");
+    const pool = split === this.split && this.pool.length > 0 ? this.pool : this.poolOf(split);
     if (split === this.split && order === this.order && this.pool.length > 0) return;
+    this.split = split;
+    this.order = order;
+    this.pool = pool;
+    this.restart();
+  }
+
+  /** Indices into `data.items` of the items of `split`; throws `ConfigError` for an unknown or empty split. */
+  private poolOf(split: AnswerSplit | 'all'): Int32Array {
+    if (split !== 'train' && split !== 'test' && split !== 'all') throw new ConfigError('split', `must be 'train', 'test' or 'all', got ${preview(split)}`, "Pass options: { split: 'train' } or 'test'.");
     const pool: number[] = [];
     this.data.items.forEach((it, i) => (split === 'all' || it.split === split) && pool.push(i));
     if (pool.length === 0) {
       throw new ConfigError('split', `${this.data.source} has no ${split} items`, `Add items with "split": "${split}", or leave split out of the items so a seeded fraction (testFraction) goes to test.`);
     }
-    this.split = split;
-    this.order = order;
-    this.pool = Int32Array.from(pool);
-    this.restart();
+    return Int32Array.from(pool);
   }
 
   /** Starts a new pass (called on a seeded reset). */
@@ -287,9 +293,10 @@ export class ItemSampler {
     return this.pool[this.perm[this.cursor++]];
   }
 
-  /** Index into `data.items` of position `i` of the current split (for evaluating one chosen item). */
-  at(i: number): number {
-    if (!Number.isInteger(i) || i < 0 || i >= this.pool.length) throw new ConfigError('itemIndex', `must be an integer in 0..${this.pool.length - 1} for the ${this.split} split, got ${preview(i)}`, 'Pass an index within the split.');
-    return this.pool[i];
+  /** Index into `data.items` of position `i` of `split` (default: the current one) without switching to it, so callers can validate before changing anything. */
+  at(i: number, split: AnswerSplit | 'all' = this.split): number {
+    const pool = split === this.split && this.pool.length > 0 ? this.pool : this.poolOf(split);
+    if (!Number.isInteger(i) || i < 0 || i >= pool.length) throw new ConfigError('itemIndex', `must be an integer in 0..${pool.length - 1} for the ${split} split, got ${preview(i)}`, 'Pass an index within the split.');
+    return pool[i];
   }
 }
