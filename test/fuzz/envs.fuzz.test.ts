@@ -22,6 +22,7 @@ const answerOptions = fc.oneof(
   { weight: 4, arbitrary: fc.constant(undefined) },
   { weight: 2, arbitrary: fc.record({ split: fc.constantFrom('train', 'test', 'all'), order: fc.constantFrom('shuffle', 'random', 'sequential') }, { requiredKeys: [] }) },
   { weight: 1, arbitrary: fc.record({ itemIndex: fc.oneof(fc.integer({ min: -2, max: 45 }), junkValue) }) },
+  { weight: 1, arbitrary: fc.record({ split: fc.constantFrom('train', 'test', 'all'), itemIndex: fc.integer({ min: -1, max: 45 }) }) },
   { weight: 1, arbitrary: fc.record({ split: junkValue, order: junkValue }, { requiredKeys: [] }) },
   { weight: 1, arbitrary: junkValue },
 );
