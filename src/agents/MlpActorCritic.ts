@@ -29,6 +29,9 @@ export interface MlpActorCriticSpec {
   readonly seed: number;
 }
 
+// Output width below which `matMul(a, d, transposeA)` beats transposing `a` first.
+const NARROW = 16;
+
 interface Dense {
   readonly w: number;
   readonly b: number;
@@ -180,8 +183,11 @@ export class MlpActorCritic implements ActorCriticPolicy {
             let d = dy[k] as tf.Tensor2D;
             for (let i = L - 1; i >= 0; i--) {
               const a = acts[i] as tf.Tensor2D;
-              netPieces.unshift(tf.reshape(tf.matMul(a, d, true, false), [-1]), tf.sum(d, 0));
-              if (i > 0) d = tf.mul(tf.matMul(d, ws[i] as tf.Tensor2D, false, true), tf.sub(1, tf.square(a))) as tf.Tensor2D;
+              // wasm's matMul with transpose flags is several times slower than an explicit transpose
+              // of the operand except for very narrow outputs (measured in benchmarks/ppo-update.ts)
+              const dW = d.shape[1] < NARROW ? tf.matMul(a, d, true, false) : tf.matMul(tf.transpose(a), d);
+              netPieces.unshift(tf.reshape(dW, [-1]), tf.sum(d, 0));
+              if (i > 0) d = tf.mul(tf.matMul(d, tf.transpose(ws[i] as tf.Tensor2D)), tf.sub(1, tf.square(a))) as tf.Tensor2D;
             }
             pieces.push(...netPieces);
           });

@@ -331,19 +331,20 @@ export class OnPolicyAlgorithm {
     const cfg = this.config;
     const mbSize = Math.floor(N / cfg.numMinibatches);
     if (mbSize < 1) throw new ConfigError('ppo.numMinibatches', `(${cfg.numMinibatches}) exceeds the batch of ${N} samples`, 'Use fewer minibatches or more steps / env copies.');
-    const batch = tf.tensor2d(data, [N, W]);
     const totalMembers = this.groups.reduce((s, g) => s + g.members.length, 0);
     let epochsRun = 0;
-    let last = new Float32Array(5);
+    let last = new Float64Array(5);
     const sums = new Float64Array(5);
     let count = 0;
     for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
       const perm = this.mbRng.permutation(N);
-      // [ppo] minibatch epochs: one gather per epoch, then contiguous slices
-      const shuffled = tf.tidy(() => tf.gather(batch, tf.tensor1d(perm, 'int32')));
-      const epochStats: tf.Tensor[] = [];
+      // [ppo] minibatch epochs: rows shuffled once per epoch (a JS copy: wasm's gather is ~30× slower), then contiguous slices
+      const rowsShuffled = new Float32Array(N * W);
+      for (let i = 0; i < N; i++) rowsShuffled.set(data.subarray(perm[i] * W, (perm[i] + 1) * W), i * W);
+      const shuffled = tf.tensor2d(rowsShuffled, [N, W]);
       for (let k = 0; k < cfg.numMinibatches; k++) {
-        const st = tf.tidy(() => {
+        const st = new Float64Array(5);
+        tf.tidy(() => {
           // data columns are sliced outside the gradient tape: taped ops clone their inputs
           const mb = tf.slice(shuffled, [k * mbSize, 0], [mbSize, W]);
           let col = 0;
@@ -353,48 +354,31 @@ export class OnPolicyAlgorithm {
             const rows = tf.reshape(tf.slice(mb, [0, col], [mbSize, widths[grp.index]]), [mbSize * m, C]) as tf.Tensor2D;
             col += widths[grp.index];
             const [actorIn, criticIn, raw, tail] = tf.split(rows, [grp.aIn, grp.cIn, grp.head.dim, 4], 1) as tf.Tensor2D[];
-            const [oldLogp, advRaw, ret, oldV] = tf.unstack(tail, 1) as tf.Tensor1D[];
-            return { grp, actorIn, criticIn, raw, oldLogp, advRaw, ret, oldV };
+            return { grp, actorIn, criticIn, raw, tail: tail.dataSync() as Float32Array };
           });
-          let statsT: tf.Tensor | null = null;
           const { grads } = tf.variableGrads(() => {
             let loss: tf.Scalar | null = null;
-            const parts: tf.Tensor[] = [];
             for (const x of inputs) {
               const { logProb, entropy, value } = this.policy.evaluate(x.grp.index, x.actorIn, x.criticIn, x.raw);
-              const l = ppoLoss(cfg, logProb, entropy, value, x.oldLogp, x.advRaw, x.ret, x.oldV);
               const w = x.grp.members.length / totalMembers;
-              const lw = w === 1 ? l.loss : (tf.mul(l.loss, w) as tf.Scalar);
-              loss = loss ? (tf.add(loss, lw) as tf.Scalar) : lw;
-              parts.push(w === 1 ? l.stats : tf.mul(l.stats, w));
+              const l = ppoLoss(cfg, logProb, entropy, value, x.tail, w);
+              loss = loss ? (tf.add(loss, l.loss) as tf.Scalar) : l.loss;
+              l.stats.forEach((v, i) => (st[i] += w * v));
             }
-            statsT = tf.keep(parts.length === 1 ? parts[0] : tf.addN(parts));
             return loss!;
           }, [this.policy.theta]);
-          const g = grads[this.policy.theta.name] as tf.Tensor1D;
-          // [ppo] gradient clipping (global norm)
-          const norm = tf.sqrt(tf.sum(tf.square(g)));
-          const clipped = tf.mul(g, tf.minimum(1, tf.div(cfg.maxGradNorm, tf.add(norm, 1e-6)))) as tf.Tensor1D;
-          this.optimizer.apply(clipped, lr);
-          return statsT! as tf.Tensor;
+          this.optimizer.apply(grads[this.policy.theta.name].dataSync() as Float32Array, lr, cfg.maxGradNorm);
         });
         this.policy.releaseBackward();
-        epochStats.push(st);
+        for (let i = 0; i < 5; i++) sums[i] += st[i];
+        count += 1;
+        last = st;
       }
       shuffled.dispose();
-      const stacked = tf.tidy(() => tf.stack(epochStats));
-      const vals = stacked.dataSync() as Float32Array;
-      tf.dispose([stacked, ...epochStats]);
-      for (let k = 0; k < cfg.numMinibatches; k++) {
-        for (let i = 0; i < 5; i++) sums[i] += vals[k * 5 + i];
-        count += 1;
-      }
-      last = vals.slice((cfg.numMinibatches - 1) * 5);
       epochsRun += 1;
       // [ppo] early stop on target KL (approx KL of the epoch's last minibatch, as CleanRL)
       if (cfg.targetKl !== null && last[3] > cfg.targetKl) break;
     }
-    batch.dispose();
     return {
       policyLoss: sums[0] / count, valueLoss: sums[1] / count, entropy: sums[2] / count,
       approxKl: last[3], clipFraction: sums[4] / count, epochsRun,
@@ -470,64 +454,63 @@ export class OnPolicyAlgorithm {
 }
 
 /**
- * The PPO loss of one group's minibatch and its stats `[policyLoss, valueLoss, entropy, approxKl, clipFraction]`.
- * One custom-gradient op: the loss is elementwise in (log-prob, entropy, value), so its gradients are
- * computed in closed form during the forward pass (the max/clip branches become masks) and the backward
- * pass is three multiplies instead of autodiff through ~25 small ops.
+ * The PPO loss of one group's minibatch (scaled by `weight`) and its stats `[policyLoss, valueLoss,
+ * entropy, approxKl, clipFraction]`; `tail` holds the rows' `[oldLogp, advantage, target, oldValue]`.
+ * One custom-gradient op computed in JS: the loss is elementwise in (log-prob, entropy, value), so its
+ * gradients have a closed form (the max/clip branches become masks), and on the CPU backends reading
+ * three short vectors back costs less than dispatching the ~45 small tensor ops of the textbook form.
  */
-export function ppoLoss(cfg: PPOConfig, logProb: tf.Tensor1D, entropy: tf.Tensor1D, value: tf.Tensor1D, oldLogp: tf.Tensor1D, advRaw: tf.Tensor1D, ret: tf.Tensor1D, oldV: tf.Tensor1D): { loss: tf.Scalar; stats: tf.Tensor1D } {
+export function ppoLoss(cfg: PPOConfig, logProb: tf.Tensor1D, entropy: tf.Tensor1D, value: tf.Tensor1D, tail: Float32Array, weight = 1): { loss: tf.Scalar; stats: Float64Array } {
   const n = logProb.shape[0];
   const eps = cfg.clipCoef;
-  const f = tf.customGrad(((lp: tf.Tensor, ent: tf.Tensor, v: tf.Tensor, save: tf.GradSaveFunc) => {
-    const logRatio = tf.sub(lp, oldLogp);
-    const ratio = tf.exp(logRatio);
-    let adv: tf.Tensor = advRaw;
-    if (cfg.normAdvantages) {
-      // [ppo] advantage normalisation (per minibatch)
-      const { mean, variance } = tf.moments(advRaw);
-      adv = tf.div(tf.sub(advRaw, mean), tf.add(tf.sqrt(variance), 1e-8));
+  const stats = new Float64Array(5);
+  const gLp = new Float32Array(n);
+  const gV = new Float32Array(n);
+  const f = tf.customGrad(((lpT: tf.Tensor, entT: tf.Tensor, vT: tf.Tensor) => {
+    const lp = lpT.dataSync(), ent = entT.dataSync(), v = vT.dataSync();
+    let advMean = 0, advVar = 0;
+    for (let i = 0; i < n; i++) advMean += tail[4 * i + 1] / n;
+    for (let i = 0; i < n; i++) advVar += (tail[4 * i + 1] - advMean) ** 2 / n;
+    // [ppo] advantage normalisation (per minibatch)
+    const [shift, scale] = cfg.normAdvantages ? [advMean, 1 / (Math.sqrt(advVar) + 1e-8)] : [0, 1];
+    let pg = 0, vLoss = 0, entSum = 0, kl = 0, clipped = 0;
+    for (let i = 0; i < n; i++) {
+      const [oldLp, advRaw, ret, oldV] = [tail[4 * i], tail[4 * i + 1], tail[4 * i + 2], tail[4 * i + 3]];
+      const adv = (advRaw - shift) * scale;
+      const logRatio = lp[i] - oldLp;
+      const ratio = Math.exp(logRatio);
+      // [ppo] clipped surrogate: max(-A·r, -A·clip(r, 1-ε, 1+ε)); its gradient flows only through the unclipped branch
+      const un = -adv * ratio;
+      const cl = -adv * Math.min(Math.max(ratio, 1 - eps), 1 + eps);
+      pg += Math.max(un, cl);
+      gLp[i] = un >= cl ? un / n : 0;
+      const err = v[i] - ret;
+      if (cfg.clipValueLoss) {
+        // [ppo] value clipping around the rollout's prediction
+        const dv = v[i] - oldV;
+        const errC = oldV + Math.min(Math.max(dv, -eps), eps) - ret;
+        vLoss += Math.max(err * err, errC * errC);
+        gV[i] = ((err * err >= errC * errC ? err : Math.abs(dv) <= eps ? errC : 0) * cfg.vfCoef) / n;
+      } else {
+        vLoss += err * err;
+        gV[i] = (err * cfg.vfCoef) / n;
+      }
+      entSum += ent[i];
+      kl += ratio - 1 - logRatio;
+      if (Math.abs(ratio - 1) > eps) clipped += 1;
     }
-    // [ppo] clipped surrogate: mean(max(-A·r, -A·clip(r, 1-ε, 1+ε)))
-    const negAdv = tf.neg(adv);
-    const unclipped = tf.mul(negAdv, ratio);
-    const clipped = tf.mul(negAdv, tf.clipByValue(ratio, 1 - eps, 1 + eps));
-    const pg = tf.mean(tf.maximum(unclipped, clipped));
-    // d pg / d lp = -A·r/n where the unclipped branch is active (it is whenever r is inside the clip range)
-    const pgActive = tf.cast(tf.greaterEqual(unclipped, clipped), 'float32');
-    const gLp = tf.mul(tf.mul(unclipped, pgActive), 1 / n);
-    let vLoss: tf.Tensor;
-    let gV: tf.Tensor;
-    const err = tf.sub(v, ret);
-    if (cfg.clipValueLoss) {
-      // [ppo] value clipping around the rollout's prediction
-      const dv = tf.sub(v, oldV);
-      const errClipped = tf.sub(tf.add(oldV, tf.clipByValue(dv, -eps, eps)), ret);
-      const sq = tf.square(err);
-      const sqClipped = tf.square(errClipped);
-      vLoss = tf.mul(tf.mean(tf.maximum(sq, sqClipped)), 0.5);
-      const useUnclipped = tf.cast(tf.greaterEqual(sq, sqClipped), 'float32');
-      const inside = tf.cast(tf.lessEqual(tf.abs(dv), eps), 'float32');
-      gV = tf.mul(tf.add(tf.mul(err, useUnclipped), tf.mul(tf.mul(errClipped, inside), tf.sub(1, useUnclipped))), cfg.vfCoef / n);
-    } else {
-      vLoss = tf.mul(tf.mean(tf.square(err)), 0.5);
-      gV = tf.mul(err, cfg.vfCoef / n);
-    }
-    const entMean = tf.mean(ent);
+    stats.set([pg / n, (0.5 * vLoss) / n, entSum / n, kl / n, clipped / n]);
     // [ppo] entropy bonus
-    const loss = tf.add(tf.sub(pg, tf.mul(entMean, cfg.entCoef)), tf.mul(vLoss, cfg.vfCoef));
-    const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-    const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), eps), 'float32'));
-    save([gLp, gV]);
+    const loss = stats[0] - cfg.entCoef * stats[2] + cfg.vfCoef * stats[1];
     return {
-      value: tf.stack([loss, pg, vLoss, entMean, approxKl, clipFrac]),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const d = tf.slice(dy, [0], [1]);
-        return [tf.mul(saved[0], d), tf.mul(tf.onesLike(ent), tf.mul(d, -cfg.entCoef / n)), tf.mul(saved[1], d)];
+      value: tf.scalar(weight * loss),
+      gradFunc: (dy: tf.Tensor) => {
+        const d = weight * dy.dataSync()[0];
+        return [tf.tensor1d(gLp.map((g) => g * d)), tf.tensor1d(new Float32Array(n).fill((-cfg.entCoef / n) * d)), tf.tensor1d(gV.map((g) => g * d))];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  const out = f(logProb, entropy, value) as tf.Tensor1D;
-  return { loss: tf.reshape(tf.slice(out, [0], [1]), []) as tf.Scalar, stats: tf.slice(out, [1], [5]) as tf.Tensor1D };
+  return { loss: f(logProb, entropy, value) as tf.Scalar, stats };
 }
 
 /** 1 - Var(returns - predictions) / Var(returns) (NaN when the returns are constant). */

@@ -26,7 +26,9 @@ test('closed-form PPO loss gradients equal autodiff of the op-by-op loss', () =>
       const cfg = resolvePPOConfig({ normAdvantages: norm, clipValueLoss: clipV, entCoef: 0.01, vfCoef: 0.5, clipCoef: 0.2 });
       const [lp, ent, v, oldLp, adv, ret, oldV] = cols.map((c, i) => tf.tensor1d(i === 3 ? c.map((x, j) => x + 0.3 * cols[0][j] - 0.3 * x) : c)) as tf.Tensor1D[];
       const vars = [lp, ent, v].map((t) => tf.variable(t));
-      const mine = tf.variableGrads(() => ppoLoss(cfg, vars[0] as tf.Tensor1D, vars[1] as tf.Tensor1D, vars[2] as tf.Tensor1D, oldLp, adv, ret, oldV).loss, vars);
+      const [o, a, r, ov] = [oldLp, adv, ret, oldV].map((t) => t.dataSync());
+      const tail = Float32Array.from({ length: 4 * n }, (_, i) => [o, a, r, ov][i % 4][Math.floor(i / 4)]);
+      const mine = tf.variableGrads(() => ppoLoss(cfg, vars[0] as tf.Tensor1D, vars[1] as tf.Tensor1D, vars[2] as tf.Tensor1D, tail).loss, vars);
       const ref = tf.variableGrads(() => reference(cfg, vars[0] as tf.Tensor1D, vars[1] as tf.Tensor1D, vars[2] as tf.Tensor1D, oldLp, adv, ret, oldV), vars);
       let ok = Math.abs(mine.value.dataSync()[0] - ref.value.dataSync()[0]) < 1e-4;
       for (const x of vars) {
