@@ -1,4 +1,4 @@
-import { InvalidActionError } from '../core/errors.js';
+import { ConfigError, InvalidActionError, preview } from '../core/errors.js';
 import type { Rng } from '../core/Rng.js';
 
 /**
@@ -152,5 +152,8 @@ export function actionToWeights(param: WeightParam, actions: ArrayLike<number>, 
     case 'dirichlet':
       if (!opts.rng) throw new RangeError("actionToWeights: 'dirichlet' needs an rng");
       return dirichletWeights(actions, opts.rng, opts.ctx, opts.out);
+    default:
+      // Reachable from JavaScript or from unchecked config files, where the type does not hold.
+      throw new ConfigError('param', `unknown weight parameterisation ${preview(param)}`, "Use 'softmax', 'concentration' or 'dirichlet'.");
   }
 }
