@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { EnsembleGymError } from '../../src/core/errors.js';
+import { ConfigError, EnsembleGymError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/Rng.js';
 import { actionToWeights, includeWeights, type WeightParam } from '../../src/ensemble/actionToWeights.js';
 import { mixDistributions } from '../../src/ensemble/mixDistributions.js';
@@ -190,9 +190,9 @@ test('actionToWeights / includeWeights: any policy output gives simplex weights 
     }),
     { numRuns: 1500, seed: 4 },
   );
-  const unknownParam = t.run(() => actionToWeights('bogus' as WeightParam, [1, 2]));
-  if (unknownParam === undefined && t.typed === 0) assert.fail('unreachable');
-  if (unknownParam === undefined) t.gap('unknown param returns undefined instead of a ConfigError');
+  t.cases++;
+  assert.throws(() => actionToWeights('bogus' as WeightParam, [1, 2]), (e: unknown) => e instanceof ConfigError && /bogus/.test(e.message));
+  t.typed++;
   t.print();
 });
 
