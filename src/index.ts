@@ -151,3 +151,4 @@ export {
   type SumReverseQuestion,
 } from './ensemble/tasks/sumReverseTask.js';
 export { splitOf, fnv1a, SPLIT_FRACTIONS } from './ensemble/tasks/splitOf.js';
+export { readJsonl, parseJsonl, truncateTornTail, JsonlError, type ReadJsonlOptions, type JsonlContent } from './core/readJsonl.js';
