@@ -131,6 +131,8 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
   private readonly obsDim: number;
   private readonly obsSpace: Box;
   private readonly actSpace: Box;
+  /** Names for actionToWeights' error messages, built once (formatting the space is not free). */
+  private readonly weightCtx: { readonly agents: readonly string[]; readonly space: string };
   private readonly projections: readonly HiddenProjection[];
   private readonly mix: Float64Array;
   /** Per model: union id → its re-tokenization when nothing is pending (pure function of the tokenizer, so cached). */
@@ -203,6 +205,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     this.obsSpace = new Box(-Infinity, Infinity, [this.obsDim]);
     this.actSpace = this.actionParam === 'softmax' ? new Box(-Infinity, Infinity, [1]) : new Box(0, Infinity, [1]);
     this.stateSpace = new Box(-Infinity, Infinity, [this.obsDim * n]);
+    this.weightCtx = { agents: this.possibleAgents, space: this.actSpace.toString() };
     this.prevWeights = new Float64Array(n).fill(1 / n);
     const scoreRange = [0, 1];
     this.metadata = {
@@ -299,7 +302,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
       }
       raw[i] = act[0];
     });
-    const weights = actionToWeights(this.actionParam, raw, { ctx: { agents: this.possibleAgents, space: this.actSpace.toString() } });
+    const weights = actionToWeights(this.actionParam, raw, { ctx: this.weightCtx });
 
     const startBytes = this.answerBytes.length;
     let terminated = false;
