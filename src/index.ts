@@ -152,3 +152,29 @@ export {
 } from './ensemble/tasks/sumReverseTask.js';
 export { splitOf, fnv1a, SPLIT_FRACTIONS } from './ensemble/tasks/splitOf.js';
 export { readJsonl, parseJsonl, truncateTornTail, JsonlError, type ReadJsonlOptions, type JsonlContent } from './core/readJsonl.js';
+export {
+  EnsembleDecodingEnv,
+  type EnsembleDecodingConfig,
+  type DecodingItem,
+  type DecodingScorer,
+  type DecodingActionParam,
+  type DecodingResetOptions,
+} from './envs/EnsembleDecodingEnv.js';
+export { HiddenProjection, type ProjectionMode } from './envs/decoding/HiddenProjection.js';
+export { logprobFeatures, LOGPROB_FLOOR, type LogprobSummary } from './envs/decoding/logprobFeatures.js';
+export { renderVegaLiteSvg, renderVegaLitePng, type ChartSpec, type RenderOptions } from './viz/renderVegaLite.js';
+export { learningCurvesSpec } from './viz/learningCurvesSpec.js';
+export { weightHeatmapSpec, type WeightTrace } from './viz/weightHeatmapSpec.js';
+export { accuracyBarsSpec, type AccuracyRow } from './viz/accuracyBarsSpec.js';
+export { writeRunPlots, type RunPlotData } from './viz/writeRunPlots.js';
+export { parseMetricsJsonl, readMetricsJsonl, type MetricsRecord } from './viz/MetricsRecord.js';
+export {
+  runDecodingExperiment,
+  type DecodingExperimentConfig,
+  type DecodingExperimentResults,
+  type MethodResult,
+} from './cli/decoding/runDecodingExperiment.js';
+export { evaluateDecoding, type ActionChooser, type DecodingEvalResult } from './cli/decoding/evaluateDecoding.js';
+export { fixedWeightsChooser, policyChooser, segmentOracleChooser } from './cli/decoding/choosers.js';
+export { segmentCreditScorer } from './cli/decoding/segmentCreditScorer.js';
+export { resolveRunConfig, DEFAULT_RUN_CONFIG, type RunConfig } from './cli/RunConfig.js';

@@ -1,0 +1,3 @@
+import { testDocBlocks } from '../helpers/runDocBlocks.js';
+
+testDocBlocks('docs/quickstart.md', 120_000);
