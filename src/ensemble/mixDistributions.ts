@@ -1,4 +1,5 @@
 import { InvalidActionError } from '../core/errors.js';
+import { EnsembleInputError } from './EnsembleInputError.js';
 import type { TopK } from '../models/ModelAdapter.js';
 import type { UnionVocabulary } from './UnionVocabulary.js';
 
@@ -39,9 +40,9 @@ export function mixDistributions(
   out: Float64Array = new Float64Array(vocab.size + 1),
 ): Float64Array {
   const n = vocab.numModels;
-  if (dists.length !== n) throw new RangeError(`mixDistributions: got ${dists.length} distributions for ${n} models`);
-  if (weights.length !== n) throw new RangeError(`mixDistributions: got ${weights.length} weights for ${n} models`);
-  if (out.length !== vocab.size + 1) throw new RangeError(`mixDistributions: out has length ${out.length}, expected ${vocab.size + 1} (union size + tail)`);
+  if (dists.length !== n) throw new EnsembleInputError(CALL, 'dists', `has ${dists.length} distributions for ${n} models`, 'Pass one distribution per model, in the vocabulary\'s model order.');
+  if (weights.length !== n) throw new EnsembleInputError(CALL, 'weights', `has ${weights.length} entries for ${n} models`, 'Pass one weight per model, in the vocabulary\'s model order.');
+  if (out.length !== vocab.size + 1) throw new EnsembleInputError(CALL, 'out', `has length ${out.length}, expected ${vocab.size + 1} (union size + tail)`, 'Allocate it with mixtureSize(vocab) or leave it out.');
   for (let i = 0; i < n; i++) {
     const w = weights[i];
     if (!Number.isFinite(w) || w < 0) {
@@ -56,11 +57,10 @@ export function mixDistributions(
     const d = dists[i];
     const map = vocab.modelToUnion[i];
     if (d instanceof Float32Array) {
-      if (d.length !== map.length) throw new RangeError(`mixDistributions: model ${i} gave ${d.length} log-probs, its vocabulary has ${map.length} ids`);
+      if (d.length !== map.length) throw new EnsembleInputError(CALL, `dists[${i}]`, `has ${d.length} log-probs, model ${i}'s vocabulary has ${map.length} ids`, 'Pass the full next-token log-probs of that model (or a top-k summary).');
       // The maximum keeps exp() finite for unnormalised scores as well as log-probs.
       let mx = -Infinity;
       for (let j = 0; j < d.length; j++) if (d[j] > mx) mx = d[j];
-      if (!Number.isFinite(mx)) throw new RangeError(`mixDistributions: model ${i}'s log-probs have no finite maximum (${mx})`);
       const e = scratchFor(d.length);
       let z = 0;
       for (let j = 0; j < d.length; j++) {
@@ -68,6 +68,10 @@ export function mixDistributions(
         e[j] = v;
         z += v;
       }
+      // One check after the loops instead of one per entry: a NaN entry makes z NaN (the maximum
+      // skips NaN), +Inf makes mx infinite, all -Inf leaves mx = -Inf.
+      if (!Number.isFinite(mx) || !Number.isFinite(z)) throw badLogprobs(i, d, mx);
+      // z >= 1 (the maximum contributes exp(0)), so w / z cannot overflow.
       const scale = w / z;
       for (let j = 0; j < d.length; j++) {
         const u = map[j];
@@ -75,18 +79,33 @@ export function mixDistributions(
       }
     } else {
       const { ids, logprobs, restMass } = d;
+      if (ids.length !== logprobs.length) throw new EnsembleInputError(CALL, `dists[${i}]`, `is a top-k with ${ids.length} ids and ${logprobs.length} log-probs`, 'Give one log-prob per id.');
+      if (Number.isNaN(restMass) || restMass === Infinity) throw new EnsembleInputError(CALL, `dists[${i}].restMass`, `is ${restMass}`, 'Give the probability mass outside the top-k, a finite number >= 0.');
       const rest = Math.max(0, restMass);
       let z = rest;
       for (let j = 0; j < logprobs.length; j++) z += Math.exp(logprobs[j]);
-      if (!(z > 0) || !Number.isFinite(z)) throw new RangeError(`mixDistributions: model ${i}'s top-k has total mass ${z}`);
-      const scale = w / z;
+      if (!(z > 0) || !Number.isFinite(z)) throw badLogprobs(i, logprobs, z);
+      // w * (p / z), not p * (w / z): z may be subnormal (e.g. only restMass 5e-324), where w / z
+      // overflows to Infinity, while p / z <= 1 always.
       for (let j = 0; j < ids.length; j++) {
         const id = ids[j];
         const u = id >= 0 && id < map.length ? map[id] : -1;
-        out[u >= 0 ? u : tail] += Math.exp(logprobs[j]) * scale;
+        out[u >= 0 ? u : tail] += w * (Math.exp(logprobs[j]) / z);
       }
-      out[tail] += rest * scale;
+      out[tail] += w * (rest / z);
     }
   }
   return out;
+}
+
+const CALL = 'mixDistributions';
+
+/** The error for model `i`'s log-probs `lp` that gave a non-finite maximum or total `x`: names the first bad position. */
+function badLogprobs(i: number, lp: Float32Array, x: number): EnsembleInputError {
+  const fix = 'A model returned invalid scores: check its adapter and inputs (or mask it out with weight 0).';
+  for (let j = 0; j < lp.length; j++) {
+    if (Number.isNaN(lp[j]) || lp[j] === Infinity) return new EnsembleInputError(CALL, `dists[${i}][${j}]`, `is ${lp[j]} (model ${i}, position ${j}); log-probs must be finite or -Infinity`, fix);
+  }
+  const problem = x === Infinity ? 'has a total probability mass that overflows to Infinity (top-k log-probs far above 0)' : `has no probability mass (total ${x}: every log-prob is -Infinity)`;
+  return new EnsembleInputError(CALL, `dists[${i}]`, problem, fix);
 }

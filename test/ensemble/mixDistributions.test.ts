@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { UnionVocabulary } from '../../src/ensemble/UnionVocabulary.js';
 import { mixDistributions, mixtureSize, tailIndex, type ModelDistribution } from '../../src/ensemble/mixDistributions.js';
 import { InvalidActionError } from '../../src/core/errors.js';
+import { EnsembleInputError } from '../../src/ensemble/EnsembleInputError.js';
 import type { Tokenizer } from '../../src/models/Tokenizer.js';
 import { ByteBpeTokenizer, CharTokenizer } from './testTokenizers.js';
 
@@ -139,7 +140,32 @@ test('reuses the out buffer and rejects bad weights and shapes', () => {
   assert.equal(mixDistributions(vocab, ds, [1, 0, 0], out), out);
   assert.throws(() => mixDistributions(vocab, ds, [NaN, 0.5, 0.5]), InvalidActionError);
   assert.throws(() => mixDistributions(vocab, ds, [-0.1, 0.6, 0.5]), InvalidActionError);
-  assert.throws(() => mixDistributions(vocab, ds, [1, 0]), /weights/);
-  assert.throws(() => mixDistributions(vocab, ds.slice(1), [1, 0]), /distributions/);
-  assert.throws(() => mixDistributions(vocab, ds, [1, 0, 0], new Float64Array(3)), /out has length/);
+  const typed = (arg: string) => (e: unknown) => e instanceof EnsembleInputError && e.argument === arg;
+  assert.throws(() => mixDistributions(vocab, ds, [1, 0]), typed('weights'));
+  assert.throws(() => mixDistributions(vocab, ds.slice(1), [1, 0]), typed('dists'));
+  assert.throws(() => mixDistributions(vocab, ds, [1, 0, 0], new Float64Array(3)), typed('out'));
+  assert.throws(() => mixDistributions(vocab, [new Float32Array(2), ds[1], ds[2]], [1, 0, 0]), typed('dists[0]'));
+  assert.throws(() => mixDistributions(vocab, [ds[0], { ids: Int32Array.of(0, 1), logprobs: Float32Array.of(0), restMass: 0 }, ds[2]], [0, 1, 0]), typed('dists[1]'));
+});
+
+test('a NaN or +Infinity log-prob is an error naming the model and position, not a NaN mixture', () => {
+  const ds = toks.map((t) => new Float32Array(t.vocabSize));
+  for (const bad of [NaN, Infinity]) {
+    const d = new Float32Array(toks[1].vocabSize);
+    d[7] = bad;
+    assert.throws(() => mixDistributions(vocab, [ds[0], d, ds[2]], [0.5, 0.5, 0]), (e: unknown) => e instanceof EnsembleInputError && e.argument === 'dists[1][7]' && /model 1, position 7/.test(e.message));
+    const k: ModelDistribution = { ids: Int32Array.of(3, 4), logprobs: Float32Array.of(-1, bad), restMass: 0.1 };
+    assert.throws(() => mixDistributions(vocab, [ds[0], k, ds[2]], [0.5, 0.5, 0]), (e: unknown) => e instanceof EnsembleInputError && e.argument === 'dists[1][1]');
+    assert.throws(() => mixDistributions(vocab, [ds[0], { ...k, logprobs: Float32Array.of(-1, -2), restMass: bad }, ds[2]], [0.5, 0.5, 0]), (e: unknown) => e instanceof EnsembleInputError && e.argument === 'dists[1].restMass');
+  }
+  assert.throws(() => mixDistributions(vocab, [new Float32Array(toks[0].vocabSize).fill(-Infinity), ds[1], ds[2]], [1, 0, 0]), (e: unknown) => e instanceof EnsembleInputError && /no probability mass/.test(e.message));
+});
+
+test('a top-k whose total mass is subnormal still gives a finite mixture summing to the weight', () => {
+  const ds = toks.map((t) => new Float32Array(t.vocabSize));
+  const onlyRest: ModelDistribution = { ids: new Int32Array(0), logprobs: new Float32Array(0), restMass: 5e-324 };
+  const out = mixDistributions(vocab, [ds[0], onlyRest, ds[2]], [0.25, 0.5, 0.25]);
+  assert.ok(out.every((x) => Number.isFinite(x) && x >= 0));
+  close([out.reduce((a, b) => a + b, 0)], [1], 1e-12);
+  assert.ok(out[tailIndex(vocab)] >= 0.5);
 });

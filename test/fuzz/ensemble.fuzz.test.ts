@@ -154,15 +154,9 @@ test('mixDistributions: any log-probs and weights give a finite non-negative mix
   fc.assert(
     fc.property(fc.tuple(dist(0), dist(1), dist(2)), weights, fc.integer({ min: 0, max: 9 }), (dists, w, drop) => {
       const ds = dists.slice(0, drop === 9 ? 2 : 3);
-      const out = t.run(() => mixDistributions(vocab, ds, w), (e) =>
-        e instanceof RangeError ? (/no finite maximum|total mass/.test(e.message) ? 'RangeError on a distribution with +Inf or no finite mass' : 'RangeError on a length mismatch') : null,
-      );
+      const out = t.run(() => mixDistributions(vocab, ds, w));
       if (out === undefined) return;
-      const nanInput = ds.some((d) => Array.from(d instanceof Float32Array ? d : d.logprobs).some(Number.isNaN) || (!(d instanceof Float32Array) && Number.isNaN(d.restMass)));
       const bad = Array.from(out).some((x) => !Number.isFinite(x) || x < 0);
-      if (bad && nanInput) return t.gap('NaN log-prob gives a NaN mixture instead of an error');
-      const tinyMass = ds.some((d) => !(d instanceof Float32Array) && Math.max(0, d.restMass) + Array.from(d.logprobs).reduce((a, v) => a + Math.exp(v), 0) < 1e-300);
-      if (bad && tinyMass) return t.gap('top-k with a subnormal total mass overflows to Infinity');
       assert.ok(!bad, `mixture has a non-finite or negative entry: ${Array.from(out)}`);
       const sumW = w.reduce((a, b) => a + b, 0);
       const sum = out.reduce((a, b) => a + b, 0);
