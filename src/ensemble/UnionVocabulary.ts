@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.js';
+import { EnsembleInputError } from './EnsembleInputError.js';
 import type { Tokenizer } from '../models/Tokenizer.js';
 
 /**
@@ -121,7 +122,7 @@ export class UnionVocabulary {
   /** The bytes union id `u` stands for (empty for EOS). */
   bytes(u: number): Uint8Array {
     const b = this.bytesById[u];
-    if (b === undefined) throw new RangeError(`union id ${u} is outside 0..${this.size - 1}`);
+    if (b === undefined) throw new EnsembleInputError('UnionVocabulary.bytes', `union id ${u}`, `is outside 0..${this.size - 1}`, 'Pass an integer id below vocab.size (an index into a mixture, not its tail entry).');
     return b;
   }
 
@@ -173,8 +174,7 @@ export class UnionVocabulary {
    * inherent to span-wise re-tokenisation.
    */
   retokenize(model: number, unionId: number, pending: PendingBytes = this.newPending()): number[] {
-    const tok = this.tokenizers[model];
-    if (tok === undefined) throw new RangeError(`model ${model} is outside 0..${this.numModels - 1}`);
+    const tok = this.tokenizer(model, 'UnionVocabulary.retokenize');
     if (unionId === UnionVocabulary.EOS) {
       const out = this.flush(model, pending);
       const eos = tok.specialTokens.eos;
@@ -196,15 +196,21 @@ export class UnionVocabulary {
 
   /** Encodes whatever is pending for the model (an unfinished character decodes to U+FFFD) and empties it. */
   flush(model: number, pending: PendingBytes): number[] {
+    const tok = this.tokenizer(model, 'UnionVocabulary.flush');
     if (pending.bytes.length === 0) return [];
     const text = utf8.decode(Uint8Array.from(pending.bytes));
     pending.bytes = [];
-    return this.tokenizers[model].encode(text);
+    return tok.encode(text);
   }
 
   private modelMap(model: number): Int32Array {
-    const map = this.modelToUnion[model];
-    if (map === undefined) throw new RangeError(`model ${model} is outside 0..${this.numModels - 1}`);
-    return map;
+    this.tokenizer(model, 'UnionVocabulary.mapIds');
+    return this.modelToUnion[model];
+  }
+
+  private tokenizer(model: number, call: string): Tokenizer {
+    const tok = Number.isInteger(model) ? this.tokenizers[model] : undefined;
+    if (tok === undefined) throw new EnsembleInputError(call, `model ${model}`, `is outside 0..${this.numModels - 1}`, 'Pass the index of a tokenizer given to UnionVocabulary.fromTokenizers.');
+    return tok;
   }
 }

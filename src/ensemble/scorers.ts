@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.js';
+import { EnsembleInputError } from './EnsembleInputError.js';
 
 /** Scores a predicted answer against the reference; 1 is fully right, 0 wrong (user scorers may return any finite number). */
 export type Scorer = (prediction: string, reference: string) => number;
@@ -55,7 +56,7 @@ export function lastNumberMatch(prediction: string, reference: string, tol = 1e-
  * last such mention; null when none is found or the letter is out of range.
  */
 export function optionLetter(text: string, numOptions: number): number | null {
-  if (!Number.isInteger(numOptions) || numOptions < 1 || numOptions > 26) throw new RangeError(`optionLetter: numOptions must be 1..26, got ${numOptions}`);
+  if (!Number.isInteger(numOptions) || numOptions < 1 || numOptions > 26) throw new EnsembleInputError('optionLetter', 'numOptions', `is ${numOptions}, must be an integer in 1..26`, 'Options are lettered A..Z: pass how many the question has (at most 26).');
   const letters = String.fromCharCode(...Array.from({ length: numOptions }, (_, i) => 65 + i));
   const inRange = (l: string) => {
     const i = l.toUpperCase().charCodeAt(0) - 65;

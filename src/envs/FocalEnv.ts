@@ -4,6 +4,7 @@ import { Rng } from '../core/Rng.js';
 import { Box, MultiBinary, type Space } from '../core/spaces.js';
 import { concentrationWeights, effectiveInclude, includeWeights, softmaxWeights, type WeightContext } from '../ensemble/actionToWeights.js';
 import { pluralityVoteAccuracy } from '../ensemble/diversityMetrics.js';
+import { EnsembleInputError } from '../ensemble/EnsembleInputError.js';
 import { focalDiversity } from '../ensemble/focalDiversity.js';
 import { argmaxWithTies, fuseAnswer } from '../ensemble/fuseAnswers.js';
 import { ItemSampler, itemsOf, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
@@ -177,7 +178,7 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
 
   /** The effective include mask for `bits` (none included: the best model on the train split). */
   effectiveSelection(bits: ArrayLike<number>): Uint8Array {
-    if (bits.length !== this.n) throw new RangeError(`effectiveSelection: ${bits.length} bits for ${this.n} models`);
+    if (bits.length !== this.n) throw new EnsembleInputError('FocalEnv.effectiveSelection', 'bits', `has ${bits.length} entries for ${this.n} models`, 'Pass one include bit (0 or 1) per model, in the dataset\'s model order.');
     return effectiveInclude(bits, this.trainAccuracy);
   }
 

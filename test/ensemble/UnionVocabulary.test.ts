@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { UnionVocabulary, completeUtf8Prefix } from '../../src/ensemble/UnionVocabulary.js';
+import { EnsembleInputError } from '../../src/ensemble/EnsembleInputError.js';
 import { ByteBpeTokenizer, CharTokenizer } from './testTokenizers.js';
 
 const char = new CharTokenizer();
@@ -185,6 +186,21 @@ test('arbitrary strings (lone surrogates, controls, empty) never crash the vocab
 
 test('an empty tokenizer list is a ConfigError', () => {
   assert.throws(() => UnionVocabulary.fromTokenizers([]), /tokenizers/);
+});
+
+test('out-of-range union ids and model indices are EnsembleInputErrors naming the value', () => {
+  const v = UnionVocabulary.fromTokenizers([new CharTokenizer(), new ByteBpeTokenizer()]);
+  const named = (what: string) => (e: unknown) => e instanceof EnsembleInputError && e.argument === what && /outside/.test(e.message);
+  for (const u of [-1, 1.5, NaN, v.size, 1e9]) {
+    assert.throws(() => v.bytes(u), named(`union id ${u}`));
+    assert.throws(() => v.text(u), named(`union id ${u}`));
+    assert.throws(() => v.decode([u > 0 ? u : 1e9]), EnsembleInputError);
+  }
+  for (const m of [-1, 0.5, 2, NaN]) {
+    assert.throws(() => v.mapIds(m, [0]), named(`model ${m}`));
+    assert.throws(() => v.retokenize(m, 1), named(`model ${m}`));
+    assert.throws(() => v.flush(m, { bytes: [0xc3] }), named(`model ${m}`));
+  }
 });
 
 /** A tokenizer with only whole characters (no byte tokens): forces the re-encode path. */

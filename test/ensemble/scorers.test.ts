@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { exactMatch, lastNumber, lastNumberMatch, makeScorer, normalizeAnswer, optionIndex, optionLetter } from '../../src/ensemble/scorers.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { EnsembleInputError } from '../../src/ensemble/EnsembleInputError.js';
 
 test('exact match normalises case and whitespace by default, punctuation and articles on request', () => {
   assert.equal(exactMatch('  Paris\n', 'paris'), 1);
@@ -44,6 +45,13 @@ test('makeScorer: built-ins and checked user functions', () => {
   assert.equal(makeScorer((p, r) => (p.length === r.length ? 0.5 : 0))('ab', 'cd'), 0.5);
   assert.throws(() => makeScorer(() => NaN)('a', 'b'), ConfigError);
   assert.throws(() => makeScorer('nope' as 'exact'), ConfigError);
+});
+
+test('optionLetter: numOptions outside 1..26 is an EnsembleInputError naming numOptions', () => {
+  for (const n of [0, -1, 27, 2.5, NaN]) {
+    assert.throws(() => optionLetter('answer is B', n), (e: unknown) => e instanceof EnsembleInputError && e.argument === 'numOptions' && /1\.\.26/.test(e.message));
+  }
+  assert.equal(optionLetter('answer is Z', 26), 25);
 });
 
 test('scorers never throw on arbitrary text and return 0 or 1', () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { assertParallelEnv } from '../../src/core/checkParallelEnv.js';
 import { EnvStateError, InvalidActionError } from '../../src/core/errors.js';
+import { EnsembleInputError } from '../../src/ensemble/EnsembleInputError.js';
 import { FocalEnv } from '../../src/envs/FocalEnv.js';
 import { answerDataFromObject } from '../../src/envs/answerData.js';
 import { focalDiversity } from '../../src/ensemble/focalDiversity.js';
@@ -151,6 +152,16 @@ test('invalid actions in either phase throw InvalidActionError and leave the env
     }),
     { numRuns: 200 },
   );
+});
+
+test('effectiveSelection / subsetStats with the wrong number of bits are EnsembleInputErrors', () => {
+  const env = new FocalEnv({ data });
+  const named = (e: unknown) => e instanceof EnsembleInputError && e.argument === 'bits' && new RegExp(`for ${models.length} models`).test(e.message);
+  for (const bits of [[], new Array(models.length + 1).fill(1)]) {
+    assert.throws(() => env.effectiveSelection(bits), named);
+    assert.throws(() => env.subsetStats(bits), named);
+  }
+  assert.equal(env.effectiveSelection(new Array(models.length).fill(1)).length, models.length);
 });
 
 test('config errors name the field', () => {

@@ -117,8 +117,8 @@ test('UnionVocabulary: arbitrary Unicode vocabularies build, map bytes both ways
       assert.deepEqual(pending.bytes, []);
     });
     for (const j of junkIds) {
-      t.run(() => v.bytes(j), isRangeError('RangeError on an out-of-range union id'));
-      t.run(() => v.mapIds(j, [0, -1, 1.5, 1e9]), isRangeError('RangeError on an out-of-range model index'));
+      t.run(() => v.bytes(j));
+      t.run(() => v.mapIds(j, [0, -1, 1.5, 1e9]));
     }
   };
   fc.assert(fc.property(listTokenizers, fc.array(fc.nat(), { maxLength: 12 }), fc.array(fc.constantFrom(-1, 1.5, NaN, 1e9, Infinity), { maxLength: 2 }), prop), { numRuns: 250, seed: 1 });
@@ -209,8 +209,7 @@ test('scorers: arbitrary Unicode text gives scores in {0, 1} and indices in rang
       assert.ok(x === null || Number.isFinite(x));
       const nm = t.run(() => lastNumberMatch(a, b));
       assert.ok(nm === 0 || nm === 1);
-      const known = isRangeError('optionLetter: RangeError (not ConfigError) for numOptions outside 1..26');
-      const l = t.run(() => optionLetter(a, n), known);
+      const l = t.run(() => optionLetter(a, n));
       if (l !== undefined && l !== null) assert.ok(Number.isInteger(l) && l >= 0 && l < n);
       const i = t.run(() => optionIndex(a, Math.max(n, 0)));
       if (i !== undefined && i !== null) assert.ok(i >= 0 && i < n);
