@@ -43,7 +43,7 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /**
  * The action distribution of one agent: maps network outputs (`dim` floats per row) to samples in JS
- * (seeded `Rng`, never `tf.multinomial`), to env actions, and to log-probabilities and entropies in tfjs.
+ * (seeded `Rng`, not tfjs samplers), to env actions, and to log-probabilities and entropies in tfjs.
  */
 export class ActionHead {
   /** Network outputs (= raw action floats) per row. */
