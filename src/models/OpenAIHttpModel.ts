@@ -41,7 +41,16 @@ export interface OpenAIHttpModelOptions {
   readonly maxContext?: number;
   /** Seed of the backoff jitter. */
   readonly seed?: number;
+  /**
+   * Largest response body read, in bytes (default 8 MiB; a top-20 answer is a few kB). A larger
+   * body is cut off and the call fails with `ModelRequestError`, so a misbehaving server or proxy
+   * cannot exhaust memory.
+   */
+  readonly maxResponseBytes?: number;
 }
+
+/** Default of `maxResponseBytes`. */
+const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 /** One candidate in the chat-style logprobs format (llama.cpp server, newer OpenAI-compatible servers). */
 const candidateSchema = z.object({ token: z.string(), logprob: z.number(), bytes: z.array(z.number().int()).nullable().optional() });
@@ -81,14 +90,35 @@ interface RawResponse {
 /** The whole exchange (connect, send, read the full body) took longer than allowed. */
 class RequestTimeout extends Error {}
 
-/** One HTTP(S) exchange with node:http; rejects on network errors, a body cut short, or the timeout. */
-function sendRequest(url: string, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number, agents: Agents): Promise<RawResponse> {
+/** The response body (declared or received) is larger than allowed; `bytes` is how much was seen. */
+class ResponseTooLarge extends Error {
+  constructor(readonly bytes: number) {
+    super(`response larger than allowed (${bytes} bytes)`);
+  }
+}
+
+/** One HTTP(S) exchange with node:http; rejects on network errors, a body cut short, the timeout, or a body over `maxBytes`. */
+function sendRequest(url: string, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number, agents: Agents, maxBytes: number): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(u, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: u.protocol === 'https:' ? agents.https : agents.http }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let received = 0;
+      // Destroying the request closes the socket: the rest of the body is never read, and the
+      // connection is not handed back to the keep-alive pool mid-body.
+      const tooLarge = (bytes: number) => {
+        clearTimeout(timer);
+        reject(new ResponseTooLarge(bytes));
+        req.destroy();
+      };
+      const declared = Number(res.headers['content-length']);
+      if (declared > maxBytes) return tooLarge(declared);
+      res.on('data', (c: Buffer) => {
+        received += c.length;
+        if (received > maxBytes) return tooLarge(received);
+        chunks.push(c);
+      });
       res.on('aborted', () => reject(Object.assign(new Error('the response was cut short'), { code: 'ECONNRESET' })));
       res.on('error', reject);
       res.on('end', () => {
@@ -192,6 +222,8 @@ export class OpenAIHttpModel implements ModelAdapter {
     if (!opts.tokenizer) throw new ConfigError('tokenizer', 'is required', "Pass the served model's tokenizer: await HfTokenizer.fromFile('<model dir>/tokenizer.json').");
     const k = opts.topK ?? 20;
     if (!Number.isInteger(k) || k < 1) throw new ConfigError('topK', `${k} must be a positive integer`, 'Use e.g. 20 (vLLM default cap) or 5 (OpenAI).');
+    const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new ConfigError('maxResponseBytes', `${maxBytes} must be a positive integer`, `Leave it out for the default of ${DEFAULT_MAX_RESPONSE_BYTES} bytes (8 MiB).`);
     if (opts.apiKeyEnv !== undefined && !process.env[opts.apiKeyEnv]) {
       throw new ConfigError('apiKeyEnv', `environment variable ${opts.apiKeyEnv} is not set`, `Export ${opts.apiKeyEnv}=<key>, or leave apiKeyEnv unset for servers without auth.`);
     }
@@ -294,8 +326,13 @@ export class OpenAIHttpModel implements ModelAdapter {
     this.stats.requests++;
     let res: RawResponse;
     try {
-      res = await sendRequest(url, method, headers, body === undefined ? undefined : JSON.stringify(body), timeoutMs, this.agents);
+      res = await sendRequest(url, method, headers, body === undefined ? undefined : JSON.stringify(body), timeoutMs, this.agents, this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     } catch (e) {
+      // Not retried: the same request would most likely get the same oversized answer.
+      if (e instanceof ResponseTooLarge) {
+        const max = this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+        throw new ModelRequestError(url, undefined, `the response is larger than maxResponseBytes (${e.bytes} bytes seen, limit ${max}); it was cut off`, 'Raise the maxResponseBytes option if the server legitimately sends answers this large; otherwise check the server or proxy at this URL.', false);
+      }
       const timedOut = e instanceof RequestTimeout;
       const code = (e as NodeJS.ErrnoException).code;
       throw new ModelRequestError(url, undefined, timedOut ? `no complete answer within ${timeoutMs} ms` : `connection failed (${code ?? (e as Error).message})`, timedOut ? 'Raise timeoutMs or check server load.' : 'Check that the server is running at this URL.', true);

@@ -202,3 +202,42 @@ test('chat-style logprobs (content[].top_logprobs with bytes, as llama.cpp sends
     stub.close();
   }
 });
+
+test('a response over maxResponseBytes is cut off (declared or streamed without end) and fails with a typed error naming the URL and the option', async () => {
+  const { createServer } = await import('node:http');
+  let streamClosed = 0;
+  const stub = createServer((req, res) => {
+    if (req.url?.endsWith('/models')) return res.end(JSON.stringify({ data: [{ id: 'stub' }] }));
+    if (req.url?.includes('declared')) {
+      const big = JSON.stringify({ choices: [{ logprobs: null, pad: 'x'.repeat(100_000) }] });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(big)) });
+      return res.end(big);
+    }
+    // An endless chunked body: only the client closing the connection stops it.
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"choices": [');
+    const timer = setInterval(() => res.write(' '.repeat(1024)), 2);
+    res.on('close', () => {
+      clearInterval(timer);
+      streamClosed++;
+    });
+  });
+  await new Promise<void>((r) => stub.listen(0, '127.0.0.1', () => r()));
+  try {
+    const port = (stub.address() as { port: number }).port;
+    for (const path of ['declared', 'streamed']) {
+      const base = `http://127.0.0.1:${port}/${path}`;
+      const remote = await OpenAIHttpModel.connect({ baseUrl: base, model: 'stub', tokenizer: local.tokenizer, maxResponseBytes: 16_384, timeoutMs: 10_000 });
+      await assert.rejects((await remote.start('x')).next(), (e: unknown) =>
+        e instanceof ModelRequestError && e.message.includes(`${base}/v1/completions`) && /maxResponseBytes/.test(e.message) && /limit 16384/.test(e.message) && !e.retryable);
+      assert.equal(remote.stats.requests, 1, 'an oversized answer is not retried');
+      await remote.close();
+    }
+    for (let i = 0; i < 200 && streamClosed === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(streamClosed, 1, 'the client closed the endless stream');
+  } finally {
+    stub.closeAllConnections();
+    stub.close();
+  }
+  await assert.rejects(connect(server.url, { maxResponseBytes: 0 }), (e: unknown) => e instanceof ConfigError && e.field === 'maxResponseBytes');
+});
