@@ -162,6 +162,15 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
   const faultAt = (i: number): ServeFault | undefined => (typeof opts.faults === 'function' ? opts.faults(i) : opts.faults?.[i]);
   let requests = 0;
 
+  /** 400 in OpenAI's shape when a prompt of `n` tokens leaves no room in the context for the completion it asks for. */
+  function checkContext(n: number, maxNew: number): void {
+    const need = n + Math.min(maxNew, 1);
+    if (need > adapter.maxContext) {
+      const room = maxNew > 0 ? ' plus 1 completion token' : '';
+      throw new HttpError(400, `This model's maximum context length is ${adapter.maxContext} tokens: the prompt has ${n} tokens${room}, which exceed the context. Shorten the prompt to at most ${adapter.maxContext - Math.min(maxNew, 1)} tokens.`, 'invalid_request_error', 'context_length_exceeded', 'prompt');
+    }
+  }
+
   async function complete(body: z.infer<typeof completionRequest>): Promise<unknown> {
     if (body.model !== undefined && body.model !== modelName) {
       throw new HttpError(404, `The model \`${body.model}\` does not exist. This server serves \`${modelName}\`.`, 'invalid_request_error', 'model_not_found', 'model');
@@ -174,8 +183,21 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     const temperature = body.temperature ?? 1;
     const rng = new Rng(body.seed ?? 0);
     const tok = adapter.tokenizer;
-    const { session, ids: cachedIds } = await sessions.acquire(prompt);
+    // Checked here, not left to the adapter: one that does not check would start a session at or
+    // past its context and answer 200 with an empty completion.
+    const promptIds = tok.encode(prompt);
+    checkContext(promptIds.length, nTokens);
+    const { session, ids: cachedIds } = await sessions.acquire(promptIds, prompt);
     const promptTokens = session.length;
+    if (promptTokens !== promptIds.length) {
+      // The adapter added tokens of its own (BOS): check again with its count.
+      try {
+        checkContext(promptTokens, nTokens);
+      } catch (e) {
+        await sessions.release({ session, ids: cachedIds });
+        throw e;
+      }
+    }
     const ids: number[] = [];
     const tokenLogprobs: number[] = [];
     const tops: Array<Record<string, number>> = [];
@@ -343,9 +365,8 @@ class PrefixSessionCache {
     private readonly capacity: number,
   ) {}
 
-  /** A session holding `prompt`: the kept one with the longest matching token prefix, extended, or a new one. */
-  async acquire(prompt: string): Promise<HeldSession> {
-    const ids = this.adapter.tokenizer.encode(prompt);
+  /** A session holding `prompt` (encoded as `ids`): the kept one with the longest matching token prefix, extended, or a new one. */
+  async acquire(ids: number[], prompt: string): Promise<HeldSession> {
     let best = -1;
     this.entries.forEach((e, i) => {
       if (e.ids.length <= ids.length && e.ids.every((x, j) => x === ids[j]) && (best < 0 || e.ids.length > this.entries[best].ids.length)) best = i;

@@ -176,3 +176,29 @@ test('the prefix cache continues a kept session: a grown prompt costs only its n
     await m.close();
   }
 });
+
+test('the server checks the prompt against maxContext itself: an adapter that does not check cannot answer 200 with an empty completion', async () => {
+  // Claims a context of 8 but starts sessions of any length, as an adapter without its own check does.
+  const lax: ModelAdapter = {
+    id: 'lax', tokenizer: model.tokenizer, vocabSize: model.vocabSize, hiddenSize: 0, maxContext: 8,
+    start: (prompt) => model.start(prompt),
+    close: async () => undefined,
+  };
+  const s = await startServer(lax);
+  try {
+    const url = `${s.url}/v1/completions`;
+    for (const prompt of ['ab'.repeat(10), 'a'.repeat(8)]) {
+      const res = await post({ prompt, max_tokens: 2 }, url);
+      assert.equal(res.status, 400, `prompt of ${model.tokenizer.encode(prompt).length} tokens`);
+      assert.equal(res.json.error.code, 'context_length_exceeded');
+      assert.equal(res.json.error.param, 'prompt');
+      assert.equal(res.json.error.type, 'invalid_request_error');
+      assert.match(res.json.error.message, /maximum context length is 8 tokens/);
+    }
+    const ok = await post({ prompt: 'ab', max_tokens: 2 }, url);
+    assert.equal(ok.status, 200);
+    assert.ok(ok.json.choices[0].text.length > 0);
+  } finally {
+    await s.close();
+  }
+});
