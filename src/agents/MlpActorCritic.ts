@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/Rng.js';
 import { ConfigError } from '../core/errors.js';
+import { describe } from '../core/spaces.js';
 import { ActionHead, type HeadNode } from './ActionHead.js';
 import { orthogonal } from './orthogonal.js';
 import { decodeFloat32, encodeFloat32 } from './weightsCodec.js';
@@ -285,11 +286,15 @@ export class MlpActorCritic implements ActorCriticPolicy {
     const values: Record<string, number> = {};
     this.groups.forEach((grp, g) => {
       const obs = grp.spec.members.map((a) => {
-        const o = observations[a];
-        if (!o || o.length !== grp.spec.obsDim) {
-          throw new ConfigError(`observations.${a}`, `expected a Float32Array of ${grp.spec.obsDim} floats, got ${o ? `length ${o.length}` : 'nothing'}`, 'Pass one flat observation per agent of the policy.');
+        const o: unknown = observations[a];
+        const numeric = o instanceof Float32Array || (Array.isArray(o) && o.every((v) => typeof v === 'number'));
+        if (!numeric || (o as ArrayLike<number>).length !== grp.spec.obsDim) {
+          throw new ConfigError(`observations.${a}`, `expected ${grp.spec.obsDim} numbers (a Float32Array), got ${describe(o)}`, 'Pass one flat observation per agent of the policy.');
         }
-        return o;
+        const f = o instanceof Float32Array ? o : Float32Array.from(o as number[]);
+        const bad = f.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) throw new ConfigError(`observations.${a}`, `entry ${bad} is ${f[bad]}`, 'Pass finite observations (the policy would otherwise emit NaN actions).');
+        return f;
       });
       const x = MlpActorCritic.withMemberOneHot(obs, 1, grp.spec.obsDim);
       const { raw, logProb } = this.actBatch(g, x, grp.spec.members.length, rng, opts.deterministic ?? false);

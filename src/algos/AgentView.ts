@@ -1,3 +1,4 @@
+import { ConfigError } from '../core/errors.js';
 import { Dict, type Space } from '../core/spaces.js';
 import type { ParallelEnv } from '../core/ParallelEnv.js';
 
@@ -11,7 +12,7 @@ export interface AgentView {
   obsDim(learner: string): number;
   /** Action space of each learner. */
   actionSpace(learner: string): Space<unknown>;
-  /** Flat observations per learner from the env's observation record. */
+  /** Flat observations per learner from the env's observation record (`ConfigError` for one outside its space). */
   observe(observations: Record<string, unknown>): Record<string, Float32Array>;
   /** The env's action record from the learners' actions. */
   toEnvActions(actions: Record<string, unknown>): Record<string, unknown>;
@@ -19,8 +20,11 @@ export interface AgentView {
   rewards(rewards: Record<string, number>): Record<string, number>;
 }
 
-function flat(space: Space<unknown>, x: unknown): Float32Array {
-  if (x instanceof Float32Array && x.length === space.flatDim) return x;
+/** `x` flattened; throws `ConfigError` naming the agent when `x` is not in its observation space. */
+function flat(space: Space<unknown>, x: unknown, agent: string): Float32Array {
+  const why = space.explain(x);
+  if (why !== null) throw new ConfigError(`observations.${agent}`, `${why} (space ${String(space)})`, 'Pass the observation the env returned for this agent.');
+  if (x instanceof Float32Array) return x;
   const out = new Float32Array(space.flatDim);
   space.flatten(x, out, 0);
   return out;
@@ -33,7 +37,7 @@ export function perAgentView(env: ParallelEnv<unknown, unknown>): AgentView {
     learners: agents,
     obsDim: (a) => env.observationSpace(a).flatDim,
     actionSpace: (a) => env.actionSpace(a),
-    observe: (obs) => Object.fromEntries(agents.map((a) => [a, flat(env.observationSpace(a), obs[a])])),
+    observe: (obs) => Object.fromEntries(agents.map((a) => [a, flat(env.observationSpace(a), obs[a], a)])),
     toEnvActions: (actions) => actions,
     rewards: (r) => r,
   };
@@ -60,7 +64,7 @@ export function jointView(env: ParallelEnv<unknown, unknown>): AgentView {
       const out = new Float32Array(total);
       let o = 0;
       agents.forEach((a, i) => {
-        out.set(flat(env.observationSpace(a), obs[a]), o);
+        out.set(flat(env.observationSpace(a), obs[a], a), o);
         o += dims[i];
       });
       return { [JOINT_LEARNER]: out };

@@ -78,3 +78,13 @@ test('the hand-written actor-critic gradient equals autodiff through the per-lay
     p.dispose();
   }
 });
+
+test('act accepts number[] observations and rejects non-finite or junk ones with a ConfigError naming the agent', () => {
+  const p = new MlpActorCritic(spec(false));
+  const ok = p.act({ a: [1, 0, 0, 1] as unknown as Float32Array, b: Float32Array.of(0, 1, 1, 0) }, new Rng(0));
+  assert.ok(new Simplex(3).contains(ok.actions.a));
+  for (const junk of [Float32Array.of(1, NaN, 0, 0), Float32Array.of(Infinity, 0, 0, 0), 'abcd', null, [1, 2, '3', 4]]) {
+    assert.throws(() => p.act({ a: junk as unknown as Float32Array, b: new Float32Array(4) }, new Rng(0)), (e: unknown) => e instanceof ConfigError && e.field === 'observations.a');
+  }
+  p.dispose();
+});
