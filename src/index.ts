@@ -178,3 +178,4 @@ export { evaluateDecoding, type ActionChooser, type DecodingEvalResult } from '.
 export { fixedWeightsChooser, policyChooser, segmentOracleChooser } from './cli/decoding/choosers.js';
 export { segmentCreditScorer } from './cli/decoding/segmentCreditScorer.js';
 export { resolveRunConfig, DEFAULT_RUN_CONFIG, type RunConfig } from './cli/RunConfig.js';
+export { EnsembleInputError } from './ensemble/EnsembleInputError.js';
