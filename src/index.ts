@@ -179,3 +179,28 @@ export { fixedWeightsChooser, policyChooser, segmentOracleChooser } from './cli/
 export { segmentCreditScorer } from './cli/decoding/segmentCreditScorer.js';
 export { resolveRunConfig, DEFAULT_RUN_CONFIG, type RunConfig } from './cli/RunConfig.js';
 export { EnsembleInputError } from './ensemble/EnsembleInputError.js';
+export { type Policy, type ActorCriticPolicy, type ActResult, type ActOptions, type PolicyState } from './agents/Policy.js';
+export { ActionHead, MIN_CONCENTRATION as HEAD_MIN_CONCENTRATION, type HeadNode, type HeadKind, type SimplexHead } from './agents/ActionHead.js';
+export { MlpActorCritic, type MlpActorCriticSpec, type ActorCriticGroupSpec } from './agents/MlpActorCritic.js';
+export { exportPolicyOnnx, buildPolicyOnnx, OnnxPolicy, ONNX_POLICY_IO } from './agents/exportPolicyOnnx.js';
+export {
+  FixedWeightsPolicy,
+  gridSearchWeights,
+  bestSingleModel,
+  simplexGrid,
+  type FixedWeightsOptions,
+  type GridSearchOptions,
+} from './agents/baselines/FixedWeightsPolicy.js';
+export { PluralityVotePolicy } from './agents/baselines/PluralityVotePolicy.js';
+export { StackedLogisticPolicy, type StackedLogisticOptions } from './agents/baselines/StackedLogisticPolicy.js';
+export { weightsToActions } from './agents/baselines/weightActions.js';
+export { resolvePPOConfig, PPO_DEFAULTS, type PPOConfig, type AlgoName } from './algos/PPOConfig.js';
+export { OnPolicyAlgorithm, ppoLoss, type IterationMetrics, type AlgorithmState, type EnvCopies } from './algos/OnPolicyAlgorithm.js';
+export { makeAlgorithm, type AnyParallelEnv } from './algos/makeAlgorithm.js';
+export { Trainer, type TrainerMetrics, type TrainerCallbacks, type TrainerOptions } from './algos/Trainer.js';
+export { saveCheckpoint, readCheckpoint, resumeFromCheckpoint, CheckpointError } from './algos/checkpoint.js';
+export { evaluatePolicy, type EvaluationResult, type EvaluateOptions } from './algos/evaluatePolicy.js';
+export { RolloutBuffer } from './algos/RolloutBuffer.js';
+export { computeGae } from './algos/gae.js';
+export { ValueNorm } from './algos/ValueNorm.js';
+export { jointView, perAgentView, JOINT_LEARNER, type AgentView } from './algos/AgentView.js';
