@@ -162,7 +162,7 @@ export {
 } from './envs/EnsembleDecodingEnv.js';
 export { HiddenProjection, type ProjectionMode } from './envs/decoding/HiddenProjection.js';
 export { logprobFeatures, LOGPROB_FLOOR, type LogprobSummary } from './envs/decoding/logprobFeatures.js';
-export { renderVegaLiteSvg, renderVegaLitePng, type ChartSpec, type RenderOptions } from './viz/renderVegaLite.js';
+export { renderVegaLiteSvg, renderVegaLitePng, svgToPng, type ChartSpec, type RenderOptions } from './viz/renderVegaLite.js';
 export { learningCurvesSpec } from './viz/learningCurvesSpec.js';
 export { weightHeatmapSpec, type WeightTrace } from './viz/weightHeatmapSpec.js';
 export { accuracyBarsSpec, type AccuracyRow } from './viz/accuracyBarsSpec.js';

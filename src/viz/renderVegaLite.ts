@@ -25,7 +25,11 @@ export async function renderVegaLiteSvg(spec: ChartSpec): Promise<string> {
 
 /** Renders a Vega-Lite spec to a PNG (white background, system fonts via resvg) and returns its bytes. */
 export async function renderVegaLitePng(spec: ChartSpec, opts: RenderOptions = {}): Promise<Buffer> {
-  const svg = await renderVegaLiteSvg(spec);
+  return svgToPng(await renderVegaLiteSvg(spec), opts);
+}
+
+/** Rasterises an SVG document to PNG bytes (white background, system fonts via resvg). */
+export function svgToPng(svg: string, opts: RenderOptions = {}): Buffer {
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: opts.scale ?? 2 },
     background: 'white',

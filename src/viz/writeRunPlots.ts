@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderVegaLitePng, type ChartSpec } from './renderVegaLite.js';
+import { renderVegaLiteSvg, svgToPng, type ChartSpec } from './renderVegaLite.js';
 import { learningCurvesSpec } from './learningCurvesSpec.js';
 import { weightHeatmapSpec, type WeightTrace } from './weightHeatmapSpec.js';
 import { accuracyBarsSpec, type AccuracyRow } from './accuracyBarsSpec.js';
@@ -14,8 +14,8 @@ export interface RunPlotData {
 }
 
 /**
- * Writes `learning-curves.png`, `weights.png` and `accuracy.png` (plus each `.vl.json` spec, so a
- * chart can be restyled without rerunning) into `dir`; returns the PNG paths written.
+ * Writes `learning-curves`, `weights` and `accuracy` as `.png` and `.svg` (plus each `.vl.json` spec,
+ * so a chart can be restyled without rerunning) into `dir`; returns the PNG paths written.
  */
 export async function writeRunPlots(dir: string, data: RunPlotData): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
@@ -27,7 +27,9 @@ export async function writeRunPlots(dir: string, data: RunPlotData): Promise<str
   for (const [name, spec] of charts) {
     const png = join(dir, `${name}.png`);
     writeFileSync(join(dir, `${name}.vl.json`), JSON.stringify(spec, null, 1));
-    writeFileSync(png, await renderVegaLitePng(spec));
+    const svg = await renderVegaLiteSvg(spec);
+    writeFileSync(join(dir, `${name}.svg`), svg);
+    writeFileSync(png, svgToPng(svg));
     written.push(png);
   }
   return written;

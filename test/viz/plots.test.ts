@@ -41,6 +41,8 @@ test('writeRunPlots renders learning curves, weight heat map and accuracy bars f
       assert.ok(width >= 200 && width <= 4000 && height >= 100 && height <= 4000, `${p} is ${width}x${height}`);
       assert.ok(buf.length > 2000, `${p} has content (${buf.length} bytes)`);
       JSON.parse(readFileSync(p.replace(/\.png$/, '.vl.json'), 'utf8'));
+      const svg = readFileSync(p.replace(/\.png$/, '.svg'), 'utf8');
+      assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/, `${p} has an SVG twin`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
