@@ -1,0 +1,3 @@
+import { testDocBlocks } from '../helpers/runDocBlocks.js';
+
+testDocBlocks('README.md');
