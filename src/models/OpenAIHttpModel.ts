@@ -7,6 +7,7 @@ import { ModelClosedError, ModelInputError, ModelRequestError } from './errors.j
 import type { ModelAdapter, NextToken, Session, TopK } from './ModelAdapter.js';
 import type { Tokenizer } from './Tokenizer.js';
 import { TokenTextIndex } from './tokenText.js';
+import { checkAppend } from './checkAppend.js';
 
 /** Options of `OpenAIHttpModel.connect`. */
 export interface OpenAIHttpModelOptions {
@@ -398,14 +399,7 @@ class HttpSession implements Session {
   /** Adds ids of the local tokenizer (validated). */
   async append(tokenIds: readonly number[]): Promise<void> {
     this.assertLive();
-    tokenIds.forEach((id, i) => {
-      if (!Number.isInteger(id) || id < 0 || id >= this.model.vocabSize) {
-        throw new ModelInputError(this.model.id, `token id ${id} (position ${i}) is outside [0, ${this.model.vocabSize})`, "Append ids of this model's tokenizer.");
-      }
-    });
-    if (this.length + tokenIds.length > this.model.maxContext) {
-      throw new ModelInputError(this.model.id, `${this.length + tokenIds.length} tokens exceed the context of ${this.model.maxContext}`, 'Shorten the generation.');
-    }
+    checkAppend(this.model, this.length, tokenIds, "Append ids of this model's tokenizer.");
     this.appended.push(...tokenIds);
     if (tokenIds.length > 0) this.last = undefined;
   }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { checkAppend } from './checkAppend.js';
 import { ModelClosedError, ModelInputError, ModelLoadError } from './errors.js';
 import type { ModelAdapter, NextToken, Session } from './ModelAdapter.js';
 import { fromReplayRecord, parseReplay, replayKey, type ReplayHeader, type ReplayRecord } from './replayFormat.js';
@@ -104,14 +105,7 @@ class ReplaySession implements Session {
   /** Adds ids (checked against the vocabulary and the context). */
   async append(tokenIds: readonly number[]): Promise<void> {
     this.assertLive();
-    tokenIds.forEach((id, i) => {
-      if (!Number.isInteger(id) || id < 0 || id >= this.model.vocabSize) {
-        throw new ModelInputError(this.model.id, `token id ${id} (position ${i}) is outside [0, ${this.model.vocabSize})`, "Append ids of the recorded model's vocabulary.");
-      }
-    });
-    if (this.length + tokenIds.length > this.model.maxContext) {
-      throw new ModelInputError(this.model.id, `${this.length + tokenIds.length} tokens exceed the context of ${this.model.maxContext}`, 'Shorten the generation.');
-    }
+    checkAppend(this.model, this.length, tokenIds, "Append ids of the recorded model's vocabulary.");
     this.appended.push(...tokenIds);
   }
 
