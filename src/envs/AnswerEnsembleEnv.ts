@@ -149,15 +149,9 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
   async reset(opts: ResetOptions<AnswerResetOptions> = {}): Promise<ResetResult<Float32Array, string>> {
     if (this.closed) throw new EnvStateError('reset() called after close(): create a new AnswerEnsembleEnv.');
     const o = opts.options ?? {};
-    const split = o.split ?? this.sampler.currentSplit;
-    // Checked before switching splits or reseeding, so a rejected itemIndex leaves the env as it was.
-    const chosen = o.itemIndex !== undefined ? this.sampler.at(o.itemIndex, split) : undefined;
-    this.sampler.select(split, o.order ?? this.sampler.currentOrder);
-    if (opts.seed !== undefined) {
-      this.rng = new Rng(opts.seed);
-      this.sampler.restart();
-    } else if (this.rng === null) this.rng = new Rng(0);
-    this.item = chosen ?? this.sampler.next(this.rng);
+    const picked = this.sampler.pickForReset(o, opts.seed, this.rng);
+    this.rng = picked.rng;
+    this.item = picked.item;
     this.live = this.possibleAgents;
     const observations = {} as AgentRecord<string, Float32Array>;
     const infos = {} as AgentRecord<string, Info>;
