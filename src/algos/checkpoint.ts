@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { EnsembleGymError } from '../core/errors.js';
+import { writeFileAtomicSync } from '../core/writeFileAtomic.js';
 import type { AlgorithmState, EnvCopies, OnPolicyAlgorithm } from './OnPolicyAlgorithm.js';
 import { makeAlgorithm, type AnyParallelEnv } from './makeAlgorithm.js';
 
@@ -27,32 +27,14 @@ const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex
 
 /**
  * Writes `algo`'s full state (config, seed, RNG states, Adam moments, ValueNorm, step counts, in-progress
- * episodes) atomically: a temp file in the same directory, fsync, rename, fsync of the directory.
- * A crash leaves either the old checkpoint or the new one, never a partial file.
+ * episodes) atomically with `writeFileAtomicSync`: a temp file in the same directory, fsync, rename, fsync
+ * of the directory. A crash leaves either the old checkpoint or the new one, never a partial file, and
+ * the next save removes the temp files of writers that were killed.
  */
 export function saveCheckpoint(path: string, algo: OnPolicyAlgorithm): void {
   const payload = JSON.stringify(algo.saveState());
   const file: CheckpointFile = { format: FORMAT, version: VERSION, checksum: sha256(payload), payload };
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, JSON.stringify(file));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  try {
-    const dfd = openSync(dirname(path), 'r');
-    try { fsyncSync(dfd); } finally { closeSync(dfd); }
-  } catch {
-    // directory fsync is unsupported on some platforms; the rename itself is already atomic
-  }
+  writeFileAtomicSync(path, JSON.stringify(file));
 }
 
 /** Reads and verifies a checkpoint (format, version, checksum); throws `CheckpointError` on any problem. */

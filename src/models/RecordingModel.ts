@@ -1,7 +1,7 @@
 import { ModelClosedError } from './errors.js';
 import type { ModelAdapter, NextToken, Session } from './ModelAdapter.js';
 import { formatReplay, replayKey, REPLAY_FORMAT, toReplayRecord, type ReplayHeader, type ReplayRecord } from './replayFormat.js';
-import { writeFileAtomic } from './writeFileAtomic.js';
+import { writeFileAtomic } from '../core/writeFileAtomic.js';
 
 /** Options of `RecordingModel`. */
 export interface RecordingOptions {

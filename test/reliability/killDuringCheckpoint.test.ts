@@ -2,9 +2,10 @@
 // in a loop and is killed with SIGKILL at 50 seeded random moments. After every kill the latest
 // checkpoint on disk must load, be at least as new as the last write the child reported, and let
 // the next child continue from it; every fifth time training resumes from it in
-// this process and runs an iteration. Then damaged checkpoints (truncated, bytes flipped, checksum,
-// format or version changed) must be refused with a CheckpointError that names the file, by the
-// reader, by resume and by a writer starting on them, and never be overwritten.
+// this process and runs an iteration. A successful write removes the temp files the killed writers
+// before it left, so none remains after it. Then damaged checkpoints (truncated, bytes flipped,
+// checksum, format or version changed) must be refused with a CheckpointError that names the file,
+// by the reader, by resume and by a writer starting on them, and never be overwritten.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,7 +15,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { initBackend } from '../../src/backend/initBackend.js';
-import { CheckpointError, readCheckpoint, resumeFromCheckpoint } from '../../src/algos/checkpoint.js';
+import { CheckpointError, readCheckpoint, resumeFromCheckpoint, saveCheckpoint } from '../../src/algos/checkpoint.js';
+import type { OnPolicyAlgorithm } from '../../src/algos/OnPolicyAlgorithm.js';
 import { makeAlgorithm } from '../../src/algos/makeAlgorithm.js';
 import { Rng } from '../../src/core/Rng.js';
 import { readJsonl } from '../../src/core/readJsonl.js';
@@ -49,6 +51,7 @@ async function bundleWriter(): Promise<string> {
 }
 
 interface ChildRun {
+  readonly pid: number;
   readonly ready: number;
   readonly lastSaved: number;
   readonly code: number | null;
@@ -81,7 +84,7 @@ function runWriter(script: string, dir: string, base: string, kill: Kill): Promi
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code, signal) => resolve({ ready, lastSaved, code, signal, stderr: err }));
+    child.on('exit', (code, signal) => resolve({ pid: child.pid ?? -1, ready, lastSaved, code, signal, stderr: err }));
   });
 }
 
@@ -93,7 +96,8 @@ test(`SIGKILL during checkpoint writes, ${KILLS} times: the latest checkpoint al
   writeFileSync(base, JSON.stringify(first.saveState()));
   first.dispose();
   const script = await bundleWriter();
-  let midWrite = 0, resumed = 0, writes = 0;
+  let midWrite = 0, resumed = 0, writes = 0, cleaned = 0;
+  const temps = (dir: string): string[] => readdirSync(dir).filter((f) => f.includes('.tmp'));
   // Two independent runs side by side cut the wall time (child start-up dominates); 50 kills in all.
   const lane = async (name: string, kills: number): Promise<void> => {
     const dir = join(work, name);
@@ -101,13 +105,20 @@ test(`SIGKILL during checkpoint writes, ${KILLS} times: the latest checkpoint al
     const rng = new Rng(`kill-during-checkpoint/${name}`);
     let expected = JSON.parse(readFileSync(base, 'utf8')).iteration as number;
     for (let k = 0; k < kills; k++) {
-      const tempsBefore = readdirSync(dir).filter((f) => f.includes('.tmp')).length;
+      const tempsBefore = temps(dir);
       // Mostly within the first writes, sometimes after many: kills land in every phase of a write.
       const ms = rng.next() < 0.7 ? rng.uniform(0, 15) : rng.uniform(15, 120);
       const run = await runWriter(script, dir, base, { ms });
       assert.equal(run.signal, 'SIGKILL', `${name} child ${k} was not killed: code ${run.code}, stderr ${run.stderr}`);
       assert.equal(run.ready, expected, `${name} child ${k} continued from iteration ${run.ready}, the checkpoint on disk had ${expected}`);
-      if (readdirSync(dir).filter((f) => f.includes('.tmp')).length > tempsBefore) midWrite++;
+      const after = temps(dir);
+      const own = after.filter((f) => f.startsWith(`ckpt.json.${run.pid}.`));
+      if (own.length > 0) midWrite++;
+      cleaned += tempsBefore.filter((f) => !after.includes(f)).length;
+      if (run.lastSaved !== -1) {
+        // The child completed a write, and each write first removes the temps of killed writers.
+        assert.deepEqual(after.filter((f) => !own.includes(f)), [], `${name} child ${k} wrote a checkpoint but temps of killed writers remain`);
+      }
       const path = join(dir, 'ckpt.json');
       if (!existsSync(path)) {
         assert.equal(run.lastSaved, -1, 'a write was reported but no checkpoint exists');
@@ -136,10 +147,18 @@ test(`SIGKILL during checkpoint writes, ${KILLS} times: the latest checkpoint al
         resumed++;
       }
     }
+    // One more successful write, here: no temp file of any killed writer is left.
+    const path = join(dir, 'ckpt.json');
+    const state = readCheckpoint(path);
+    cleaned += temps(dir).length;
+    saveCheckpoint(path, { saveState: () => ({ ...state, iteration: state.iteration + 1 }) } as unknown as OnPolicyAlgorithm);
+    assert.deepEqual(temps(dir), [], `${name}: temp files remain after a successful write`);
+    assert.equal(readCheckpoint(path).iteration, state.iteration + 1);
   };
   await Promise.all([lane('a', KILLS / 2), lane('b', KILLS / 2)]);
   assert.ok(writes > KILLS, `only ${writes} checkpoints were written`);
-  console.log(`reliability: ${KILLS} SIGKILLs during ${writes} checkpoint writes (${midWrite} left a temp file: killed mid-write); ${KILLS}/${KILLS} latest checkpoints loaded, each next child continued from it, ${resumed} resumed training ran an iteration`);
+  assert.equal(cleaned, midWrite, 'every temp file a killed writer left is removed by a later write');
+  console.log(`reliability: ${KILLS} SIGKILLs during ${writes} checkpoint writes (${midWrite} left a temp file: killed mid-write; ${cleaned} such temps removed by later writes, 0 left); ${KILLS}/${KILLS} latest checkpoints loaded, each next child continued from it, ${resumed} resumed training ran an iteration`);
 });
 
 test('damaged checkpoints are refused with a CheckpointError naming the file, by read, resume and a starting writer, and never overwritten', async () => {

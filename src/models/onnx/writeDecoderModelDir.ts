@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../writeFileAtomic.js';
+import { writeFileAtomic } from '../../core/writeFileAtomic.js';
 import { buildDecoderOnnx, type DecoderWeights } from './buildDecoderOnnx.js';
 
 /** Fields of `config.json` for the tiny decoder; extra keys are written as given. */

@@ -1,3 +1,4 @@
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -35,34 +36,75 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   await syncDirectory(dirname(path));
 }
 
+/** `writeFileAtomic` for synchronous callers (checkpoints written between training iterations): same temps, same guarantees. */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  for (const stale of staleTemps(path, folderNamesSync(path))) rmSync(stale, { force: true });
+  const tmp = tempPathFor(path, process.pid, counter++);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  syncDirectorySync(dirname(path));
+}
+
 /**
  * Removes the temp files `<file>.<pid>.<n>.tmp` that writers of `path` left when they were killed:
  * those whose pid is not a running process. Temps of live processes (a write in progress, this
  * process included) are kept; a recycled pid only keeps a stale temp longer. Returns the removed paths.
  */
 export async function cleanStaleTemps(path: string): Promise<string[]> {
+  const stale = staleTemps(path, await folderNames(path));
+  for (const p of stale) await rm(p, { force: true });
+  return stale;
+}
+
+/** The names in `path`'s folder. */
+async function folderNames(path: string): Promise<string[]> {
+  try {
+    return await readdir(dirname(path));
+  } catch (e) {
+    return noFolder(e);
+  }
+}
+
+/** `folderNames` for synchronous writers. */
+function folderNamesSync(path: string): string[] {
+  try {
+    return readdirSync(dirname(path));
+  } catch (e) {
+    return noFolder(e);
+  }
+}
+
+/** No folder yet: nothing to clean, and the write itself will report the missing folder. Other errors are rethrown. */
+function noFolder(e: unknown): string[] {
+  if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+  throw e;
+}
+
+/** Paths among `names` (of `path`'s folder) that are temps of `path` left by processes that no longer run. */
+function staleTemps(path: string, names: readonly string[]): string[] {
   const dir = dirname(path);
   const prefix = `${basename(path)}.`;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (e) {
-    // No folder yet: nothing to clean, and the write itself will report the missing folder.
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  const removed: string[] = [];
+  const stale: string[] = [];
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const m = /^(\d+)\.(\d+)\.tmp$/.exec(name.slice(prefix.length));
     if (m === null) continue;
     const pid = Number(m[1]);
     if (pid === process.pid || isRunning(pid)) continue;
-    const stale = join(dir, name);
-    await rm(stale, { force: true });
-    removed.push(stale);
+    stale.push(join(dir, name));
   }
-  return removed;
+  return stale;
 }
 
 /** Whether a process with this pid exists (signal 0 checks without sending anything; EPERM means it exists but is not ours). */
@@ -75,6 +117,9 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** Codes of platforms (Windows) that cannot open or fsync a folder; there the rename is as durable as it gets. */
+const NO_FOLDER_SYNC = new Set(['EISDIR', 'EPERM', 'EINVAL', 'ENOTSUP', 'EACCES']);
+
 /** fsyncs a folder so a rename inside it survives a power cut. */
 async function syncDirectory(dir: string): Promise<void> {
   let fh;
@@ -82,10 +127,21 @@ async function syncDirectory(dir: string): Promise<void> {
     fh = await open(dir, 'r');
     await fh.sync();
   } catch (e) {
-    // Some platforms (Windows) cannot open or fsync a folder; there the rename is as durable as it gets.
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EACCES') throw e;
+    if (!NO_FOLDER_SYNC.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
   } finally {
     await fh?.close();
+  }
+}
+
+/** `syncDirectory` for synchronous writers. */
+function syncDirectorySync(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch (e) {
+    if (!NO_FOLDER_SYNC.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
