@@ -1,3 +1,5 @@
+import { preview } from '../core/errors.js';
+import { EnsembleInputError } from './EnsembleInputError.js';
 import { checkMatrix } from './focalDiversity.js';
 
 /**
@@ -94,6 +96,9 @@ export function fleissKappa(ratings: readonly ArrayLike<number>[], numCategories
   const n = checkMatrix(ratings);
   const L = ratings.length;
   if (L < 2 || n === 0) return 1;
+  if (numCategories !== undefined && (!Number.isSafeInteger(numCategories) || numCategories < 1)) {
+    throw new EnsembleInputError('fleissKappa', 'numCategories', `must be a positive integer, got ${preview(numCategories)}`, 'Pass the number of categories (2 for right/wrong), or leave it out to use the largest rating + 1.');
+  }
   let k = numCategories ?? 0;
   if (numCategories === undefined) for (const r of ratings) for (let t = 0; t < n; t++) k = Math.max(k, r[t] + 1);
   const counts = new Float64Array(k);
@@ -101,9 +106,9 @@ export function fleissKappa(ratings: readonly ArrayLike<number>[], numCategories
   let pBar = 0;
   for (let t = 0; t < n; t++) {
     perItem.fill(0);
-    for (const r of ratings) {
-      const c = r[t];
-      if (!Number.isInteger(c) || c < 0 || c >= k) throw new RangeError(`fleissKappa: rating ${c} on item ${t} is outside 0..${k - 1}`);
+    for (let j = 0; j < L; j++) {
+      const c = ratings[j][t];
+      if (!Number.isInteger(c) || c < 0 || c >= k) throw new EnsembleInputError('fleissKappa', `ratings[${j}][${t}]`, `is ${preview(c)}, outside the categories 0..${k - 1}`, 'Ratings are integer category indices; pass numCategories larger than every rating, or leave it out.');
       perItem[c]++;
     }
     let agree = 0;

@@ -1,3 +1,6 @@
+import { preview } from '../core/errors.js';
+import { EnsembleInputError } from './EnsembleInputError.js';
+
 /**
  * Focal diversity of a sub-ensemble, as RL-Focal (and EnsembleBench) define it.
  *
@@ -16,7 +19,7 @@ export function focalDiversity(correct: readonly ArrayLike<number | boolean>[], 
   const m = subset.length;
   if (m < 2) return 0;
   const n = checkMatrix(correct);
-  for (const j of subset) if (!Number.isInteger(j) || j < 0 || j >= correct.length) throw new RangeError(`focalDiversity: subset member ${j} is not a model index in 0..${correct.length - 1}`);
+  for (const j of subset) if (!Number.isInteger(j) || j < 0 || j >= correct.length) throw new EnsembleInputError('focalDiversity', 'subset', `member ${preview(j)} is not a model index in 0..${correct.length - 1}`, 'Pass indices of rows of the correctness matrix.');
   // wrongCount[t] = number of members wrong on item t.
   const wrongCount = new Int32Array(n);
   for (const j of subset) {
@@ -52,7 +55,7 @@ export function checkMatrix(rows: readonly ArrayLike<unknown>[]): number {
   if (rows.length === 0) return 0;
   const n = rows[0].length;
   rows.forEach((r, j) => {
-    if (r.length !== n) throw new RangeError(`model ${j} has ${r.length} items, model 0 has ${n}: every model must answer the same items`);
+    if (r.length !== n) throw new EnsembleInputError('checkMatrix', `rows[${j}]`, `has ${r.length} items, row 0 has ${n}: every model must answer the same items`, 'Pass a rectangular models-by-items matrix.');
   });
   return n;
 }

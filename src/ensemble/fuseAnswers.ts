@@ -1,3 +1,6 @@
+import { preview } from '../core/errors.js';
+import { EnsembleInputError } from './EnsembleInputError.js';
+
 /**
  * Answer-level fusion (RL-Focal's Fusion): the fused distribution over a question's options is
  * Σ_i w_i·p_i, and the fused answer is its argmax.
@@ -55,8 +58,8 @@ export function fusionAccuracy(items: readonly FusableItem[], weights: ArrayLike
  * (grid order: lexicographic in the weights of models 0, 1, ...). The grid has C(steps+N−1, N−1) points.
  */
 export function bestFixedWeights(items: readonly FusableItem[], numModels: number, steps = 20): { weights: number[]; accuracy: number } {
-  if (!Number.isInteger(numModels) || numModels < 1) throw new RangeError(`bestFixedWeights: numModels must be a positive integer, got ${numModels}`);
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`bestFixedWeights: steps must be a positive integer, got ${steps}`);
+  if (!Number.isInteger(numModels) || numModels < 1) throw new EnsembleInputError('bestFixedWeights', 'numModels', `must be a positive integer, got ${preview(numModels)}`, 'Pass the number of models whose answers the items hold.');
+  if (!Number.isInteger(steps) || steps < 1) throw new EnsembleInputError('bestFixedWeights', 'steps', `must be a positive integer, got ${preview(steps)}`, 'Pass a grid resolution such as 20 (weights in multiples of 1/steps).');
   let best = { weights: Array(numModels).fill(1 / numModels) as number[], accuracy: -1 };
   const counts = new Array<number>(numModels).fill(0);
   const visit = (i: number, left: number): void => {

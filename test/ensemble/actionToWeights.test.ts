@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { EnsembleInputError } from '../../src/ensemble/EnsembleInputError.js';
 import {
   actionToWeights,
   concentrationWeights,
@@ -97,5 +98,8 @@ test('actionToWeights dispatches on the parameterisation and writes into out', (
   assert.deepEqual(Array.from(out), [0.5, 0.5]);
   assertSimplex(actionToWeights('concentration', [2, 1]));
   assertSimplex(actionToWeights('dirichlet', [2, 1], { rng: new Rng(0) }));
-  assert.throws(() => actionToWeights('dirichlet', [2, 1]), /rng/);
+  assert.throws(() => actionToWeights('dirichlet', [2, 1]), (e: unknown) => e instanceof EnsembleInputError && /rng/.test(e.message));
+  assert.throws(() => actionToWeights('softmax', []), (e: unknown) => e instanceof EnsembleInputError && /one action per agent/.test(e.message));
+  assert.throws(() => includeWeights([1], [1, 1]), (e: unknown) => e instanceof EnsembleInputError && /bits/.test(e.message));
+  assert.throws(() => softmaxWeights([1, 2], undefined, new Float64Array(3)), (e: unknown) => e instanceof EnsembleInputError && /out/.test(e.message));
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { EnsembleInputError } from '../../src/ensemble/EnsembleInputError.js';
 import {
   correlationCoefficient,
   disagreement,
@@ -43,7 +44,8 @@ test("Fleiss' kappa: full agreement 1, systematic disagreement -1", () => {
   near(fleissKappa([[0, 1], [0, 1]]), 1);
   near(fleissKappa([[0, 1], [1, 0]]), -1);
   assert.equal(fleissKappa([[2, 2], [2, 2]], 3), 1, 'all ratings in one category');
-  assert.throws(() => fleissKappa([[0, 3], [1, 1]], 2), /outside/);
+  assert.throws(() => fleissKappa([[0, 3], [1, 1]], 2), (e: unknown) => e instanceof EnsembleInputError && /ratings\[0\]\[1\].*outside/.test(e.message));
+  assert.throws(() => fleissKappa([[0, 1], [1, 1]], 0), (e: unknown) => e instanceof EnsembleInputError && /numCategories/.test(e.message));
 });
 
 test('plurality vote with ties broken to the smallest label', () => {

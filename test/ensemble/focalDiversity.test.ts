@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { EnsembleInputError } from '../../src/ensemble/EnsembleInputError.js';
 import { focalDiversity } from '../../src/ensemble/focalDiversity.js';
 
 // Each model wrong on item 0 and on one item of its own.
@@ -26,8 +27,8 @@ test('identical models have diversity 0; disjoint failures have diversity 1; con
   assert.equal(focalDiversity([[1, 1], [1, 1]], [0, 1]), 1, 'no failures at all: nothing shared');
   assert.equal(focalDiversity([[1, 0], [1, 1]], [0, 1]), 1, 'a never-wrong member is left out');
   assert.equal(focalDiversity(correct, [1]), 0, 'a single model has nobody to disagree with');
-  assert.throws(() => focalDiversity(correct, [0, 5]), /subset member 5/);
-  assert.throws(() => focalDiversity([[1, 0], [1]], [0, 1]), /every model must answer the same items/);
+  assert.throws(() => focalDiversity(correct, [0, 5]), (e: unknown) => e instanceof EnsembleInputError && /subset member 5/.test(e.message));
+  assert.throws(() => focalDiversity([[1, 0], [1]], [0, 1]), (e: unknown) => e instanceof EnsembleInputError && /every model must answer the same items/.test(e.message));
 });
 
 test('focal diversity lies in [0, 1] and does not depend on the order of the subset', () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { EnsembleInputError } from '../../src/ensemble/EnsembleInputError.js';
 import { argmaxWithTies, bestFixedWeights, fuseAnswer, fusedDistribution, fusionAccuracy } from '../../src/ensemble/fuseAnswers.js';
 
 const items = [
@@ -24,7 +25,8 @@ test('fusion accuracy and the best fixed weighting on a grid', () => {
   assert.equal(best.accuracy, 1);
   assert.equal(fusionAccuracy(items, best.weights), 1);
   assert.equal(fusionAccuracy([], [1]), 0);
-  assert.throws(() => bestFixedWeights(items, 0), /numModels/);
+  assert.throws(() => bestFixedWeights(items, 0), (e: unknown) => e instanceof EnsembleInputError && /numModels/.test(e.message));
+  assert.throws(() => bestFixedWeights(items, 2, 1.5), (e: unknown) => e instanceof EnsembleInputError && /steps/.test(e.message));
 });
 
 test('the best grid weighting is at least as good as every single model and uniform weights', () => {
