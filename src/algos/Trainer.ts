@@ -1,5 +1,8 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { truncateTornTail } from '../core/readJsonl.js';
+import { writeFileAtomic } from '../core/writeFileAtomic.js';
 import type { IterationMetrics, OnPolicyAlgorithm } from './OnPolicyAlgorithm.js';
 import { saveCheckpoint } from './checkpoint.js';
 
@@ -17,7 +20,10 @@ export interface TrainerCallbacks {
 
 /** Options of `Trainer`. */
 export interface TrainerOptions {
-  /** Append one JSON line of metrics per iteration here (directories are created). */
+  /**
+   * Append one JSON line of metrics per iteration here (directories are created). On an algorithm
+   * resumed from a checkpoint, the file is first made to match it (see `Trainer.run`).
+   */
   readonly metricsPath?: string;
   /** Write a checkpoint here every `checkpointEvery` iterations and at the end. */
   readonly checkpointPath?: string;
@@ -31,15 +37,25 @@ export interface TrainerOptions {
  * (apart from the timing fields) on one backend.
  */
 export class Trainer {
+  private started = false;
+
   /** Wraps `algo`; the caller keeps ownership of the envs and of `algo`. */
   constructor(readonly algo: OnPolicyAlgorithm, readonly options: TrainerOptions = {}) {
     if (options.metricsPath) mkdirSync(dirname(options.metricsPath), { recursive: true });
   }
 
-  /** Runs until the configured total steps (or `maxIterations` more iterations); returns the metrics of each. */
+  /**
+   * Runs until the configured total steps (or `maxIterations` more iterations); returns the metrics of each.
+   * The first call on a resumed algorithm (iteration > 0) first aligns `metricsPath` with its checkpoint:
+   * a torn last line is cut and the lines of later iterations are dropped, so no iteration is logged twice.
+   */
   async run(maxIterations = Infinity): Promise<TrainerMetrics[]> {
     const out: TrainerMetrics[] = [];
     const { algo, options } = this;
+    if (!this.started) {
+      if (options.metricsPath && algo.iteration > 0) await alignMetricsWithCheckpoint(options.metricsPath, algo.iteration);
+      this.started = true;
+    }
     let done = 0;
     while (algo.iteration < algo.numIterations && done < maxIterations) {
       const t0 = performance.now();
@@ -58,4 +74,33 @@ export class Trainer {
     if (options.checkpointPath) saveCheckpoint(options.checkpointPath, algo);
     return out;
   }
+}
+
+/**
+ * Makes the metrics log of a run resumed at `iteration` match its checkpoint. The metrics line of an
+ * iteration is appended before its checkpoint is written, so after a crash the log may hold iterations
+ * the checkpoint does not (they are trained and logged again) and a torn line; both are removed, the
+ * rest is kept byte for byte. The file is rewritten atomically, and only when something changes.
+ */
+async function alignMetricsWithCheckpoint(path: string, iteration: number): Promise<void> {
+  // Throws JsonlError (leaving the file as it is) on a corrupt line that is not a torn tail.
+  await truncateTornTail(path);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  // Every non-blank line parses: truncateTornTail checked the whole file.
+  const kept = lines.filter((line) => {
+    if (line.trim() === '') return true;
+    const logged = (JSON.parse(line) as { iteration?: unknown }).iteration;
+    return !(typeof logged === 'number' && logged > iteration);
+  });
+  // A complete last line without its newline would have the next append glued onto it.
+  if (kept.length === lines.length && (text === '' || text.endsWith('\n'))) return;
+  await writeFileAtomic(path, kept.map((line) => `${line}\n`).join(''));
 }

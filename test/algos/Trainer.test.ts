@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
 import { initBackend } from '../../src/backend/initBackend.js';
 import { CoordinationGameEnv } from '../../src/envs/CoordinationGameEnv.js';
 import { makeAlgorithm } from '../../src/algos/makeAlgorithm.js';
@@ -11,6 +12,7 @@ import { Trainer, type TrainerMetrics } from '../../src/algos/Trainer.js';
 import { CheckpointError, readCheckpoint, resumeFromCheckpoint, saveCheckpoint } from '../../src/algos/checkpoint.js';
 import type { PPOConfig } from '../../src/algos/PPOConfig.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { JsonlError, readJsonl } from '../../src/core/readJsonl.js';
 import type { ParallelEnv } from '../../src/core/ParallelEnv.js';
 import { TinyCoordinationEnv } from './helpers/TinyCoordinationEnv.js';
 
@@ -100,6 +102,59 @@ test('Trainer writes one JSONL line of metrics per iteration and callbacks can s
     assert.ok(key in lines[0], key);
   }
   assert.equal(lines[0].meanAction.agent_0.length, 3);
+});
+
+test('a resumed Trainer drops the metrics lines a crash left after the checkpoint (later iterations, torn tail): each iteration is logged once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'leg-resume-metrics-'));
+  const metricsPath = join(dir, 'metrics.jsonl');
+  const path = join(dir, 'ckpt.json');
+  const first = makeAlgorithm(envs(), CFG);
+  await new Trainer(first, { metricsPath, checkpointPath: path }).run(4);
+  first.dispose();
+  const logged = readFileSync(metricsPath, 'utf8');
+  const line4 = JSON.parse(logged.trim().split('\n')[3]) as TrainerMetrics;
+  /** The line a run that went on past the checkpoint would have appended for iteration `it`. */
+  const lineOf = (it: number): string => `${JSON.stringify({ ...line4, iteration: it, globalStep: it * 24 })}\n`;
+  const resumed = await resumeFromCheckpoint(path, envs());
+  assert.equal(resumed.iteration, 4);
+
+  // A crash after the checkpoint of iteration 4: 0-3 later iterations logged, then maybe a torn line, maybe NUL padding.
+  // run(0) trains nothing, so a fresh Trainer on the same resumed algorithm only aligns the file.
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 0, max: 3 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 40 }), async (extra, cut, nuls) => {
+      const torn = lineOf(5 + extra).slice(0, Math.floor(cut * (lineOf(5 + extra).length - 1)));
+      let crashed = logged;
+      for (let i = 0; i < extra; i++) crashed += lineOf(5 + i);
+      writeFileSync(metricsPath, crashed + torn + '\u0000'.repeat(nuls));
+      assert.deepEqual(await new Trainer(resumed, { metricsPath }).run(0), []);
+      assert.equal(readFileSync(metricsPath, 'utf8'), logged);
+    }),
+    { numRuns: 200 },
+  );
+
+  // A last line complete but for its newline is kept, and the newline added so the next append starts a line.
+  writeFileSync(metricsPath, logged.slice(0, -1));
+  await new Trainer(resumed, { metricsPath }).run(0);
+  assert.equal(readFileSync(metricsPath, 'utf8'), logged);
+
+  // A corrupt line that is not the tail is an error naming the file and line; the file is left as it is.
+  const lines = logged.split('\n');
+  const corrupt = [lines[0], 'not json', ...lines.slice(2)].join('\n') + lineOf(5);
+  writeFileSync(metricsPath, corrupt);
+  await assert.rejects(new Trainer(resumed, { metricsPath }).run(0), (e: unknown) => e instanceof JsonlError && e.message.startsWith(`${metricsPath}:2:`));
+  assert.equal(readFileSync(metricsPath, 'utf8'), corrupt);
+
+  // Crash with two later iterations and a torn line, then train on to the end: iterations 1..8, once each.
+  writeFileSync(metricsPath, logged + lineOf(5) + lineOf(6) + lineOf(7).slice(0, 30));
+  const rest = await new Trainer(resumed, { metricsPath }).run();
+  resumed.dispose();
+  assert.deepEqual(rest.map((m) => m.iteration), [5, 6, 7, 8]);
+  const { records, warnings } = await readJsonl<TrainerMetrics>(metricsPath);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(records.map((r) => r.iteration), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.ok(readFileSync(metricsPath, 'utf8').startsWith(logged));
+  assert.deepEqual(records.slice(4).map((r) => r.globalStep), rest.map((m) => m.globalStep));
+  assert.deepEqual(readdirSync(dir).sort(), ['ckpt.json', 'metrics.jsonl']);
 });
 
 test("MAPPO on an env without state() is a type error and is rejected at runtime naming ppo.algo", () => {

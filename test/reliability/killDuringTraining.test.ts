@@ -1,7 +1,8 @@
 // The real training loop under SIGKILL: a child runs Trainer (MAPPO, a checkpoint and a metrics line
 // every iteration) and is killed at a seeded random moment after its second checkpoint; the latest
 // checkpoint must load, training must resume from it here, and the metrics file must read back
-// (a torn last line skipped with a warning, never an error). One child only: it loads tfjs, which
+// (a torn last line skipped with a warning, never an error); after the resumed Trainer's iteration it
+// holds each iteration exactly once, with no torn line. One child only: it loads tfjs, which
 // takes seconds (killDuringCheckpoint.test.ts kills the checkpoint writer itself 50 times).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../src/backend/initBackend.js';
 import { readCheckpoint, resumeFromCheckpoint } from '../../src/algos/checkpoint.js';
+import { Trainer } from '../../src/algos/Trainer.js';
 import { Rng } from '../../src/core/Rng.js';
 import { readJsonl } from '../../src/core/readJsonl.js';
 import { crashRunEnvs } from './crashRun.js';
@@ -43,7 +45,8 @@ test('SIGKILL during training: the latest checkpoint loads, training resumes fro
     const path = join(dir, 'ckpt.json');
     const state = readCheckpoint(path);
     assert.ok(state.iteration >= run.lastSaved && state.iteration <= run.lastSaved + 1);
-    const { records, warnings } = await readJsonl<{ iteration: number }>(join(dir, 'metrics.jsonl'));
+    const metricsPath = join(dir, 'metrics.jsonl');
+    const { records, warnings } = await readJsonl<{ iteration: number }>(metricsPath);
     assert.ok(warnings.length <= 1);
     assert.deepEqual(records.map((r) => r.iteration), Array.from({ length: records.length }, (_, i) => i + 1));
     // Trainer appends the metrics line before it writes the checkpoint, so the log may be one iteration ahead.
@@ -51,9 +54,13 @@ test('SIGKILL during training: the latest checkpoint loads, training resumes fro
     await initBackend({ force: 'cpu' });
     const algo = await resumeFromCheckpoint(path, crashRunEnvs());
     assert.equal(algo.iteration, state.iteration);
-    const m = await algo.iterate();
+    const [m] = await new Trainer(algo, { metricsPath }).run(1);
     assert.equal(m.iteration, state.iteration + 1);
     algo.dispose();
+    // The resumed Trainer cut what the crash left after the checkpoint before appending its own line.
+    const after = await readJsonl<{ iteration: number }>(metricsPath);
+    assert.deepEqual(after.warnings, []);
+    assert.deepEqual(after.records.map((r) => r.iteration), Array.from({ length: m.iteration }, (_, i) => i + 1));
     const temps = readdirSync(dir).filter((f) => f.includes('.tmp'));
     console.log(`reliability: trainer killed after iteration ${run.lastSaved}; checkpoint at ${state.iteration} loaded and resumed to ${m.iteration}; ${records.length} metrics lines, ${warnings.length} torn; ${temps.length} temp files left`);
   } finally {
