@@ -34,6 +34,24 @@ export class ConfigError extends EnsembleGymError {
   }
 }
 
+/**
+ * A space built with bad parameters (Box bounds or shape, Discrete n, ...); names the space, the argument
+ * and the fix. It extends RangeError, not EnsembleGymError, because the constructors threw RangeError
+ * before and callers may catch that.
+ */
+export class SpaceDefinitionError extends RangeError {
+  /** `space` is the class (e.g. `Box`), `argument` the constructor argument at fault (e.g. `low[2]`). */
+  constructor(
+    readonly space: string,
+    readonly argument: string,
+    problem: string,
+    fix: string,
+  ) {
+    super(`${space} argument "${argument}": ${problem}. ${fix}`);
+    this.name = new.target.name;
+  }
+}
+
 /** Short printable form of any value for error messages (never huge, never throws). */
 export function preview(value: unknown, max = 80): string {
   let s: string;

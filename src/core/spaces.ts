@@ -1,5 +1,5 @@
 import { Rng } from './Rng.js';
-import { preview } from './errors.js';
+import { preview, SpaceDefinitionError } from './errors.js';
 
 /** Flat numeric vector accepted wherever a space holds a vector. */
 export type Vector = Float32Array | readonly number[];
@@ -86,17 +86,17 @@ export class Box extends BaseSpace<Float32Array> {
   /** `low`/`high` are scalars or flat arrays of `prod(shape)` numbers with low ≤ high. */
   constructor(low: number | Vector, high: number | Vector, shape: readonly number[]) {
     super();
-    if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new RangeError(`Box shape must be non-negative integers, got [${shape}]`);
+    if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new SpaceDefinitionError('Box', 'shape', `must be non-negative integers, got ${preview(shape)}`, 'Pass the dimensions as integers >= 0, e.g. [3] or [2, 4].');
     this.shape = [...shape];
     this.flatDim = prod(shape);
     this.low = typeof low === 'number' ? new Float32Array(this.flatDim).fill(low) : Float32Array.from(low);
     this.high = typeof high === 'number' ? new Float32Array(this.flatDim).fill(high) : Float32Array.from(high);
     if (this.low.length !== this.flatDim || this.high.length !== this.flatDim) {
-      throw new RangeError(`Box low/high must have ${this.flatDim} entries for shape [${shape}]`);
+      throw new SpaceDefinitionError('Box', this.low.length !== this.flatDim ? 'low' : 'high', `must have ${this.flatDim} entries for shape [${shape}], got ${this.low.length !== this.flatDim ? this.low.length : this.high.length}`, 'Pass a scalar bound, or one bound per entry of the flattened shape.');
     }
     for (let i = 0; i < this.flatDim; i++) {
       if (Number.isNaN(this.low[i]) || Number.isNaN(this.high[i]) || this.low[i] > this.high[i] || this.low[i] === Infinity || this.high[i] === -Infinity) {
-        throw new RangeError(`Box bound ${i}: need low <= high, got [${this.low[i]}, ${this.high[i]}]`);
+        throw new SpaceDefinitionError('Box', `low[${i}]/high[${i}]`, `need low <= high (not NaN, low not +Infinity, high not -Infinity), got [${this.low[i]}, ${this.high[i]}]`, 'Pass finite or half-open bounds with low <= high, e.g. new Box(-Infinity, Infinity, shape).');
       }
     }
   }
@@ -153,8 +153,8 @@ export class Discrete extends BaseSpace<number> {
   /** `n ≥ 1` choices starting at `start`. */
   constructor(readonly n: number, readonly start = 0) {
     super();
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`Discrete n must be a positive integer, got ${n}`);
-    if (!Number.isSafeInteger(start)) throw new RangeError(`Discrete start must be an integer, got ${start}`);
+    if (!Number.isInteger(n) || n < 1) throw new SpaceDefinitionError('Discrete', 'n', `must be a positive integer, got ${preview(n)}`, 'Pass the number of choices (>= 1).');
+    if (!Number.isSafeInteger(start)) throw new SpaceDefinitionError('Discrete', 'start', `must be an integer, got ${preview(start)}`, 'Pass the first choice as a safe integer (default 0).');
   }
 
   sampleWith(rng: Rng): number {
@@ -189,7 +189,7 @@ export class MultiDiscrete extends BaseSpace<Int32Array> {
   /** `nvec[i] ≥ 1` choices for entry i. */
   constructor(nvec: readonly number[]) {
     super();
-    if (nvec.some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError(`MultiDiscrete nvec must be positive integers, got [${nvec}]`);
+    if (nvec.some((n) => !Number.isInteger(n) || n < 1)) throw new SpaceDefinitionError('MultiDiscrete', 'nvec', `must be positive integers, got ${preview(nvec)}`, 'Pass the number of choices (>= 1) of each entry.');
     this.nvec = Int32Array.from(nvec);
     this.shape = [nvec.length];
     this.flatDim = nvec.length;
@@ -231,7 +231,7 @@ export class MultiBinary extends BaseSpace<Uint8Array> {
   /** `n ≥ 1` bits. */
   constructor(readonly n: number) {
     super();
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`MultiBinary n must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 1) throw new SpaceDefinitionError('MultiBinary', 'n', `must be a positive integer, got ${preview(n)}`, 'Pass the number of bits (>= 1).');
     this.shape = [n];
     this.flatDim = n;
   }
@@ -270,7 +270,7 @@ export class Simplex extends BaseSpace<Float32Array> {
   /** `n ≥ 1` components; `atol` is the tolerance on the sum. */
   constructor(readonly n: number, readonly atol = 1e-5) {
     super();
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`Simplex n must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 1) throw new SpaceDefinitionError('Simplex', 'n', `must be a positive integer, got ${preview(n)}`, 'Pass the number of weights (>= 1).');
     this.shape = [n];
     this.flatDim = n;
   }

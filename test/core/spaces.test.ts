@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { SpaceDefinitionError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/Rng.js';
 import { Box, Dict, Discrete, flattenSpace, MultiBinary, MultiDiscrete, Simplex, type Space } from '../../src/core/spaces.js';
 import { boxArb, discreteArb, multiBinaryArb, multiDiscreteArb, simplexArb, spaceArb } from '../helpers/spaceArbitraries.js';
@@ -172,15 +173,17 @@ test('toString is readable', () => {
   assert.equal(String(new Dict({ b: new Discrete(2), a: new Simplex(2) })), 'Dict(a: Simplex(2), b: Discrete(2))');
 });
 
-test('constructors reject invalid parameters', () => {
-  assert.throws(() => new Box(1, 0, [2]), /need low <= high/);
-  assert.throws(() => new Box(NaN, 0, [1]), RangeError);
-  assert.throws(() => new Box(Infinity, Infinity, [1]), RangeError);
-  assert.throws(() => new Box(0, 1, [1.5]), /non-negative integers/);
-  assert.throws(() => new Box([0, 0], [1], [2]), /2 entries/);
-  assert.throws(() => new Discrete(0), RangeError);
-  assert.throws(() => new Discrete(2, 0.5), /start must be an integer/);
-  assert.throws(() => new MultiDiscrete([2, 0]), RangeError);
-  assert.throws(() => new MultiBinary(0), RangeError);
-  assert.throws(() => new Simplex(0), RangeError);
+test('constructors reject invalid parameters with a SpaceDefinitionError (a RangeError) naming the argument', () => {
+  const bad = (space: string, argument: string, re: RegExp) => (e: unknown) =>
+    e instanceof SpaceDefinitionError && e instanceof RangeError && e.space === space && e.argument === argument && re.test(e.message);
+  assert.throws(() => new Box(1, 0, [2]), bad('Box', 'low[0]/high[0]', /need low <= high/));
+  assert.throws(() => new Box(NaN, 0, [1]), bad('Box', 'low[0]/high[0]', /NaN/));
+  assert.throws(() => new Box(Infinity, Infinity, [1]), bad('Box', 'low[0]/high[0]', /Infinity/));
+  assert.throws(() => new Box(0, 1, [1.5]), bad('Box', 'shape', /non-negative integers/));
+  assert.throws(() => new Box([0, 0], [1], [2]), bad('Box', 'high', /2 entries/));
+  assert.throws(() => new Discrete(0), bad('Discrete', 'n', /positive integer/));
+  assert.throws(() => new Discrete(2, 0.5), bad('Discrete', 'start', /"start": must be an integer/));
+  assert.throws(() => new MultiDiscrete([2, 0]), bad('MultiDiscrete', 'nvec', /positive integers/));
+  assert.throws(() => new MultiBinary(0), bad('MultiBinary', 'n', /positive integer/));
+  assert.throws(() => new Simplex(0), bad('Simplex', 'n', /positive integer/));
 });
