@@ -12,7 +12,6 @@ import { readMetricsJsonl, type MetricsRecord } from '../../viz/MetricsRecord.js
 import { writeRunPlots } from '../../viz/writeRunPlots.js';
 import { Progress } from '../Progress.js';
 import { renderTable } from '../renderTable.js';
-import { algoAsPolicy } from '../algoAsPolicy.js';
 import type { Policy } from '../../agents/Policy.js';
 import { FixedWeightsPolicy, gridSearchWeights } from '../../agents/baselines/FixedWeightsPolicy.js';
 import { PluralityVotePolicy } from '../../agents/baselines/PluralityVotePolicy.js';
@@ -107,7 +106,7 @@ export function registerFitAnswersCommand(program: Command): void {
     }).run();
     bar.stop();
     const trainSeconds = (performance.now() - t0) / 1000;
-    const policy = algoAsPolicy(algo, testEnv.possibleAgents);
+    const policy = algo.envPolicy();
     const rng = new Rng(`${cfg.seed}/eval`);
     const learned = await evaluateAnswers(testEnv, (obs) => policy.act(obs, rng, { deterministic: true }).actions as Record<string, Float32Array>, itemsOf(data, 'test').length, cfg.seed);
     rows.push({ method: `${cfg.algo.toUpperCase()}${cfg.focal ? ' (decider + fusion)' : ' (fusion)'}`, accuracy: learned.accuracy, meanSize: learned.meanSize, wallSeconds: learned.wallSeconds });

@@ -12,7 +12,6 @@ import { readMetricsJsonl, type MetricsRecord } from '../../viz/MetricsRecord.js
 import { writeRunPlots } from '../../viz/writeRunPlots.js';
 import { Progress } from '../Progress.js';
 import { renderTable } from '../renderTable.js';
-import { algoAsPolicy } from '../algoAsPolicy.js';
 import { evaluateDecoding } from '../decoding/evaluateDecoding.js';
 import { policyChooser } from '../decoding/choosers.js';
 import { evaluateAnswers } from '../answers/evaluateAnswers.js';
@@ -33,7 +32,7 @@ export async function scoreOnTest(algo: OnPolicyAlgorithm, envs: RunEnvs, seed: 
     const r = await evaluateDecoding(envs.test, policyChooser(algo, seed), { seed });
     return { accuracy: r.accuracy, meanReturn: r.accuracy, episodes: r.episodes };
   }
-  const policy = algoAsPolicy(algo, envs.test.possibleAgents);
+  const policy = algo.envPolicy();
   const rng = new Rng(`${seed}/eval`);
   const r = await evaluateAnswers(envs.test, (obs) => policy.act(obs, rng, { deterministic: true }).actions as Record<string, Float32Array>, envs.testEpisodes, seed);
   return { accuracy: r.accuracy, meanReturn: r.meanReturn, episodes: r.episodes };
