@@ -5,10 +5,6 @@
 // on the same random-weight decoder.
 //
 //   npx tsx benchmarks/adapters.ts [--smoke] [--seed N]
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { arch, cpus, platform } from 'node:os';
-import { join } from 'node:path';
 import { startServer } from '../src/cli/serve.js';
 import { renderTable } from '../src/cli/renderTable.js';
 import { Rng } from '../src/core/Rng.js';
@@ -16,11 +12,10 @@ import type { ModelAdapter } from '../src/models/ModelAdapter.js';
 import { OnnxCausalLM } from '../src/models/OnnxCausalLM.js';
 import { OpenAIHttpModel } from '../src/models/OpenAIHttpModel.js';
 import { makeTinyDecoderDir } from '../test/helpers/tinyDecoder.js';
+import { benchArgs, machineInfo, versionsOf, writeBenchResult } from './lib/benchReport.js';
 
-const args = process.argv.slice(2);
-const smoke = args.includes('--smoke');
-const seedAt = args.indexOf('--seed');
-const seed = seedAt >= 0 ? Number(args[seedAt + 1]) : 0;
+const { smoke, flag } = benchArgs();
+const seed = flag('--seed') ?? 0;
 const contexts = [16, 64, 128];
 const newTokens = smoke ? 4 : 32;
 const reps = smoke ? 1 : 5;
@@ -96,25 +91,15 @@ const tag = smoke ? ' [smoke: tiny sizes, 1 rep; not meaningful]' : '';
 console.log(`ratio KV cache / full prefix tokens/s: ${rows.map((r) => `${r.kvOverFull.toFixed(2)}x @${r.context}`).join(', ')}${tag}`);
 console.log(`ratio HTTP / direct ONNX time per token: ${rows.map((r) => `${r.httpOverKv.toFixed(2)}x @${r.context}`).join(', ')} (the server's prefix cache reuses KV caches; vs full-prefix ONNX: ${rows.map((r) => `${r.httpOverFull.toFixed(2)}x`).join(', ')})${tag}`);
 
-const require = createRequire(import.meta.url);
-const out = new URL('../bench-results/', import.meta.url).pathname;
-mkdirSync(out, { recursive: true });
-writeFileSync(
-  join(out, `adapters${smoke ? '-smoke' : ''}.json`),
-  JSON.stringify(
-    {
-      benchmark: 'adapters',
-      seed,
-      smoke,
-      sizes,
-      newTokens,
-      reps,
-      backend: 'onnxruntime-node cpu (1 intra-op thread)',
-      versions: { node: process.version, onnxruntime: require('onnxruntime-node/package.json').version },
-      machine: { platform: platform(), arch: arch(), cpus: cpus().length, cpu: cpus()[0]?.model },
-      rows,
-    },
-    null,
-    1,
-  ),
-);
+writeBenchResult('adapters', smoke, {
+  benchmark: 'adapters',
+  seed,
+  smoke,
+  sizes,
+  newTokens,
+  reps,
+  backend: 'onnxruntime-node cpu (1 intra-op thread)',
+  versions: versionsOf({ onnxruntime: 'onnxruntime-node' }),
+  machine: machineInfo(),
+  rows,
+});

@@ -4,10 +4,8 @@
 // the segment oracle, with accuracy, tokens/s and wall time, plus each learned method's gain.
 //
 //   npx tsx benchmarks/demo-accuracy.ts [--smoke] [--seed N] [--steps N]
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus, platform, arch, tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { initBackend } from '../src/backend/initBackend.js';
 import { sumReverseTask } from '../src/ensemble/tasks/sumReverseTask.js';
 import { resolveRunConfig } from '../src/cli/RunConfig.js';
@@ -15,10 +13,9 @@ import { createRunDir, loadModels } from '../src/cli/commands/common.js';
 import { demoExperimentConfig } from '../src/cli/commands/demo.js';
 import { runDecodingExperiment } from '../src/cli/decoding/runDecodingExperiment.js';
 import { formatResultsTable } from '../src/cli/decoding/formatResultsTable.js';
+import { benchArgs, machineInfo, versionsOf, writeBenchResult } from './lib/benchReport.js';
 
-const args = process.argv.slice(2);
-const smoke = args.includes('--smoke');
-const flag = (name: string): number | undefined => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+const { smoke, flag } = benchArgs();
 const seed = flag('--seed') ?? 0;
 const steps = flag('--steps');
 
@@ -38,24 +35,14 @@ const fixed = acc('best fixed weights');
 const gain = (m: string): string => `${((acc(m) - fixed) * 100).toFixed(1)} points`;
 console.log(`ratio learned vs best fixed weights: PPO ${gain('PPO')}, MAPPO ${gain('MAPPO')} (goal >= +5; ${exp.testItems} test prompts, ${exp.steps} training steps each, ${wall.toFixed(0)} s in all)${smoke ? ' [smoke: budgets too small to be meaningful]' : ''}`);
 
-const require = createRequire(import.meta.url);
-const out = new URL('../bench-results/', import.meta.url).pathname;
-mkdirSync(out, { recursive: true });
-writeFileSync(
-  join(out, `demo-accuracy${smoke ? '-smoke' : ''}.json`),
-  JSON.stringify(
-    {
-      benchmark: 'demo-accuracy',
-      seed,
-      smoke,
-      backend: backend.backend,
-      versions: { node: process.version, tfjs: require('@tensorflow/tfjs/package.json').version, onnxruntime: require('onnxruntime-node/package.json').version },
-      machine: { platform: platform(), arch: arch(), cpus: cpus().length, cpu: cpus()[0]?.model },
-      experiment: exp,
-      wallSeconds: wall,
-      results: res,
-    },
-    null,
-    1,
-  ),
-);
+writeBenchResult('demo-accuracy', smoke, {
+  benchmark: 'demo-accuracy',
+  seed,
+  smoke,
+  backend: backend.backend,
+  versions: versionsOf({ tfjs: '@tensorflow/tfjs', onnxruntime: 'onnxruntime-node' }),
+  machine: machineInfo(),
+  experiment: exp,
+  wallSeconds: wall,
+  results: res,
+});

@@ -4,19 +4,15 @@
 // Prints both side by side and the ratio vector / single (target: >= 200k agent-steps/s batched).
 //
 //   npx tsx benchmarks/envs-answer.ts [--smoke] [--seed N]
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { arch, cpus, platform } from 'node:os';
 import { AnswerEnsembleEnv } from '../src/envs/AnswerEnsembleEnv.js';
 import { VectorEnv } from '../src/envs/VectorEnv.js';
 import { Rng } from '../src/core/Rng.js';
 import { renderTable } from '../src/cli/renderTable.js';
 import { syntheticAnswers } from '../test/helpers/syntheticAnswers.js';
+import { benchArgs, machineInfo, versionsOf, writeBenchResult } from './lib/benchReport.js';
 
-const args = process.argv.slice(2);
-const smoke = args.includes('--smoke');
-const seedArg = args.indexOf('--seed');
-const seed = seedArg >= 0 ? Number(args[seedArg + 1]) : 0;
+const { smoke, flag } = benchArgs();
+const seed = flag('--seed') ?? 0;
 const seconds = smoke ? 0.15 : 2;
 
 interface Row {
@@ -90,22 +86,13 @@ console.log(
   `ratio vector / single: ${(best.agentStepsPerSec / rows[0].agentStepsPerSec).toFixed(2)}x; best batch ${best.config}: ${Math.round(best.agentStepsPerSec)} agent-steps/s on one core (target >= 200000)${smoke ? ' [smoke: short runs, figures are rough]' : ''}`,
 );
 
-const out = new URL('../bench-results/', import.meta.url).pathname;
-mkdirSync(out, { recursive: true });
-writeFileSync(
-  join(out, `envs-answer${smoke ? '-smoke' : ''}.json`),
-  JSON.stringify(
-    {
-      benchmark: 'envs-answer',
-      seed,
-      smoke,
-      backend: 'none (plain JS, single thread)',
-      versions: { node: process.version },
-      machine: { platform: platform(), arch: arch(), cpus: cpus().length, cpu: cpus()[0]?.model },
-      data: { items: data.items.length, models: data.models.length, maxOptions: data.maxOptions },
-      rows,
-    },
-    null,
-    1,
-  ),
-);
+writeBenchResult('envs-answer', smoke, {
+  benchmark: 'envs-answer',
+  seed,
+  smoke,
+  backend: 'none (plain JS, single thread)',
+  versions: versionsOf(),
+  machine: machineInfo(),
+  data: { items: data.items.length, models: data.models.length, maxOptions: data.maxOptions },
+  rows,
+});

@@ -7,10 +7,8 @@
 // and KV caches, but the pause lands wherever JS happens to run.
 //
 //   npx tsx benchmarks/envs-decoding.ts [--smoke] [--models DIR ...] [--seed N]
-import { mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus, platform, arch } from 'node:os';
-import { createRequire } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { EnsembleDecodingEnv, type DecodingItem } from '../src/envs/EnsembleDecodingEnv.js';
 import { OnnxCausalLM } from '../src/models/OnnxCausalLM.js';
@@ -18,10 +16,10 @@ import type { ModelAdapter, Session } from '../src/models/ModelAdapter.js';
 import { Rng } from '../src/core/Rng.js';
 import { makeTinyDecoderDir } from '../test/helpers/tinyDecoder.js';
 import { renderTable } from '../src/cli/renderTable.js';
+import { benchArgs, machineInfo, versionsOf, writeBenchResult } from './lib/benchReport.js';
 
-const args = process.argv.slice(2);
-const smoke = args.includes('--smoke');
-const seed = Number(args[args.indexOf('--seed') + 1]) || 0;
+const { args, smoke, flag } = benchArgs();
+const seed = flag('--seed') || 0;
 const modelDirsArg: string[] = [];
 for (let i = 0; i < args.length; i++) if (args[i] === '--models') while (args[i + 1] && !args[i + 1].startsWith('--')) modelDirsArg.push(args[++i]);
 
@@ -184,22 +182,12 @@ console.log(
   `ratio env overhead / model time: ${(100 * worst.ratio).toFixed(2)} % incl. GC pauses, ${(100 * worst.ratioExclGc).toFixed(2)} % excl. (worst config: ${worst.config}; target < 5 %)${smoke ? ' [smoke: sizes too small to be meaningful]' : ''}`,
 );
 
-const require = createRequire(import.meta.url);
-const out = new URL('../bench-results/', import.meta.url).pathname;
-mkdirSync(out, { recursive: true });
-writeFileSync(
-  join(out, `envs-decoding${smoke ? '-smoke' : ''}.json`),
-  JSON.stringify(
-    {
-      benchmark: 'envs-decoding',
-      seed,
-      smoke,
-      backend: 'onnxruntime-node cpu (1 intra-op thread)',
-      versions: { node: process.version, onnxruntime: require('onnxruntime-node/package.json').version },
-      machine: { platform: platform(), arch: arch(), cpus: cpus().length, cpu: cpus()[0]?.model },
-      rows,
-    },
-    null,
-    1,
-  ),
-);
+writeBenchResult('envs-decoding', smoke, {
+  benchmark: 'envs-decoding',
+  seed,
+  smoke,
+  backend: 'onnxruntime-node cpu (1 intra-op thread)',
+  versions: versionsOf({ onnxruntime: 'onnxruntime-node' }),
+  machine: machineInfo(),
+  rows,
+});

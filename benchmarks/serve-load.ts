@@ -6,26 +6,19 @@
 // request, a leaked socket or heap growth above the limit.
 //
 //   npx tsx benchmarks/serve-load.ts [--smoke] [--requests N] [--concurrency C] [--seed N]
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { arch, cpus, platform } from 'node:os';
-import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startServer } from '../src/cli/serve.js';
 import { renderTable } from '../src/cli/renderTable.js';
 import { Rng } from '../src/core/Rng.js';
 import { FakeModel } from '../test/envs/decodingFakes.js';
+import { benchArgs, machineInfo, versionsOf, writeBenchResult } from './lib/benchReport.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: number): number => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const smoke = args.includes('--smoke');
-const requests = flag('--requests', smoke ? 500 : 10_000);
-const concurrency = flag('--concurrency', smoke ? 16 : 64);
-const seed = flag('--seed', 0);
+const { smoke, flag } = benchArgs();
+const requests = flag('--requests') ?? (smoke ? 500 : 10_000);
+const concurrency = flag('--concurrency') ?? (smoke ? 16 : 64);
+const seed = flag('--seed') ?? 0;
 // Bounds: the whole run stops after this long, and each request after 10 s.
 const runDeadlineMs = smoke ? 60_000 : 300_000;
 const heapLimit = smoke ? 2 : 1.5;
@@ -145,12 +138,19 @@ process.stdout.write(`sockets: ${socketsBefore} open before the load, up to ${pe
 process.stdout.write(`heap after / before the load (after GC): ${f(heapRatio, 3)} (${f(heapBefore / 2 ** 20)} MiB -> ${f(heapAfter / 2 ** 20)} MiB, limit ${heapLimit})\n`);
 process.stdout.write(`ratio keep-alive / new connection throughput: ${f(rows[0].reqPerSec / rows[1].reqPerSec, 2)}x${smoke ? ' [smoke: short runs, figures are rough]' : ''}\n`);
 
-const out = new URL('../bench-results/', import.meta.url).pathname;
-mkdirSync(out, { recursive: true });
-writeFileSync(
-  join(out, `serve-load${smoke ? '-smoke' : ''}.json`),
-  `${JSON.stringify({ benchmark: 'serve-load', smoke, seed, requests, concurrency, rows, sockets: { baseline, before: socketsBefore, peak: peakSockets, after: socketsAfter, afterClose: socketsClosed }, heap: { before: heapBefore, after: heapAfter, ratio: heapRatio }, machine: { platform: platform(), arch: arch(), cpus: cpus().length, cpu: cpus()[0]?.model }, versions: { node: process.version }, backend: 'none (in-memory fake model)' }, null, 2)}\n`,
-);
+writeBenchResult('serve-load', smoke, {
+  benchmark: 'serve-load',
+  smoke,
+  seed,
+  requests,
+  concurrency,
+  rows,
+  sockets: { baseline, before: socketsBefore, peak: peakSockets, after: socketsAfter, afterClose: socketsClosed },
+  heap: { before: heapBefore, after: heapAfter, ratio: heapRatio },
+  machine: machineInfo(),
+  versions: versionsOf(),
+  backend: 'none (in-memory fake model)',
+});
 
 const problems: string[] = [];
 if (peakSockets === 0) problems.push('the socket counter saw no sockets during the load, so it cannot show leaks');
