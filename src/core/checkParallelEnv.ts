@@ -192,6 +192,7 @@ class Problems {
 
   constructor(private readonly skip: ReadonlySet<EnvCheckProperty>) {}
 
+  /** Whether `p` is to be checked (not skipped); marks it as checked. */
   wants(p: EnvCheckProperty): boolean {
     if (this.skip.has(p)) return false;
     this.checked.add(p);
@@ -207,10 +208,12 @@ class Problems {
     else this.byKey.set(k, { problem: { property, message }, count: 1 });
   }
 
+  /** Whether a problem of property `p` was recorded. */
   has(p: EnvCheckProperty): boolean {
     return [...this.byKey.values()].some((v) => v.problem.property === p);
   }
 
+  /** The problems found, with a `(seen n times)` suffix on repeated ones. */
   list(): EnvCheckProblem[] {
     return [...this.byKey.values()].map(({ problem, count }) =>
       count > 1 ? { property: problem.property, message: `${problem.message} (seen ${count} times)` } : problem,
@@ -225,6 +228,7 @@ class Checker {
     private readonly p: Problems,
   ) {}
 
+  /** Records each observation of a known agent that is outside its space. */
   observations(obs: Rec, where: string): void {
     for (const [agent, o] of Object.entries(obs)) {
       if (!this.env.possibleAgents.includes(agent)) continue;
@@ -240,6 +244,7 @@ class Checker {
     }
   }
 
+  /** Checks `state()` against `stateSpace` (when the env has a global state) and returns a copy of it. */
   state(where: string): unknown {
     if (!hasGlobalState(this.env)) return undefined;
     const env = this.env;
@@ -265,6 +270,7 @@ class Checker {
     return clone(s);
   }
 
+  /** Checks a reset result's shape, its keys against `env.agents` and its observations. */
   reset(res: unknown, where: string): void {
     const agents = [...this.env.agents];
     const r = res as { observations?: unknown; infos?: unknown } | null;
@@ -284,6 +290,7 @@ class Checker {
     this.observations(r.observations as Rec, `after reset() ${where}`);
   }
 
+  /** Checks a step result's shape, its keys against the acting agents, its values and its observations. */
   step(res: unknown, acting: readonly string[], where: string): void {
     const r = res as Record<string, unknown> | null;
     const names = ['observations', 'rewards', 'terminations', 'truncations', 'infos'] as const;

@@ -53,20 +53,24 @@ abstract class BaseSpace<T> implements Space<T> {
   protected rng = new Rng(0);
   abstract readonly shape: readonly number[];
   abstract readonly flatDim: number;
+  /** A random element drawn from `rng`. */
   abstract sampleWith(rng: Rng): T;
   abstract explain(x: unknown): string | null;
   abstract flatten(x: T, out: Float32Array, offset: number): void;
   abstract unflatten(flat: Float32Array, offset: number): T;
   abstract toString(): string;
 
+  /** A random element drawn from `rng`, or from the space's own seeded generator. */
   sample(rng?: Rng): T {
     return this.sampleWith(rng ?? this.rng);
   }
 
+  /** Whether `x` is an element (`explain(x)` finds no problem). */
   contains(x: unknown): x is T {
     return this.explain(x) === null;
   }
 
+  /** Seeds the generator `sample()` uses without an argument. */
   seed(seed: number | string): void {
     this.rng = new Rng(seed);
   }
@@ -101,6 +105,7 @@ export class Box extends BaseSpace<Float32Array> {
     }
   }
 
+  /** Uniform where both bounds are finite, a half-normal off a single finite bound, standard normal otherwise. */
   sampleWith(rng: Rng): Float32Array {
     const out = new Float32Array(this.flatDim);
     for (let i = 0; i < this.flatDim; i++) {
@@ -115,6 +120,7 @@ export class Box extends BaseSpace<Float32Array> {
     return out;
   }
 
+  /** The first entry that is NaN, not a finite float32 or outside its bounds, or a wrong type/length. */
   explain(x: unknown): string | null {
     const p = vectorProblem(x, this.flatDim);
     if (p) return p;
@@ -129,14 +135,17 @@ export class Box extends BaseSpace<Float32Array> {
     return null;
   }
 
+  /** Copies the entries into `out` at `offset`. */
   flatten(x: Float32Array, out: Float32Array, offset: number): void {
     for (let i = 0; i < this.flatDim; i++) out[offset + i] = x[i];
   }
 
+  /** A copy of the `flatDim` entries at `offset`. */
   unflatten(flat: Float32Array, offset: number): Float32Array {
     return flat.slice(offset, offset + this.flatDim);
   }
 
+  /** `Box(low, high, [shape], float32)`, with scalar bounds when all entries share them. */
   toString(): string {
     if (this.flatDim === 0) return `Box([], [], [${this.shape}], float32)`;
     const lo = this.low.every((v) => v === this.low[0]) ? String(this.low[0]) : `[${Array.from(this.low)}]`;
@@ -157,24 +166,29 @@ export class Discrete extends BaseSpace<number> {
     if (!Number.isSafeInteger(start)) throw new SpaceDefinitionError('Discrete', 'start', `must be an integer, got ${preview(start)}`, 'Pass the first choice as a safe integer (default 0).');
   }
 
+  /** A uniform choice in start..start+n-1. */
   sampleWith(rng: Rng): number {
     return this.start + rng.int(this.n);
   }
 
+  /** Why `x` is not an integer in start..start+n-1. */
   explain(x: unknown): string | null {
     if (typeof x !== 'number' || !Number.isInteger(x)) return `expected an integer, got ${describe(x)}`;
     if (x < this.start || x >= this.start + this.n) return `${x} is outside ${this.start}..${this.start + this.n - 1}`;
     return null;
   }
 
+  /** Writes the choice itself (not one-hot) at `offset`. */
   flatten(x: number, out: Float32Array, offset: number): void {
     out[offset] = x;
   }
 
+  /** The value at `offset`, rounded to an integer. */
   unflatten(flat: Float32Array, offset: number): number {
     return Math.round(flat[offset]);
   }
 
+  /** `Discrete(n)`, or `Discrete(n, start=s)` when start is not 0. */
   toString(): string {
     return this.start === 0 ? `Discrete(${this.n})` : `Discrete(${this.n}, start=${this.start})`;
   }
@@ -195,10 +209,12 @@ export class MultiDiscrete extends BaseSpace<Int32Array> {
     this.flatDim = nvec.length;
   }
 
+  /** A uniform choice in 0..nvec[i]-1 for each entry. */
   sampleWith(rng: Rng): Int32Array {
     return Int32Array.from(this.nvec, (n) => rng.int(n));
   }
 
+  /** The first entry that is not an integer in 0..nvec[i]-1, or a wrong type/length. */
   explain(x: unknown): string | null {
     const arr = x instanceof Int32Array ? Array.from(x) : x;
     const p = vectorProblem(arr, this.flatDim);
@@ -210,14 +226,17 @@ export class MultiDiscrete extends BaseSpace<Int32Array> {
     return null;
   }
 
+  /** Copies the choices into `out` at `offset`. */
   flatten(x: Int32Array, out: Float32Array, offset: number): void {
     for (let i = 0; i < this.flatDim; i++) out[offset + i] = x[i];
   }
 
+  /** The entries at `offset`, rounded to integers. */
   unflatten(flat: Float32Array, offset: number): Int32Array {
     return Int32Array.from(flat.subarray(offset, offset + this.flatDim), Math.round);
   }
 
+  /** `MultiDiscrete([nvec])`. */
   toString(): string {
     return `MultiDiscrete([${Array.from(this.nvec)}])`;
   }
@@ -236,10 +255,12 @@ export class MultiBinary extends BaseSpace<Uint8Array> {
     this.flatDim = n;
   }
 
+  /** Each bit 0 or 1 with probability 1/2. */
   sampleWith(rng: Rng): Uint8Array {
     return Uint8Array.from({ length: this.n }, () => (rng.next() < 0.5 ? 1 : 0));
   }
 
+  /** The first entry that is not 0 or 1, or a wrong type/length. */
   explain(x: unknown): string | null {
     const arr = x instanceof Uint8Array || x instanceof Int32Array ? Array.from(x) : x;
     const p = vectorProblem(arr, this.n);
@@ -249,14 +270,17 @@ export class MultiBinary extends BaseSpace<Uint8Array> {
     return null;
   }
 
+  /** Copies the bits into `out` at `offset`. */
   flatten(x: Uint8Array, out: Float32Array, offset: number): void {
     for (let i = 0; i < this.n; i++) out[offset + i] = x[i];
   }
 
+  /** The entries at `offset`, thresholded at 0.5. */
   unflatten(flat: Float32Array, offset: number): Uint8Array {
     return Uint8Array.from(flat.subarray(offset, offset + this.n), (v) => (v >= 0.5 ? 1 : 0));
   }
 
+  /** `MultiBinary(n)`. */
   toString(): string {
     return `MultiBinary(${this.n})`;
   }
@@ -284,6 +308,7 @@ export class Simplex extends BaseSpace<Float32Array> {
     return Float32Array.from(e, (v) => v / s);
   }
 
+  /** The first negative or non-finite entry, a sum off 1 by more than `atol`, or a wrong type/length. */
   explain(x: unknown): string | null {
     const p = vectorProblem(x, this.n);
     if (p) return p;
@@ -298,14 +323,17 @@ export class Simplex extends BaseSpace<Float32Array> {
     return null;
   }
 
+  /** Copies the weights into `out` at `offset`. */
   flatten(x: Float32Array, out: Float32Array, offset: number): void {
     for (let i = 0; i < this.n; i++) out[offset + i] = x[i];
   }
 
+  /** A copy of the `n` weights at `offset`. */
   unflatten(flat: Float32Array, offset: number): Float32Array {
     return flat.slice(offset, offset + this.n);
   }
 
+  /** `Simplex(n)`. */
   toString(): string {
     return `Simplex(${this.n})`;
   }
@@ -327,12 +355,14 @@ export class Dict<S extends Record<string, Space> = Record<string, Space>> exten
     this.flatDim = this.keys.reduce((a, k) => a + spaces[k].flatDim, 0);
   }
 
+  /** An element with each sub-space sampled from `rng`, keys in sorted order. */
   sampleWith(rng: Rng): DictValue<S> {
     const out: Record<string, unknown> = {};
     for (const k of this.keys) out[k] = this.spaces[k].sample(rng);
     return out as DictValue<S>;
   }
 
+  /** The first unexpected or missing key, or the first sub-space problem prefixed with its key. */
   explain(x: unknown): string | null {
     if (typeof x !== 'object' || x === null || Array.isArray(x) || ArrayBuffer.isView(x)) return `expected an object with keys ${this.keys.join(', ')}, got ${describe(x)}`;
     const rec = x as Record<string, unknown>;
@@ -345,6 +375,7 @@ export class Dict<S extends Record<string, Space> = Record<string, Space>> exten
     return null;
   }
 
+  /** Writes the sub-elements one after another in sorted key order. */
   flatten(x: DictValue<S>, out: Float32Array, offset: number): void {
     let o = offset;
     for (const k of this.keys) {
@@ -353,6 +384,7 @@ export class Dict<S extends Record<string, Space> = Record<string, Space>> exten
     }
   }
 
+  /** Reads the sub-elements back in sorted key order. */
   unflatten(flat: Float32Array, offset: number): DictValue<S> {
     const out: Record<string, unknown> = {};
     let o = offset;
@@ -363,11 +395,13 @@ export class Dict<S extends Record<string, Space> = Record<string, Space>> exten
     return out as DictValue<S>;
   }
 
+  /** Seeds this space and each sub-space (sub-space i with `${seed}/i`). */
   override seed(seed: number | string): void {
     super.seed(seed);
     this.keys.forEach((k, i) => this.spaces[k].seed(`${seed}/${i}`));
   }
 
+  /** `Dict(key: space, ...)` in sorted key order. */
   toString(): string {
     return `Dict(${this.keys.map((k) => `${k}: ${this.spaces[k]}`).join(', ')})`;
   }

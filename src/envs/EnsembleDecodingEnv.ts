@@ -218,6 +218,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     };
   }
 
+  /** Live agents: every model during an episode, none after it ends or before the first reset. */
   get agents(): readonly string[] {
     return this.live;
   }
@@ -232,22 +233,26 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     return utf8.decode(Uint8Array.from(this.answerBytes));
   }
 
+  /** `Box(-inf, inf, [obsHiddenDim + 4 + N])` for every agent; an unknown agent is an error. */
   observationSpace(agent: string): Box {
     this.checkAgent(agent);
     return this.obsSpace;
   }
 
+  /** `Box(-inf, inf, [1])` logit (softmax) or `Box(0, inf, [1])` concentration for every agent. */
   actionSpace(agent: string): Box {
     this.checkAgent(agent);
     return this.actSpace;
   }
 
+  /** Every agent's current observation concatenated in agent order (a fresh array). */
   state(): Float32Array {
     const out = new Float32Array(this.stateSpace.flatDim);
     for (let i = 0; i < this.obs.length; i++) out.set(this.obs[i], i * this.obsDim);
     return out;
   }
 
+  /** Starts an episode on `options.itemIndex` or a seeded random item; a rejected reset changes nothing. */
   async reset(opts: ResetOptions<DecodingResetOptions> = {}): Promise<ResetResult<Float32Array, string>> {
     if (this.closed) throw new EnvStateError('EnsembleDecodingEnv.reset after close(). Create a new env.');
     // Validate before touching state, so a rejected reset leaves the generator as it was.
@@ -280,6 +285,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     return { observations, infos };
   }
 
+  /** Mixes the models with the joint action's weights for the next span; an invalid action changes nothing. */
   async step(actions: AgentRecord<string, Float32Array>): Promise<StepResult<Float32Array, string>> {
     if (this.closed) throw new EnvStateError('EnsembleDecodingEnv.step after close(). Create a new env.');
     if (this.live.length === 0) throw new EnvStateError('EnsembleDecodingEnv.step with no live agents: call reset() first (and again after an episode ends).');
@@ -379,6 +385,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     return { observations, rewards, terminations, truncations, infos };
   }
 
+  /** Disposes the episode's sessions and, unless `closeModels` is false, the models; a second call is harmless, later `reset`/`step` throw `EnvStateError`. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

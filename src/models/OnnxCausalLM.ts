@@ -226,6 +226,7 @@ class OnnxSession implements Session {
     this.pending = [...ids];
   }
 
+  /** Tokens in the session (prompt + appended). */
   get length(): number {
     return this.all.length;
   }

@@ -146,6 +146,8 @@ class Limiter {
   private active = 0;
   private readonly queue: Array<() => void> = [];
   constructor(private readonly n: number) {}
+
+  /** Runs `f` once a slot is free and frees the slot when it settles. */
   async run<T>(f: () => Promise<T>): Promise<T> {
     if (this.active >= this.n) await new Promise<void>((r) => this.queue.push(r));
     else this.active++;
@@ -384,6 +386,7 @@ class HttpSession implements Session {
     private readonly promptLength: number,
   ) {}
 
+  /** Tokens in the session (prompt + appended). */
   get length(): number {
     return this.promptLength + this.appended.length;
   }

@@ -25,19 +25,23 @@ export class RecordingModel implements ModelAdapter {
     private readonly opts: RecordingOptions = {},
   ) {}
 
-  // Metadata of the wrapped adapter; hiddenSize is 0 when hidden states are not recorded.
+  /** The wrapped adapter's id. */
   get id(): string {
     return this.inner.id;
   }
+  /** The wrapped adapter's tokenizer. */
   get tokenizer(): ModelAdapter['tokenizer'] {
     return this.inner.tokenizer;
   }
+  /** The wrapped adapter's vocabulary size. */
   get vocabSize(): number {
     return this.inner.vocabSize;
   }
+  /** The wrapped adapter's hidden size, or 0 when hidden states are not recorded. */
   get hiddenSize(): number {
     return this.opts.recordHidden === false ? 0 : this.inner.hiddenSize;
   }
+  /** The wrapped adapter's context length. */
   get maxContext(): number {
     return this.inner.maxContext;
   }
@@ -85,6 +89,7 @@ class RecordingSession implements Session {
     this.promptLength = inner.length;
   }
 
+  /** Tokens in the wrapped session (prompt + appended). */
   get length(): number {
     return this.inner.length;
   }

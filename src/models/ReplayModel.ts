@@ -92,6 +92,7 @@ class ReplaySession implements Session {
     private readonly promptLength: number,
   ) {}
 
+  /** Tokens in the session (prompt + appended). */
   get length(): number {
     return this.promptLength + this.appended.length;
   }

@@ -19,6 +19,7 @@ export interface RunEnvs {
   readonly testEpisodes: number;
   /** Model ids or recorded-model names (the agents). */
   readonly agents: readonly string[];
+  /** Closes both envs and the models they share. */
   close(): Promise<void>;
 }
 
