@@ -1,9 +1,11 @@
 // Runs the CLI as a user would (bin script) and finds the run folder a command wrote.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { syntheticAnswersObject } from '../helpers/syntheticAnswers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -18,4 +20,16 @@ export function onlyRun(out: string): string {
   const runs = readdirSync(out);
   assert.equal(runs.length, 1, `one run folder in ${out}: ${runs.join(', ')}`);
   return join(out, runs[0]);
+}
+
+/** Runs `f` in a fresh temp folder (`prefix`) holding `answers.json` of synthetic answers, and removes the folder after. */
+export function withSyntheticAnswers(prefix: string, opts: { numItems: number; seed: number }, f: (dir: string, data: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    const data = join(dir, 'answers.json');
+    writeFileSync(data, JSON.stringify(syntheticAnswersObject(opts)));
+    f(dir, data);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

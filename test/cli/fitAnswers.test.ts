@@ -1,16 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { syntheticAnswersObject } from '../helpers/syntheticAnswers.js';
-import { cli, onlyRun } from './cliHarness.js';
+import { cli, onlyRun, withSyntheticAnswers } from './cliHarness.js';
 
 test('fit-answers on a synthetic data file: baselines and the learned fusion in one table and a run folder', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'leg-fit-'));
-  try {
-    const data = join(dir, 'answers.json');
-    writeFileSync(data, JSON.stringify(syntheticAnswersObject({ numItems: 160, seed: 1 })));
+  withSyntheticAnswers('leg-fit-', { numItems: 160, seed: 1 }, (dir, data) => {
     const out = join(dir, 'runs');
     const r = cli(['fit-answers', '--data', data, '--algo', 'mappo', '--steps', '256', '--seed', '1', '--out', out]);
     assert.equal(r.status, 0, r.stderr);
@@ -20,8 +15,6 @@ test('fit-answers on a synthetic data file: baselines and the learned fusion in 
     assert.equal(results.rows.length, 8);
     for (const row of results.rows) assert.ok(row.accuracy >= 0 && row.accuracy <= 1, `${row.method} accuracy in [0, 1]`);
     for (const f of ['config.json', 'metrics.jsonl', 'checkpoint.json', 'plots/learning-curves.png', 'plots/accuracy.png']) assert.ok(existsSync(join(run, f)), f);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 

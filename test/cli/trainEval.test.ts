@@ -1,16 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { syntheticAnswersObject } from '../helpers/syntheticAnswers.js';
-import { cli, onlyRun } from './cliHarness.js';
+import { cli, onlyRun, withSyntheticAnswers } from './cliHarness.js';
 
 test('train on recorded answers writes a checkpoint that eval scores on the test split and export turns into ONNX', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'leg-train-'));
-  try {
-    const data = join(dir, 'answers.json');
-    writeFileSync(data, JSON.stringify(syntheticAnswersObject({ numItems: 120, seed: 2 })));
+  withSyntheticAnswers('leg-train-', { numItems: 120, seed: 2 }, (dir, data) => {
     const out = join(dir, 'runs');
     const cfg = join(dir, 'run.json');
     writeFileSync(cfg, JSON.stringify({ env: 'answer', algo: 'ppo', steps: 256, ppo: { numSteps: 64 } }));
@@ -31,7 +26,5 @@ test('train on recorded answers writes a checkpoint that eval scores on the test
     assert.equal(manifest.algo, 'ppo');
     assert.deepEqual(manifest.groups.map((g) => g.members), [['joint']]);
     assert.ok(readFileSync(join(onnxDir, manifest.groups[0].file)).length > 100);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
