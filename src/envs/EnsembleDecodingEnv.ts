@@ -135,6 +135,8 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
   private readonly weightCtx: { readonly agents: readonly string[]; readonly space: string };
   private readonly projections: readonly HiddenProjection[];
   private readonly mix: Float64Array;
+  /** The current next-token distributions, one per model, refilled before every mixture (no per-token array). */
+  private readonly dists: NextToken['logprobs'][];
   /** Per model: union id → its re-tokenization when nothing is pending (pure function of the tokenizer, so cached). */
   private readonly retokenCache: Map<number, readonly number[]>[];
 
@@ -197,6 +199,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
 
     this.vocab = UnionVocabulary.fromTokenizers(models.map((m) => m.tokenizer));
     this.mix = new Float64Array(this.vocab.size + 1);
+    this.dists = new Array(models.length);
     this.retokenCache = models.map(() => new Map());
     const mode = config.projection ?? 'random';
     this.projections = models.map((m, i) => new HiddenProjection(m.hiddenSize, this.obsHiddenDim, mode, `${config.projectionSeed ?? 0}/${i}/${m.id}`));
@@ -230,7 +233,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
 
   /** Text decoded so far in the current episode. */
   get text(): string {
-    return utf8.decode(Uint8Array.from(this.answerBytes));
+    return utf8.decode(new Uint8Array(this.answerBytes));
   }
 
   /** `Box(-inf, inf, [obsHiddenDim + 4 + N])` for every agent; an unknown agent is an error. */
@@ -353,8 +356,9 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
 
     this.prevWeights.set(weights);
     this.buildObservations();
-    const text = this.text;
-    const spanText = utf8.decode(Uint8Array.from(this.answerBytes.slice(startBytes)));
+    const bytes = new Uint8Array(this.answerBytes);
+    const text = utf8.decode(bytes);
+    const spanText = utf8.decode(bytes.subarray(startBytes));
     let reward = -this.stepCost;
     let score: number | undefined;
     if (done) {
@@ -366,15 +370,18 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     const terminations: AgentRecord<string, boolean> = {};
     const truncations: AgentRecord<string, boolean> = {};
     const infos: AgentRecord<string, Info> = {};
+    // Array.from on a typed array walks the iterator protocol; one plain loop per step, then cheap copies per agent.
+    const weightList: number[] = new Array(weights.length);
+    for (let j = 0; j < weights.length; j++) weightList[j] = weights[j];
+    const counts: Record<string, number> = {};
+    for (let j = 0; j < this.possibleAgents.length; j++) counts[this.possibleAgents[j]] = this.tokenCounts[j];
     this.possibleAgents.forEach((a, i) => {
       observations[a] = this.obs[i].slice();
       rewards[a] = reward;
       terminations[a] = terminated;
       truncations[a] = truncated && !terminated;
       // Each agent gets its own copies, so a caller mutating one info cannot change another's.
-      const tokenCounts: Record<string, number> = {};
-      this.possibleAgents.forEach((b, j) => (tokenCounts[b] = this.tokenCounts[j]));
-      const info: Info = { weights: Array.from(weights), spanText, text, tokenCounts, unionTokens: this.answerIds.length, step: this.t };
+      const info: Info = { weights: weightList.slice(), spanText, text, tokenCounts: { ...counts }, unionTokens: this.answerIds.length, step: this.t };
       if (done) {
         info.score = score;
         info.success = score! >= 1;
@@ -418,7 +425,9 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
 
   /** The union id taken next: argmax of the mixture (ties: lowest id) or a seeded draw; never the tail entry. */
   private pickToken(weights: Float64Array): number {
-    const mix = mixDistributions(this.vocab, this.current.map((c) => c.logprobs), weights, this.mix);
+    const dists = this.dists;
+    for (let i = 0; i < dists.length; i++) dists[i] = this.current[i].logprobs;
+    const mix = mixDistributions(this.vocab, dists, weights, this.mix);
     const n = this.vocab.size;
     if (this.decoding === 'greedy') {
       let best = 0;

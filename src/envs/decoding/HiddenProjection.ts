@@ -10,15 +10,19 @@ export type ProjectionMode = 'random' | 'pad';
  * so the same hidden state always gives the same observation.
  */
 export class HiddenProjection {
-  private readonly matrix?: Float32Array;
+  /** float32 values held as float64, so the inner loop reads doubles directly (same products and sums as float32 storage). */
+  private readonly matrix?: Float64Array;
+  /** The input converted to float64 once per call instead of once per output row. */
+  private readonly input: Float64Array;
 
   /** `seed` fixes the random matrix (use one per model). */
   constructor(readonly inDim: number, readonly outDim: number, readonly mode: ProjectionMode, seed: number | string) {
     if (mode === 'random' && inDim > 0) {
       const rng = new Rng(seed);
       const scale = 1 / Math.sqrt(inDim);
-      this.matrix = Float32Array.from({ length: inDim * outDim }, () => rng.normal() * scale);
+      this.matrix = new Float64Array(Float32Array.from({ length: inDim * outDim }, () => rng.normal() * scale));
     }
+    this.input = new Float64Array(this.matrix ? inDim : 0);
   }
 
   /** Writes the projection of `hidden` into `out` at `offset` (`outDim` floats). */
@@ -29,10 +33,12 @@ export class HiddenProjection {
       for (let j = 0; j < outDim; j++) out[offset + j] = j < n ? hidden[j] : 0;
       return;
     }
+    const x = this.input;
+    for (let i = 0; i < inDim; i++) x[i] = hidden[i];
     for (let j = 0; j < outDim; j++) {
       let s = 0;
       const row = j * inDim;
-      for (let i = 0; i < inDim; i++) s += matrix[row + i] * hidden[i];
+      for (let i = 0; i < inDim; i++) s += matrix[row + i] * x[i];
       out[offset + j] = s;
     }
   }
