@@ -5,21 +5,18 @@ import { ConfigError } from '../../src/core/errors.js';
 import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
 import type { ModelAdapter } from '../../src/models/ModelAdapter.js';
 import { tokenText } from '../../src/models/tokenText.js';
-import { makeTinyDecoderDir, type TinyDecoderDir } from '../helpers/tinyDecoder.js';
+import type { TinyDecoderDir } from '../helpers/tinyDecoder.js';
+import { startTinyServer, type TinyServer } from '../helpers/tinyServer.js';
 
+let fixture: TinyServer;
 let tiny: TinyDecoderDir;
 let model: OnnxCausalLM;
 let server: RunningServer;
 before(async () => {
-  tiny = await makeTinyDecoderDir({ seed: 21 });
-  model = await OnnxCausalLM.load(tiny.dir, { id: 'tiny' });
-  server = await startServer(model, { maxTokens: 8, maxBodyBytes: 2000 });
+  fixture = await startTinyServer(21, { maxTokens: 8, maxBodyBytes: 2000 });
+  ({ tiny, model, server } = fixture);
 });
-after(async () => {
-  await server.close();
-  await model.close();
-  await tiny.cleanup();
-});
+after(() => fixture.close());
 
 async function post(body: unknown, url = `${server.url}/v1/completions`, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });

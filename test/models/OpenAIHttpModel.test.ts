@@ -5,23 +5,18 @@ import { ConfigError } from '../../src/core/errors.js';
 import { exportAdapterContractTests } from '../../src/models/contract/exportAdapterContractTests.js';
 import { ModelRequestError } from '../../src/models/errors.js';
 import type { ModelAdapter, Session, TopK } from '../../src/models/ModelAdapter.js';
-import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
+import type { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
 import { OpenAIHttpModel, type OpenAIHttpModelOptions } from '../../src/models/OpenAIHttpModel.js';
-import { makeTinyDecoderDir, type TinyDecoderDir } from '../helpers/tinyDecoder.js';
+import { startTinyServer, type TinyServer } from '../helpers/tinyServer.js';
 
-let tiny: TinyDecoderDir;
+let fixture: TinyServer;
 let local: OnnxCausalLM;
 let server: RunningServer;
 before(async () => {
-  tiny = await makeTinyDecoderDir({ seed: 13 });
-  local = await OnnxCausalLM.load(tiny.dir, { id: 'tiny' });
-  server = await startServer(local);
+  fixture = await startTinyServer(13);
+  ({ model: local, server } = fixture);
 });
-after(async () => {
-  await server.close();
-  await local.close();
-  await tiny.cleanup();
-});
+after(() => fixture.close());
 
 const connect = (url: string, extra: Partial<OpenAIHttpModelOptions> = {}): Promise<OpenAIHttpModel> =>
   OpenAIHttpModel.connect({ baseUrl: url, model: 'tiny', tokenizer: local.tokenizer, topK: 10, backoffMs: 5, maxBackoffMs: 20, seed: 1, ...extra });
