@@ -7,7 +7,7 @@ import { ModelClosedError, ModelInputError, ModelRequestError } from './errors.j
 import type { ModelAdapter, NextToken, Session, TopK } from './ModelAdapter.js';
 import type { Tokenizer } from './Tokenizer.js';
 import { TokenTextIndex } from './tokenText.js';
-import { checkAppend } from './checkAppend.js';
+import { PromptSession } from './PromptSession.js';
 
 /** Options of `OpenAIHttpModel.connect`. */
 export interface OpenAIHttpModelOptions {
@@ -375,20 +375,15 @@ export class OpenAIHttpModel implements ModelAdapter {
 }
 
 /** Prompt text + appended ids; each `next()` is one request (cached until the next append). */
-class HttpSession implements Session {
-  private readonly appended: number[] = [];
+class HttpSession extends PromptSession {
   private last: NextToken | undefined;
-  private disposed = false;
 
   constructor(
     private readonly model: OpenAIHttpModel,
-    private readonly prompt: string,
-    private readonly promptLength: number,
-  ) {}
-
-  /** Tokens in the session (prompt + appended). */
-  get length(): number {
-    return this.promptLength + this.appended.length;
+    prompt: string,
+    promptLength: number,
+  ) {
+    super(model, prompt, promptLength, "Append ids of this model's tokenizer.");
   }
 
   /** Top-k distribution after the prompt and appended ids (one request, reused until `append`). */
@@ -399,21 +394,15 @@ class HttpSession implements Session {
     return { logprobs: { ids: t.ids.slice(), logprobs: t.logprobs.slice(), restMass: t.restMass } };
   }
 
-  /** Adds ids of the local tokenizer (validated). */
-  async append(tokenIds: readonly number[]): Promise<void> {
-    this.assertLive();
-    checkAppend(this.model, this.length, tokenIds, "Append ids of this model's tokenizer.");
-    this.appended.push(...tokenIds);
+  /** Adds ids of the local tokenizer (validated); the next `next()` makes a new request. */
+  override async append(tokenIds: readonly number[]): Promise<void> {
+    await super.append(tokenIds);
     if (tokenIds.length > 0) this.last = undefined;
   }
 
-  /** Marks the session disposed. */
-  async dispose(): Promise<void> {
-    this.disposed = true;
-  }
-
-  private assertLive(): void {
-    if (this.disposed) throw new ModelClosedError(`session of model "${this.model.id}"`);
+  /** Throws `ModelClosedError` after `dispose()` or after the model's `close()`. */
+  protected override assertLive(): void {
+    super.assertLive();
     this.model.assertOpen();
   }
 }

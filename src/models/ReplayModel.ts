@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { checkAppend } from './checkAppend.js';
+import { PromptSession } from './PromptSession.js';
 import { ModelClosedError, ModelInputError, ModelLoadError } from './errors.js';
 import type { ModelAdapter, NextToken, Session } from './ModelAdapter.js';
 import { fromReplayRecord, parseReplay, replayKey, type ReplayHeader, type ReplayRecord } from './replayFormat.js';
@@ -82,40 +82,19 @@ export class ReplayModel implements ModelAdapter {
   }
 }
 
-class ReplaySession implements Session {
-  private readonly appended: number[] = [];
-  private disposed = false;
-
+/** A session answered from the recording; ids are checked against the recorded vocabulary. */
+class ReplaySession extends PromptSession {
   constructor(
     private readonly model: ReplayModel,
-    private readonly prompt: string,
-    private readonly promptLength: number,
-  ) {}
-
-  /** Tokens in the session (prompt + appended). */
-  get length(): number {
-    return this.promptLength + this.appended.length;
+    prompt: string,
+    promptLength: number,
+  ) {
+    super(model, prompt, promptLength, "Append ids of the recorded model's vocabulary.");
   }
 
   /** The recorded answer for the ids consumed so far. */
   async next(): Promise<NextToken> {
     this.assertLive();
     return this.model.answer(this.prompt, this.appended);
-  }
-
-  /** Adds ids (checked against the vocabulary and the context). */
-  async append(tokenIds: readonly number[]): Promise<void> {
-    this.assertLive();
-    checkAppend(this.model, this.length, tokenIds, "Append ids of the recorded model's vocabulary.");
-    this.appended.push(...tokenIds);
-  }
-
-  /** Marks the session disposed. */
-  async dispose(): Promise<void> {
-    this.disposed = true;
-  }
-
-  private assertLive(): void {
-    if (this.disposed) throw new ModelClosedError(`session of model "${this.model.id}"`);
   }
 }
