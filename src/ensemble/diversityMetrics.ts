@@ -77,7 +77,7 @@ function rightCounts(correct: readonly ArrayLike<number | boolean>[], n: number)
 
 /** Entropy measure E = (1/N) Σ_t min(l_t, L − l_t) / (L − ⌈L/2⌉), in [0, 1] (0 for fewer than 2 models). */
 export function entropyMeasure(correct: readonly ArrayLike<number | boolean>[]): number {
-  const n = checkMatrix(correct);
+  const n = checkMatrix(correct, 'entropyMeasure');
   const L = correct.length;
   if (L < 2 || n === 0) return 0;
   const l = rightCounts(correct, n);
@@ -93,7 +93,7 @@ export function entropyMeasure(correct: readonly ArrayLike<number | boolean>[]):
  * 1 when every rating falls in one category (P_e = 1).
  */
 export function fleissKappa(ratings: readonly ArrayLike<number>[], numCategories?: number): number {
-  const n = checkMatrix(ratings);
+  const n = checkMatrix(ratings, 'fleissKappa');
   const L = ratings.length;
   if (L < 2 || n === 0) return 1;
   if (numCategories !== undefined && (!Number.isSafeInteger(numCategories) || numCategories < 1)) {
@@ -129,7 +129,7 @@ export function fleissKappa(ratings: readonly ArrayLike<number>[], numCategories
  * the smallest label among the most voted (deterministic, documented so results are reproducible).
  */
 export function pluralityVoteAccuracy(predictions: readonly ArrayLike<number>[], labels: ArrayLike<number>): number {
-  const n = checkMatrix([...predictions, labels]);
+  const n = checkMatrix([...predictions, labels], 'pluralityVoteAccuracy');
   if (n === 0 || predictions.length === 0) return 0;
   const votes = new Map<number, number>();
   let right = 0;
@@ -159,7 +159,7 @@ function pairAverage(correct: readonly ArrayLike<number | boolean>[], f: (a: Arr
 
 /** All Kuncheva & Whitaker measures of the models' oracle outputs. */
 export function diversityMetrics(correct: readonly ArrayLike<number | boolean>[]): DiversityReport {
-  const n = checkMatrix(correct);
+  const n = checkMatrix(correct, 'diversityMetrics');
   const L = correct.length;
   let kw = 0;
   if (L > 0 && n > 0) {
