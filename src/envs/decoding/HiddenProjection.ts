@@ -35,7 +35,31 @@ export class HiddenProjection {
     }
     const x = this.input;
     for (let i = 0; i < inDim; i++) x[i] = hidden[i];
-    for (let j = 0; j < outDim; j++) {
+    // Four rows at a time: four independent sums hide the latency of each add, and every row still
+    // sums its products in the same order as a plain dot product, so the results are bit-identical.
+    let j = 0;
+    for (; j + 4 <= outDim; j += 4) {
+      const r0 = j * inDim;
+      const r1 = r0 + inDim;
+      const r2 = r1 + inDim;
+      const r3 = r2 + inDim;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let i = 0; i < inDim; i++) {
+        const xi = x[i];
+        s0 += matrix[r0 + i] * xi;
+        s1 += matrix[r1 + i] * xi;
+        s2 += matrix[r2 + i] * xi;
+        s3 += matrix[r3 + i] * xi;
+      }
+      out[offset + j] = s0;
+      out[offset + j + 1] = s1;
+      out[offset + j + 2] = s2;
+      out[offset + j + 3] = s3;
+    }
+    for (; j < outDim; j++) {
       let s = 0;
       const row = j * inDim;
       for (let i = 0; i < inDim; i++) s += matrix[row + i] * x[i];
