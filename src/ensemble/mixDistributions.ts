@@ -32,12 +32,17 @@ function scratchFor(n: number): Float64Array {
  * entry `out[vocab.size]`, never dropped: a top-k input's `restMass`, and the probability of
  * special tokens other than EOS. Hence the output sums to Σ_i w_i (1 for simplex weights) and is
  * linear in `w`. Allocation-free apart from `out` when `out` is passed.
+ *
+ * `exps[i]`, when present, must hold exp(d − max d) for every entry d of the full log-probs
+ * `dists[i]` (as `logprobFeatures` writes them); those exponentials are then not computed again.
+ * The result is bit-identical either way.
  */
 export function mixDistributions(
   vocab: UnionVocabulary,
   dists: readonly ModelDistribution[],
   weights: ArrayLike<number>,
   out: Float64Array = new Float64Array(vocab.size + 1),
+  exps?: readonly (Float64Array | undefined)[],
 ): Float64Array {
   const n = vocab.numModels;
   if (dists.length !== n) throw new EnsembleInputError(CALL, 'dists', `has ${dists.length} distributions for ${n} models`, 'Pass one distribution per model, in the vocabulary\'s model order.');
@@ -58,19 +63,27 @@ export function mixDistributions(
     const map = vocab.modelToUnion[i];
     if (d instanceof Float32Array) {
       if (d.length !== map.length) throw new EnsembleInputError(CALL, `dists[${i}]`, `has ${d.length} log-probs, model ${i}'s vocabulary has ${map.length} ids`, 'Pass the full next-token log-probs of that model (or a top-k summary).');
-      // The maximum keeps exp() finite for unnormalised scores as well as log-probs.
-      let mx = -Infinity;
-      for (let j = 0; j < d.length; j++) if (d[j] > mx) mx = d[j];
-      const e = scratchFor(d.length);
+      const given = exps?.[i];
+      let e = given !== undefined && given.length >= d.length ? given : scratchFor(d.length);
       let z = 0;
-      for (let j = 0; j < d.length; j++) {
-        const v = Math.exp(d[j] - mx);
-        e[j] = v;
-        z += v;
+      if (e === given) for (let j = 0; j < d.length; j++) z += e[j];
+      // Given exponentials sum to z >= 1 when the maximum is finite (it contributes exp(0)); anything
+      // else (none given, NaN or +Inf inputs, no mass) takes the full path, which also names the problem.
+      if (e !== given || !(z >= 1) || !Number.isFinite(z)) {
+        // The maximum keeps exp() finite for unnormalised scores as well as log-probs.
+        let mx = -Infinity;
+        for (let j = 0; j < d.length; j++) if (d[j] > mx) mx = d[j];
+        e = scratchFor(d.length);
+        z = 0;
+        for (let j = 0; j < d.length; j++) {
+          const v = Math.exp(d[j] - mx);
+          e[j] = v;
+          z += v;
+        }
+        // One check after the loops instead of one per entry: a NaN entry makes z NaN (the maximum
+        // skips NaN), +Inf makes mx infinite, all -Inf leaves mx = -Inf.
+        if (!Number.isFinite(mx) || !Number.isFinite(z)) throw badLogprobs(i, d, mx);
       }
-      // One check after the loops instead of one per entry: a NaN entry makes z NaN (the maximum
-      // skips NaN), +Inf makes mx infinite, all -Inf leaves mx = -Inf.
-      if (!Number.isFinite(mx) || !Number.isFinite(z)) throw badLogprobs(i, d, mx);
       // z >= 1 (the maximum contributes exp(0)), so w / z cannot overflow.
       const scale = w / z;
       for (let j = 0; j < d.length; j++) {

@@ -137,6 +137,10 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
   private readonly mix: Float64Array;
   /** The current next-token distributions, one per model, refilled before every mixture (no per-token array). */
   private readonly dists: NextToken['logprobs'][];
+  /** Per model: exp(v − max v) of its current full log-probs, written while building observations and
+   *  reused by the first mixture of the next step (undefined once the distribution is replaced). */
+  private readonly exps: (Float64Array | undefined)[];
+  private readonly expBuffers: Float64Array[];
   /** Per model: union id → its re-tokenization when nothing is pending (pure function of the tokenizer, so cached). */
   private readonly retokenCache: Map<number, readonly number[]>[];
 
@@ -200,6 +204,8 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     this.vocab = UnionVocabulary.fromTokenizers(models.map((m) => m.tokenizer));
     this.mix = new Float64Array(this.vocab.size + 1);
     this.dists = new Array(models.length);
+    this.exps = new Array(models.length).fill(undefined);
+    this.expBuffers = models.map(() => new Float64Array(0));
     this.retokenCache = models.map(() => new Map());
     const mode = config.projection ?? 'random';
     this.projections = models.map((m, i) => new HiddenProjection(m.hiddenSize, this.obsHiddenDim, mode, `${config.projectionSeed ?? 0}/${i}/${m.id}`));
@@ -344,6 +350,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
       // span it doubles as the next observation (also after truncation, where critics bootstrap from it). So
       // each session chains the two, and the step waits once per token instead of twice.
       this.current = await Promise.all(this.sessions.map((s, i) => (feeds[i].length > 0 ? s.append(feeds[i]).then(() => s.next()) : s.next())));
+      this.exps.fill(undefined);
       feeds.forEach((ids, i) => (this.tokenCounts[i] += ids.length));
     }
     this.t++;
@@ -423,7 +430,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
   private pickToken(weights: Float64Array): number {
     const dists = this.dists;
     for (let i = 0; i < dists.length; i++) dists[i] = this.current[i].logprobs;
-    const mix = mixDistributions(this.vocab, dists, weights, this.mix);
+    const mix = mixDistributions(this.vocab, dists, weights, this.mix, this.exps);
     const n = this.vocab.size;
     if (this.decoding === 'greedy') {
       let best = 0;
@@ -453,7 +460,14 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
       const o = this.obs[i];
       const next = this.current[i];
       const hidden = this.models[i].hiddenSize > 0 ? next.hidden : undefined;
-      const s = logprobFeatures(next.logprobs, hidden ? 0 : d, o, 0);
+      const lp = next.logprobs;
+      let ex: Float64Array | undefined;
+      if (lp instanceof Float32Array) {
+        if (this.expBuffers[i].length < lp.length) this.expBuffers[i] = new Float64Array(lp.length);
+        ex = this.expBuffers[i];
+      }
+      const s = logprobFeatures(lp, hidden ? 0 : d, o, 0, ex);
+      this.exps[i] = ex;
       if (hidden) this.projections[i].apply(hidden, o, 0);
       o[d] = s.entropy;
       o[d + 1] = s.top1;

@@ -169,3 +169,29 @@ test('a top-k whose total mass is subnormal still gives a finite mixture summing
   close([out.reduce((a, b) => a + b, 0)], [1], 1e-12);
   assert.ok(out[tailIndex(vocab)] >= 0.5);
 });
+
+/** exp(d − max d) per entry, the terms `mixDistributions` accepts in `exps`. */
+function expTerms(d: Float32Array): Float64Array {
+  let mx = -Infinity;
+  for (const v of d) if (v > mx) mx = v;
+  return Float64Array.from(d, (v) => Math.exp(v - mx));
+}
+
+test('exponentials handed over (as logprobFeatures writes them) give a bit-identical mixture; bad inputs still throw the same error', () => {
+  fc.assert(
+    fc.property(dists, simplex, (ds, w) => {
+      const exps = ds.map((d) => {
+        if (!(d instanceof Float32Array)) return undefined;
+        return expTerms(d);
+      });
+      const plain = mixDistributions(vocab, ds, w);
+      const reused = mixDistributions(vocab, ds, w, undefined, exps);
+      assert.deepEqual(Array.from(reused, (x) => x.toString()), Array.from(plain, (x) => x.toString()));
+    }),
+    { numRuns: 200 },
+  );
+  const bad = new Float32Array(toks[0].vocabSize).fill(-1);
+  bad[3] = Number.NaN;
+  const ok = (i: number): Float32Array => new Float32Array(toks[i].vocabSize).fill(-2);
+  assert.throws(() => mixDistributions(vocab, [bad, ok(1), ok(2)], [1, 0, 0], undefined, [expTerms(bad), undefined, undefined]), /dists\[0\]\[3\]/);
+});

@@ -30,8 +30,10 @@ const scratch = { top: new Float64Array(2) };
  * Writes the `k` largest log-probabilities (normalised, descending, floored at LOGPROB_FLOOR) into
  * `out` at `offset` (nothing when `k` is 0) and returns entropy, top-1 and margin. Accepts full
  * log-probs or a top-k summary. Two passes over the vocabulary, no allocation once warmed up.
+ * For full log-probs, `exps` (when given, at least as long) receives exp(v − max v) per entry: the
+ * terms `mixDistributions` would compute again for the same distribution (pass them as its `exps`).
  */
-export function logprobFeatures(dist: Float32Array | TopK, k: number, out: Float32Array, offset: number): LogprobSummary {
+export function logprobFeatures(dist: Float32Array | TopK, k: number, out: Float32Array, offset: number, exps?: Float64Array): LogprobSummary {
   const n = Math.max(k, 2);
   if (scratch.top.length < n) scratch.top = new Float64Array(n);
   const top = scratch.top;
@@ -43,9 +45,11 @@ export function logprobFeatures(dist: Float32Array | TopK, k: number, out: Float
   // Σ p·log p over the entries, with p = exp(v - logZ): accumulate Σ e·(v - mx) and Σ e in one pass.
   let z = 0;
   let ev = 0;
+  const keep = exps !== undefined && dist instanceof Float32Array ? exps : undefined;
   for (let j = 0; j < values.length; j++) {
     const d = values[j] - mx;
     const e = Math.exp(d);
+    if (keep) keep[j] = e;
     z += e;
     if (e > 0) ev += e * d;
     if (values[j] > top[n - 1]) insertTop(top, n, values[j]);
