@@ -34,12 +34,8 @@ export class ConfigError extends EnsembleGymError {
   }
 }
 
-/**
- * A space built with bad parameters (Box bounds or shape, Discrete n, ...); names the space, the argument
- * and the fix. It extends RangeError, not EnsembleGymError, because the constructors threw RangeError
- * before and callers may catch that.
- */
-export class SpaceDefinitionError extends RangeError {
+/** A space built with bad parameters (Box bounds or shape, Discrete n, ...); names the space, the argument and the fix. */
+export class SpaceDefinitionError extends EnsembleGymError {
   /** `space` is the class (e.g. `Box`), `argument` the constructor argument at fault (e.g. `low[2]`). */
   constructor(
     readonly space: string,
@@ -48,7 +44,6 @@ export class SpaceDefinitionError extends RangeError {
     fix: string,
   ) {
     super(`${space} argument "${argument}": ${problem}. ${fix}`);
-    this.name = new.target.name;
   }
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SpaceDefinitionError } from '../../src/core/errors.js';
+import { EnsembleGymError, SpaceDefinitionError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/Rng.js';
 import { Box, Dict, Discrete, flattenSpace, MultiBinary, MultiDiscrete, Simplex, type Space } from '../../src/core/spaces.js';
 import { boxArb, discreteArb, multiBinaryArb, multiDiscreteArb, simplexArb, spaceArb } from '../helpers/spaceArbitraries.js';
@@ -173,9 +173,9 @@ test('toString is readable', () => {
   assert.equal(String(new Dict({ b: new Discrete(2), a: new Simplex(2) })), 'Dict(a: Simplex(2), b: Discrete(2))');
 });
 
-test('constructors reject invalid parameters with a SpaceDefinitionError (a RangeError) naming the argument', () => {
+test('constructors reject invalid parameters with a SpaceDefinitionError (a typed package error) naming the argument', () => {
   const bad = (space: string, argument: string, re: RegExp) => (e: unknown) =>
-    e instanceof SpaceDefinitionError && e instanceof RangeError && e.space === space && e.argument === argument && re.test(e.message);
+    e instanceof SpaceDefinitionError && e instanceof EnsembleGymError && e.space === space && e.argument === argument && re.test(e.message);
   assert.throws(() => new Box(1, 0, [2]), bad('Box', 'low[0]/high[0]', /need low <= high/));
   assert.throws(() => new Box(NaN, 0, [1]), bad('Box', 'low[0]/high[0]', /NaN/));
   assert.throws(() => new Box(Infinity, Infinity, [1]), bad('Box', 'low[0]/high[0]', /Infinity/));
