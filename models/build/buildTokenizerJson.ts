@@ -1,5 +1,6 @@
 import * as hf from '@huggingface/tokenizers';
 import { trainBpe } from './trainBpe.js';
+import { byteLevelAlphabet } from '../../src/models/byteLevelAlphabet.js';
 
 /** A pre-tokenizer of @huggingface/tokenizers (its index typings do not resolve under NodeNext, so typed here). */
 interface PreTokenizer {
@@ -35,20 +36,6 @@ function document(model: unknown, preTokenizer: unknown, decoder: unknown): Toke
     pre_tokenizer: preTokenizer, post_processor: null, decoder, model };
 }
 
-/** GPT-2's byte → printable-character table (space → `Ġ`, newline → `Ċ`). */
-export function bytesToUnicode(): string[] {
-  const bs: number[] = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const cs = bs.slice();
-  let n = 0;
-  for (let b = 0; b < 256; b++) if (!bs.includes(b)) { bs.push(b); cs.push(256 + n); n++; }
-  const table: string[] = new Array(256);
-  bs.forEach((b, i) => { table[b] = String.fromCharCode(cs[i]); });
-  return table;
-}
-
 function countWords(texts: readonly string[], split: (t: string) => string[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const t of texts) for (const w of split(t)) counts.set(w, (counts.get(w) ?? 0) + 1);
@@ -71,7 +58,7 @@ export function byteBpeTokenizerJson(texts: readonly string[], numMerges: number
   const pre = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
   const splitter = new ByteLevelPreTokenizer(pre);
   const counts = countWords(texts, (t) => splitter.pre_tokenize(t));
-  const { vocab, merges } = trainBpe(counts, bytesToUnicode(), numMerges);
+  const { vocab, merges } = trainBpe(counts, [...byteLevelAlphabet()], numMerges);
   return document(bpeModel(vocab, merges, null, false), pre,
     { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true });
 }

@@ -3,6 +3,7 @@ import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import { ModelInputError, ModelLoadError } from './errors.js';
 import { readJsonFile } from './readJsonFile.js';
 import type { SpecialTokens, Tokenizer } from './Tokenizer.js';
+import { byteLevelInverse } from './byteLevelAlphabet.js';
 
 /** Special-token ids given explicitly (e.g. `bos_token_id` from a model's config.json); they win over anything inferred. */
 export type SpecialTokenIds = { -readonly [K in keyof SpecialTokens]?: number };
@@ -14,27 +15,6 @@ const CONVENTIONAL: Record<keyof SpecialTokens, readonly string[]> = {
   pad: ['<pad>', '<|pad|>', '[PAD]'],
   unk: ['<unk>', '<|unk|>', '[UNK]'],
 };
-
-let bytesToUnicodeInverse: Map<string, number> | undefined;
-
-/** GPT-2's byte-to-printable-char table, inverted: the char a byte-level BPE stores → the byte it stands for. */
-function byteLevelDecoder(): Map<string, number> {
-  if (bytesToUnicodeInverse) return bytesToUnicodeInverse;
-  const bs: number[] = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const cs = [...bs];
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n++);
-    }
-  }
-  bytesToUnicodeInverse = new Map(bs.map((b, i) => [String.fromCodePoint(cs[i]), b]));
-  return bytesToUnicodeInverse;
-}
 
 /** True when any component's JSON (normalizer, pre-tokenizer, decoder) mentions `needle`. */
 function mentions(json: Record<string, unknown>, needle: string): boolean {
@@ -171,7 +151,7 @@ export class HfTokenizer implements Tokenizer {
     const token = this.impl.id_to_token(id);
     if (token === undefined || this.specialIds.has(id)) return new Uint8Array(0);
     if (this.byteLevel && !this.impl.get_added_tokens_decoder().has(id)) {
-      const table = byteLevelDecoder();
+      const table = byteLevelInverse();
       const out: number[] = [];
       for (const ch of token) {
         const b = table.get(ch);

@@ -1,28 +1,10 @@
 // Small self-contained tokenizers for ensemble tests: a char-level one with byte fallback
 // (sentencepiece style) and a greedy byte-level BPE-like one with GPT-2's `Ġ` byte alphabet.
 import type { SpecialTokens, Tokenizer } from '../../src/models/Tokenizer.js';
+import { byteLevelAlphabet } from '../../src/models/byteLevelAlphabet.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-/** GPT-2's reversible byte → printable-unicode map (so `Ġ` stands for the space byte). */
-function byteToUnicode(): string[] {
-  const bs: number[] = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const cs = bs.slice();
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n++);
-    }
-  }
-  const out: string[] = new Array(256);
-  bs.forEach((b, i) => (out[b] = String.fromCodePoint(cs[i])));
-  return out;
-}
 
 abstract class TableTokenizer implements Tokenizer {
   protected readonly tokens: string[] = [];
@@ -88,7 +70,7 @@ export class CharTokenizer extends TableTokenizer {
 
 /** Greedy longest-match byte-level tokenizer: all 256 bytes plus `merges` (given as text, stored with `Ġ`). */
 export class ByteBpeTokenizer extends TableTokenizer {
-  private readonly b2u = byteToUnicode();
+  private readonly b2u = byteLevelAlphabet();
   private readonly maxLen: number;
 
   constructor(merges: readonly string[] = [' the', ' hello', 'hello', ' world', 'ing', 'th', ' a', 'é', '€ ', '12', '345']) {
