@@ -23,6 +23,10 @@ test('closed-form PPO loss gradients equal autodiff of the op-by-op loss', () =>
   const vec = (n: number) => fc.array(fc.float({ min: -2, max: 2, noNaN: true }), { minLength: n, maxLength: n });
   fc.assert(
     fc.property(fc.integer({ min: 2, max: 12 }).chain((n) => fc.tuple(fc.constant(n), fc.array(vec(n), { minLength: 7, maxLength: 7 }))), fc.boolean(), fc.boolean(), ([n, cols], norm, clipV) => {
+      // Near-constant advantages make normalisation ill-conditioned (std ~1e-7): the float32 reference
+      // and the float64 implementation then legitimately disagree, so such batches are not compared.
+      const advCol = cols[4], advMean = advCol.reduce((s, x) => s + x, 0) / n;
+      fc.pre(!norm || Math.sqrt(advCol.reduce((s, x) => s + (x - advMean) ** 2, 0) / n) > 1e-3);
       const cfg = resolvePPOConfig({ normAdvantages: norm, clipValueLoss: clipV, entCoef: 0.01, vfCoef: 0.5, clipCoef: 0.2 });
       const [lp, ent, v, oldLp, adv, ret, oldV] = cols.map((c, i) => tf.tensor1d(i === 3 ? c.map((x, j) => x + 0.3 * cols[0][j] - 0.3 * x) : c)) as tf.Tensor1D[];
       const vars = [lp, ent, v].map((t) => tf.variable(t));
