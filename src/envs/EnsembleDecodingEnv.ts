@@ -158,6 +158,8 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
   private prevWeights: Float64Array;
   private obs: Float32Array[] = [];
   private closed = false;
+  /** Why the current episode was aborted (a model call failed mid-step), or undefined. */
+  private aborted: string | undefined;
 
   /** Builds the env (the union vocabulary is computed here); see `EnsembleDecodingConfig` for options and defaults. */
   constructor(config: EnsembleDecodingConfig) {
@@ -284,6 +286,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     this.prevWeights.fill(1 / this.models.length);
     this.current = await Promise.all(this.sessions.map((s) => s.next()));
     this.live = this.possibleAgents.slice();
+    this.aborted = undefined;
     this.buildObservations();
     const observations: AgentRecord<string, Float32Array> = {};
     const infos: AgentRecord<string, Info> = {};
@@ -297,6 +300,9 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
   /** Mixes the models with the joint action's weights for the next span; an invalid action changes nothing. */
   async step(actions: AgentRecord<string, Float32Array>): Promise<StepResult<Float32Array, string>> {
     if (this.closed) throw new EnvStateError('EnsembleDecodingEnv.step after close(). Create a new env.');
+    if (this.aborted !== undefined) {
+      throw new EnvStateError(`EnsembleDecodingEnv.step after the episode was aborted by a failed model call (${this.aborted}). Call reset() to start a new episode.`);
+    }
     if (this.live.length === 0) throw new EnvStateError('EnsembleDecodingEnv.step with no live agents: call reset() first (and again after an episode ends).');
     // Validate every action before touching any state, so an invalid action leaves the env as it was.
     if (typeof actions !== 'object' || actions === null) {
@@ -322,36 +328,44 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     const startBytes = this.answerBytes.length;
     let terminated = false;
     let truncated = false;
-    for (let k = 0; k < this.spanLength; k++) {
-      const u = this.pickToken(weights);
-      this.answerIds.push(u);
-      if (u === UnionVocabulary.EOS) {
-        terminated = true;
-        break;
+    // Model calls may fail part-way through a span (e.g. a remote server giving up), after some sessions have
+    // consumed tokens: the episode cannot continue consistently, so it ends here and the error surfaces as is.
+    try {
+      for (let k = 0; k < this.spanLength; k++) {
+        const u = this.pickToken(weights);
+        this.answerIds.push(u);
+        if (u === UnionVocabulary.EOS) {
+          terminated = true;
+          break;
+        }
+        const before = this.answerBytes.length;
+        const b = this.vocab.bytes(u);
+        for (let j = 0; j < b.length; j++) this.answerBytes.push(b[j]);
+        if (this.endBytes.length > 0 && indexOfBytes(this.answerBytes, this.endBytes, before - this.endBytes.length + 1) >= 0) {
+          terminated = true;
+          break;
+        }
+        let full = false;
+        const feeds = this.models.map((m, i) => {
+          const ids = this.retokenize(i, u);
+          if (this.sessions[i].length + ids.length > m.maxContext) full = true;
+          return ids;
+        });
+        if (full) {
+          truncated = true;
+          break;
+        }
+        // Every append is followed by that session's next distribution: the next token needs it, and after the
+        // span it doubles as the next observation (also after truncation, where critics bootstrap from it). So
+        // each session chains the two, and the step waits once per token instead of twice.
+        this.current = await Promise.all(this.sessions.map((s, i) => (feeds[i].length > 0 ? s.append(feeds[i]).then(() => s.next()) : s.next())));
+        this.exps.fill(undefined);
+        feeds.forEach((ids, i) => (this.tokenCounts[i] += ids.length));
       }
-      const before = this.answerBytes.length;
-      const b = this.vocab.bytes(u);
-      for (let j = 0; j < b.length; j++) this.answerBytes.push(b[j]);
-      if (this.endBytes.length > 0 && indexOfBytes(this.answerBytes, this.endBytes, before - this.endBytes.length + 1) >= 0) {
-        terminated = true;
-        break;
-      }
-      let full = false;
-      const feeds = this.models.map((m, i) => {
-        const ids = this.retokenize(i, u);
-        if (this.sessions[i].length + ids.length > m.maxContext) full = true;
-        return ids;
-      });
-      if (full) {
-        truncated = true;
-        break;
-      }
-      // Every append is followed by that session's next distribution: the next token needs it, and after the
-      // span it doubles as the next observation (also after truncation, where critics bootstrap from it). So
-      // each session chains the two, and the step waits once per token instead of twice.
-      this.current = await Promise.all(this.sessions.map((s, i) => (feeds[i].length > 0 ? s.append(feeds[i]).then(() => s.next()) : s.next())));
-      this.exps.fill(undefined);
-      feeds.forEach((ids, i) => (this.tokenCounts[i] += ids.length));
+    } catch (e) {
+      this.aborted = e instanceof Error ? e.message : String(e);
+      this.live = [];
+      throw e;
     }
     this.t++;
     if (!terminated && !truncated && this.t >= this.maxSteps) truncated = true;

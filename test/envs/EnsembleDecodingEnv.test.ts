@@ -262,3 +262,38 @@ test('passes checkParallelEnv on the bundled models and the bundled task (three 
   );
   assert.deepEqual(report.problems, []);
 });
+
+test('a model call failing mid-step aborts the episode cleanly: the error surfaces, no agent stays live, step refuses until reset, reset starts afresh', async () => {
+  class FailingModel extends FakeModel {
+    failAt = Infinity;
+    override async start(prompt: string) {
+      const session = await super.start(prompt);
+      const append = session.append.bind(session);
+      session.append = async (ids) => {
+        if (this.calls.append + 1 >= this.failAt) throw new EnvStateError('server gave up after retries');
+        return append(ids);
+      };
+      return session;
+    }
+  }
+  const ms = models();
+  const failing = new FailingModel(ms[1].opts);
+  const env = makeEnv([ms[0], failing, ms[2]]);
+  const act = () => Object.fromEntries(env.possibleAgents.map((a) => [a, Float32Array.of(0)]));
+  await env.reset({ seed: 3, options: { itemIndex: 0 } });
+  failing.failAt = failing.calls.append + 2; // fails inside the first span, after one token went through
+  await assert.rejects(env.step(act()), /server gave up after retries/);
+  assert.deepEqual(env.agents, []);
+  await assert.rejects(env.step(act()), (e: unknown) => e instanceof EnvStateError && /aborted by a failed model call.*server gave up.*reset\(\)/.test(e.message));
+  failing.failAt = Infinity;
+  const fresh = makeEnv();
+  const a = await env.reset({ seed: 3, options: { itemIndex: 0 } });
+  const b = await fresh.reset({ seed: 3, options: { itemIndex: 0 } });
+  assert.deepEqual(a.observations, b.observations);
+  const sa = await env.step(act());
+  const sb = await fresh.step(act());
+  assert.deepEqual(sa.observations, sb.observations);
+  assert.deepEqual(sa.infos, sb.infos);
+  await env.close();
+  await fresh.close();
+});
