@@ -51,6 +51,7 @@ export { HfTokenizer, type SpecialTokenIds } from './models/HfTokenizer.js';
 export { OnnxCausalLM, type OnnxCausalLMOptions, type OnnxRunStats } from './models/OnnxCausalLM.js';
 export { LlamaCppModel, LLAMA_LOGPROB_FLOOR, type LlamaCppModelOptions } from './models/LlamaCppModel.js';
 export { GgufTokenizer } from './models/gguf/GgufTokenizer.js';
+export { byteLevelAlphabet } from './models/byteLevelAlphabet.js';
 export { writeGguf, GgufWriteError, type GgufTensor, type GgufValue } from './models/gguf/writeGguf.js';
 export { decoderToGguf, type GgufVocab } from './models/gguf/decoderToGguf.js';
 export { nodeLlamaCppAvailable, NODE_LLAMA_CPP_INSTALL, type LlamaGpu } from './models/gguf/nodeLlamaCpp.js';
