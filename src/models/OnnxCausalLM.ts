@@ -344,17 +344,20 @@ interface RowResult {
   readonly cache: LayerCache;
 }
 
+/** Longest run of new ids batched with single-token decode steps (padding a decode row to this costs little). */
+const SHORT_RUN = 8;
+
 /**
  * Splits queued requests into groups of at most `maxBatch` rows that one graph call can take:
- * with `attention_mask` and `position_ids` any rows mix (single-token decode steps apart from
- * longer prefill chunks, so a decode row is not padded to a prompt's length); otherwise only rows
- * of equal cached and new lengths, which need no padding.
+ * with `attention_mask` and `position_ids` any rows mix, short runs (decode steps and re-tokenized
+ * spans, up to `SHORT_RUN` ids) apart from longer prefill chunks, so a decode row is not padded to a
+ * prompt's length; otherwise only rows of equal cached and new lengths, which need no padding.
  */
 function groupRequests(queue: readonly BatchRequest[], g: GraphInfo, maxBatch: number): BatchRequest[][] {
   const canPad = g.hasAttentionMask && g.hasPositionIds;
   const byKey = new Map<string, BatchRequest[]>();
   for (const r of queue) {
-    const key = canPad ? (r.ids.length === 1 ? 'decode' : 'prefill') : `${r.past.len}/${r.ids.length}`;
+    const key = canPad ? (r.ids.length <= SHORT_RUN ? 'short' : 'long') : `${r.past.len}/${r.ids.length}`;
     const list = byKey.get(key) ?? [];
     list.push(r);
     byKey.set(key, list);

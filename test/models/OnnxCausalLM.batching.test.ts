@@ -58,7 +58,7 @@ describe('OnnxCausalLM batches concurrent sessions', () => {
     assert.ok(worst <= BATCH_TOL, `max |Δ| = ${worst}`);
     assert.equal(alone.stats.rows, alone.stats.runs, 'maxBatch 1 runs every row alone');
     assert.equal(batched.stats.tokensProcessed, alone.stats.tokensProcessed, 'padding is not counted as work');
-    assert.ok(batched.stats.runs <= 2 * 4, `4 steps of 8 sessions take at most 2 runs each (prefill + decode groups), took ${batched.stats.runs}`);
+    assert.ok(batched.stats.runs <= 2 * 4, `4 steps of 8 sessions take at most 2 runs each (short and long runs apart), took ${batched.stats.runs}`);
     assert.ok(batched.stats.rows / batched.stats.runs >= 3, `mean batch ${batched.stats.rows / batched.stats.runs}`);
     await batched.close();
     await alone.close();
