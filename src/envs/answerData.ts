@@ -107,10 +107,14 @@ function splitDraw(seed: number, id: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
+/** Scores divided by their sum (all-zero: uniform). Scaled by the maximum first, so huge finite scores (1.797e308) cannot overflow the sum. */
 function normalise(scores: readonly number[]): Float32Array {
+  let max = 0;
+  for (const s of scores) if (s > max) max = s;
+  if (!(max > 0)) return new Float32Array(scores.length).fill(1 / scores.length);
   let z = 0;
-  for (const s of scores) z += s;
-  return z > 0 ? Float32Array.from(scores, (s) => s / z) : new Float32Array(scores.length).fill(1 / scores.length);
+  for (const s of scores) z += s / max;
+  return Float32Array.from(scores, (s) => s / max / z);
 }
 
 /**
