@@ -110,7 +110,9 @@ export function readConfigFile(path: string): Record<string, unknown> {
  */
 export function resolveRunConfig(file: Record<string, unknown> = {}, flags: Record<string, unknown> = {}): RunConfig {
   const merged: Record<string, unknown> = { ...DEFAULT_RUN_CONFIG };
-  for (const src of [file, flags]) for (const [k, v] of Object.entries(src)) if (v !== undefined) merged[k] = v;
+  // `package` (name, version, commit) is what a run's config.json records about the code that wrote it, not a setting.
+  const { package: _written, ...settings } = file;
+  for (const src of [settings, flags]) for (const [k, v] of Object.entries(src)) if (v !== undefined) merged[k] = v;
   const res = schema.safeParse(merged);
   if (!res.success) {
     const issue = res.error.issues[0];

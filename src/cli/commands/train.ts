@@ -16,7 +16,8 @@ import { evaluateDecoding } from '../decoding/evaluateDecoding.js';
 import { policyChooser } from '../decoding/choosers.js';
 import { evaluateAnswers } from '../answers/evaluateAnswers.js';
 import type { RunConfig } from '../RunConfig.js';
-import { addAlgoOption, addDecodingOptions, addRunOptions, configFromOptions, createRunDir, numberFlag } from './common.js';
+import { addAlgoOption, addDecodingOptions, addRunOptions, configFromOptions, createRunDir, numberFlag, runConfigRecord } from './common.js';
+import { packageInfo } from '../../core/packageInfo.js';
 import { buildRunEnvs, type RunEnvs } from './runEnvs.js';
 
 /** Test-split accuracy (success rate) and mean return of a trained algorithm. */
@@ -61,7 +62,7 @@ export function registerTrainCommand(program: Command): void {
     const envs = await buildRunEnvs(cfg);
     try {
       const runDir = createRunDir(cfg.out, `train-${cfg.env}-${cfg.algo}`);
-      writeFileSync(join(runDir, 'config.json'), JSON.stringify(cfg, null, 1));
+      writeFileSync(join(runDir, 'config.json'), JSON.stringify(runConfigRecord(cfg), null, 1));
       const algo = makeAlgorithm(envs.train, ppoConfigOf(cfg));
       const metricsPath = join(runDir, 'metrics.jsonl');
       writeFileSync(metricsPath, '');
@@ -84,7 +85,7 @@ export function registerTrainCommand(program: Command): void {
       const trainSeconds = (performance.now() - t0) / 1000;
       const score = await scoreOnTest(algo, envs, cfg.seed);
       const plots = await writeRunPlots(join(runDir, 'plots'), { metrics: readMetricsJsonl(metricsPath) });
-      writeFileSync(join(runDir, 'results.json'), JSON.stringify({ env: cfg.env, algo: cfg.algo, steps: algo.globalStep, trainSeconds, test: score, plots }, null, 1));
+      writeFileSync(join(runDir, 'results.json'), JSON.stringify({ env: cfg.env, algo: cfg.algo, steps: algo.globalStep, trainSeconds, test: score, plots, package: packageInfo() }, null, 1));
       process.stdout.write(
         `${renderTable(['env', 'algo', 'train steps', 'train s', 'test episodes', 'test accuracy %', 'test mean return'], [[cfg.env, cfg.algo, algo.globalStep, trainSeconds.toFixed(1), score.episodes, (100 * score.accuracy).toFixed(1), score.meanReturn.toFixed(3)]])}\n`,
       );

@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packageInfo } from '../../core/packageInfo.js';
 import { EnsembleDecodingEnv } from '../../envs/EnsembleDecodingEnv.js';
 import type { Task } from '../../ensemble/tasks/Task.js';
 import type { ModelAdapter } from '../../models/ModelAdapter.js';
@@ -37,6 +38,8 @@ export interface DecodingExperimentConfig {
   readonly perAlgo?: Partial<Record<'ppo' | 'ippo' | 'mappo', Partial<PPOConfig>>>;
   /** Run folder (created). */
   readonly runDir: string;
+  /** Model directories as config.json records them for `eval` (absolute; empty: the bundled models); unset: not recorded. */
+  readonly modelDirs?: readonly string[];
 }
 
 /** One row of the comparison table. */
@@ -78,7 +81,9 @@ function row(method: string, kind: MethodResult['kind'], r: DecodingEvalResult, 
  */
 export async function runDecodingExperiment(models: readonly ModelAdapter[], task: Task, cfg: DecodingExperimentConfig, io: ExperimentIO): Promise<DecodingExperimentResults> {
   mkdirSync(join(cfg.runDir, 'checkpoints'), { recursive: true });
-  writeFileSync(join(cfg.runDir, 'config.json'), JSON.stringify({ ...cfg, task: task.name, models: models.map((m) => m.id) }, null, 1));
+  // `models` holds what `eval` reloads (directories); `modelIds` the names the tables use.
+  const { modelDirs, ...settings } = cfg;
+  writeFileSync(join(cfg.runDir, 'config.json'), JSON.stringify({ ...settings, task: task.name, modelIds: models.map((m) => m.id), ...(modelDirs ? { models: modelDirs } : {}), package: packageInfo() }, null, 1));
   const metricsPath = join(cfg.runDir, 'metrics.jsonl');
   writeFileSync(metricsPath, '');
   const envOf = (split: 'train' | 'validation' | 'test', numItems: number): EnsembleDecodingEnv =>
@@ -175,7 +180,7 @@ export async function runDecodingExperiment(models: readonly ModelAdapter[], tas
     runDir: cfg.runDir,
     plots,
   };
-  writeFileSync(join(cfg.runDir, 'results.json'), JSON.stringify(results, null, 1));
+  writeFileSync(join(cfg.runDir, 'results.json'), JSON.stringify({ ...results, package: packageInfo() }, null, 1));
   await valEnv.close();
   await testEnv.close();
   return results;
