@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError, EnsembleGymError, preview } from '../core/errors.js';
+import { escapeControlChars } from '../core/escapeControlChars.js';
 import { Rng } from '../core/Rng.js';
 
 /** Which part of the data an item belongs to; statistics and training use `train` only. */
@@ -38,7 +39,17 @@ export interface AnswerDataOptions {
   readonly testFraction?: number;
   /** Seed of the split of items without a `split` [0]. */
   readonly splitSeed?: number;
+  /**
+   * Largest JSON file, and largest JSONL line, `loadAnswerData` reads, in bytes [`MAX_ANSWER_JSON_BYTES`, 256 MiB].
+   * JSONL files are streamed line by line and have no size limit of their own.
+   */
+  readonly maxJsonBytes?: number;
+  /** Called while `loadAnswerData` reads a file, with bytes read so far and the file size (at most once per 1 % read). */
+  readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
+
+/** Default `maxJsonBytes`: a JSON answer file is parsed in one piece, which takes about 20 times its size in memory. */
+export const MAX_ANSWER_JSON_BYTES = 256 * 1024 * 1024;
 
 /** A data file that does not follow the answer-data format; the message names the file and the JSON path. */
 export class AnswerDataError extends EnsembleGymError {}
@@ -89,7 +100,9 @@ function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(marked);
   } catch (e) {
-    throw new AnswerDataError(`${where}: not valid JSON (${(e as Error).message})`);
+    const nul = text.indexOf('\u0000');
+    const hint = nul >= 0 ? `; it holds a NUL byte (\\u0000) at character ${nul + 1}: binary data, or text in another encoding than UTF-8` : '';
+    throw new AnswerDataError(`${where}: not valid JSON (${escapeControlChars((e as Error).message)})${hint}`);
   }
 }
 
@@ -162,7 +175,9 @@ function build(source: string, rawModels: unknown, rawItems: readonly unknown[],
  * optional `task` and `split`, `label` (0-based option index) and `scores[model][option]` (finite,
  * ≥ 0, normalised per model). Errors name `source` and the JSON path (and the line for JSONL).
  */
-export function parseAnswerData(text: string, source = 'answer data', opts: AnswerDataOptions = {}): AnswerDataset {
+export function parseAnswerData(rawText: string, source = 'answer data', opts: AnswerDataOptions = {}): AnswerDataset {
+  // A UTF-8 byte-order mark (Windows editors, Excel exports) is not data.
+  const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
   const format = opts.format ?? 'auto';
   const asJsonl = format === 'jsonl' || (format === 'auto' && (source.endsWith('.jsonl') || looksLikeJsonl(text)));
   if (!asJsonl) {
@@ -171,15 +186,46 @@ export function parseAnswerData(text: string, source = 'answer data', opts: Answ
     if (!r.success) throw new AnswerDataError(`${source}: ${issueText(root, r.error.issues[0], [])}`);
     return build(source, r.data.models, r.data.items, opts, () => `${source}: `);
   }
-  const lines = text.split(/\r?\n/);
-  const rows: { line: number; value: unknown }[] = [];
-  lines.forEach((l, i) => {
-    if (l.trim() !== '') rows.push({ line: i + 1, value: parseJson(l, `${source}:${i + 1}`) });
+  const rows: JsonlRow[] = [];
+  text.split(/\r?\n/).forEach((l, i) => {
+    if (l.trim() !== '') rows.push({ line: i + 1, value: parseJsonlLine(l, source, i + 1) });
   });
+  return fromJsonlRows(source, rows, opts);
+}
+
+/** One parsed non-empty JSONL line and its 1-based number. */
+interface JsonlRow {
+  readonly line: number;
+  readonly value: unknown;
+}
+
+/** The value of JSONL line `line`; a line that is not JSON says how a JSON object spread over several lines is read instead. */
+function parseJsonlLine(text: string, source: string, line: number): unknown {
+  try {
+    return parseJson(text, `${source}:${line}`);
+  } catch (e) {
+    if (line === 1 && /^\s*[{[]\s*$/.test(text)) {
+      throw new AnswerDataError(`${(e as Error).message}; this looks like one JSON object written over several lines: name the file .json, or write JSONL (a {"models": [...]} header line, then one item per line)`);
+    }
+    throw e;
+  }
+}
+
+/** The dataset of JSONL rows: a header line then one item per line, or one line holding the whole `{"models", "items"}` object. */
+function fromJsonlRows(source: string, rows: readonly JsonlRow[], opts: AnswerDataOptions): AnswerDataset {
   if (rows.length === 0) throw new AnswerDataError(`${source}: empty; the first line must be {"models": [...]}`);
-  const head = rows[0].value as { models?: unknown } | null;
+  const head = rows[0].value as { models?: unknown; items?: unknown } | null;
   if (head === null || typeof head !== 'object' || !('models' in head)) {
-    throw new AnswerDataError(`${source}:${rows[0].line}: the first line must be a header {"models": ["m0", ...]}, got ${JSON.stringify(head)?.slice(0, 60)}`);
+    throw new AnswerDataError(`${source}:${rows[0].line}: the first line must be a header {"models": ["m0", ...]}, got ${escapeControlChars(JSON.stringify(head)?.slice(0, 60) ?? String(head))}`);
+  }
+  if ('items' in head) {
+    // The JSON form saved under a .jsonl name: one object holding everything.
+    if (rows.length > 1) {
+      throw new AnswerDataError(`${source}:${rows[0].line}: the header line holds "items" and ${rows.length - 1} more lines follow; put items either inside the first object (JSON form) or one per line after a {"models": [...]} header (JSONL), not both`);
+    }
+    const r = fileSchema.safeParse(head);
+    if (!r.success) throw new AnswerDataError(`${source}:${rows[0].line}: ${issueText(head, r.error.issues[0], [])}`);
+    return build(source, r.data.models, r.data.items, opts, () => `${source}:${rows[0].line}: `);
   }
   const items = rows.slice(1);
   return build(source, head.models, items.map((r) => r.value), opts, (i) => `${source}:${items[i].line}: `);
@@ -196,15 +242,113 @@ function looksLikeJsonl(text: string): boolean {
   }
 }
 
-/** Reads and validates an answer-data file (JSON or JSONL); see `parseAnswerData`. */
-export async function loadAnswerData(path: string, opts: AnswerDataOptions = {}): Promise<AnswerDataset> {
-  let text: string;
+/** A mebibyte figure for messages: `256 MiB`. */
+function mib(bytes: number): string {
+  const m = bytes / 2 ** 20;
+  return `${m >= 10 ? Math.round(m) : Number(m.toPrecision(2))} MiB`;
+}
+
+/** Length of the byte-order mark `head` starts with (UTF-8: 3); throws for UTF-16 / UTF-32, naming the encoding and the fix. */
+function checkEncoding(path: string, head: Buffer): number {
+  const fix = 'answer data must be UTF-8: re-save it as UTF-8 (iconv -f ENCODING -t UTF-8 in > out; in Python open(path, "w", encoding="utf-8"); in PowerShell Out-File -Encoding utf8)';
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 3;
+  const utf16 = (enc: string, how: string) => new AnswerDataError(`${path}: the file is ${enc} (${how}); ${fix.replace('ENCODING', enc.replace(' ', ''))}`);
+  if (head.length >= 4 && head.readUInt32LE(0) === 0x0000feff) throw utf16('UTF-32 LE', 'byte-order mark FF FE 00 00');
+  if (head[0] === 0xff && head[1] === 0xfe) throw utf16('UTF-16 LE', 'byte-order mark FF FE');
+  if (head[0] === 0xfe && head[1] === 0xff) throw utf16('UTF-16 BE', 'byte-order mark FE FF');
+  // Without a mark, ASCII text in UTF-16 has a NUL byte next to every character.
+  if (head.length >= 4 && head[0] !== 0 && head[1] === 0 && head[2] !== 0 && head[3] === 0) throw utf16('UTF-16 LE', 'a NUL byte after every character');
+  if (head.length >= 4 && head[0] === 0 && head[1] !== 0 && head[2] === 0 && head[3] !== 0) throw utf16('UTF-16 BE', 'a NUL byte before every character');
+  return 0;
+}
+
+/**
+ * Calls `onLine(text, lineNumber)` for every line of `path` from byte `start`, reading 1 MiB at a time
+ * (memory stays at one line plus one chunk); a line longer than `maxLine` bytes is an AnswerDataError.
+ */
+async function forEachLine(path: string, start: number, size: number, maxLine: number, onLine: (text: string, line: number) => void, onProgress?: (read: number, total: number) => void): Promise<void> {
+  const fh = await open(path, 'r');
   try {
-    text = await readFile(path, 'utf8');
+    const chunk = Buffer.alloc(2 ** 20);
+    let pos = start;
+    let parts: Buffer[] = [];
+    let partBytes = 0;
+    let line = 1;
+    let reported = 0;
+    const emit = (tail: Buffer): void => {
+      const buf = parts.length === 0 ? tail : Buffer.concat([...parts, tail]);
+      parts = [];
+      partBytes = 0;
+      onLine(buf.toString('utf8'), line++);
+    };
+    for (;;) {
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      let from = 0;
+      for (let nl = chunk.indexOf(0x0a, from); nl !== -1 && nl < bytesRead; nl = chunk.indexOf(0x0a, from)) {
+        if (partBytes + nl - from > maxLine) break;
+        emit(chunk.subarray(from, nl));
+        from = nl + 1;
+      }
+      partBytes += bytesRead - from;
+      if (partBytes > maxLine) {
+        throw new AnswerDataError(`${path}:${line}: line ${line} is longer than the ${mib(maxLine)} limit of one JSONL line; write one item per line (or raise maxJsonBytes)`);
+      }
+      parts.push(Buffer.from(chunk.subarray(from, bytesRead)));
+      if (onProgress && (pos - reported >= size / 100 || pos >= size)) {
+        reported = pos;
+        onProgress(pos, size);
+      }
+    }
+    if (partBytes > 0) emit(Buffer.alloc(0));
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Reads and validates an answer-data file (JSON or JSONL); see `parseAnswerData`. JSONL is streamed
+ * line by line (no file size limit; `onProgress` reports the bytes read); a JSON file, parsed in one
+ * piece, may be at most `maxJsonBytes` (256 MiB). A UTF-8 byte-order mark is skipped; UTF-16 / UTF-32
+ * files are refused with the encoding named and how to convert them.
+ */
+export async function loadAnswerData(path: string, opts: AnswerDataOptions = {}): Promise<AnswerDataset> {
+  const maxJson = opts.maxJsonBytes ?? MAX_ANSWER_JSON_BYTES;
+  let size: number;
+  let head: Buffer;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new AnswerDataError(`${path}: not a file; pass the path of a JSON or JSONL answer-data file`);
+    size = st.size;
+    const fh = await open(path, 'r');
+    try {
+      head = Buffer.alloc(Math.min(size, 65536));
+      await fh.read(head, 0, head.length, 0);
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
+    if (e instanceof AnswerDataError) throw e;
     throw new AnswerDataError(`${path}: cannot read the answer data (${(e as Error).message}); check the path`);
   }
-  return parseAnswerData(text, path, opts);
+  const bom = checkEncoding(path, head);
+  const headText = head.subarray(bom).toString('utf8');
+  const format = opts.format ?? 'auto';
+  const asJsonl = format === 'jsonl' || (format === 'auto' && (path.endsWith('.jsonl') || looksLikeJsonl(headText)));
+  if (!asJsonl) {
+    if (size > maxJson) {
+      throw new AnswerDataError(`${path}: ${mib(size)} is over the ${mib(maxJson)} limit of a JSON answer file (parsed in one piece); write JSONL instead (a {"models": [...]} header line, then one item per line), which is streamed with no size limit`);
+    }
+    const text = (await readFile(path)).subarray(bom).toString('utf8');
+    return parseAnswerData(text, path, { ...opts, format: 'json' });
+  }
+  const rows: JsonlRow[] = [];
+  await forEachLine(path, bom, size, maxJson, (raw, line) => {
+    const l = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (l.trim() !== '') rows.push({ line, value: parseJsonlLine(l, path, line) });
+  }, opts.onProgress);
+  return fromJsonlRows(path, rows, opts);
 }
 
 /** Validates an in-memory dataset object of the JSON form (e.g. from a generator); see `parseAnswerData`. */
