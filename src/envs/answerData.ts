@@ -130,11 +130,16 @@ function normalise(scores: readonly number[]): Float32Array {
   return Float32Array.from(scores, (s) => s / max / z);
 }
 
-/**
- * Builds a dataset from already-parsed parts, validating every item (`where(i)` names item i in
- * messages). The single path every loader goes through.
- */
-function build(source: string, rawModels: unknown, rawItems: readonly unknown[], opts: AnswerDataOptions, where: (i: number) => string): AnswerDataset {
+/** Validates items one at a time (so a streamed file never holds its raw parsed lines) and assembles the dataset. */
+interface ItemBuilder {
+  /** Validates one raw item; `where` prefixes its messages (file, line). */
+  add(raw: unknown, where: string): void;
+  /** The dataset of every item added. */
+  finish(): AnswerDataset;
+}
+
+/** An `ItemBuilder` for the models `rawModels` (validated here) of `source`. */
+function itemBuilder(source: string, rawModels: unknown, opts: AnswerDataOptions): ItemBuilder {
   const testFraction = opts.testFraction ?? 0.2;
   if (!(testFraction >= 0 && testFraction <= 1)) throw new ConfigError('testFraction', `must be in [0, 1], got ${testFraction}`, 'Set testFraction to the share of unsplit items that go to test.');
   const splitSeed = opts.splitSeed ?? 0;
@@ -144,29 +149,45 @@ function build(source: string, rawModels: unknown, rawItems: readonly unknown[],
   const dupModel = models.find((m, i) => models.indexOf(m) !== i);
   if (dupModel !== undefined) throw new AnswerDataError(`${source}: models lists "${dupModel}" twice; model names must be unique (they name the agents)`);
   const seen = new Map<string, number>();
-  const items: AnswerItem[] = rawItems.map((raw, i) => {
-    const r = itemSchema.safeParse(raw);
-    if (!r.success) throw new AnswerDataError(`${where(i)}${issueText(raw, r.error.issues[0], ['items', i])}`);
-    const it: RawItem = r.data;
-    const id = String(it.id);
-    const at = `items[${i}]`;
-    const prev = seen.get(id);
-    if (prev !== undefined) throw new AnswerDataError(`${where(i)}${at}.id "${id}" repeats items[${prev}].id; item ids must be unique`);
-    seen.set(id, i);
-    if (it.scores.length !== models.length) {
-      throw new AnswerDataError(`${where(i)}${at}.scores has ${it.scores.length} rows but there are ${models.length} models (${models.join(', ')}); give one row of option scores per model`);
-    }
-    const k = it.scores[0].length;
-    it.scores.forEach((row, m) => {
-      if (row.length !== k) throw new AnswerDataError(`${where(i)}${at}.scores[${m}] has ${row.length} options but ${at}.scores[0] has ${k}; every model scores the same options`);
-    });
-    if (it.label >= k) throw new AnswerDataError(`${where(i)}${at}.scores[${models.length - 1}] has ${k} options, label ${it.label} is out of range (0..${k - 1})`);
-    const split: AnswerSplit = it.split ?? (splitDraw(splitSeed, id) < testFraction ? 'test' : 'train');
-    return { id, task: it.task ?? 'default', split, label: it.label, numOptions: k, probs: it.scores.map(normalise) };
-  });
-  const maxOptions = items.reduce((a, it) => Math.max(a, it.numOptions), 0);
-  const tasks = [...new Set(items.map((it) => it.task))].sort();
-  return { models, items, maxOptions, tasks, source };
+  const items: AnswerItem[] = [];
+  return {
+    add(raw, where) {
+      const i = items.length;
+      const r = itemSchema.safeParse(raw);
+      if (!r.success) throw new AnswerDataError(`${where}${issueText(raw, r.error.issues[0], ['items', i])}`);
+      const it: RawItem = r.data;
+      const id = String(it.id);
+      const at = `items[${i}]`;
+      const prev = seen.get(id);
+      if (prev !== undefined) throw new AnswerDataError(`${where}${at}.id "${id}" repeats items[${prev}].id; item ids must be unique`);
+      seen.set(id, i);
+      if (it.scores.length !== models.length) {
+        throw new AnswerDataError(`${where}${at}.scores has ${it.scores.length} rows but there are ${models.length} models (${models.join(', ')}); give one row of option scores per model`);
+      }
+      const k = it.scores[0].length;
+      it.scores.forEach((row, m) => {
+        if (row.length !== k) throw new AnswerDataError(`${where}${at}.scores[${m}] has ${row.length} options but ${at}.scores[0] has ${k}; every model scores the same options`);
+      });
+      if (it.label >= k) throw new AnswerDataError(`${where}${at}.scores[${models.length - 1}] has ${k} options, label ${it.label} is out of range (0..${k - 1})`);
+      const split: AnswerSplit = it.split ?? (splitDraw(splitSeed, id) < testFraction ? 'test' : 'train');
+      items.push({ id, task: it.task ?? 'default', split, label: it.label, numOptions: k, probs: it.scores.map(normalise) });
+    },
+    finish() {
+      const maxOptions = items.reduce((a, it) => Math.max(a, it.numOptions), 0);
+      const tasks = [...new Set(items.map((it) => it.task))].sort();
+      return { models, items, maxOptions, tasks, source };
+    },
+  };
+}
+
+/**
+ * Builds a dataset from already-parsed parts, validating every item (`where(i)` names item i in
+ * messages). The single path every loader goes through.
+ */
+function build(source: string, rawModels: unknown, rawItems: readonly unknown[], opts: AnswerDataOptions, where: (i: number) => string): AnswerDataset {
+  const b = itemBuilder(source, rawModels, opts);
+  rawItems.forEach((raw, i) => b.add(raw, where(i)));
+  return b.finish();
 }
 
 /**
@@ -186,17 +207,9 @@ export function parseAnswerData(rawText: string, source = 'answer data', opts: A
     if (!r.success) throw new AnswerDataError(`${source}: ${issueText(root, r.error.issues[0], [])}`);
     return build(source, r.data.models, r.data.items, opts, () => `${source}: `);
   }
-  const rows: JsonlRow[] = [];
-  text.split(/\r?\n/).forEach((l, i) => {
-    if (l.trim() !== '') rows.push({ line: i + 1, value: parseJsonlLine(l, source, i + 1) });
-  });
-  return fromJsonlRows(source, rows, opts);
-}
-
-/** One parsed non-empty JSONL line and its 1-based number. */
-interface JsonlRow {
-  readonly line: number;
-  readonly value: unknown;
+  const reader = jsonlReader(source, opts);
+  text.split(/\r?\n/).forEach((l, i) => reader.line(l, i + 1));
+  return reader.finish();
 }
 
 /** The value of JSONL line `line`; a line that is not JSON says how a JSON object spread over several lines is read instead. */
@@ -211,24 +224,41 @@ function parseJsonlLine(text: string, source: string, line: number): unknown {
   }
 }
 
-/** The dataset of JSONL rows: a header line then one item per line, or one line holding the whole `{"models", "items"}` object. */
-function fromJsonlRows(source: string, rows: readonly JsonlRow[], opts: AnswerDataOptions): AnswerDataset {
-  if (rows.length === 0) throw new AnswerDataError(`${source}: empty; the first line must be {"models": [...]}`);
-  const head = rows[0].value as { models?: unknown; items?: unknown } | null;
-  if (head === null || typeof head !== 'object' || !('models' in head)) {
-    throw new AnswerDataError(`${source}:${rows[0].line}: the first line must be a header {"models": ["m0", ...]}, got ${escapeControlChars(JSON.stringify(head)?.slice(0, 60) ?? String(head))}`);
-  }
-  if ('items' in head) {
-    // The JSON form saved under a .jsonl name: one object holding everything.
-    if (rows.length > 1) {
-      throw new AnswerDataError(`${source}:${rows[0].line}: the header line holds "items" and ${rows.length - 1} more lines follow; put items either inside the first object (JSON form) or one per line after a {"models": [...]} header (JSONL), not both`);
-    }
-    const r = fileSchema.safeParse(head);
-    if (!r.success) throw new AnswerDataError(`${source}:${rows[0].line}: ${issueText(head, r.error.issues[0], [])}`);
-    return build(source, r.data.models, r.data.items, opts, () => `${source}:${rows[0].line}: `);
-  }
-  const items = rows.slice(1);
-  return build(source, head.models, items.map((r) => r.value), opts, (i) => `${source}:${items[i].line}: `);
+/**
+ * Reads JSONL one line at a time: a `{"models": [...]}` header line, then one item per line, each
+ * validated as it comes; or a single line holding the whole `{"models", "items"}` object (the JSON
+ * form saved under a .jsonl name).
+ */
+function jsonlReader(source: string, opts: AnswerDataOptions): { line(text: string, n: number): void; finish(): AnswerDataset } {
+  let builder: ItemBuilder | undefined;
+  let whole: { line: number; value: { models?: unknown; items?: unknown } } | undefined;
+  return {
+    line(raw, n) {
+      const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (text.trim() === '') return;
+      const value = parseJsonlLine(text, source, n);
+      if (whole) {
+        throw new AnswerDataError(`${source}:${whole.line}: the header line holds "items" and more lines follow (line ${n}); put items either inside the first object (JSON form) or one per line after a {"models": [...]} header (JSONL), not both`);
+      }
+      if (builder) return builder.add(value, `${source}:${n}: `);
+      const head = value as { models?: unknown; items?: unknown } | null;
+      if (head === null || typeof head !== 'object' || !('models' in head)) {
+        throw new AnswerDataError(`${source}:${n}: the first line must be a header {"models": ["m0", ...]}, got ${escapeControlChars(JSON.stringify(head)?.slice(0, 60) ?? String(head))}`);
+      }
+      if ('items' in head) whole = { line: n, value: head };
+      else builder = itemBuilder(source, head.models, opts);
+    },
+    finish() {
+      if (whole) {
+        const r = fileSchema.safeParse(whole.value);
+        if (!r.success) throw new AnswerDataError(`${source}:${whole.line}: ${issueText(whole.value, r.error.issues[0], [])}`);
+        const at = whole.line;
+        return build(source, r.data.models, r.data.items, opts, () => `${source}:${at}: `);
+      }
+      if (!builder) throw new AnswerDataError(`${source}: empty; the first line must be {"models": [...]}`);
+      return builder.finish();
+    },
+  };
 }
 
 /** Whether the text's first line is a complete JSON object holding `models` but not `items`. */
@@ -343,12 +373,9 @@ export async function loadAnswerData(path: string, opts: AnswerDataOptions = {})
     const text = (await readFile(path)).subarray(bom).toString('utf8');
     return parseAnswerData(text, path, { ...opts, format: 'json' });
   }
-  const rows: JsonlRow[] = [];
-  await forEachLine(path, bom, size, maxJson, (raw, line) => {
-    const l = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (l.trim() !== '') rows.push({ line, value: parseJsonlLine(l, path, line) });
-  }, opts.onProgress);
-  return fromJsonlRows(path, rows, opts);
+  const reader = jsonlReader(path, opts);
+  await forEachLine(path, bom, size, maxJson, reader.line, opts.onProgress);
+  return reader.finish();
 }
 
 /** Validates an in-memory dataset object of the JSON form (e.g. from a generator); see `parseAnswerData`. */

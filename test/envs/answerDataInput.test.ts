@@ -78,7 +78,7 @@ test('a .jsonl file holding one {"models", "items"} object is read as that objec
     await rejects(loadAnswerData(pretty), /pretty\.jsonl:1: not valid JSON/, /one JSON object written over several lines: name the file \.json/);
     const both = join(dir, 'both.jsonl');
     await writeFile(both, `${jsonText}\n${JSON.stringify(item('c'))}\n`);
-    await rejects(loadAnswerData(both), /both\.jsonl:1: the header line holds "items" and 1 more lines follow/);
+    await rejects(loadAnswerData(both), /both\.jsonl:1: the header line holds "items" and more lines follow \(line 2\)/);
   });
 });
 
