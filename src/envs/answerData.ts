@@ -212,12 +212,12 @@ export function parseAnswerData(rawText: string, source = 'answer data', opts: A
   return reader.finish();
 }
 
-/** The value of JSONL line `line`; a line that is not JSON says how a JSON object spread over several lines is read instead. */
-function parseJsonlLine(text: string, source: string, line: number): unknown {
+/** The value of JSONL line `line`; a first line that is not JSON says how a JSON object spread over several lines is read instead. */
+function parseJsonlLine(text: string, source: string, line: number, first: boolean): unknown {
   try {
     return parseJson(text, `${source}:${line}`);
   } catch (e) {
-    if (line === 1 && /^\s*[{[]\s*$/.test(text)) {
+    if (first && /^\s*[{[]\s*$/.test(text)) {
       throw new AnswerDataError(`${(e as Error).message}; this looks like one JSON object written over several lines: name the file .json, or write JSONL (a {"models": [...]} header line, then one item per line)`);
     }
     throw e;
@@ -236,7 +236,7 @@ function jsonlReader(source: string, opts: AnswerDataOptions): { line(text: stri
     line(raw, n) {
       const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (text.trim() === '') return;
-      const value = parseJsonlLine(text, source, n);
+      const value = parseJsonlLine(text, source, n, builder === undefined && whole === undefined);
       if (whole) {
         throw new AnswerDataError(`${source}:${whole.line}: the header line holds "items" and more lines follow (line ${n}); put items either inside the first object (JSON form) or one per line after a {"models": [...]} header (JSONL), not both`);
       }
