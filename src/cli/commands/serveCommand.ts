@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startServer } from '../serve.js';
+import { startServer } from '../../models/openai/startServer.js';
 import { intFlag, loadModels } from './common.js';
 
 /** Registers `serve`: an OpenAI-compatible completions server (with logprobs) over one model directory. */

@@ -1,11 +1,11 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
-import { ConfigError, EnsembleGymError } from '../core/errors.js';
-import { Rng } from '../core/Rng.js';
-import type { ModelAdapter, NextToken, Session } from '../models/ModelAdapter.js';
-import { tokenText } from '../models/tokenText.js';
+import { ConfigError, EnsembleGymError } from '../../core/errors.js';
+import { Rng } from '../../core/Rng.js';
+import type { ModelAdapter, NextToken, Session } from '../ModelAdapter.js';
+import { tokenText } from '../tokenText.js';
+import { completionRequest, type CompletionRequest } from './protocol.js';
 
 /** A fault the server injects into one request (for testing clients). */
 export type ServeFault =
@@ -53,16 +53,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const completionRequest = z.object({
-  model: z.string().optional(),
-  prompt: z.union([z.string(), z.array(z.string()).length(1)]),
-  max_tokens: z.number().int().nonnegative().optional(),
-  logprobs: z.number().int().nonnegative().nullable().optional(),
-  echo: z.boolean().optional(),
-  temperature: z.number().nonnegative().optional(),
-  seed: z.number().int().optional(),
-  stream: z.literal(false).optional(),
-});
 
 class HttpError extends EnsembleGymError {
   constructor(
@@ -171,7 +161,7 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     }
   }
 
-  async function complete(body: z.infer<typeof completionRequest>): Promise<unknown> {
+  async function complete(body: CompletionRequest): Promise<unknown> {
     if (body.model !== undefined && body.model !== modelName) {
       throw new HttpError(404, `The model \`${body.model}\` does not exist. This server serves \`${modelName}\`.`, 'invalid_request_error', 'model_not_found', 'model');
     }

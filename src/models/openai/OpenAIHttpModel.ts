@@ -1,13 +1,14 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { z } from 'zod';
-import { ConfigError } from '../core/errors.js';
-import { Rng } from '../core/Rng.js';
-import { ModelClosedError, ModelInputError, ModelRequestError } from './errors.js';
-import type { ModelAdapter, NextToken, Session, TopK } from './ModelAdapter.js';
-import type { Tokenizer } from './Tokenizer.js';
-import { TokenTextIndex } from './tokenText.js';
-import { PromptSession } from './PromptSession.js';
+import type { z } from 'zod';
+import { ConfigError } from '../../core/errors.js';
+import { Rng } from '../../core/Rng.js';
+import { ModelClosedError, ModelInputError, ModelRequestError } from '../errors.js';
+import type { ModelAdapter, NextToken, Session, TopK } from '../ModelAdapter.js';
+import type { Tokenizer } from '../Tokenizer.js';
+import { TokenTextIndex } from '../tokenText.js';
+import { PromptSession } from '../PromptSession.js';
+import { completionLogprobsResponse, modelsResponse } from './protocol.js';
 
 /** Options of `OpenAIHttpModel.connect`. */
 export interface OpenAIHttpModelOptions {
@@ -52,30 +53,6 @@ export interface OpenAIHttpModelOptions {
 
 /** Default of `maxResponseBytes`. */
 const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
-
-/** One candidate in the chat-style logprobs format (llama.cpp server, newer OpenAI-compatible servers). */
-const candidateSchema = z.object({ token: z.string(), logprob: z.number(), bytes: z.array(z.number().int()).nullable().optional() });
-
-const topLogprobsSchema = z.object({
-  choices: z
-    .array(
-      z.object({
-        logprobs: z
-          .union([
-            // legacy completions format (OpenAI, vLLM): top_logprobs[position] = { token text: logprob }
-            z.object({ top_logprobs: z.array(z.record(z.string(), z.number()).nullable()).min(1) }),
-            // chat-style format: content[position].top_logprobs = [{ token, logprob, bytes }]
-            z.object({ content: z.array(z.object({ top_logprobs: z.array(candidateSchema) })).min(1) }),
-          ])
-          .nullable(),
-      }),
-    )
-    .min(1),
-});
-
-const modelsSchema = z.object({
-  data: z.array(z.object({ id: z.string(), max_model_len: z.number().int().positive().optional() })),
-});
 
 interface Agents {
   readonly http: HttpAgent;
@@ -231,7 +208,7 @@ export class OpenAIHttpModel implements ModelAdapter {
       throw new ConfigError('apiKeyEnv', `environment variable ${opts.apiKeyEnv} is not set`, `Export ${opts.apiKeyEnv}=<key>, or leave apiKeyEnv unset for servers without auth.`);
     }
     const probe = new OpenAIHttpModel(opts, opts.maxContext ?? 4096, new TokenTextIndex(opts.tokenizer));
-    const models = await probe.request('GET', '/models', undefined, modelsSchema).finally(() => probe.close());
+    const models = await probe.request('GET', '/models', undefined, modelsResponse).finally(() => probe.close());
     const entry = models.data.find((m) => m.id === opts.model);
     if (!entry && models.data.length > 0) {
       throw new ModelRequestError(`${probe.base}/models`, 200, `model "${opts.model}" is not served (the server lists: ${models.data.map((m) => m.id).join(', ')})`, 'Set `model` to one of the listed names.', false);
@@ -265,7 +242,7 @@ export class OpenAIHttpModel implements ModelAdapter {
   async nextFor(text: string): Promise<TopK> {
     const k = this.opts.topK ?? 20;
     const body = { model: this.opts.model, prompt: text, max_tokens: 1, logprobs: k, temperature: 0, echo: false };
-    const res = await this.request('POST', '/completions', body, topLogprobsSchema);
+    const res = await this.request('POST', '/completions', body, completionLogprobsResponse);
     const lp = res.choices[0].logprobs;
     // (local id or undefined, logprob) per candidate; bytes, when the server sends them, are exact.
     let candidates: Array<[number | undefined, number]> | undefined;

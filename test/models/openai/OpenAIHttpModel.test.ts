@@ -1,13 +1,13 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer, type ServeFault } from '../../src/cli/serve.js';
-import { ConfigError } from '../../src/core/errors.js';
-import { exportAdapterContractTests } from '../../src/models/contract/exportAdapterContractTests.js';
-import { ModelRequestError } from '../../src/models/errors.js';
-import type { ModelAdapter, Session, TopK } from '../../src/models/ModelAdapter.js';
-import type { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
-import { OpenAIHttpModel, type OpenAIHttpModelOptions } from '../../src/models/OpenAIHttpModel.js';
-import { startTinyServer, type TinyServer } from '../helpers/tinyServer.js';
+import { startServer, type RunningServer, type ServeFault } from '../../../src/models/openai/startServer.js';
+import { ConfigError } from '../../../src/core/errors.js';
+import { exportAdapterContractTests } from '../../../src/models/contract/exportAdapterContractTests.js';
+import { ModelRequestError } from '../../../src/models/errors.js';
+import type { ModelAdapter, Session, TopK } from '../../../src/models/ModelAdapter.js';
+import type { OnnxCausalLM } from '../../../src/models/OnnxCausalLM.js';
+import { OpenAIHttpModel, type OpenAIHttpModelOptions } from '../../../src/models/openai/OpenAIHttpModel.js';
+import { startTinyServer, type TinyServer } from '../../helpers/tinyServer.js';
 
 let fixture: TinyServer;
 let local: OnnxCausalLM;
