@@ -49,7 +49,7 @@ export type { ModelAdapter, Session, NextToken, TopK } from './models/ModelAdapt
 export { ModelLoadError, ModelInputError, ModelClosedError, ModelRequestError } from './models/errors.js';
 export { HfTokenizer, type SpecialTokenIds } from './models/HfTokenizer.js';
 export { OnnxCausalLM, type OnnxCausalLMOptions, type OnnxRunStats } from './models/OnnxCausalLM.js';
-export { OpenAIHttpModel, type OpenAIHttpModelOptions } from './models/OpenAIHttpModel.js';
+export { OpenAIHttpModel, type OpenAIHttpModelOptions } from './models/openai/OpenAIHttpModel.js';
 export { ReplayModel } from './models/ReplayModel.js';
 export { RecordingModel, type RecordingOptions } from './models/RecordingModel.js';
 export { REPLAY_FORMAT, parseReplay, formatReplay, type ReplayHeader, type ReplayRecord } from './models/replayFormat.js';
@@ -75,7 +75,7 @@ export {
   type ModelParts,
   type AttributeValue,
 } from './models/onnx/onnxGraph.js';
-export { startServer, type ServeOptions, type ServeFault, type RunningServer } from './cli/serve.js';
+export { startServer, type ServeOptions, type ServeFault, type RunningServer } from './models/openai/startServer.js';
 export { UnionVocabulary, completeUtf8Prefix, type PendingBytes } from './ensemble/UnionVocabulary.js';
 export { mixDistributions, mixtureSize, tailIndex, type ModelDistribution } from './ensemble/mixDistributions.js';
 export {
