@@ -318,9 +318,10 @@ export class MlpActorCritic implements ActorCriticPolicy {
 
   /** One action per agent from single observations (values too when the critic reads observations). */
   act(observations: Record<string, Float32Array>, rng: Rng, opts: ActOptions = {}): ActResult {
-    const actions: Record<string, unknown> = {};
-    const logProbs: Record<string, number> = {};
-    const values: Record<string, number> = {};
+    // null-prototype records: agent names such as `__proto__` or `toString` are plain keys
+    const actions = Object.create(null) as Record<string, unknown>;
+    const logProbs = Object.create(null) as Record<string, number>;
+    const values = Object.create(null) as Record<string, number>;
     this.groups.forEach((grp, g) => {
       const obs = grp.spec.members.map((a) => {
         const o: unknown = observations[a];

@@ -101,10 +101,10 @@ export class VectorEnv<Agent extends string = string> {
         throw new ConfigError('envs', `copy ${i} has agents [${e.possibleAgents.join(', ')}], copy 0 has [${this.possibleAgents.join(', ')}]`, 'Build every copy from the same config.');
       }
     });
-    this.obsDims = {} as AgentRecord<Agent, number>;
-    this.actDims = {} as AgentRecord<Agent, number>;
-    this.obsSpaces = {} as AgentRecord<Agent, Space>;
-    this.actSpaces = {} as AgentRecord<Agent, Space>;
+    this.obsDims = Object.create(null) as AgentRecord<Agent, number>;
+    this.actDims = Object.create(null) as AgentRecord<Agent, number>;
+    this.obsSpaces = Object.create(null) as AgentRecord<Agent, Space>;
+    this.actSpaces = Object.create(null) as AgentRecord<Agent, Space>;
     for (const a of this.possibleAgents) {
       this.obsSpaces[a] = first.observationSpace(a) as Space;
       this.actSpaces[a] = first.actionSpace(a) as Space;
@@ -265,7 +265,7 @@ export class VectorEnv<Agent extends string = string> {
         records[e] = null;
         continue;
       }
-      const record = {} as AgentRecord<Agent, unknown>;
+      const record = Object.create(null) as AgentRecord<Agent, unknown>;
       for (const a of this.envs[e].agents) {
         const space = this.actSpaces[a];
         const dim = this.actDims[a];
@@ -286,11 +286,11 @@ export class VectorEnv<Agent extends string = string> {
 
   private allocate(withRewards: boolean): VectorStepResult<Agent> {
     const n = this.numEnvs;
-    const observations = {} as AgentBatch<Agent, Float32Array>;
-    const active = {} as AgentBatch<Agent, Uint8Array>;
-    const rewards = {} as AgentBatch<Agent, Float32Array>;
-    const terminations = {} as AgentBatch<Agent, Uint8Array>;
-    const truncations = {} as AgentBatch<Agent, Uint8Array>;
+    const observations = Object.create(null) as AgentBatch<Agent, Float32Array>;
+    const active = Object.create(null) as AgentBatch<Agent, Uint8Array>;
+    const rewards = Object.create(null) as AgentBatch<Agent, Float32Array>;
+    const terminations = Object.create(null) as AgentBatch<Agent, Uint8Array>;
+    const truncations = Object.create(null) as AgentBatch<Agent, Uint8Array>;
     for (const a of this.possibleAgents) {
       observations[a] = new Float32Array(n * this.obsDims[a]);
       active[a] = new Uint8Array(n);
