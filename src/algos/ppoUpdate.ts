@@ -58,8 +58,17 @@ export function ppoUpdate(learner: UpdateTarget, batch: PackedBatch, lr: number)
           const C = grp.actorIn + grp.criticIn + grp.head.dim + 4;
           const rows = tf.reshape(tf.slice(mb, [0, col], [mbSize, widths[index]]), [mbSize * m, C]) as tf.Tensor2D;
           col += widths[index];
-          const [actorIn, criticIn, raw, tail] = tf.split(rows, [grp.actorIn, grp.criticIn, grp.head.dim, 4], 1) as tf.Tensor2D[];
-          return { grp, index, actorIn, criticIn, raw, tail: tail.dataSync() as Float32Array };
+          const [actorIn, criticIn, raw] = tf.split(rows, [grp.actorIn, grp.criticIn, grp.head.dim, 4], 1) as tf.Tensor2D[];
+          // the loss reads [oldLogp, advantage, target, oldValue] in JS: taken from the JS copy, not read back
+          const tail = new Float32Array(mbSize * m * 4);
+          const skip = grp.actorIn + grp.criticIn + grp.head.dim;
+          for (let r = 0; r < mbSize; r++) {
+            for (let j = 0; j < m; j++) {
+              const from = (k * mbSize + r) * W + col - widths[index] + j * C + skip;
+              tail.set(rowsShuffled.subarray(from, from + 4), (r * m + j) * 4);
+            }
+          }
+          return { grp, index, actorIn, criticIn, raw, tail };
         });
         const { grads } = tf.variableGrads(() => {
           let loss: tf.Scalar | null = null;
