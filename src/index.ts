@@ -173,10 +173,10 @@ export {
   type DecodingExperimentConfig,
   type DecodingExperimentResults,
   type MethodResult,
-} from './cli/decoding/runDecodingExperiment.js';
-export { evaluateDecoding, type ActionChooser, type DecodingEvalResult } from './cli/decoding/evaluateDecoding.js';
-export { fixedWeightsChooser, policyChooser, segmentOracleChooser } from './cli/decoding/choosers.js';
-export { segmentCreditScorer } from './cli/decoding/segmentCreditScorer.js';
+} from './experiments/decoding/runDecodingExperiment.js';
+export { evaluateDecoding, type DecodingEvalResult } from './experiments/decoding/evaluateDecoding.js';
+export { SegmentOraclePolicy, type DecodingProgress } from './experiments/decoding/SegmentOraclePolicy.js';
+export { segmentCreditScorer } from './experiments/decoding/segmentCreditScorer.js';
 export { resolveRunConfig, DEFAULT_RUN_CONFIG, type RunConfig } from './cli/RunConfig.js';
 export { EnsembleInputError } from './ensemble/EnsembleInputError.js';
 export { type Policy, type ActorCriticPolicy, type ActResult, type ActOptions, type PolicyState } from './agents/Policy.js';
