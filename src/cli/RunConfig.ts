@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { ALGO_NAMES, type AlgoName } from '../algos/PPOConfig.js';
 
 /** Which environment a run trains on. */
 export type EnvName = 'decoding' | 'answer' | 'focal';
-/** Which algorithm a run trains. */
-export type AlgoName = 'ppo' | 'ippo' | 'mappo';
+export type { AlgoName };
 
 /**
  * Everything a CLI run needs, after defaults, config file and flags are merged (`resolveRunConfig`).
@@ -67,7 +67,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
 const posInt = z.coerce.number().int().positive();
 const schema = z.strictObject({
   env: z.enum(['decoding', 'answer', 'focal']),
-  algo: z.enum(['ppo', 'ippo', 'mappo']),
+  algo: z.enum(ALGO_NAMES),
   models: z.array(z.string().min(1)),
   data: z.string().min(1).optional(),
   seed: z.coerce.number().int().nonnegative(),

@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend } from '../../backend/initBackend.js';
 import { sumReverseTask } from '../../ensemble/tasks/sumReverseTask.js';
-import { runDecodingExperiment, type DecodingExperimentConfig } from '../decoding/runDecodingExperiment.js';
-import { formatResultsTable } from '../decoding/formatResultsTable.js';
+import { runDecodingExperiment, type DecodingExperimentConfig } from '../../experiments/decoding/runDecodingExperiment.js';
+import { formatResultsTable } from '../formatResultsTable.js';
+import { Progress } from '../Progress.js';
 import { addDecodingOptions, addRunOptions, configFromOptions, createRunDir, loadModels } from './common.js';
 import { readConfigFile, type RunConfig } from '../RunConfig.js';
 
@@ -54,7 +55,7 @@ export function registerDemoCommand(program: Command): void {
       const fileKeys = typeof opts.config === 'string' ? Object.keys(readConfigFile(opts.config)) : [];
       const exp = demoExperimentConfig(cfg, runDir, new Set([...fileKeys, ...Object.keys(opts).filter((k) => opts[k] !== undefined)]));
       process.stderr.write(`run folder: ${runDir}\n`);
-      const res = await runDecodingExperiment(models, sumReverseTask, exp, { log: (l) => process.stderr.write(`${l}\n`) });
+      const res = await runDecodingExperiment(models, sumReverseTask, exp, { log: (l) => process.stderr.write(`${l}\n`), progress: (label, total, lines) => new Progress(label, total, lines) });
       process.stdout.write(`${formatResultsTable(res.rows)}\n`);
       process.stdout.write(`test items: ${exp.testItems}, training: ${exp.steps} env steps per algorithm (${Object.entries(res.trainSeconds).map(([a, s]) => `${a} ${s.toFixed(0)} s`).join(', ')})\n`);
       process.stdout.write(`results, metrics, checkpoints and plots: ${runDir}\n`);

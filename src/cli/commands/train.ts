@@ -12,8 +12,7 @@ import { readMetricsJsonl, type MetricsRecord } from '../../viz/MetricsRecord.js
 import { writeRunPlots } from '../../viz/writeRunPlots.js';
 import { Progress } from '../Progress.js';
 import { renderTable } from '../renderTable.js';
-import { evaluateDecoding } from '../decoding/evaluateDecoding.js';
-import { policyChooser } from '../decoding/choosers.js';
+import { evaluateDecoding } from '../../experiments/decoding/evaluateDecoding.js';
 import { evaluateAnswers } from '../answers/evaluateAnswers.js';
 import type { RunConfig } from '../RunConfig.js';
 import { addAlgoOption, addDecodingOptions, addRunOptions, configFromOptions, createRunDir, numberFlag, runConfigRecord } from './common.js';
@@ -30,7 +29,7 @@ export interface TestScore {
 /** Evaluates `algo` on the run's test env: every test prompt once (decoding) or every test item once (answer). */
 export async function scoreOnTest(algo: OnPolicyAlgorithm, envs: RunEnvs, seed: number): Promise<TestScore> {
   if (envs.test instanceof EnsembleDecodingEnv) {
-    const r = await evaluateDecoding(envs.test, policyChooser(algo, seed), { seed });
+    const r = await evaluateDecoding(envs.test, algo.envPolicy(), { seed });
     return { accuracy: r.accuracy, meanReturn: r.accuracy, episodes: r.episodes };
   }
   const policy = algo.envPolicy();
