@@ -44,6 +44,20 @@ test('train and fit-answers record the package version and commit in config.json
   });
 });
 
+test('a train run started with a relative --data path is evaluated from another folder', () => {
+  withSyntheticAnswers('leg-prov-rel-', { numItems: 60, seed: 4 }, (dir) => {
+    const bin = join(root, 'bin/llm-ensemble-gym.js');
+    const env = { ...process.env, LEG_QUIET: '1' };
+    const t = spawnSync(process.execPath, [bin, 'train', '--env', 'answer', '--data', 'answers.json', '--steps', '64', '--out', 'runs'], { cwd: dir, encoding: 'utf8', timeout: 120_000, env });
+    assert.equal(t.status, 0, t.stderr);
+    const run = onlyRun(join(dir, 'runs'));
+    assert.equal(json(run, 'config.json').data, join(dir, 'answers.json'), 'config.json records the data file as an absolute path');
+    const e = cli(['eval', '--checkpoint', join(run, 'checkpoint.json')]); // cwd: the repository
+    assert.equal(e.status, 0, e.stderr);
+    assert.match(e.stdout, /checkpoint\.json/);
+  });
+});
+
 test('eval scores a demo checkpoint from another folder and reproduces the accuracy demo printed', () => {
   const out = mkdtempSync(join(tmpdir(), 'leg-demo-eval-'));
   try {
