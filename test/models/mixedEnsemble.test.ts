@@ -8,7 +8,7 @@ import { EnsembleDecodingEnv } from '../../src/envs/EnsembleDecodingEnv.js';
 import { NODE_LLAMA_CPP_INSTALL, nodeLlamaCppAvailable } from '../../src/models/gguf/nodeLlamaCpp.js';
 import { LlamaCppModel } from '../../src/models/LlamaCppModel.js';
 import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
-import { OpenAIHttpModel } from '../../src/models/OpenAIHttpModel.js';
+import { OpenAIHttpModel } from '../../src/models/openai/OpenAIHttpModel.js';
 import { makeTinyGgufPair } from '../helpers/tinyGguf.js';
 import { startTinyServer } from '../helpers/tinyServer.js';
 
