@@ -232,6 +232,10 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
         if (session.length >= adapter.maxContext) break;
         const next = await session.next();
         const [id, lp] = choose(next, temperature, rng);
+        if (Number.isNaN(lp) || (k !== null && topOf(next, Math.max(k, 1)).some(([, v]) => Number.isNaN(v)))) {
+          // A fault of the model, not of the request: never serve NaN as a log-probability.
+          throw new HttpError(500, `the model returned NaN log-probabilities after ${session.length} tokens: its weights or inputs are damaged`, 'server_error', 'model_error');
+        }
         if (k !== null) {
           const top: Record<string, number> = {};
           for (const [i, v] of topOf(next, Math.max(k, 1))) {

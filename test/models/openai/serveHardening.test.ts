@@ -156,3 +156,23 @@ test('serve: --port -1 / 70000, a busy port, an unresolvable host and --max-toke
     busy.close();
   }
 });
+
+test('a model that returns NaN log-probabilities gets 500 (a server fault), never a 200 with null logprobs', async () => {
+  const base = new FakeModel({ id: 'nan', tokens: 'abcd'.split(''), seed: 1, maxContext: 64 });
+  const nan: ModelAdapter = {
+    id: 'nan', tokenizer: base.tokenizer, vocabSize: base.vocabSize, hiddenSize: 0, maxContext: 64,
+    async start(prompt: string): Promise<Session> {
+      const inner = await base.start(prompt);
+      return { get length() { return inner.length; }, next: async () => ({ logprobs: new Float32Array(base.vocabSize).fill(Number.NaN) }), append: (ids) => inner.append(ids), dispose: () => inner.dispose() };
+    },
+    close: async () => undefined,
+  };
+  const s = await startServer(nan);
+  try {
+    const { status, json } = await post(s.url, { prompt: 'ab', max_tokens: 2, logprobs: 2, temperature: 0 });
+    assert.equal(status, 500);
+    assert.match(json.error.message, /NaN/);
+  } finally {
+    await s.close();
+  }
+});
