@@ -176,3 +176,17 @@ test('a model that returns NaN log-probabilities gets 500 (a server fault), neve
     await s.close();
   }
 });
+
+test('a long token-id prompt that is non-canonical at its start is still fed as those ids', async () => {
+  const tok = tiny.model.tokenizer;
+  // The char tokenizer has no merges, so build a non-roundtripping start from EOS (decoded as nothing).
+  const eos = tok.specialTokens.eos!;
+  const ids = [...tok.encode('a'), eos, ...tok.encode('bc ab ca '.repeat(4))];
+  const { status, json } = await post(tiny.server.url, { prompt: ids, max_tokens: 1, logprobs: 2, temperature: 0, return_tokens_as_token_ids: true });
+  assert.equal(status, 200, JSON.stringify(json));
+  const s = await tiny.model.start('a');
+  await s.append(ids.slice(1));
+  const lp = (await s.next()).logprobs as Float32Array;
+  for (const [k, v] of Object.entries(json.choices[0].logprobs.top_logprobs[0] as Record<string, number>)) assert.ok(Math.abs(lp[Number(k.slice(9))] - v) < 1e-6);
+  await s.dispose();
+});
