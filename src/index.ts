@@ -173,10 +173,10 @@ export {
   type DecodingExperimentConfig,
   type DecodingExperimentResults,
   type MethodResult,
-} from './cli/decoding/runDecodingExperiment.js';
-export { evaluateDecoding, type ActionChooser, type DecodingEvalResult } from './cli/decoding/evaluateDecoding.js';
-export { fixedWeightsChooser, policyChooser, segmentOracleChooser } from './cli/decoding/choosers.js';
-export { segmentCreditScorer } from './cli/decoding/segmentCreditScorer.js';
+} from './experiments/decoding/runDecodingExperiment.js';
+export { evaluateDecoding, type DecodingEvalResult } from './experiments/decoding/evaluateDecoding.js';
+export { SegmentOraclePolicy, type DecodingProgress } from './experiments/decoding/SegmentOraclePolicy.js';
+export { segmentCreditScorer } from './experiments/decoding/segmentCreditScorer.js';
 export { resolveRunConfig, DEFAULT_RUN_CONFIG, type RunConfig } from './cli/RunConfig.js';
 export { EnsembleInputError } from './ensemble/EnsembleInputError.js';
 export { type Policy, type ActorCriticPolicy, type ActResult, type ActOptions, type PolicyState } from './agents/Policy.js';
@@ -195,7 +195,10 @@ export { PluralityVotePolicy } from './agents/baselines/PluralityVotePolicy.js';
 export { StackedLogisticPolicy, type StackedLogisticOptions } from './agents/baselines/StackedLogisticPolicy.js';
 export { weightsToActions } from './agents/baselines/weightActions.js';
 export { resolvePPOConfig, PPO_DEFAULTS, type PPOConfig, type AlgoName } from './algos/PPOConfig.js';
-export { OnPolicyAlgorithm, ppoLoss, type IterationMetrics, type AlgorithmState, type EnvCopies } from './algos/OnPolicyAlgorithm.js';
+export { OnPolicyAlgorithm, type IterationMetrics, type AlgorithmState, type EnvCopies, type OnPolicyOptions } from './algos/OnPolicyAlgorithm.js';
+export { ppoLoss } from './algos/ppoLoss.js';
+export type { RolloutCallback } from './algos/RolloutCallback.js';
+export { MixingWeightsCallback } from './algos/MixingWeightsCallback.js';
 export { makeAlgorithm, type AnyParallelEnv } from './algos/makeAlgorithm.js';
 export { Trainer, type TrainerMetrics, type TrainerCallbacks, type TrainerOptions } from './algos/Trainer.js';
 export { saveCheckpoint, readCheckpoint, resumeFromCheckpoint, CheckpointError } from './algos/checkpoint.js';
