@@ -55,7 +55,7 @@ export { byteLevelAlphabet } from './models/byteLevelAlphabet.js';
 export { writeGguf, GgufWriteError, type GgufTensor, type GgufValue } from './models/gguf/writeGguf.js';
 export { decoderToGguf, type GgufVocab } from './models/gguf/decoderToGguf.js';
 export { nodeLlamaCppAvailable, NODE_LLAMA_CPP_INSTALL, type LlamaGpu } from './models/gguf/nodeLlamaCpp.js';
-export { OpenAIHttpModel, type OpenAIHttpModelOptions } from './models/openai/OpenAIHttpModel.js';
+export { OpenAIHttpModel, CHAT_MAX_TOP_LOGPROBS, type OpenAIHttpModelOptions, type OpenAIEndpoint, type PromptFormat, type ReplicaSpread } from './models/openai/OpenAIHttpModel.js';
 export { ReplayModel } from './models/ReplayModel.js';
 export { RecordingModel, type RecordingOptions } from './models/RecordingModel.js';
 export { REPLAY_FORMAT, parseReplay, formatReplay, type ReplayHeader, type ReplayRecord } from './models/replayFormat.js';

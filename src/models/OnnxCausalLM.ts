@@ -161,6 +161,16 @@ export class OnnxCausalLM implements ModelAdapter {
       if (tokenizer.vocabSize > width) {
         throw new ModelLoadError(tokenizerPath, `the tokenizer has ${tokenizer.vocabSize} ids but the model's logits only ${width}`, 'Use the tokenizer.json the model was trained with.', 'model.vocab');
       }
+      // Padded embeddings leave a few percent of the logits without a token; a tokenizer much
+      // smaller than the logits belongs to another model.
+      if (tokenizer.vocabSize < width * (1 - MAX_VOCAB_PADDING)) {
+        throw new ModelLoadError(tokenizerPath, `the tokenizer has ${tokenizer.vocabSize} ids but the model's logits have ${width} (more than ${MAX_VOCAB_PADDING * 100} % padding)`, 'Use the tokenizer.json the model was trained with.', 'model.vocab');
+      }
+      const bad = probe.logprobs.findIndex((x) => Number.isNaN(x));
+      if (bad >= 0) {
+        throw new ModelLoadError(onnxPath, `the probe run gives NaN log-probabilities (first at id ${bad}): the weights hold NaN or Inf`, 'Re-export or re-download the model; check the training run that wrote it.');
+      }
+      if (graph.hasPositionIds) await checkPositions(session, graph, bosId ?? 0, maxContext, configPath);
       const useCache = (opts.useCache ?? true) && graph.nLayers > 0;
       const chunk = opts.prefillChunk ?? 256;
       if (!Number.isInteger(chunk) || chunk < 1) throw new ConfigError('prefillChunk', `${chunk} must be a positive integer`, 'Use e.g. 256.');
@@ -329,6 +339,8 @@ const EMPTY_CACHE: LayerCache = { len: 0, keys: [], values: [] };
 interface BatchRow {
   readonly ids: readonly number[];
   readonly past: LayerCache;
+  /** Position of the first new id (default `past.len`); the load-time position probe sets it. */
+  readonly firstPosition?: number;
 }
 
 /** A queued row and the promise it settles. */
@@ -387,7 +399,7 @@ async function runBatch(session: ort.InferenceSession, g: GraphInfo, rows: reado
     const padNew = S - n;
     for (let k = 0; k < n; k++) {
       ids[b * S + padNew + k] = BigInt(r.ids[k]);
-      pos[b * S + padNew + k] = BigInt(r.past.len + k);
+      pos[b * S + padNew + k] = BigInt((r.firstPosition ?? r.past.len) + k);
     }
     for (let j = P - r.past.len; j < P; j++) mask[b * T + j] = 1n;
     for (let j = P + padNew; j < T; j++) mask[b * T + j] = 1n;
@@ -458,6 +470,33 @@ function unstack(t: ort.Tensor, b: number, r: BatchRow, P: number, S: number): F
     outArr.set(d.subarray((base + P + S - n) * hd, (base + T) * hd), (h * len + past) * hd);
   }
   return outArr;
+}
+
+/** Share of the logits that may have no token (padded embeddings, e.g. rounded up to a multiple of 128). */
+const MAX_VOCAB_PADDING = 0.1;
+
+/**
+ * Probes the last position the config claims (`maxContext - 1`, one token, no past) and, when the
+ * graph fails there, finds the real limit by bisection (one-token runs) and throws a ModelLoadError naming both.
+ */
+async function checkPositions(session: ort.InferenceSession, g: GraphInfo, id: number, maxContext: number, configPath: string): Promise<void> {
+  const works = async (pos: number): Promise<boolean> => {
+    try {
+      const [r] = await runBatch(session, g, [{ ids: [id], past: EMPTY_CACHE, firstPosition: pos }]);
+      return !r.logprobs.some((x) => Number.isNaN(x));
+    } catch {
+      return false;
+    }
+  };
+  if (await works(maxContext - 1)) return;
+  let lo = 0; // works (the probe at position 0 ran)
+  let hi = maxContext - 1; // fails
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (await works(mid)) lo = mid;
+    else hi = mid;
+  }
+  throw new ModelLoadError(configPath, `the context is ${maxContext} positions but the graph supports only ${lo + 1} (position ${hi} fails)`, `Set "n_positions" (or "max_position_embeddings") to ${lo + 1}, or load with { maxContext: ${lo + 1} }.`, 'n_positions');
 }
 
 function int64(dims: number[], f: (i: number) => number): ort.Tensor {
