@@ -14,7 +14,7 @@ import { Progress } from '../Progress.js';
 import { renderTable } from '../renderTable.js';
 import { evaluateDecoding } from '../decoding/evaluateDecoding.js';
 import { policyChooser } from '../decoding/choosers.js';
-import { evaluateAnswers } from '../answers/evaluateAnswers.js';
+import { evaluateAnswers } from '../../experiments/answers/evaluateAnswers.js';
 import type { RunConfig } from '../RunConfig.js';
 import { addAlgoOption, addDecodingOptions, addRunOptions, configFromOptions, createRunDir, numberFlag } from './common.js';
 import { buildRunEnvs, type RunEnvs } from './runEnvs.js';
