@@ -84,11 +84,24 @@ export function bestFixedWeights(items: readonly FusableItem[], numModels: numbe
  * - `'weights'`: one number per agent, turned into a weight on the simplex (`actionParam`); answer = argmax Σ_i w_i·p_i.
  * - `'votes'`: one logit per option (K = maxOptions; entries past the item's options are ignored); answer = argmax Σ_i votes_i.
  * - `'calibrated'`: per-model calibration `[log-temperature, bias per option (K)]`; votes_i(k) = e^τ_i·log p_i(k) + b_i(k), answer = argmax Σ_i votes_i.
+ * - `'linear'`: three coefficients `[a, b, c]`; votes_i(k) = a·s_i(k) + b·p_i(k) + (1 + c)·ℓ_i(k) with s the recorded
+ *   score, p the normalised one and ℓ = log(max(p, 1e-4)) / log(1e4) (zero actions: the product of experts). The
+ *   per-model part of stacking in 3 numbers, so exploration noise stays low.
  */
-export type FusionMode = 'weights' | 'votes' | 'calibrated';
+export type FusionMode = 'weights' | 'votes' | 'calibrated' | 'linear';
 
 /** The fusion modes, in documentation order. */
-export const FUSION_MODES: readonly FusionMode[] = ['weights', 'votes', 'calibrated'];
+export const FUSION_MODES: readonly FusionMode[] = ['weights', 'votes', 'calibrated', 'linear'];
+
+/** Scores are floored at this before the log of `'linear'` votes. */
+export const LINEAR_SCORE_FLOOR = 1e-4;
+
+/** `'linear'` votes of one model for k < numOptions from `action` = [a, b, c], its recorded `scores` and normalised `probs`. */
+export function linearVotes(scores: ArrayLike<number>, probs: ArrayLike<number>, action: ArrayLike<number>, numOptions: number, out: Float64Array = new Float64Array(numOptions)): Float64Array {
+  const scale = -Math.log(LINEAR_SCORE_FLOOR);
+  for (let k = 0; k < numOptions; k++) out[k] = action[0] * scores[k] + action[1] * probs[k] + ((1 + action[2]) * Math.log(Math.max(probs[k], LINEAR_SCORE_FLOOR))) / scale;
+  return out;
+}
 
 /** Log-temperatures of `'calibrated'` actions are clamped to ±this, so e^τ stays finite (e^5 ≈ 148). */
 export const MAX_LOG_TEMPERATURE = 5;

@@ -5,7 +5,7 @@ import { Box } from '../core/spaces.js';
 import type { ActionParam } from '../ensemble/actionToWeights.js';
 import { FUSION_MODES, type FusionMode } from '../ensemble/fuseAnswers.js';
 import { ItemSampler, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
-import { AnswerFusion, type AnswerReward } from './AnswerFusion.js';
+import { AnswerFusion, rewardBounds, type AnswerReward } from './AnswerFusion.js';
 import { richFeatureDim, writeRichFeatures, type AnswerFeatures } from './ownModelFeatures.js';
 
 /** Options of `AnswerEnsembleEnv` (defaults in brackets). */
@@ -16,7 +16,7 @@ export interface AnswerEnsembleConfig {
   readonly fusion?: FusionMode;
   /** `'weights'` mode: `'softmax'` of one logit per agent, or normalised `'concentration'` (≥ 0) ['softmax']. */
   readonly actionParam?: ActionParam;
-  /** `'correct'`: the reward says whether the greedy answer is right; `'expected'`: its expectation when the answer is drawn from the fused distribution (smoother for learning; infos still report the greedy answer) ['correct']. */
+  /** `'correct'`: the reward says whether the greedy answer is right; `'expected'`: its expectation when the answer is drawn from the fused distribution (smoother for learning; infos still report the greedy answer); `'gain'`: that expectation minus the one of the zero actions (see `AnswerReward`) ['correct']. */
   readonly reward?: AnswerReward;
   /** What agent i observes of its own model beyond the task: `'scores'`, or `'rich'` (also recorded scores, log-scores, top option, margin, entropy) ['scores']. */
   readonly features?: AnswerFeatures;
@@ -61,7 +61,7 @@ export function checkFusionOptions(config: { readonly fusion?: unknown; readonly
   };
   oneOf('fusion', config.fusion, FUSION_MODES);
   oneOf('actionParam', config.actionParam, ['softmax', 'concentration']);
-  oneOf('reward', config.reward, ['correct', 'expected']);
+  oneOf('reward', config.reward, ['correct', 'expected', 'gain']);
   oneOf('features', config.features, ['scores', 'rich']);
 }
 
@@ -104,9 +104,9 @@ export function packAnswers(data: AnswerDataset): PackedAnswers {
  * (3K + 2, see `writeRichFeatures`). Its action depends on `fusion` (see `FusionMode`): one number
  * (a logit or a concentration ≥ 0 turned into a mixing weight; answer = argmax Σ_i w_i·p_i), K option
  * logits (`'votes'`; answer = argmax Σ_i votes_i over the item's options, so a masked option is never
- * the answer), or `[log-temperature, K biases]` (`'calibrated'`). Every agent receives `correctReward`
+ * the answer), `[log-temperature, K biases]` (`'calibrated'`), or three coefficients (`'linear'`). Every agent receives `correctReward`
  * if the answer is the label, else `wrongReward` (with `reward: 'expected'`, their expectation under
- * the fused distribution), and the episode terminates after that one step. `infos[agent]` (one object
+ * the fused distribution; with `'gain'`, that expectation minus the one of all-zero actions), and the episode terminates after that one step. `infos[agent]` (one object
  * shared by all agents) holds `fused`, `label`, `correct`, `labelProbability`, `weights` (agent order;
  * `'weights'` mode) or `votes` (summed, per option), and `itemId`. The global state is `[all models'
  * padded distributions (N·K), mask (K), task one-hot (T)]`.
@@ -146,7 +146,7 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
       name: 'AnswerEnsemble-v0',
       renderModes: [],
       autoreset: 'none',
-      rewardRange: [Math.min(correctReward, wrongReward), Math.max(correctReward, wrongReward)],
+      rewardRange: rewardBounds(this.config.reward, correctReward, wrongReward),
     };
   }
 
@@ -194,10 +194,9 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
   async step(actions: AgentRecord<string, Float32Array>): Promise<StepResult<Float32Array, string>> {
     this.checkStep(actions);
     const item = this.data.items[this.item];
-    const out = this.fusion.fuse(this.possibleAgents.map((a) => actions[a]), this.packed.rows[this.item], item.numOptions, item.label);
+    const out = this.fusion.fuse(this.possibleAgents.map((a) => actions[a]), this.packed.rows[this.item], this.packed.rawRows[this.item], item.numOptions, item.label);
     const correct = out.fused === item.label;
-    const { correctReward, wrongReward } = this.config;
-    const reward = this.config.reward === 'expected' ? wrongReward + (correctReward - wrongReward) * out.labelProbability : correct ? correctReward : wrongReward;
+    const reward = this.fusion.score(this.config.reward, out, this.config.correctReward, this.config.wrongReward, this.packed.rows[this.item], this.packed.rawRows[this.item], item.numOptions, item.label);
     const acting = this.live;
     const info = { fused: out.fused, label: item.label, correct, labelProbability: out.labelProbability, ...(out.weights ? { weights: Array.from(out.weights) } : { votes: Array.from(out.votes!) }), itemId: item.id };
     const observations = {} as AgentRecord<string, Float32Array>;

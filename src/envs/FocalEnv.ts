@@ -9,7 +9,7 @@ import { focalDiversity } from '../ensemble/focalDiversity.js';
 import { argmaxWithTies, type FusionMode } from '../ensemble/fuseAnswers.js';
 import { ItemSampler, itemsOf, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
 import { checkFusionOptions, packAnswers, type AnswerResetOptions, type PackedAnswers } from './AnswerEnsembleEnv.js';
-import { AnswerFusion, type AnswerReward } from './AnswerFusion.js';
+import { AnswerFusion, rewardBounds, type AnswerReward } from './AnswerFusion.js';
 import { richFeatureDim, writeRichFeatures, type AnswerFeatures } from './ownModelFeatures.js';
 
 /** Options of `FocalEnv` (defaults in brackets). */
@@ -30,7 +30,7 @@ export interface FocalEnvConfig {
   readonly fusion?: FusionMode;
   /** `'weights'` mode: softmax logits or concentrations (see `AnswerEnsembleEnv`) ['softmax']. */
   readonly actionParam?: ActionParam;
-  /** Correctness part of the reward: `'correct'` (greedy answer right) or `'expected'` (its chance under the fused distribution) ['correct']. */
+  /** Correctness part of the reward: `'correct'` (greedy answer right), `'expected'` (its chance under the fused distribution) or `'gain'` (that chance minus the one of all models' zero actions; see `AnswerReward`) ['correct']. */
   readonly reward?: AnswerReward;
   /** Own-model features of fusion agents: `'scores'` or `'rich'` (see `AnswerEnsembleEnv`) ['scores']. */
   readonly features?: AnswerFeatures;
@@ -152,8 +152,9 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
     this.trainAccuracy = Float64Array.from(this.trainCorrect, (c) => c.reduce((s, x) => s + x, 0) / c.length);
     this.selection = new Uint8Array(n).fill(1);
     const { correctReward, wrongReward, alpha, beta } = this.config;
-    const lo = Math.min(correctReward, wrongReward) - Math.max(alpha, 0) + Math.min(beta, 0);
-    const hi = Math.max(correctReward, wrongReward) - (alpha < 0 ? alpha : alpha / n) + Math.max(beta, 0);
+    const [scoreLo, scoreHi] = rewardBounds(this.config.reward, correctReward, wrongReward);
+    const lo = scoreLo - Math.max(alpha, 0) + Math.min(beta, 0);
+    const hi = scoreHi - (alpha < 0 ? alpha : alpha / n) + Math.max(beta, 0);
     this.metadata = { name: 'FocalEnv-v0', renderModes: [], autoreset: 'none', rewardRange: [Math.min(lo, 0), Math.max(hi, 0)], phases: ['decide', 'fuse'] };
   }
 
@@ -254,13 +255,13 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
       return { observations: this.observeAll(), rewards, terminations, truncations, infos };
     }
     const item = this.data.items[this.item];
-    const out = this.fusion.fuse(this.fusionAgents.map((a) => actions[a] as Float32Array), this.packed.rows[this.item], item.numOptions, item.label, this.selection);
+    const out = this.fusion.fuse(this.fusionAgents.map((a) => actions[a] as Float32Array), this.packed.rows[this.item], this.packed.rawRows[this.item], item.numOptions, item.label, this.selection);
     const fused = out.fused;
     const correct = fused === item.label;
     const size = this.selection.reduce((s, b) => s + b, 0);
     const stats = this.subsetStats(this.selection);
     const { correctReward, wrongReward, alpha, beta } = this.config;
-    const score = this.config.reward === 'expected' ? wrongReward + (correctReward - wrongReward) * out.labelProbability : correct ? correctReward : wrongReward;
+    const score = this.fusion.score(this.config.reward, out, correctReward, wrongReward, this.packed.rows[this.item], this.packed.rawRows[this.item], item.numOptions, item.label);
     const reward = score - (alpha * size) / this.n + beta * stats.focalDiversity;
     const observations = this.observeAll();
     const fusedBy = out.weights ? { weights: Array.from(out.weights) } : { votes: Array.from(out.votes!) };

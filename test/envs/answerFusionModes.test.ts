@@ -36,7 +36,7 @@ test('action spaces: weights one number, votes K logits, calibrated K + 1', () =
 });
 
 test('votes: a masked option is never the answer, rewards stay in range, reported votes are finite', async () => {
-  for (const reward of ['correct', 'expected'] as const) {
+  for (const reward of ['correct', 'expected', 'gain'] as const) {
     const env = new AnswerEnsembleEnv({ data: small, fusion: 'votes', reward, wrongReward: -1, order: 'random' });
     const [lo, hi] = env.metadata.rewardRange as [number, number];
     const vote = fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: Math.fround(-3e38), max: Math.fround(3e38) }), { minLength: 4, maxLength: 4 });
@@ -84,8 +84,22 @@ test('calibrated: zero actions are the product of experts; a temperature and a b
   assert.equal(r.infos.x.fused, 0);
 });
 
+test('linear: zero actions are the product of experts; a negative coefficient turns a model against its own answer', async () => {
+  const env = new AnswerEnsembleEnv({ data: small, fusion: 'linear' });
+  assert.deepEqual(env.actionSpace('x').shape, [3]);
+  await env.reset({ seed: 0, options: { itemIndex: 0 } });
+  // log(0.8·0.333) > log(0.2·0.667): option 0 (wrong).
+  let r = await env.step({ x: new Float32Array(3), y: new Float32Array(3) });
+  assert.equal(r.infos.x.fused, 0);
+  await env.reset({ options: { itemIndex: 0 } });
+  // x's votes become -(log-score): it now argues for its least likely option, 1 (right).
+  r = await env.step({ x: Float32Array.of(0, 0, -2), y: new Float32Array(3) });
+  assert.equal(r.infos.x.fused, 1);
+  assert.equal(r.rewards.y, 1);
+});
+
 test('non-finite or misshaped fusion actions are rejected before anything changes', async () => {
-  for (const fusion of ['votes', 'calibrated'] as const) {
+  for (const fusion of ['votes', 'calibrated', 'linear'] as const) {
     const env = new AnswerEnsembleEnv({ data: small, fusion });
     const dim = env.actionSpace('x').shape[0];
     await env.reset({ seed: 1 });
