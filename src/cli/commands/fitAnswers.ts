@@ -9,7 +9,7 @@ import type { FusionEnvOptions } from '../../experiments/answers/trainAnswerFusi
 import { Progress } from '../Progress.js';
 import { renderTable } from '../renderTable.js';
 import { readConfigFile, resolveRunConfig } from '../RunConfig.js';
-import { addAlgoOption, addRunOptions, createRunDir, intFlag, numberFlag } from './common.js';
+import { addAlgoOption, addRunOptions, createRunDir, intFlag, numberFlag, runConfigRecord } from './common.js';
 import { loadRunData } from './runEnvs.js';
 
 const pct = (x: number): string => (100 * x).toFixed(1);
@@ -59,7 +59,7 @@ export function registerFitAnswersCommand(program: Command): void {
     const runDir = createRunDir(cfg.out, `fit-answers-${cfg.algo}${cfg.focal ? '-focal' : ''}`);
     const ppo = { ...(cfg.focal ? D.focalPpo : D.ppo), ...(cfg.ppo as Partial<PPOConfig> | undefined), algo: cfg.algo, seed: cfg.seed, totalSteps: cfg.steps };
     const copies = (numEnvs as number | undefined) ?? D.numEnvs;
-    writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...cfg, fitAnswers: { env, ppo, numEnvs: copies } }, null, 1));
+    writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...runConfigRecord(cfg), fitAnswers: { env, ppo, numEnvs: copies } }, null, 1));
     const bar = new Progress(`${cfg.algo}${cfg.focal ? '+focal' : ''}`, cfg.steps);
     const res = await runFitAnswers({ data, focal: cfg.focal, env, ppo, numEnvs: copies, runDir, onIteration: (m) => bar.update(m.globalStep, { meanReturn: m.episodeReturn ?? undefined }) });
     bar.stop();

@@ -1,6 +1,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PPOConfig } from '../../algos/PPOConfig.js';
+import { packageInfo } from '../../core/packageInfo.js';
 import type { TrainerMetrics } from '../../algos/Trainer.js';
 import { itemsOf, type AnswerDataset } from '../../envs/answerData.js';
 import type { MetricsRecord } from '../../viz/MetricsRecord.js';
@@ -84,6 +85,6 @@ export async function runFitAnswers(cfg: FitAnswersConfig): Promise<FitAnswersRe
   const plots = await writeRunPlots(join(runDir, 'plots'), { metrics: records, accuracy: rows.map((r) => ({ method: r.method, accuracy: r.accuracy })) });
   const totalSeconds = (performance.now() - t0) / 1000;
   const result = { rows, tasks: data.tasks, curve: run.curve, trainSeconds: run.trainSeconds, totalSeconds, globalStep, plots, numTrain: itemsOf(data, 'train').length, numTest: test.length };
-  writeFileSync(join(runDir, 'results.json'), JSON.stringify({ data: data.source, models: data.models, env: cfg.env, ppo: cfg.ppo, numEnvs: cfg.numEnvs, ...result }, null, 1));
+  writeFileSync(join(runDir, 'results.json'), JSON.stringify({ data: data.source, models: data.models, env: cfg.env, ppo: cfg.ppo, numEnvs: cfg.numEnvs, ...result, package: packageInfo() }, null, 1));
   return result;
 }
