@@ -49,7 +49,7 @@ export type { ModelAdapter, Session, NextToken, TopK } from './models/ModelAdapt
 export { ModelLoadError, ModelInputError, ModelClosedError, ModelRequestError } from './models/errors.js';
 export { HfTokenizer, type SpecialTokenIds } from './models/HfTokenizer.js';
 export { OnnxCausalLM, type OnnxCausalLMOptions, type OnnxRunStats } from './models/OnnxCausalLM.js';
-export { OpenAIHttpModel, type OpenAIHttpModelOptions } from './models/openai/OpenAIHttpModel.js';
+export { OpenAIHttpModel, CHAT_MAX_TOP_LOGPROBS, type OpenAIHttpModelOptions, type OpenAIEndpoint, type PromptFormat, type ReplicaSpread } from './models/openai/OpenAIHttpModel.js';
 export { ReplayModel } from './models/ReplayModel.js';
 export { RecordingModel, type RecordingOptions } from './models/RecordingModel.js';
 export { REPLAY_FORMAT, parseReplay, formatReplay, type ReplayHeader, type ReplayRecord } from './models/replayFormat.js';
