@@ -93,6 +93,7 @@ export {
   effectiveInclude,
   MIN_CONCENTRATION,
   type WeightParam,
+  type ActionParam,
   type WeightContext,
 } from './ensemble/actionToWeights.js';
 export {
@@ -119,7 +120,7 @@ export {
   pluralityVoteAccuracy,
   type DiversityReport,
 } from './ensemble/diversityMetrics.js';
-export { fuseAnswer, fusedDistribution, argmaxWithTies, fusionAccuracy, bestFixedWeights, FUSION_TIE_TOLERANCE, type FusableItem } from './ensemble/fuseAnswers.js';
+export { fuseAnswer, fusedDistribution, argmaxWithTies, fusionAccuracy, bestFixedWeights, FUSION_TIE_TOLERANCE, FUSION_MODES, type FusionMode, type FusableItem } from './ensemble/fuseAnswers.js';
 export {
   loadAnswerData,
   parseAnswerData,
