@@ -1,6 +1,6 @@
 // Public API of llm-ensemble-gym: re-exports only.
 export { Rng, type RngState } from './core/Rng.js';
-export { EnsembleGymError, InvalidActionError, EnvStateError, ConfigError, SpaceDefinitionError } from './core/errors.js';
+export { EnsembleGymError, InvalidActionError, EnvStateError, ConfigError, SpaceDefinitionError, UnknownAgentError } from './core/errors.js';
 export { Box, Discrete, MultiDiscrete, MultiBinary, Simplex, Dict, type Space, type Vector } from './core/spaces.js';
 export {
   hasGlobalState,
@@ -28,6 +28,7 @@ export {
   type EnvCheckOptions,
   type EnvUnderCheck,
 } from './core/checkParallelEnv.js';
+export { EnvBase, type AgentSpaces, type StepParts, type ElementOf } from './envs/EnvBase.js';
 export {
   CoordinationGameEnv,
   resolveCoordinationGameConfig,

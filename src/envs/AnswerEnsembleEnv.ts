@@ -1,10 +1,11 @@
-import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError } from '../core/errors.js';
-import type { AgentRecord, EnvMetadata, HasGlobalState, Info, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../core/ParallelEnv.js';
-import { Rng } from '../core/Rng.js';
+import { ConfigError, EnvStateError } from '../core/errors.js';
+import type { AgentRecord, EnvMetadata, HasGlobalState, ResetResult, StepResult } from '../core/ParallelEnv.js';
+import type { Rng } from '../core/Rng.js';
 import { Box } from '../core/spaces.js';
 import { concentrationWeights, softmaxWeights, type WeightContext } from '../ensemble/actionToWeights.js';
 import { fuseAnswer } from '../ensemble/fuseAnswers.js';
 import { ItemSampler, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
+import { EnvBase, type AgentSpaces } from './EnvBase.js';
 
 /** Options of `AnswerEnsembleEnv` (defaults in brackets). */
 export interface AnswerEnsembleConfig {
@@ -75,10 +76,10 @@ export function packAnswers(data: AnswerDataset): PackedAnswers {
  * number: a logit (weights = softmax over agents) or a concentration ≥ 0 (weights = normalised).
  * The fused answer is the argmax of Σ_i w_i·p_i over the item's options; every agent receives
  * `correctReward` if it is the label, else `wrongReward`, and the episode terminates after that one
- * step. `infos[agent]` (one object shared by all agents) holds `fused`, `label`, `correct`, `weights`
+ * step. `infos[agent]` (each agent's own copy) holds `fused`, `label`, `correct`, `weights`
  * (in agent order) and `itemId`. The global state is `[all models' padded distributions (N·K), mask (K), task one-hot (T)]`.
  */
-export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array, string>, HasGlobalState {
+export class AnswerEnsembleEnv extends EnvBase<Box, Box, AnswerResetOptions> implements HasGlobalState {
   readonly possibleAgents: readonly string[];
   readonly metadata: EnvMetadata;
   readonly stateSpace: Box;
@@ -87,28 +88,26 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
   private readonly packed: PackedAnswers;
   private readonly obsSpace: Box;
   private readonly actSpace: Box;
+  private readonly spaces: AgentSpaces<Box, Box>;
   private readonly sampler: ItemSampler;
-  private readonly index: Map<string, number>;
   private readonly ctx: WeightContext;
   private readonly actionBuf: Float64Array;
   private readonly weightBuf: Float64Array;
   private readonly mixBuf: Float64Array;
-  private live: readonly string[] = [];
-  private rng: Rng | null = null;
   private item = -1;
-  private closed = false;
 
   /** Builds the env over `config.data`; see `AnswerEnsembleConfig` for the options. */
   constructor(config: AnswerEnsembleConfig) {
+    super();
     this.config = resolveAnswerEnsembleConfig(config);
     this.data = this.config.data;
     const n = this.data.models.length, k = this.data.maxOptions, t = this.data.tasks.length;
     this.possibleAgents = [...this.data.models];
-    this.index = new Map(this.possibleAgents.map((a, i) => [a, i]));
     this.packed = packAnswers(this.data);
     this.obsSpace = new Box(0, 1, [2 * k + t]);
     this.actSpace = this.config.weights === 'softmax' ? new Box(-Infinity, Infinity, [1]) : new Box(0, Infinity, [1]);
     this.stateSpace = new Box(0, 1, [n * k + k + t]);
+    this.spaces = { observation: this.obsSpace, action: this.actSpace };
     this.sampler = new ItemSampler(this.data, this.config.split, this.config.order);
     this.ctx = { agents: this.possibleAgents, space: String(this.actSpace) };
     this.actionBuf = new Float64Array(n);
@@ -123,49 +122,24 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
     };
   }
 
-  /** Live agents: every model during an episode, none after it ends. */
-  get agents(): readonly string[] {
-    return this.live;
-  }
-
   /** The item being played (index into `data.items`), -1 before the first reset. */
   get currentItem(): number {
     return this.item;
   }
 
-  /** `Box(0, 1, [2K + T])` for every agent. */
-  observationSpace(agent: string): Box {
-    this.agentIndex(agent);
-    return this.obsSpace;
-  }
-
-  /** `Box(-inf, inf, [1])` logit (softmax) or `Box(0, inf, [1])` concentration; ±Infinity is rejected. */
-  actionSpace(agent: string): Box {
-    this.agentIndex(agent);
-    return this.actSpace;
+  /** `Box(0, 1, [2K + T])` observations; `Box(-inf, inf, [1])` logit (softmax) or `Box(0, inf, [1])` concentration actions (±Infinity is rejected). */
+  protected spacesOf(): AgentSpaces<Box, Box> {
+    return this.spaces;
   }
 
   /** Starts an episode on the next item of the split; `options` may switch split/order or pick an item. */
-  async reset(opts: ResetOptions<AnswerResetOptions> = {}): Promise<ResetResult<Float32Array, string>> {
-    if (this.closed) throw new EnvStateError('reset() called after close(): create a new AnswerEnsembleEnv.');
-    const o = opts.options ?? {};
-    const picked = this.sampler.pickForReset(o, opts.seed, this.rng);
-    this.rng = picked.rng;
-    this.item = picked.item;
-    this.live = this.possibleAgents;
-    const observations = {} as AgentRecord<string, Float32Array>;
-    const infos = {} as AgentRecord<string, Info>;
-    const info = { itemId: this.data.items[this.item].id };
-    for (let i = 0; i < this.live.length; i++) {
-      observations[this.live[i]] = this.observe(i);
-      infos[this.live[i]] = info;
-    }
-    return { observations, infos };
+  protected startEpisode(rng: Rng, options: AnswerResetOptions, reseeded: boolean): ResetResult<Float32Array, string> {
+    this.item = this.sampler.pickForReset(options, rng, reseeded);
+    return this.resetResult((_a, i) => this.observe(i), { itemId: this.data.items[this.item].id });
   }
 
   /** Fuses the models' answers with the agents' weights, scores it, and ends the episode. */
-  async step(actions: AgentRecord<string, Float32Array>): Promise<StepResult<Float32Array, string>> {
-    this.checkStep(actions);
+  protected applyStep(actions: AgentRecord<string, Float32Array>): StepResult<Float32Array, string> {
     const n = this.possibleAgents.length;
     for (let i = 0; i < n; i++) this.actionBuf[i] = actions[this.possibleAgents[i]][0];
     // Both parameterisations validate finiteness and throw before any state changes.
@@ -174,23 +148,10 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
     const fused = fuseAnswer(this.packed.rows[this.item], w, item.numOptions, this.mixBuf);
     const correct = fused === item.label;
     const reward = correct ? this.config.correctReward : this.config.wrongReward;
-    const acting = this.live;
     const info = { fused, label: item.label, correct, weights: Array.from(w), itemId: item.id };
-    const observations = {} as AgentRecord<string, Float32Array>;
-    const rewards = {} as AgentRecord<string, number>;
-    const terminations = {} as AgentRecord<string, boolean>;
-    const truncations = {} as AgentRecord<string, boolean>;
-    const infos = {} as AgentRecord<string, Info>;
-    for (let i = 0; i < acting.length; i++) {
-      const a = acting[i];
-      observations[a] = this.observe(i);
-      rewards[a] = reward;
-      terminations[a] = true;
-      truncations[a] = false;
-      infos[a] = info;
-    }
-    this.live = [];
-    return { observations, rewards, terminations, truncations, infos };
+    const result = this.stepResult({ observation: (_a, i) => this.observe(i), reward, terminated: true, truncated: false, info });
+    this.endEpisode();
+    return result;
   }
 
   /** `[all models' padded distributions (N·K), option mask (K), task one-hot (T)]` of the current item. */
@@ -204,18 +165,6 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
     return s;
   }
 
-  /** Marks the env closed; later reset/step calls throw `EnvStateError`. */
-  async close(): Promise<void> {
-    this.closed = true;
-    this.live = [];
-  }
-
-  private agentIndex(agent: string): number {
-    const i = this.index.get(agent);
-    if (i === undefined) throw new EnsembleGymError(`unknown agent "${agent}": this env has agents ${this.possibleAgents.join(', ')}.`);
-    return i;
-  }
-
   private observe(i: number): Float32Array {
     const k = this.data.maxOptions;
     const o = new Float32Array(this.obsSpace.flatDim);
@@ -225,24 +174,8 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
     return o;
   }
 
-  /** Validates the whole call before anything changes, so a rejected step leaves the env as it was. */
-  private checkStep(actions: AgentRecord<string, Float32Array>): void {
-    if (this.closed) throw new EnvStateError('step() called after close(): create a new AnswerEnsembleEnv.');
-    if (this.rng === null) throw new EnvStateError('step() called before reset(): call reset({seed}) first.');
-    if (this.live.length === 0) throw new EnvStateError('step() called after the episode ended (no live agents): call reset() first.');
-    if (typeof actions !== 'object' || actions === null) {
-      throw new InvalidActionError('(all)', actions, 'a record of actions', `Pass { [agent]: Float32Array [x] } for every agent of env.agents (${this.live.join(', ')}).`);
-    }
-    for (const a in actions) {
-      if (!this.index.has(a)) throw new InvalidActionError(a, actions[a], 'no space (not a live agent)', `Only live agents act; env.agents is ${this.live.join(', ')}.`);
-    }
-    const hint = this.config.weights === 'softmax' ? 'Pass one finite logit per agent, e.g. Float32Array.of(0).' : 'Pass one finite concentration >= 0 per agent, e.g. Float32Array.of(1).';
-    for (const a of this.live) {
-      const x = actions[a];
-      if (x === undefined) throw new InvalidActionError(a, undefined, String(this.actSpace), `Every live agent must act. ${hint}`);
-      const why = this.actSpace.explain(x);
-      if (why !== null) throw new InvalidActionError(a, x, String(this.actSpace), `${why}. ${hint}`);
-      if (!Number.isFinite(x[0])) throw new InvalidActionError(a, x, String(this.actSpace), `entry 0 = ${x[0]} is not finite. ${hint}`);
-    }
+  /** Shown in every `InvalidActionError` of this env. */
+  protected override actionHint(): string {
+    return this.config.weights === 'softmax' ? 'Pass one finite logit per agent, e.g. Float32Array.of(0).' : 'Pass one finite concentration >= 0 per agent, e.g. Float32Array.of(1).';
   }
 }
