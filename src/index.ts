@@ -30,6 +30,18 @@ export {
 } from './core/checkParallelEnv.js';
 export { EnvBase, type AgentSpaces, type StepParts, type ElementOf } from './envs/EnvBase.js';
 export {
+  defineEnv,
+  registerEnv,
+  envNames,
+  envRegistration,
+  resolveEnvConfig,
+  makeEnv,
+  type EnvRegistration,
+  type EnvBuildContext,
+  type BuiltEnv,
+  type RegisteredEnv,
+} from './envs/envRegistry.js';
+export {
   CoordinationGameEnv,
   resolveCoordinationGameConfig,
   type CoordinationGameConfig,
