@@ -23,5 +23,5 @@ export { saveCheckpoint, readCheckpoint, resumeFromCheckpoint, CheckpointError }
 export { evaluatePolicy, type EvaluationResult, type EvaluateOptions } from './evaluatePolicy.js';
 export { RolloutBuffer } from './RolloutBuffer.js';
 export { computeGae } from './gae.js';
-export { ValueNorm } from './ValueNorm.js';
+export { ValueNorm, type ValueNormMode, type ValueNormOptions, type ValueNormState } from './ValueNorm.js';
 export { jointView, perAgentView, JOINT_LEARNER, type AgentView } from './AgentView.js';
