@@ -135,7 +135,7 @@ export class AnswerEnsembleEnv extends EnvBase<Box, Box, AnswerResetOptions> imp
   /** Starts an episode on the next item of the split; `options` may switch split/order or pick an item. */
   protected startEpisode(rng: Rng, options: AnswerResetOptions, reseeded: boolean): ResetResult<Float32Array, string> {
     this.item = this.sampler.pickForReset(options, rng, reseeded);
-    return this.resetResult((_a, i) => this.observe(i), { itemId: this.data.items[this.item].id });
+    return this.resetResult((_a, i) => this.observe(i), { itemId: this.data.items[this.item].id, optionMask: this.optionMask() });
   }
 
   /** Fuses the models' answers with the agents' weights, scores it, and ends the episode. */
@@ -152,6 +152,12 @@ export class AnswerEnsembleEnv extends EnvBase<Box, Box, AnswerResetOptions> imp
     const result = this.stepResult({ observation: (_a, i) => this.observe(i), reward, terminated: true, truncated: false, info });
     this.endEpisode();
     return result;
+  }
+
+  /** Which of the K padded options exist on the current item (1) and which are padding (0); also `infos[agent].optionMask` after reset. */
+  optionMask(): Uint8Array {
+    if (this.item < 0) throw new EnvStateError('optionMask() called before reset(): call reset({seed}) first.');
+    return new Uint8Array(this.data.maxOptions).fill(1, 0, this.data.items[this.item].numOptions);
   }
 
   /** `[all models' padded distributions (N·K), option mask (K), task one-hot (T)]` of the current item. */

@@ -143,6 +143,16 @@ export abstract class EnvBase<OS extends Space, AS extends Space, Options = Reco
     return undefined;
   }
 
+  /**
+   * PettingZoo's action mask of `agent`'s next action (entry i = 1 when flat action entry / choice i is
+   * allowed), or undefined when every action in the space is allowed (the default). When defined, the
+   * base publishes a fresh copy as `infos[agent].actionMask` after reset and after every step the agent
+   * is still live in.
+   */
+  actionMask(_agent: Agent): Uint8Array | undefined {
+    return undefined;
+  }
+
   /** What a valid action of `agent` looks like, appended to every `InvalidActionError` message. */
   protected actionHint(agent: Agent): string {
     return `Pass an element of ${String(this.actionSpace(agent))}.`;
@@ -203,8 +213,14 @@ export abstract class EnvBase<OS extends Space, AS extends Space, Options = Reco
     this.possibleAgents.forEach((a, i) => {
       observations[a] = observation(a, i);
       infos[a] = shared ? (copyInfo(info) as Info) : info(a, i);
+      this.addActionMask(a, infos[a]);
     });
     return { observations, infos };
+  }
+
+  private addActionMask(agent: Agent, info: Info): void {
+    const mask = this.actionMask(agent);
+    if (mask !== undefined) info.actionMask = mask.slice();
   }
 
   /** Step records for the agents that acted (`this.agents` before `endEpisode`); a shared `info` is copied per agent. */
@@ -222,6 +238,7 @@ export abstract class EnvBase<OS extends Space, AS extends Space, Options = Reco
       terminations[a] = pick(parts.terminated, a, i);
       truncations[a] = pick(parts.truncated, a, i);
       infos[a] = shared ? (copyInfo(parts.info) as Info) : (parts.info as (agent: Agent, i: number) => Info)(a, i);
+      if (!terminations[a] && !truncations[a]) this.addActionMask(a, infos[a]);
     }
     return { observations, rewards, terminations, truncations, infos };
   }

@@ -197,7 +197,7 @@ export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, Ans
     if (reseeded) this.selection.fill(1);
     this.phase = DECIDE;
     const observations = this.observeAll();
-    return this.resetResult((a) => observations[a], { phase: 'decide', itemId: this.data.items[this.item].id });
+    return this.resetResult((a) => observations[a], { phase: 'decide', itemId: this.data.items[this.item].id, optionMask: this.optionMask() });
   }
 
   /** Decide step: records the selection. Fuse step: fuses the included models' answers, scores them and ends the episode. */
@@ -229,6 +229,12 @@ export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, Ans
     const result = this.stepResult({ observation: (a) => observations[a], reward, terminated: true, truncated: false, info });
     this.endEpisode();
     return result;
+  }
+
+  /** Which of the K padded options exist on the current item (1) and which are padding (0); also `infos[agent].optionMask` after reset. */
+  optionMask(): Uint8Array {
+    if (this.item < 0) throw new EnvStateError('optionMask() called before reset(): call reset({seed}) first.');
+    return new Uint8Array(this.data.maxOptions).fill(1, 0, this.data.items[this.item].numOptions);
   }
 
   /** The single decider's observation of the current step (see the class doc). */

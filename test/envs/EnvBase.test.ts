@@ -107,3 +107,28 @@ test('every agent gets its own infos object, in every env', async () => {
   assert.notEqual(s.infos[x].weights, s.infos[y].weights);
   assert.deepEqual(s.infos[x], s.infos[y]);
 });
+
+test('actionMask(agent) is published as infos[agent].actionMask (a fresh copy) while the agent is live', async () => {
+  class MaskedCoinEnv extends CoinEnv {
+    override actionMask(agent: string): Uint8Array | undefined {
+      return agent === 'b' ? Uint8Array.of(0, 1) : undefined;
+    }
+  }
+  const env = new MaskedCoinEnv();
+  const r = await env.reset({ seed: 0 });
+  assert.deepEqual(r.infos.b.actionMask, Uint8Array.of(0, 1));
+  assert.equal('actionMask' in r.infos.a, false);
+  const s = await env.step({ a: 0, b: 1 });
+  assert.equal('actionMask' in s.infos.b, false, 'no mask once the episode has ended');
+});
+
+test('the answer envs give the mask of the padded options (optionMask) in infos after reset', async () => {
+  const data = syntheticAnswers({ seed: 5 });
+  for (const env of [new AnswerEnsembleEnv({ data }), new FocalEnv({ data })]) {
+    const r = await env.reset({ seed: 1 });
+    const item = data.items[env.currentItem];
+    const expected = Uint8Array.from({ length: data.maxOptions }, (_, i) => (i < item.numOptions ? 1 : 0));
+    for (const a of env.possibleAgents) assert.deepEqual(r.infos[a].optionMask, expected);
+    assert.deepEqual(env.optionMask(), expected);
+  }
+});
