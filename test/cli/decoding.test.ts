@@ -7,7 +7,7 @@ import { fixedWeightsChooser, segmentOracleChooser } from '../../src/cli/decodin
 import { evaluateDecoding } from '../../src/cli/decoding/evaluateDecoding.js';
 import { softmaxWeights } from '../../src/ensemble/actionToWeights.js';
 import { EnsembleDecodingEnv } from '../../src/envs/EnsembleDecodingEnv.js';
-import { FakeModel } from '../envs/decodingFakes.js';
+import { FakeModel } from '../../src/testing/decodingFakes.js';
 
 test('segmentCreditScorer: 1 for exact answers, half the share of right segments otherwise', () => {
   const item = sumReverseItem({ a: 37, b: 8, word: 'dcab' });

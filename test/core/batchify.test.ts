@@ -5,7 +5,7 @@ import { batchify, unbatchify } from '../../src/core/batchify.js';
 import { EnsembleGymError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/Rng.js';
 import { Box, Discrete, Simplex, type Space } from '../../src/core/spaces.js';
-import { spaceArb } from '../helpers/spaceArbitraries.js';
+import { spaceArb } from '../support/spaceArbitraries.js';
 
 const agentsArb = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }).filter((s) => s !== '__proto__'), { minLength: 0, maxLength: 6 });
 

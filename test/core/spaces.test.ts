@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { EnsembleGymError, SpaceDefinitionError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/Rng.js';
 import { Box, Dict, Discrete, flattenSpace, MultiBinary, MultiDiscrete, Simplex, type Space } from '../../src/core/spaces.js';
-import { boxArb, discreteArb, multiBinaryArb, multiDiscreteArb, simplexArb, spaceArb } from '../helpers/spaceArbitraries.js';
+import { boxArb, discreteArb, multiBinaryArb, multiDiscreteArb, simplexArb, spaceArb } from '../support/spaceArbitraries.js';
 
 const RUNS = { numRuns: 300 };
 

@@ -9,7 +9,7 @@ import { EnvBase, type AgentSpaces } from '../../src/envs/EnvBase.js';
 import { CoordinationGameEnv } from '../../src/envs/CoordinationGameEnv.js';
 import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
 import { FocalEnv } from '../../src/envs/FocalEnv.js';
-import { syntheticAnswers } from '../helpers/syntheticAnswers.js';
+import { syntheticAnswers } from '../../src/testing/syntheticAnswers.js';
 
 /** Two agents guess a seeded coin; the smallest env the base can host. */
 class CoinEnv extends EnvBase<Box, Discrete> {

@@ -8,7 +8,7 @@ import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
 import { defineEnv, envNames, makeEnv, registerEnv, resolveEnvConfig, type EnvBuildContext } from '../../src/envs/envRegistry.js';
 import { resolveRunConfig } from '../../src/cli/RunConfig.js';
 import { buildRunEnvs } from '../../src/cli/commands/runEnvs.js';
-import { syntheticAnswers } from '../helpers/syntheticAnswers.js';
+import { syntheticAnswers } from '../../src/testing/syntheticAnswers.js';
 
 const noSources = (split: 'train' | 'test'): EnvBuildContext => ({
   split,

@@ -7,7 +7,7 @@ import { ModelRequestError } from '../../src/models/errors.js';
 import type { ModelAdapter, Session, TopK } from '../../src/models/ModelAdapter.js';
 import type { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
 import { OpenAIHttpModel, type OpenAIHttpModelOptions } from '../../src/models/OpenAIHttpModel.js';
-import { startTinyServer, type TinyServer } from '../helpers/tinyServer.js';
+import { startTinyServer, type TinyServer } from '../support/tinyServer.js';
 
 let fixture: TinyServer;
 let local: OnnxCausalLM;
