@@ -1,10 +1,10 @@
-import { ConfigError, EnvStateError } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
 import type { AgentRecord, EnvMetadata, HasGlobalState, ResetResult, StepResult } from '../core/ParallelEnv.js';
 import type { Rng } from '../core/Rng.js';
 import { Box } from '../core/spaces.js';
 import { concentrationWeights, softmaxWeights, type WeightContext } from '../ensemble/actionToWeights.js';
 import { fuseAnswer } from '../ensemble/fuseAnswers.js';
-import { ItemSampler, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
+import { ItemSampler, optionMaskOf, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
 import { EnvBase, type AgentSpaces } from './EnvBase.js';
 
 /** Options of `AnswerEnsembleEnv` (defaults in brackets). */
@@ -135,7 +135,7 @@ export class AnswerEnsembleEnv extends EnvBase<Box, Box, AnswerResetOptions> imp
   /** Starts an episode on the next item of the split; `options` may switch split/order or pick an item. */
   protected startEpisode(rng: Rng, options: AnswerResetOptions, reseeded: boolean): ResetResult<Float32Array, string> {
     this.item = this.sampler.pickForReset(options, rng, reseeded);
-    return this.resetResult((_a, i) => this.observe(i), { itemId: this.data.items[this.item].id, optionMask: this.optionMask() });
+    return this.resetResult((_a, i) => this.observe(i), { itemId: this.data.items[this.item].id, optionMask: optionMaskOf(this.data, this.item) });
   }
 
   /** Fuses the models' answers with the agents' weights, scores it, and ends the episode. */
@@ -149,20 +149,18 @@ export class AnswerEnsembleEnv extends EnvBase<Box, Box, AnswerResetOptions> imp
     const correct = fused === item.label;
     const reward = correct ? this.config.correctReward : this.config.wrongReward;
     const info = { fused, label: item.label, correct, weights: Array.from(w), itemId: item.id };
-    const result = this.stepResult({ observation: (_a, i) => this.observe(i), reward, terminated: true, truncated: false, info });
-    this.endEpisode();
-    return result;
+    return this.finalStep({ observation: (_a, i) => this.observe(i), reward, terminated: true, truncated: false, info });
   }
 
   /** Which of the K padded options exist on the current item (1) and which are padding (0); also `infos[agent].optionMask` after reset. */
   optionMask(): Uint8Array {
-    if (this.item < 0) throw new EnvStateError('optionMask() called before reset(): call reset({seed}) first.');
-    return new Uint8Array(this.data.maxOptions).fill(1, 0, this.data.items[this.item].numOptions);
+    this.assertStarted('optionMask');
+    return optionMaskOf(this.data, this.item);
   }
 
   /** `[all models' padded distributions (N·K), option mask (K), task one-hot (T)]` of the current item. */
   state(): Float32Array {
-    if (this.item < 0) throw new EnvStateError('state() called before reset(): call reset({seed}) first.');
+    this.assertStarted('state');
     const k = this.data.maxOptions, nk = this.possibleAgents.length * k;
     const s = new Float32Array(this.stateSpace.flatDim);
     s.set(this.packed.probs[this.item]);

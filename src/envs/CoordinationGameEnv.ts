@@ -1,4 +1,4 @@
-import { ConfigError, EnvStateError } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
 import type { AgentRecord, EnvMetadata, HasGlobalState, ResetResult, StepResult } from '../core/ParallelEnv.js';
 import type { Rng } from '../core/Rng.js';
 import { Box } from '../core/spaces.js';
@@ -108,7 +108,7 @@ export class CoordinationGameEnv extends EnvBase<Box, Box> implements HasGlobalS
 
   /** `[one-hot target (K), one-hot cue of each agent (N*K), t / horizon]`. */
   state(): Float32Array {
-    if (!this.started) throw new EnvStateError('state() called before reset(): call reset({seed}) first.');
+    this.assertStarted('state');
     const { nAgents, nOptions, horizon } = this.config;
     const s = new Float32Array(this.stateSpace.flatDim);
     s[this.target] = 1;

@@ -133,6 +133,18 @@ export abstract class EnvBase<OS extends Space, AS extends Space, Options = Reco
     return this.generator !== null;
   }
 
+  /** Throws `EnvStateError` naming `call` before the first reset. */
+  protected assertStarted(call: string): void {
+    if (this.generator === null) throw new EnvStateError(`${call}() called before reset(): call reset({seed}) first.`);
+  }
+
+  /** `stepResult` for the step that ends the episode, then `endEpisode`. */
+  protected finalStep(parts: StepParts<ElementOf<OS>, Agent>): StepResult<ElementOf<OS>, Agent> {
+    const result = this.stepResult(parts);
+    this.endEpisode();
+    return result;
+  }
+
   /** Ends the episode: no agent is live until the next reset. */
   protected endEpisode(): void {
     this.live = [];

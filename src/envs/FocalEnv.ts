@@ -1,4 +1,4 @@
-import { ConfigError, EnvStateError, UnknownAgentError } from '../core/errors.js';
+import { ConfigError, UnknownAgentError } from '../core/errors.js';
 import type { AgentRecord, EnvMetadata, HasGlobalState, ResetResult, StepResult } from '../core/ParallelEnv.js';
 import type { Rng } from '../core/Rng.js';
 import { Box, MultiBinary, type Space } from '../core/spaces.js';
@@ -7,7 +7,7 @@ import { pluralityVoteAccuracy } from '../ensemble/diversityMetrics.js';
 import { EnsembleInputError } from '../ensemble/EnsembleInputError.js';
 import { focalDiversity } from '../ensemble/focalDiversity.js';
 import { argmaxWithTies, fuseAnswer } from '../ensemble/fuseAnswers.js';
-import { ItemSampler, itemsOf, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
+import { ItemSampler, optionMaskOf, itemsOf, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
 import { packAnswers, type AnswerResetOptions, type PackedAnswers } from './AnswerEnsembleEnv.js';
 import { EnvBase, type AgentSpaces } from './EnvBase.js';
 
@@ -197,7 +197,7 @@ export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, Ans
     if (reseeded) this.selection.fill(1);
     this.phase = DECIDE;
     const observations = this.observeAll();
-    return this.resetResult((a) => observations[a], { phase: 'decide', itemId: this.data.items[this.item].id, optionMask: this.optionMask() });
+    return this.resetResult((a) => observations[a], { phase: 'decide', itemId: this.data.items[this.item].id, optionMask: optionMaskOf(this.data, this.item) });
   }
 
   /** Decide step: records the selection. Fuse step: fuses the included models' answers, scores them and ends the episode. */
@@ -226,20 +226,18 @@ export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, Ans
     const observations = this.observeAll();
     const shared = { phase: 'done', fused, label: item.label, correct, weights: Array.from(w), selection: Array.from(this.selection), size, ...stats, itemId: item.id };
     const info = (a: string): Record<string, unknown> => ({ ...shared, weights: [...shared.weights], selection: [...shared.selection], actionUsed: !this.isDecider(a) });
-    const result = this.stepResult({ observation: (a) => observations[a], reward, terminated: true, truncated: false, info });
-    this.endEpisode();
-    return result;
+    return this.finalStep({ observation: (a) => observations[a], reward, terminated: true, truncated: false, info });
   }
 
   /** Which of the K padded options exist on the current item (1) and which are padding (0); also `infos[agent].optionMask` after reset. */
   optionMask(): Uint8Array {
-    if (this.item < 0) throw new EnvStateError('optionMask() called before reset(): call reset({seed}) first.');
-    return new Uint8Array(this.data.maxOptions).fill(1, 0, this.data.items[this.item].numOptions);
+    this.assertStarted('optionMask');
+    return optionMaskOf(this.data, this.item);
   }
 
   /** The single decider's observation of the current step (see the class doc). */
   state(): Float32Array {
-    if (this.item < 0) throw new EnvStateError('state() called before reset(): call reset({seed}) first.');
+    this.assertStarted('state');
     const s = new Float32Array(this.stateSpace.flatDim);
     this.writeDecider(s);
     return s;

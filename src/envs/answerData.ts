@@ -314,3 +314,8 @@ export class ItemSampler {
     return pool[i];
   }
 }
+
+/** 1 for each of the `maxOptions` padded options that item `item` (index into `data.items`) has, 0 for padding. */
+export function optionMaskOf(data: AnswerDataset, item: number): Uint8Array {
+  return new Uint8Array(data.maxOptions).fill(1, 0, data.items[item].numOptions);
+}
