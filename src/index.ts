@@ -1,6 +1,6 @@
 // Public API of llm-ensemble-gym: re-exports only. Each layer has its own entry point
 // (`llm-ensemble-gym/core`, `/envs`, `/models`, `/algos`, `/testing`); the root is their union
-// plus plots, and loads everything (tfjs, onnxruntime). Add new exports to the layer's index.
+// (minus /testing) plus plots, and loads everything (tfjs, onnxruntime). Add new exports to the layer's index.
 export * from './core/index.js';
 export * from './envs/index.js';
 export * from './models/index.js';
@@ -13,6 +13,3 @@ export { weightHeatmapSpec, type WeightTrace } from './viz/weightHeatmapSpec.js'
 export { accuracyBarsSpec, type AccuracyRow } from './viz/accuracyBarsSpec.js';
 export { writeRunPlots, type RunPlotData } from './viz/writeRunPlots.js';
 export { parseMetricsJsonl, readMetricsJsonl, type MetricsRecord } from './viz/MetricsRecord.js';
-
-// The OpenAI-compatible server (a library used by the `serve` command).
-export { startServer, type ServeOptions, type ServeFault, type RunningServer } from './cli/serve.js';

@@ -16,7 +16,10 @@ export { PluralityVotePolicy } from '../agents/baselines/PluralityVotePolicy.js'
 export { StackedLogisticPolicy, type StackedLogisticOptions } from '../agents/baselines/StackedLogisticPolicy.js';
 export { weightsToActions } from '../agents/baselines/weightActions.js';
 export { resolvePPOConfig, PPO_DEFAULTS, type PPOConfig, type AlgoName } from './PPOConfig.js';
-export { OnPolicyAlgorithm, ppoLoss, type IterationMetrics, type AlgorithmState, type EnvCopies } from './OnPolicyAlgorithm.js';
+export { OnPolicyAlgorithm, type IterationMetrics, type AlgorithmState, type EnvCopies, type OnPolicyOptions } from './OnPolicyAlgorithm.js';
+export { ppoLoss } from './ppoLoss.js';
+export type { RolloutCallback } from './RolloutCallback.js';
+export { MixingWeightsCallback } from './MixingWeightsCallback.js';
 export { makeAlgorithm, type AnyParallelEnv } from './makeAlgorithm.js';
 export { Trainer, type TrainerMetrics, type TrainerCallbacks, type TrainerOptions } from './Trainer.js';
 export { saveCheckpoint, readCheckpoint, resumeFromCheckpoint, CheckpointError } from './checkpoint.js';

@@ -1,11 +1,11 @@
 import { ConfigError, EnvStateError, InvalidActionError, UnknownAgentError } from '../core/errors.js';
-import { hasGlobalState, type AgentRecord, type EnvMetadata, type HasGlobalState, type Info, type ParallelEnv, type ResetOptions } from '../core/ParallelEnv.js';
+import { hasGlobalState, type AgentRecord, type EnvMetadata, type HasGlobalState, type Info, type ParallelEnv } from '../core/ParallelEnv.js';
 import type { Box, Space } from '../core/spaces.js';
 import { availableParallelism } from 'node:os';
 import { WorkerEnv, type WorkerEnvSpec } from './WorkerEnv.js';
 
 /** Gymnasium 1.0 autoreset modes a `VectorEnv` can run in. */
-export type AutoresetMode = 'next-step' | 'same-step';
+export type AutoresetMode = 'next-step' | 'same-step' | 'disabled';
 
 /** Options of `VectorEnv` (defaults in brackets). */
 export interface VectorEnvOptions {
@@ -15,6 +15,9 @@ export interface VectorEnvOptions {
    * `finalInfos[e]` what the ending step returned (Gymnasium's `final_obs` / `final_info`).
    * `'next-step'`: the row holds the final observation; the next `step` ignores that copy's actions,
    * resets it and returns its first observation with reward 0 and both flags false.
+   * `'disabled'`: a copy whose episode ends stays ended (its rows are ignored, reward 0, `active` 0)
+   * until `reset({ mask })` resets it, with the seed the caller chooses (what an algorithm that seeds
+   * every episode, and replays episodes on resume, needs).
    * ['same-step': one-question episodes would otherwise spend every other step resetting]
    */
   readonly autoreset?: AutoresetMode;
@@ -22,6 +25,21 @@ export interface VectorEnvOptions {
 
 /** Per-agent batch: row e (numEnvs rows of the agent's flat width) belongs to copy e. */
 export type AgentBatch<Agent extends string, X> = AgentRecord<Agent, X>;
+
+/** Options of `VectorEnv.reset`. */
+export interface VectorResetOptions {
+  /** One seed (copy e gets `seed + e`) or one seed per copy. */
+  readonly seed?: number | readonly number[];
+  readonly options?: Record<string, unknown>;
+  /** Reset only copies whose entry is truthy (Gymnasium's `reset_mask`); other rows come back zero with `active` 0. */
+  readonly mask?: ArrayLike<number | boolean>;
+}
+
+/** Options of `VectorEnv.step`. */
+export interface VectorStepOptions {
+  /** Step only copies whose entry is truthy; the others are left as they are (rows zero, `active` 0). */
+  readonly mask?: ArrayLike<number | boolean>;
+}
 
 /** What `VectorEnv.reset` returns. */
 export interface VectorResetResult<Agent extends string> {
@@ -63,6 +81,7 @@ export class VectorEnv<Agent extends string = string> {
   private readonly obsSpaces: AgentRecord<Agent, Space>;
   private readonly actSpaces: AgentRecord<Agent, Space>;
   private readonly needsReset: Uint8Array;
+  private readonly mode: AutoresetMode;
   /** The copies' global-state space, or null when the copies have no global state (`HasGlobalState`). */
   readonly stateSpace: Box | null;
   private started = false;
@@ -72,7 +91,7 @@ export class VectorEnv<Agent extends string = string> {
   constructor(envs: readonly ParallelEnv<unknown, unknown, Agent>[], opts: VectorEnvOptions = {}) {
     if (envs.length === 0) throw new ConfigError('envs', 'no env given', 'Pass at least one env copy.');
     const autoreset = opts.autoreset ?? 'same-step';
-    if (autoreset !== 'next-step' && autoreset !== 'same-step') throw new ConfigError('autoreset', `unknown mode ${JSON.stringify(autoreset)}`, "Use 'same-step' or 'next-step'.");
+    if (autoreset !== 'next-step' && autoreset !== 'same-step' && autoreset !== 'disabled') throw new ConfigError('autoreset', `unknown mode ${JSON.stringify(autoreset)}`, "Use 'same-step', 'next-step' or 'disabled'.");
     this.envs = [...envs];
     this.numEnvs = envs.length;
     const first = envs[0];
@@ -82,10 +101,10 @@ export class VectorEnv<Agent extends string = string> {
         throw new ConfigError('envs', `copy ${i} has agents [${e.possibleAgents.join(', ')}], copy 0 has [${this.possibleAgents.join(', ')}]`, 'Build every copy from the same config.');
       }
     });
-    this.obsDims = {} as AgentRecord<Agent, number>;
-    this.actDims = {} as AgentRecord<Agent, number>;
-    this.obsSpaces = {} as AgentRecord<Agent, Space>;
-    this.actSpaces = {} as AgentRecord<Agent, Space>;
+    this.obsDims = Object.create(null) as AgentRecord<Agent, number>;
+    this.actDims = Object.create(null) as AgentRecord<Agent, number>;
+    this.obsSpaces = Object.create(null) as AgentRecord<Agent, Space>;
+    this.actSpaces = Object.create(null) as AgentRecord<Agent, Space>;
     for (const a of this.possibleAgents) {
       this.obsSpaces[a] = first.observationSpace(a) as Space;
       this.actSpaces[a] = first.actionSpace(a) as Space;
@@ -94,7 +113,9 @@ export class VectorEnv<Agent extends string = string> {
     }
     this.needsReset = new Uint8Array(this.numEnvs);
     this.stateSpace = envs.every((e) => hasGlobalState(e)) ? (first as unknown as HasGlobalState).stateSpace : null;
-    this.metadata = { ...first.metadata, name: `Vector(${first.metadata.name})`, autoreset, numEnvs: this.numEnvs };
+    this.mode = autoreset;
+    // metadata speaks the env vocabulary, where a vector that never resets by itself is 'none'
+    this.metadata = { ...first.metadata, name: `Vector(${first.metadata.name})`, autoreset: autoreset === 'disabled' ? 'none' : autoreset, numEnvs: this.numEnvs };
   }
 
   /** Builds `numEnvs` copies with `make(index)` and batches them. */
@@ -120,9 +141,9 @@ export class VectorEnv<Agent extends string = string> {
     }
   }
 
-  /** The autoreset mode (also in `metadata.autoreset`). */
+  /** The autoreset mode (also in `metadata.autoreset`, where 'disabled' reads 'none'). */
   get autoreset(): AutoresetMode {
-    return this.metadata.autoreset as AutoresetMode;
+    return this.mode;
   }
 
   /** The single-copy observation space of `agent` (rows of the batch). */
@@ -149,24 +170,31 @@ export class VectorEnv<Agent extends string = string> {
     throw new UnknownAgentError(agent, this.possibleAgents);
   }
 
-  /** Resets every copy (copy e with `seed + e` when a seed is given). */
-  async reset(opts: ResetOptions = {}): Promise<VectorResetResult<Agent>> {
+  /** Resets every copy, or those in `mask` (copy e with `seed + e`, or `seed[e]` for a list). */
+  async reset(opts: VectorResetOptions = {}): Promise<VectorResetResult<Agent>> {
     if (this.closed) throw new EnvStateError('reset() called after close(): create a new VectorEnv.');
+    const { seed, mask } = opts;
+    if (Array.isArray(seed) && seed.length !== this.numEnvs) throw new ConfigError('seed', `has ${seed.length} entries for ${this.numEnvs} copies`, 'Pass one seed, or one per copy.');
+    if (mask !== undefined && mask.length !== this.numEnvs) throw new ConfigError('mask', `has ${mask.length} entries for ${this.numEnvs} copies`, 'Pass one entry per copy.');
+    if (mask !== undefined && !this.started && !Array.from(mask).every(Boolean)) throw new EnvStateError('reset({ mask }) before a full reset(): reset every copy first.');
+    const seedOf = (e: number): number | undefined => (seed === undefined ? undefined : typeof seed === 'number' ? seed + e : (seed as readonly number[])[e]);
     const out = this.allocate(false);
     await Promise.all(
       this.envs.map(async (env, e) => {
-        const r = await env.reset(opts.seed === undefined ? { options: opts.options } : { seed: opts.seed + e, options: opts.options });
+        if (mask !== undefined && !mask[e]) return;
+        const s = seedOf(e);
+        const r = await env.reset(s === undefined ? { options: opts.options } : { seed: s, options: opts.options });
         this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
         out.infos[e] = r.infos;
+        this.needsReset[e] = 0;
       }),
     );
-    this.needsReset.fill(0);
     this.started = true;
     return out;
   }
 
   /** Steps every copy with its row of `actions` (rows of agents that are not live are ignored), autoresetting ended copies. */
-  async step(actions: AgentBatch<Agent, Float32Array>): Promise<VectorStepResult<Agent>> {
+  async step(actions: AgentBatch<Agent, Float32Array>, opts: VectorStepOptions = {}): Promise<VectorStepResult<Agent>> {
     if (this.closed) throw new EnvStateError('step() called after close(): create a new VectorEnv.');
     if (!this.started) throw new EnvStateError('step() called before reset(): call reset({seed}) first.');
     for (const a of this.possibleAgents) {
@@ -176,16 +204,19 @@ export class VectorEnv<Agent extends string = string> {
         throw new InvalidActionError(a, x, `${this.numEnvs} rows of ${this.actionSpace(a)}`, `Pass a Float32Array of ${this.numEnvs} x ${this.actDims[a]} = ${want} numbers (row e = copy e).`);
       }
     }
-    const records = this.actionRecords(actions);
+    const { mask } = opts;
+    if (mask !== undefined && mask.length !== this.numEnvs) throw new ConfigError('mask', `has ${mask.length} entries for ${this.numEnvs} copies`, 'Pass one entry per copy.');
+    const records = this.actionRecords(actions, mask);
     const out = this.allocate(true);
     // Copies advance concurrently (they are independent), which lets worker-thread copies run in parallel.
-    await Promise.all(this.envs.map((env, e) => this.advance(env, e, records[e], out)));
+    await Promise.all(this.envs.map((env, e) => (mask !== undefined && !mask[e] ? undefined : this.advance(env, e, records[e], out))));
     return out;
   }
 
   /** Steps (or, after an end in next-step mode, resets) copy e and writes its row of `out`. */
   private async advance(env: ParallelEnv<unknown, unknown, Agent>, e: number, record: AgentRecord<Agent, unknown> | null, out: VectorStepResult<Agent>): Promise<void> {
     if (record === null) {
+      if (this.mode === 'disabled') return;
       const r = await env.reset();
       this.needsReset[e] = 0;
       this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
@@ -227,14 +258,14 @@ export class VectorEnv<Agent extends string = string> {
    * Copy e's action record (null for a copy that resets in this step), every row checked (finite, in
    * the agent's space) before any copy steps, so a bad row changes nothing.
    */
-  private actionRecords(actions: AgentBatch<Agent, Float32Array>): (AgentRecord<Agent, unknown> | null)[] {
+  private actionRecords(actions: AgentBatch<Agent, Float32Array>, mask?: ArrayLike<number | boolean>): (AgentRecord<Agent, unknown> | null)[] {
     const records: (AgentRecord<Agent, unknown> | null)[] = new Array(this.numEnvs);
     for (let e = 0; e < this.numEnvs; e++) {
-      if (this.needsReset[e]) {
+      if (this.needsReset[e] || (mask !== undefined && !mask[e])) {
         records[e] = null;
         continue;
       }
-      const record = {} as AgentRecord<Agent, unknown>;
+      const record = Object.create(null) as AgentRecord<Agent, unknown>;
       for (const a of this.envs[e].agents) {
         const space = this.actSpaces[a];
         const dim = this.actDims[a];
@@ -255,11 +286,11 @@ export class VectorEnv<Agent extends string = string> {
 
   private allocate(withRewards: boolean): VectorStepResult<Agent> {
     const n = this.numEnvs;
-    const observations = {} as AgentBatch<Agent, Float32Array>;
-    const active = {} as AgentBatch<Agent, Uint8Array>;
-    const rewards = {} as AgentBatch<Agent, Float32Array>;
-    const terminations = {} as AgentBatch<Agent, Uint8Array>;
-    const truncations = {} as AgentBatch<Agent, Uint8Array>;
+    const observations = Object.create(null) as AgentBatch<Agent, Float32Array>;
+    const active = Object.create(null) as AgentBatch<Agent, Uint8Array>;
+    const rewards = Object.create(null) as AgentBatch<Agent, Float32Array>;
+    const terminations = Object.create(null) as AgentBatch<Agent, Uint8Array>;
+    const truncations = Object.create(null) as AgentBatch<Agent, Uint8Array>;
     for (const a of this.possibleAgents) {
       observations[a] = new Float32Array(n * this.obsDims[a]);
       active[a] = new Uint8Array(n);
