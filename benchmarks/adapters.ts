@@ -11,7 +11,7 @@ import { Rng } from '../src/core/Rng.js';
 import type { ModelAdapter } from '../src/models/ModelAdapter.js';
 import { OnnxCausalLM } from '../src/models/OnnxCausalLM.js';
 import { OpenAIHttpModel } from '../src/models/openai/OpenAIHttpModel.js';
-import { makeTinyDecoderDir } from '../test/helpers/tinyDecoder.js';
+import { makeTinyDecoderDir } from '../src/testing/tinyDecoder.js';
 import { benchArgs, machineInfo, versionsOf, writeBenchResult } from './lib/benchReport.js';
 
 const { smoke, flag } = benchArgs();

@@ -14,7 +14,7 @@ import { NODE_LLAMA_CPP_VERSION, nodeLlamaCppAvailable } from '../src/models/ggu
 import { LlamaCppModel } from '../src/models/LlamaCppModel.js';
 import type { ModelAdapter, Session } from '../src/models/ModelAdapter.js';
 import { OnnxCausalLM } from '../src/models/OnnxCausalLM.js';
-import { makeTinyGgufPair } from '../test/helpers/tinyGguf.js';
+import { makeTinyGgufPair } from '../src/testing/tinyGguf.js';
 import { benchArgs, machineInfo, versionsOf, writeBenchResult } from './lib/benchReport.js';
 
 const { smoke, flag } = benchArgs();

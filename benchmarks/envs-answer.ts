@@ -8,7 +8,7 @@ import { AnswerEnsembleEnv } from '../src/envs/AnswerEnsembleEnv.js';
 import { VectorEnv } from '../src/envs/VectorEnv.js';
 import { Rng } from '../src/core/Rng.js';
 import { renderTable } from '../src/cli/renderTable.js';
-import { syntheticAnswers } from '../test/helpers/syntheticAnswers.js';
+import { syntheticAnswers } from '../src/testing/syntheticAnswers.js';
 import { benchArgs, machineInfo, versionsOf, writeBenchResult } from './lib/benchReport.js';
 
 const { smoke, flag } = benchArgs();

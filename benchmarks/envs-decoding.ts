@@ -14,7 +14,7 @@ import { EnsembleDecodingEnv, type DecodingItem } from '../src/envs/EnsembleDeco
 import { OnnxCausalLM } from '../src/models/OnnxCausalLM.js';
 import type { ModelAdapter, Session } from '../src/models/ModelAdapter.js';
 import { Rng } from '../src/core/Rng.js';
-import { makeTinyDecoderDir } from '../test/helpers/tinyDecoder.js';
+import { makeTinyDecoderDir } from '../src/testing/tinyDecoder.js';
 import { renderTable } from '../src/cli/renderTable.js';
 import { benchArgs, machineInfo, versionsOf, writeBenchResult } from './lib/benchReport.js';
 

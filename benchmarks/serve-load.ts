@@ -12,7 +12,7 @@ import { runInNewContext } from 'node:vm';
 import { startServer } from '../src/models/openai/startServer.js';
 import { renderTable } from '../src/cli/renderTable.js';
 import { Rng } from '../src/core/Rng.js';
-import { FakeModel } from '../test/envs/decodingFakes.js';
+import { FakeModel } from '../src/testing/decodingFakes.js';
 import { benchArgs, machineInfo, versionsOf, writeBenchResult } from './lib/benchReport.js';
 
 const { smoke, flag } = benchArgs();

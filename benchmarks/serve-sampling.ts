@@ -7,7 +7,7 @@
 import type { ModelAdapter, NextToken, Session } from '../src/models/ModelAdapter.js';
 import { startServer } from '../src/models/openai/startServer.js';
 import { Rng } from '../src/core/Rng.js';
-import { ListTokenizer } from '../test/envs/decodingFakes.js';
+import { ListTokenizer } from '../src/testing/decodingFakes.js';
 import { benchArgs } from './lib/benchReport.js';
 
 const { smoke, flag } = benchArgs();

@@ -32,8 +32,8 @@ interface Leaf {
   readonly offset: number;
 }
 
-/** Smallest Dirichlet concentration: keeps log-densities finite when the network output is very negative. */
-export const MIN_CONCENTRATION = 1e-3;
+/** Offset added to the policy head's softplus concentrations (not `MIN_CONCENTRATION`, the floor for sampling user-given ones): keeps log-densities finite when the network output is very negative. */
+export const HEAD_MIN_CONCENTRATION = 1e-3;
 // Dirichlet samples are clamped away from 0 before the log: gamma draws with tiny shapes underflow.
 const MIN_SIMPLEX_ENTRY = 1e-30;
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -128,7 +128,7 @@ export class ActionHead {
         } else if (node.kind === 'dirichlet') {
           let s = 0;
           for (let i = 0; i < d; i++) {
-            const a = softplus(out[base + i]) + MIN_CONCENTRATION;
+            const a = softplus(out[base + i]) + HEAD_MIN_CONCENTRATION;
             const g = deterministic ? a : rng.gamma(a);
             raw[base + i] = g;
             s += g;
@@ -136,7 +136,7 @@ export class ActionHead {
           if (!(s > 0)) {
             // every gamma draw underflowed: fall back to the mean, which is on the simplex too
             s = 0;
-            for (let i = 0; i < d; i++) s += raw[base + i] = softplus(out[base + i]) + MIN_CONCENTRATION;
+            for (let i = 0; i < d; i++) s += raw[base + i] = softplus(out[base + i]) + HEAD_MIN_CONCENTRATION;
           }
           for (let i = 0; i < d; i++) raw[base + i] = Math.max(raw[base + i] / s, MIN_SIMPLEX_ENTRY);
         } else if (node.kind === 'bernoulli') {
@@ -190,7 +190,7 @@ export class ActionHead {
         } else {
           let a0 = 0;
           for (let i = 0; i < d; i++) {
-            const a = softplusStable(out[base + i]) + MIN_CONCENTRATION;
+            const a = softplusStable(out[base + i]) + HEAD_MIN_CONCENTRATION;
             a0 += a;
             sum += (a - 1) * Math.log(Math.max(raw[base + i], MIN_SIMPLEX_ENTRY)) - lgammaOf(a);
           }
@@ -260,7 +260,7 @@ export class ActionHead {
         if (b.kind === 'gaussian') return o;
         if (b.kind === 'bernoulli') return tf.sigmoid(o);
         const o3 = tf.reshape(o, [-1, b.count, b.dim]);
-        const m = b.kind === 'categorical' ? tf.softmax(o3) : tf.div(tf.add(tf.softplus(o3), MIN_CONCENTRATION), tf.sum(tf.add(tf.softplus(o3), MIN_CONCENTRATION), -1, true));
+        const m = b.kind === 'categorical' ? tf.softmax(o3) : tf.div(tf.add(tf.softplus(o3), HEAD_MIN_CONCENTRATION), tf.sum(tf.add(tf.softplus(o3), HEAD_MIN_CONCENTRATION), -1, true));
         return tf.reshape(m, [-1, b.count * b.dim]);
       });
       return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor2D;
@@ -296,7 +296,7 @@ function blockLogProbEntropy(b: Block, o: tf.Tensor2D, x: tf.Tensor2D, logStd: t
   }
   // Dirichlet: log p(x) = lgamma(α₀) - Σ lgamma(αᵢ) + Σ (αᵢ - 1) log xᵢ
   // H = Σ lgamma(αᵢ) - lgamma(α₀) + (α₀ - K) ψ(α₀) - Σ (αᵢ - 1) ψ(αᵢ)
-  const alpha = tf.add(tf.softplus(o3), MIN_CONCENTRATION);
+  const alpha = tf.add(tf.softplus(o3), HEAD_MIN_CONCENTRATION);
   const a0 = tf.sum(alpha, -1);
   const logB = tf.sub(tf.sum(lgamma(alpha), -1), lgamma(a0));
   const am1 = tf.sub(alpha, 1);

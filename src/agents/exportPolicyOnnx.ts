@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ConfigError } from '../core/errors.js';
 import { DataType, GraphBuilder, attr, floatTensor } from '../models/onnx/onnxGraph.js';
-import { MIN_CONCENTRATION } from './ActionHead.js';
+import { HEAD_MIN_CONCENTRATION } from './ActionHead.js';
 import type { MlpActorCritic } from './MlpActorCritic.js';
 
 /** Names of the exported graph's input and outputs. */
@@ -36,7 +36,7 @@ export function buildPolicyOnnx(policy: MlpActorCritic, group = 0): Uint8Array {
     else if (leaf.kind === 'bernoulli') parts.push(g.op('Sigmoid', [x]));
     else if (leaf.kind === 'categorical') parts.push(g.op('Softmax', [x], { axis: attr.int(-1) }));
     else {
-      const alpha = g.op('Add', [g.op('Softplus', [x]), g.constFloat('min_conc', [], [MIN_CONCENTRATION])]);
+      const alpha = g.op('Add', [g.op('Softplus', [x]), g.constFloat('min_conc', [], [HEAD_MIN_CONCENTRATION])]);
       const sum = g.op('ReduceSum', [alpha, g.constInt64('axes', [1], [-1])], { keepdims: attr.int(1) });
       parts.push(g.op('Div', [alpha, sum]));
     }

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { ALGO_NAMES, type AlgoName } from '../algos/PPOConfig.js';
+import { resolveEnvConfig } from '../envs/envRegistry.js';
 
-/** Which environment a run trains on. */
-export type EnvName = 'decoding' | 'answer' | 'focal';
+/** Which environment a run trains on: a name in the env registry (`envNames()`). */
+export type EnvName = string;
 export type { AlgoName };
 
 /**
@@ -12,8 +13,10 @@ export type { AlgoName };
  * Every field has a documented default, so a run is reproducible from this object alone.
  */
 export interface RunConfig {
-  /** Environment: `decoding` (RLAE, span-wise weights), `answer` (RL-Focal fusion), `focal` (decider + fusion). Default `decoding`. */
+  /** Environment: a registered name, built in: `decoding` (RLAE, span-wise weights), `answer` (RL-Focal fusion), `focal` (decider + fusion), `coordination`. Default `decoding`. */
   readonly env: EnvName;
+  /** Options of the env (its registry schema; run fields of the same name such as `spanLength` fill them first). Default none. */
+  readonly envConfig?: Readonly<Record<string, unknown>>;
   /** Algorithm: `ppo` (single agent over the joint action), `ippo`, `mappo`. Default `ppo`. */
   readonly algo: AlgoName;
   /** Model directories (Hugging Face layout with onnx/model.onnx); empty = the bundled models. */
@@ -66,7 +69,8 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
 
 const posInt = z.coerce.number().int().positive();
 const schema = z.strictObject({
-  env: z.enum(['decoding', 'answer', 'focal']),
+  env: z.string().min(1),
+  envConfig: z.record(z.string(), z.unknown()).optional(),
   algo: z.enum(ALGO_NAMES),
   models: z.array(z.string().min(1)),
   data: z.string().min(1).optional(),
@@ -117,9 +121,11 @@ export function resolveRunConfig(file: Record<string, unknown> = {}, flags: Reco
   if (!res.success) {
     const issue = res.error.issues[0];
     const field = issue.path.length > 0 ? issue.path.join('.') : ((issue as { keys?: string[] }).keys ?? []).join(', ');
-    const known = Object.keys(DEFAULT_RUN_CONFIG).concat('data', 'ppo').sort().join(', ');
+    const known = Object.keys(DEFAULT_RUN_CONFIG).concat('data', 'envConfig', 'ppo').sort().join(', ');
     const fix = issue.code === 'unrecognized_keys' ? `Known fields: ${known}.` : `Default: ${JSON.stringify((DEFAULT_RUN_CONFIG as unknown as Record<string, unknown>)[field]) ?? 'none'}.`;
     throw new ConfigError(field || 'config', issue.message, fix);
   }
+  // An unknown env name or a bad env option is reported now, naming the field, not when the run starts.
+  resolveEnvConfig(res.data.env, res.data.envConfig, res.data);
   return res.data as RunConfig;
 }

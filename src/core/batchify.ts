@@ -46,10 +46,13 @@ export function batchify<Agent extends string, X>(
       throw new EnsembleGymError(`batchify: no entry for agent "${agent}" (record has ${Object.keys(record).join(', ') || 'no keys'}). Pass a record with every agent of the agent list.`);
     }
     const x = record[agent] as X;
-    if ((ArrayBuffer.isView(x) || Array.isArray(x)) && (x as ArrayLike<number>).length !== width && spaceFor(space, agent).shape.length > 0) {
-      throw new EnsembleGymError(`batchify: entry of agent "${agent}" has length ${(x as ArrayLike<number>).length}, expected ${width} for ${spaceFor(space, agent)}.`);
+    const s = spaceFor(space, agent);
+    // An element's length is its shape's size, which differs from the row width for one-hot flattenings (MultiDiscrete).
+    const length = s.shape.reduce((a, b) => a * b, 1);
+    if ((ArrayBuffer.isView(x) || Array.isArray(x)) && (x as ArrayLike<number>).length !== length && s.shape.length > 0) {
+      throw new EnsembleGymError(`batchify: entry of agent "${agent}" has length ${(x as ArrayLike<number>).length}, expected ${length} for ${s}.`);
     }
-    spaceFor(space, agent).flatten(x, flat, i * width);
+    s.flatten(x, flat, i * width);
   });
   return flat;
 }

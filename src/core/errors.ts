@@ -19,6 +19,17 @@ export class InvalidActionError extends EnsembleGymError {
   }
 }
 
+/** An agent name that is not in the env's `possibleAgents` (asked for its spaces, or anything else per agent). */
+export class UnknownAgentError extends EnsembleGymError {
+  /** Names the agent and lists the env's agents. */
+  constructor(
+    readonly agent: string,
+    readonly possibleAgents: readonly string[],
+  ) {
+    super(`unknown agent "${agent}": this env has agents ${possibleAgents.join(', ')}. Use one of env.possibleAgents.`);
+  }
+}
+
 /** A call the env cannot take in its current state (step before reset, after the episode ended, after close). */
 export class EnvStateError extends EnsembleGymError {}
 

@@ -154,16 +154,28 @@ export class Box extends BaseSpace<Float32Array> {
   }
 }
 
-/** Integers `start, ..., start + n - 1`. */
+/** Index of the single 1 in `flat[offset .. offset + n)` when the entries are a one-hot vector, else -1. */
+function oneHotIndex(flat: Float32Array, offset: number, n: number): number {
+  let hot = -1;
+  for (let i = 0; i < n; i++) {
+    const v = flat[offset + i];
+    if (v === 1 && hot < 0) hot = i;
+    else if (v !== 0) return -1;
+  }
+  return hot;
+}
+
+/** Integers `start, ..., start + n - 1`; flattened one-hot (`flatDim = n`), as Gymnasium's `flatten`. */
 export class Discrete extends BaseSpace<number> {
   readonly shape: readonly number[] = [];
-  readonly flatDim = 1;
+  readonly flatDim: number;
 
   /** `n ≥ 1` choices starting at `start`. */
   constructor(readonly n: number, readonly start = 0) {
     super();
     if (!Number.isInteger(n) || n < 1) throw new SpaceDefinitionError('Discrete', 'n', `must be a positive integer, got ${preview(n)}`, 'Pass the number of choices (>= 1).');
     if (!Number.isSafeInteger(start)) throw new SpaceDefinitionError('Discrete', 'start', `must be an integer, got ${preview(start)}`, 'Pass the first choice as a safe integer (default 0).');
+    this.flatDim = n;
   }
 
   /** A uniform choice in start..start+n-1. */
@@ -178,14 +190,16 @@ export class Discrete extends BaseSpace<number> {
     return null;
   }
 
-  /** Writes the choice itself (not one-hot) at `offset`. */
+  /** Writes the one-hot vector of the choice (n entries, a 1 at `x - start`) at `offset`. */
   flatten(x: number, out: Float32Array, offset: number): void {
-    out[offset] = x;
+    out.fill(0, offset, offset + this.n);
+    out[offset + x - this.start] = 1;
   }
 
-  /** The value at `offset`, rounded to an integer. */
+  /** The choice whose one-hot vector is at `offset`; NaN (which `explain` rejects) when the entries are not one-hot. */
   unflatten(flat: Float32Array, offset: number): number {
-    return Math.round(flat[offset]);
+    const i = oneHotIndex(flat, offset, this.n);
+    return i < 0 ? NaN : this.start + i;
   }
 
   /** `Discrete(n)`, or `Discrete(n, start=s)` when start is not 0. */
@@ -206,7 +220,7 @@ export class MultiDiscrete extends BaseSpace<Int32Array> {
     if (nvec.some((n) => !Number.isInteger(n) || n < 1)) throw new SpaceDefinitionError('MultiDiscrete', 'nvec', `must be positive integers, got ${preview(nvec)}`, 'Pass the number of choices (>= 1) of each entry.');
     this.nvec = Int32Array.from(nvec);
     this.shape = [nvec.length];
-    this.flatDim = nvec.length;
+    this.flatDim = nvec.reduce((a, b) => a + b, 0);
   }
 
   /** A uniform choice in 0..nvec[i]-1 for each entry. */
@@ -217,7 +231,7 @@ export class MultiDiscrete extends BaseSpace<Int32Array> {
   /** The first entry that is not an integer in 0..nvec[i]-1, or a wrong type/length. */
   explain(x: unknown): string | null {
     const arr = x instanceof Int32Array ? Array.from(x) : x;
-    const p = vectorProblem(arr, this.flatDim);
+    const p = vectorProblem(arr, this.nvec.length);
     if (p) return p;
     const v = arr as readonly number[];
     for (let i = 0; i < v.length; i++) {
@@ -226,14 +240,25 @@ export class MultiDiscrete extends BaseSpace<Int32Array> {
     return null;
   }
 
-  /** Copies the choices into `out` at `offset`. */
+  /** Writes the one-hot vectors of the entries one after another (Σ nvec floats) at `offset`, as Gymnasium's `flatten`. */
   flatten(x: Int32Array, out: Float32Array, offset: number): void {
-    for (let i = 0; i < this.flatDim; i++) out[offset + i] = x[i];
+    out.fill(0, offset, offset + this.flatDim);
+    let o = offset;
+    for (let i = 0; i < this.nvec.length; i++) {
+      out[o + x[i]] = 1;
+      o += this.nvec[i];
+    }
   }
 
-  /** The entries at `offset`, rounded to integers. */
+  /** The entries whose one-hot vectors are at `offset`; an entry that is not one-hot reads as -1 (which `explain` rejects). */
   unflatten(flat: Float32Array, offset: number): Int32Array {
-    return Int32Array.from(flat.subarray(offset, offset + this.flatDim), Math.round);
+    const out = new Int32Array(this.nvec.length);
+    let o = offset;
+    for (let i = 0; i < this.nvec.length; i++) {
+      out[i] = oneHotIndex(flat, o, this.nvec[i]);
+      o += this.nvec[i];
+    }
+    return out;
   }
 
   /** `MultiDiscrete([nvec])`. */
@@ -414,13 +439,8 @@ export function flatBounds(space: Space): { low: Float32Array; high: Float32Arra
   if (space instanceof Box) {
     low.set(space.low);
     high.set(space.high);
-  } else if (space instanceof Discrete) {
-    low[0] = space.start;
-    high[0] = space.start + space.n - 1;
-  } else if (space instanceof MultiDiscrete) {
-    low.fill(0);
-    space.nvec.forEach((n, i) => (high[i] = n - 1));
-  } else if (space instanceof MultiBinary || space instanceof Simplex) {
+  } else if (space instanceof Discrete || space instanceof MultiDiscrete || space instanceof MultiBinary || space instanceof Simplex) {
+    // One-hot entries, bits and probabilities all lie in [0, 1].
     low.fill(0);
     high.fill(1);
   } else if (space instanceof Dict) {

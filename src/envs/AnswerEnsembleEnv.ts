@@ -1,11 +1,12 @@
-import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError } from '../core/errors.js';
-import type { AgentRecord, EnvMetadata, HasGlobalState, Info, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../core/ParallelEnv.js';
-import { Rng } from '../core/Rng.js';
+import { ConfigError } from '../core/errors.js';
+import type { AgentRecord, EnvMetadata, HasGlobalState, ResetResult, StepResult } from '../core/ParallelEnv.js';
+import type { Rng } from '../core/Rng.js';
 import { Box } from '../core/spaces.js';
 import type { ActionParam } from '../ensemble/actionToWeights.js';
 import { FUSION_MODES, type FusionMode } from '../ensemble/fuseAnswers.js';
-import { ItemSampler, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
+import { ItemSampler, optionMaskOf, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
 import { AnswerFusion, rewardBounds, type AnswerReward } from './AnswerFusion.js';
+import { EnvBase, type AgentSpaces } from './EnvBase.js';
 import { richFeatureDim, writeRichFeatures, type AnswerFeatures } from './ownModelFeatures.js';
 
 /** Options of `AnswerEnsembleEnv` (defaults in brackets). */
@@ -106,12 +107,12 @@ export function packAnswers(data: AnswerDataset): PackedAnswers {
  * logits (`'votes'`; answer = argmax Σ_i votes_i over the item's options, so a masked option is never
  * the answer), `[log-temperature, K biases]` (`'calibrated'`), or three coefficients (`'linear'`). Every agent receives `correctReward`
  * if the answer is the label, else `wrongReward` (with `reward: 'expected'`, their expectation under
- * the fused distribution; with `'gain'`, that expectation minus the one of all-zero actions), and the episode terminates after that one step. `infos[agent]` (one object
- * shared by all agents) holds `fused`, `label`, `correct`, `labelProbability`, `weights` (agent order;
+ * the fused distribution; with `'gain'`, that expectation minus the one of all-zero actions), and the episode terminates after that one step. `infos[agent]` (each
+ * agent's own copy) holds `fused`, `label`, `correct`, `labelProbability`, `weights` (agent order;
  * `'weights'` mode) or `votes` (summed, per option), and `itemId`. The global state is `[all models'
  * padded distributions (N·K), mask (K), task one-hot (T)]`.
  */
-export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array, string>, HasGlobalState {
+export class AnswerEnsembleEnv extends EnvBase<Box, Box, AnswerResetOptions> implements HasGlobalState {
   readonly possibleAgents: readonly string[];
   readonly metadata: EnvMetadata;
   readonly stateSpace: Box;
@@ -120,26 +121,24 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
   private readonly packed: PackedAnswers;
   private readonly obsSpace: Box;
   private readonly actSpace: Box;
+  private readonly spaces: AgentSpaces<Box, Box>;
   private readonly sampler: ItemSampler;
-  private readonly index: Map<string, number>;
   private readonly fusion: AnswerFusion;
-  private live: readonly string[] = [];
-  private rng: Rng | null = null;
   private item = -1;
-  private closed = false;
 
   /** Builds the env over `config.data`; see `AnswerEnsembleConfig` for the options. */
   constructor(config: AnswerEnsembleConfig) {
+    super();
     this.config = resolveAnswerEnsembleConfig(config);
     this.data = this.config.data;
     const n = this.data.models.length, k = this.data.maxOptions, t = this.data.tasks.length;
     this.possibleAgents = [...this.data.models];
-    this.index = new Map(this.possibleAgents.map((a, i) => [a, i]));
     this.packed = packAnswers(this.data);
     this.obsSpace = new Box(0, 1, [2 * k + t + (this.config.features === 'rich' ? richFeatureDim(k) : 0)]);
     this.fusion = new AnswerFusion(this.config.fusion, this.config.actionParam, this.possibleAgents, k);
     this.actSpace = this.fusion.actionSpace;
     this.stateSpace = new Box(0, 1, [n * k + k + t]);
+    this.spaces = { observation: this.obsSpace, action: this.actSpace };
     this.sampler = new ItemSampler(this.data, this.config.split, this.config.order);
     const { correctReward, wrongReward } = this.config;
     this.metadata = {
@@ -150,93 +149,52 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
     };
   }
 
-  /** Live agents: every model during an episode, none after it ends. */
-  get agents(): readonly string[] {
-    return this.live;
-  }
-
   /** The item being played (index into `data.items`), -1 before the first reset. */
   get currentItem(): number {
     return this.item;
   }
 
-  /** `Box(0, 1, [2K + T])` for every agent. */
-  observationSpace(agent: string): Box {
-    this.agentIndex(agent);
-    return this.obsSpace;
-  }
-
-  /** `'weights'`: `Box(-inf, inf, [1])` logit or `Box(0, inf, [1])` concentration; `'votes'`: `Box(-inf, inf, [K])`; `'calibrated'`: `Box(-inf, inf, [K + 1])`. Non-finite entries are rejected. */
-  actionSpace(agent: string): Box {
-    this.agentIndex(agent);
-    return this.actSpace;
+  /**
+   * `Box(0, 1, [2K + T])` observations (plus the rich features); actions by `fusion`: `'weights'`: `Box(-inf, inf, [1])` logit or
+   * `Box(0, inf, [1])` concentration; `'votes'`: `Box(-inf, inf, [K])`; `'calibrated'`: `Box(-inf, inf, [K + 1])`. Non-finite entries are rejected.
+   */
+  protected spacesOf(): AgentSpaces<Box, Box> {
+    return this.spaces;
   }
 
   /** Starts an episode on the next item of the split; `options` may switch split/order or pick an item. */
-  async reset(opts: ResetOptions<AnswerResetOptions> = {}): Promise<ResetResult<Float32Array, string>> {
-    if (this.closed) throw new EnvStateError('reset() called after close(): create a new AnswerEnsembleEnv.');
-    const o = opts.options ?? {};
-    const picked = this.sampler.pickForReset(o, opts.seed, this.rng);
-    this.rng = picked.rng;
-    this.item = picked.item;
-    this.live = this.possibleAgents;
-    const observations = {} as AgentRecord<string, Float32Array>;
-    const infos = {} as AgentRecord<string, Info>;
-    const info = { itemId: this.data.items[this.item].id };
-    for (let i = 0; i < this.live.length; i++) {
-      observations[this.live[i]] = this.observe(i);
-      infos[this.live[i]] = info;
-    }
-    return { observations, infos };
+  protected startEpisode(rng: Rng, options: AnswerResetOptions, reseeded: boolean): ResetResult<Float32Array, string> {
+    this.item = this.sampler.pickForReset(options, rng, reseeded);
+    return this.resetResult((_a, i) => this.observe(i), { itemId: this.data.items[this.item].id, optionMask: optionMaskOf(this.data, this.item) });
   }
 
   /** Fuses the models' answers with the agents' weights, scores it, and ends the episode. */
-  async step(actions: AgentRecord<string, Float32Array>): Promise<StepResult<Float32Array, string>> {
-    this.checkStep(actions);
+  protected applyStep(actions: AgentRecord<string, Float32Array>): StepResult<Float32Array, string> {
+    for (const a of this.agents) this.fusion.check(a, actions[a]);
     const item = this.data.items[this.item];
-    const out = this.fusion.fuse(this.possibleAgents.map((a) => actions[a]), this.packed.rows[this.item], this.packed.rawRows[this.item], item.numOptions, item.label);
+    const rows = this.packed.rows[this.item], raw = this.packed.rawRows[this.item];
+    const out = this.fusion.fuse(this.possibleAgents.map((a) => actions[a]), rows, raw, item.numOptions, item.label);
     const correct = out.fused === item.label;
-    const reward = this.fusion.score(this.config.reward, out, this.config.correctReward, this.config.wrongReward, this.packed.rows[this.item], this.packed.rawRows[this.item], item.numOptions, item.label);
-    const acting = this.live;
+    const reward = this.fusion.score(this.config.reward, out, this.config.correctReward, this.config.wrongReward, rows, raw, item.numOptions, item.label);
     const info = { fused: out.fused, label: item.label, correct, labelProbability: out.labelProbability, ...(out.weights ? { weights: Array.from(out.weights) } : { votes: Array.from(out.votes!) }), itemId: item.id };
-    const observations = {} as AgentRecord<string, Float32Array>;
-    const rewards = {} as AgentRecord<string, number>;
-    const terminations = {} as AgentRecord<string, boolean>;
-    const truncations = {} as AgentRecord<string, boolean>;
-    const infos = {} as AgentRecord<string, Info>;
-    for (let i = 0; i < acting.length; i++) {
-      const a = acting[i];
-      observations[a] = this.observe(i);
-      rewards[a] = reward;
-      terminations[a] = true;
-      truncations[a] = false;
-      infos[a] = info;
-    }
-    this.live = [];
-    return { observations, rewards, terminations, truncations, infos };
+    return this.finalStep({ observation: (_a, i) => this.observe(i), reward, terminated: true, truncated: false, info });
+  }
+
+  /** Which of the K padded options exist on the current item (1) and which are padding (0); also `infos[agent].optionMask` after reset. */
+  optionMask(): Uint8Array {
+    this.assertStarted('optionMask');
+    return optionMaskOf(this.data, this.item);
   }
 
   /** `[all models' padded distributions (N·K), option mask (K), task one-hot (T)]` of the current item. */
   state(): Float32Array {
-    if (this.item < 0) throw new EnvStateError('state() called before reset(): call reset({seed}) first.');
+    this.assertStarted('state');
     const k = this.data.maxOptions, nk = this.possibleAgents.length * k;
     const s = new Float32Array(this.stateSpace.flatDim);
     s.set(this.packed.probs[this.item]);
     s.fill(1, nk, nk + this.data.items[this.item].numOptions);
     s[nk + k + this.packed.taskIndex[this.item]] = 1;
     return s;
-  }
-
-  /** Marks the env closed; later reset/step calls throw `EnvStateError`. */
-  async close(): Promise<void> {
-    this.closed = true;
-    this.live = [];
-  }
-
-  private agentIndex(agent: string): number {
-    const i = this.index.get(agent);
-    if (i === undefined) throw new EnsembleGymError(`unknown agent "${agent}": this env has agents ${this.possibleAgents.join(', ')}.`);
-    return i;
   }
 
   private observe(i: number): Float32Array {
@@ -249,17 +207,8 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
     return o;
   }
 
-  /** Validates the whole call before anything changes, so a rejected step leaves the env as it was. */
-  private checkStep(actions: AgentRecord<string, Float32Array>): void {
-    if (this.closed) throw new EnvStateError('step() called after close(): create a new AnswerEnsembleEnv.');
-    if (this.rng === null) throw new EnvStateError('step() called before reset(): call reset({seed}) first.');
-    if (this.live.length === 0) throw new EnvStateError('step() called after the episode ended (no live agents): call reset() first.');
-    if (typeof actions !== 'object' || actions === null) {
-      throw new InvalidActionError('(all)', actions, 'a record of actions', `Pass { [agent]: Float32Array [x] } for every agent of env.agents (${this.live.join(', ')}).`);
-    }
-    for (const a in actions) {
-      if (!this.index.has(a)) throw new InvalidActionError(a, actions[a], 'no space (not a live agent)', `Only live agents act; env.agents is ${this.live.join(', ')}.`);
-    }
-    for (const a of this.live) this.fusion.check(a, actions[a]);
+  /** Shown in every `InvalidActionError` of this env. */
+  protected override actionHint(): string {
+    return this.fusion.hint;
   }
 }

@@ -1,6 +1,6 @@
-import { ConfigError, EnvStateError, InvalidActionError, preview } from '../core/errors.js';
-import type { AgentRecord, EnvMetadata, HasGlobalState, Info, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../core/ParallelEnv.js';
-import { Rng } from '../core/Rng.js';
+import { ConfigError, preview } from '../core/errors.js';
+import type { AgentRecord, EnvMetadata, HasGlobalState, Info, ResetResult, StepResult } from '../core/ParallelEnv.js';
+import type { Rng } from '../core/Rng.js';
 import { Box } from '../core/spaces.js';
 import { UnionVocabulary, type PendingBytes } from '../ensemble/UnionVocabulary.js';
 import { mixDistributions } from '../ensemble/mixDistributions.js';
@@ -9,6 +9,7 @@ import type { Split, Task } from '../ensemble/tasks/Task.js';
 import type { ModelAdapter, NextToken, Session } from '../models/ModelAdapter.js';
 import { HiddenProjection, type ProjectionMode } from './decoding/HiddenProjection.js';
 import { logprobFeatures } from './decoding/logprobFeatures.js';
+import { EnvBase, type AgentSpaces } from './EnvBase.js';
 
 /** One prompt with its reference answer (a `TaskItem` fits). */
 export interface DecodingItem {
@@ -110,7 +111,7 @@ const utf8enc = new TextEncoder();
  * weights used, the span's and the whole answer's text, per-model token counts (tokens fed back),
  * the number of union tokens decoded (`unionTokens`) and, at the end, `score` and `success`.
  */
-export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Array, string>, HasGlobalState {
+export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions> implements HasGlobalState {
   readonly possibleAgents: readonly string[];
   readonly metadata: EnvMetadata;
   readonly stateSpace: Box;
@@ -131,6 +132,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
   private readonly obsDim: number;
   private readonly obsSpace: Box;
   private readonly actSpace: Box;
+  private readonly spaces: AgentSpaces<Box, Box>;
   /** Names for actionToWeights' error messages, built once (formatting the space is not free). */
   private readonly weightCtx: { readonly agents: readonly string[]; readonly space: string };
   private readonly projections: readonly HiddenProjection[];
@@ -144,8 +146,6 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
   /** Per model: union id → its re-tokenization when nothing is pending (pure function of the tokenizer, so cached). */
   private readonly retokenCache: Map<number, readonly number[]>[];
 
-  private live: readonly string[] = [];
-  private rng = new Rng(0);
   private sessions: Session[] = [];
   private pending: PendingBytes[] = [];
   private current: NextToken[] = [];
@@ -157,12 +157,12 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
   private tokenCounts: number[] = [];
   private prevWeights: Float64Array;
   private obs: Float32Array[] = [];
-  private closed = false;
   /** Why the current episode was aborted (a model call failed mid-step), or undefined. */
   private aborted: string | undefined;
 
   /** Builds the env (the union vocabulary is computed here); see `EnsembleDecodingConfig` for options and defaults. */
   constructor(config: EnsembleDecodingConfig) {
+    super();
     const models = config.models;
     if (!models || models.length === 0) throw new ConfigError('models', 'no model given', 'Pass at least one ModelAdapter (one agent per model).');
     const ids = models.map((m) => m.id);
@@ -216,6 +216,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     this.obsSpace = new Box(-Infinity, Infinity, [this.obsDim]);
     this.actSpace = this.actionParam === 'softmax' ? new Box(-Infinity, Infinity, [1]) : new Box(0, Infinity, [1]);
     this.stateSpace = new Box(-Infinity, Infinity, [this.obsDim * n]);
+    this.spaces = { observation: this.obsSpace, action: this.actSpace };
     this.weightCtx = { agents: this.possibleAgents, space: this.actSpace.toString() };
     this.prevWeights = new Float64Array(n).fill(1 / n);
     const scoreRange = [0, 1];
@@ -229,11 +230,6 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     };
   }
 
-  /** Live agents: every model during an episode, none after it ends or before the first reset. */
-  get agents(): readonly string[] {
-    return this.live;
-  }
-
   /** The item of the current episode (undefined before the first reset). */
   get currentItem(): DecodingItem | undefined {
     return this.item;
@@ -244,16 +240,9 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     return utf8.decode(new Uint8Array(this.answerBytes));
   }
 
-  /** `Box(-inf, inf, [obsHiddenDim + 4 + N])` for every agent; an unknown agent is an error. */
-  observationSpace(agent: string): Box {
-    this.checkAgent(agent);
-    return this.obsSpace;
-  }
-
-  /** `Box(-inf, inf, [1])` logit (softmax) or `Box(0, inf, [1])` concentration for every agent. */
-  actionSpace(agent: string): Box {
-    this.checkAgent(agent);
-    return this.actSpace;
+  /** `Box(-inf, inf, [obsHiddenDim + 4 + N])` observations; `Box(-inf, inf, [1])` logit (softmax) or `Box(0, inf, [1])` concentration actions. */
+  protected spacesOf(): AgentSpaces<Box, Box> {
+    return this.spaces;
   }
 
   /** Every agent's current observation concatenated in agent order (a fresh array). */
@@ -264,15 +253,12 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
   }
 
   /** Starts an episode on `options.itemIndex` or a seeded random item; a rejected reset changes nothing. */
-  async reset(opts: ResetOptions<DecodingResetOptions> = {}): Promise<ResetResult<Float32Array, string>> {
-    if (this.closed) throw new EnvStateError('EnsembleDecodingEnv.reset after close(). Create a new env.');
-    // Validate before touching state, so a rejected reset leaves the generator as it was.
-    const rng = opts.seed !== undefined ? new Rng(opts.seed) : this.rng;
-    const idx = opts.options?.itemIndex ?? rng.int(this.items.length);
+  protected async startEpisode(rng: Rng, options: DecodingResetOptions): Promise<ResetResult<Float32Array, string>> {
+    // Validate before touching state, so a rejected reset leaves the env as it was.
+    const idx = options.itemIndex ?? rng.int(this.items.length);
     if (!Number.isInteger(idx) || idx < 0 || idx >= this.items.length) {
       throw new ConfigError('options.itemIndex', `${preview(idx)} is not an index into ${this.items.length} items`, `Pass an integer in 0..${this.items.length - 1}.`);
     }
-    this.rng = rng;
     await this.disposeSessions();
     this.itemIndex = idx;
     this.item = this.items[idx];
@@ -285,44 +271,15 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
     this.tokenCounts = this.models.map(() => 0);
     this.prevWeights.fill(1 / this.models.length);
     this.current = await Promise.all(this.sessions.map((s) => s.next()));
-    this.live = this.possibleAgents.slice();
     this.aborted = undefined;
     this.buildObservations();
-    const observations: AgentRecord<string, Float32Array> = {};
-    const infos: AgentRecord<string, Info> = {};
-    this.possibleAgents.forEach((a, i) => {
-      observations[a] = this.obs[i].slice();
-      infos[a] = { item: this.item!.id ?? idx, itemIndex: idx, prompt };
-    });
-    return { observations, infos };
+    return this.resetResult((_a, i) => this.obs[i].slice(), { item: this.item.id ?? idx, itemIndex: idx, prompt });
   }
 
   /** Mixes the models with the joint action's weights for the next span; an invalid action changes nothing. */
-  async step(actions: AgentRecord<string, Float32Array>): Promise<StepResult<Float32Array, string>> {
-    if (this.closed) throw new EnvStateError('EnsembleDecodingEnv.step after close(). Create a new env.');
-    if (this.aborted !== undefined) {
-      throw new EnvStateError(`EnsembleDecodingEnv.step after the episode was aborted by a failed model call (${this.aborted}). Call reset() to start a new episode.`);
-    }
-    if (this.live.length === 0) throw new EnvStateError('EnsembleDecodingEnv.step with no live agents: call reset() first (and again after an episode ends).');
-    // Validate every action before touching any state, so an invalid action leaves the env as it was.
-    if (typeof actions !== 'object' || actions === null) {
-      throw new InvalidActionError('(all)', actions, 'a record of actions', `Pass { [agent]: Float32Array [x] } for every agent of env.agents (${this.live.join(', ')}).`);
-    }
+  protected async applyStep(actions: AgentRecord<string, Float32Array>): Promise<StepResult<Float32Array, string>> {
     const raw = new Float64Array(this.models.length);
-    for (const key of Object.keys(actions)) {
-      if (!this.possibleAgents.includes(key)) {
-        throw new InvalidActionError(key, actions[key], 'the agents of this env', `Agents are ${this.possibleAgents.join(', ')}.`);
-      }
-    }
-    this.possibleAgents.forEach((a, i) => {
-      const act = actions[a];
-      const why = this.actSpace.explain(act);
-      if (why !== null) {
-        const hint = act === undefined ? 'Every live agent must act at every step.' : `${why}. Each agent emits ${this.actionParam === 'softmax' ? 'one finite weight logit' : 'one finite concentration >= 0'}.`;
-        throw new InvalidActionError(a, act, this.actSpace.toString(), hint);
-      }
-      raw[i] = act[0];
-    });
+    for (let i = 0; i < raw.length; i++) raw[i] = actions[this.possibleAgents[i]][0];
     const weights = actionToWeights(this.actionParam, raw, { ctx: this.weightCtx });
 
     const startBytes = this.answerBytes.length;
@@ -364,7 +321,7 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
       }
     } catch (e) {
       this.aborted = e instanceof Error ? e.message : String(e);
-      this.live = [];
+      this.endEpisode();
       throw e;
     }
     this.t++;
@@ -382,44 +339,45 @@ export class EnsembleDecodingEnv implements ParallelEnv<Float32Array, Float32Arr
       score = this.scorer(text, this.item!);
       reward += score;
     }
-    const observations: AgentRecord<string, Float32Array> = {};
-    const rewards: AgentRecord<string, number> = {};
-    const terminations: AgentRecord<string, boolean> = {};
-    const truncations: AgentRecord<string, boolean> = {};
-    const infos: AgentRecord<string, Info> = {};
     // Array.from on a typed array walks the iterator protocol; one plain loop per step, then cheap copies per agent.
     const weightList: number[] = new Array(weights.length);
     for (let j = 0; j < weights.length; j++) weightList[j] = weights[j];
     const counts: Record<string, number> = {};
     for (let j = 0; j < this.possibleAgents.length; j++) counts[this.possibleAgents[j]] = this.tokenCounts[j];
-    this.possibleAgents.forEach((a, i) => {
-      observations[a] = this.obs[i].slice();
-      rewards[a] = reward;
-      terminations[a] = terminated;
-      truncations[a] = truncated && !terminated;
+    const result = this.stepResult({
+      observation: (_a, i) => this.obs[i].slice(),
+      reward,
+      terminated,
+      truncated: truncated && !terminated,
       // Each agent gets its own copies, so a caller mutating one info cannot change another's.
-      const info: Info = { weights: weightList.slice(), spanText, text, tokenCounts: { ...counts }, unionTokens: this.answerIds.length, step: this.t };
-      if (done) {
-        info.score = score;
-        info.success = score! >= 1;
-      }
-      infos[a] = info;
+      info: () => {
+        const info: Info = { weights: weightList.slice(), spanText, text, tokenCounts: { ...counts }, unionTokens: this.answerIds.length, step: this.t };
+        if (done) {
+          info.score = score;
+          info.success = score! >= 1;
+        }
+        return info;
+      },
     });
-    if (done) this.live = [];
-    return { observations, rewards, terminations, truncations, infos };
+    if (done) this.endEpisode();
+    return result;
   }
 
-  /** Disposes the episode's sessions and, unless `closeModels` is false, the models; a second call is harmless, later `reset`/`step` throw `EnvStateError`. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.live = [];
+  /** Disposes the episode's sessions and, unless `closeModels` is false, the models (once; see `EnvBase.close`). */
+  protected override async onClose(): Promise<void> {
     await this.disposeSessions();
     if (this.closeModels) await Promise.all(this.models.map((m) => m.close()));
   }
 
-  private checkAgent(agent: string): void {
-    if (!this.possibleAgents.includes(agent)) throw new InvalidActionError(agent, agent, 'the agents of this env', `Agents are ${this.possibleAgents.join(', ')}.`);
+  /** After a failed model call the episode cannot continue consistently. */
+  protected override stepRefusal(): string | undefined {
+    if (this.aborted === undefined) return undefined;
+    return `EnsembleDecodingEnv.step after the episode was aborted by a failed model call (${this.aborted}). Call reset() to start a new episode.`;
+  }
+
+  /** Shown in every `InvalidActionError` of this env. */
+  protected override actionHint(): string {
+    return `Each agent emits ${this.actionParam === 'softmax' ? 'one finite weight logit' : 'one finite concentration >= 0'}.`;
   }
 
   /** `vocab.retokenize` for model i, served from the cache when the result does not depend on pending bytes. */

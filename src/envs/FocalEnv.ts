@@ -1,15 +1,16 @@
-import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError } from '../core/errors.js';
-import type { AgentRecord, EnvMetadata, HasGlobalState, Info, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../core/ParallelEnv.js';
-import { Rng } from '../core/Rng.js';
+import { ConfigError, UnknownAgentError } from '../core/errors.js';
+import type { AgentRecord, EnvMetadata, HasGlobalState, ResetResult, StepResult } from '../core/ParallelEnv.js';
+import type { Rng } from '../core/Rng.js';
 import { Box, MultiBinary, type Space } from '../core/spaces.js';
 import { effectiveInclude, type ActionParam } from '../ensemble/actionToWeights.js';
 import { pluralityVoteAccuracy } from '../ensemble/diversityMetrics.js';
 import { EnsembleInputError } from '../ensemble/EnsembleInputError.js';
 import { focalDiversity } from '../ensemble/focalDiversity.js';
 import { argmaxWithTies, type FusionMode } from '../ensemble/fuseAnswers.js';
-import { ItemSampler, itemsOf, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
+import { ItemSampler, optionMaskOf, itemsOf, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
 import { checkFusionOptions, packAnswers, type AnswerResetOptions, type PackedAnswers } from './AnswerEnsembleEnv.js';
 import { AnswerFusion, rewardBounds, type AnswerReward } from './AnswerFusion.js';
+import { EnvBase, type AgentSpaces } from './EnvBase.js';
 import { richFeatureDim, writeRichFeatures, type AnswerFeatures } from './ownModelFeatures.js';
 
 /** Options of `FocalEnv` (defaults in brackets). */
@@ -95,7 +96,7 @@ const FUSE = 1;
  * accuracy) are those of `selection`, computed once from the train split's labels only, so playing the
  * test split can never change them. The global state equals the single decider's observation.
  */
-export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8Array, string>, HasGlobalState {
+export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, AnswerResetOptions> implements HasGlobalState {
   readonly possibleAgents: readonly string[];
   readonly deciderAgents: readonly string[];
   readonly fusionAgents: readonly string[];
@@ -116,15 +117,13 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
   private readonly trainLabels: Int32Array;
   private readonly trainAccuracy: Float64Array;
   private readonly stats = new Map<string, SubsetStats>();
-  private live: readonly string[] = [];
-  private rng: Rng | null = null;
   private item = -1;
   private phase = DECIDE;
   private selection: Uint8Array;
-  private closed = false;
 
   /** Builds the env and its train-split statistics; see `FocalEnvConfig`. */
   constructor(config: FocalEnvConfig) {
+    super();
     this.config = resolveFocalEnvConfig(config);
     this.data = this.config.data;
     const n = (this.n = this.data.models.length);
@@ -158,11 +157,6 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
     this.metadata = { name: 'FocalEnv-v0', renderModes: [], autoreset: 'none', rewardRange: [Math.min(lo, 0), Math.max(hi, 0)], phases: ['decide', 'fuse'] };
   }
 
-  /** Live agents: every decider and fusion agent during an episode, none after it ends. */
-  get agents(): readonly string[] {
-    return this.live;
-  }
-
   /** The item being played (index into `data.items`), -1 before the first reset. */
   get currentItem(): number {
     return this.item;
@@ -178,14 +172,12 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
     return Array.from(this.trainAccuracy);
   }
 
-  /** Deciders: `Box(0, 1, [...])` of the decider layout; fusion agents: the fusion layout (see the class doc). */
-  observationSpace(agent: string): Box {
-    return this.isDecider(agent) ? this.deciderObs : this.fusionObs;
-  }
-
-  /** Deciders: MultiBinary(N) (single) or MultiBinary(1) (per model); fusion agents: the `fusion` mode's space (see `AnswerEnsembleEnv.actionSpace`). */
-  actionSpace(agent: string): Space<Float32Array | Uint8Array> {
-    return (this.isDecider(agent) ? this.deciderAct : this.fusionAct) as Space<Float32Array | Uint8Array>;
+  /**
+   * Deciders: `Box(0, 1, [...])` of the decider layout and MultiBinary(N) (single) or MultiBinary(1) (per model);
+   * fusion agents: the fusion layout (see the class doc) and the `fusion` mode's space (see `AnswerEnsembleEnv`).
+   */
+  protected spacesOf(agent: string): AgentSpaces<Box, Space<Float32Array | Uint8Array>> {
+    return this.isDecider(agent) ? { observation: this.deciderObs, action: this.deciderAct as Space<Float32Array | Uint8Array> } : { observation: this.fusionObs, action: this.fusionAct as Space<Float32Array | Uint8Array> };
   }
 
   /** The effective include mask for `bits` (none included: the best model on the train split). */
@@ -212,30 +204,18 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
   }
 
   /** Starts an episode on the next item (decide step first); `options` as in `AnswerEnsembleEnv`. */
-  async reset(opts: ResetOptions<AnswerResetOptions> = {}): Promise<ResetResult<Float32Array, string>> {
-    if (this.closed) throw new EnvStateError('reset() called after close(): create a new FocalEnv.');
-    const o = opts.options ?? {};
-    const picked = this.sampler.pickForReset(o, opts.seed, this.rng);
-    this.rng = picked.rng;
-    this.item = picked.item;
-    if (picked.reseeded) this.selection.fill(1);
+  protected startEpisode(rng: Rng, options: AnswerResetOptions, reseeded: boolean): ResetResult<Float32Array, string> {
+    this.item = this.sampler.pickForReset(options, rng, reseeded);
+    if (reseeded) this.selection.fill(1);
     this.phase = DECIDE;
-    this.live = this.possibleAgents;
     const observations = this.observeAll();
-    const infos = {} as AgentRecord<string, Info>;
-    const info = { phase: 'decide', itemId: this.data.items[this.item].id };
-    for (const a of this.live) infos[a] = info;
-    return { observations, infos };
+    return this.resetResult((a) => observations[a], { phase: 'decide', itemId: this.data.items[this.item].id, optionMask: optionMaskOf(this.data, this.item) });
   }
 
   /** Decide step: records the selection. Fuse step: fuses the included models' answers, scores them and ends the episode. */
-  async step(actions: AgentRecord<string, Float32Array | Uint8Array>): Promise<StepResult<Float32Array, string>> {
-    this.checkStep(actions);
-    const rewards = {} as AgentRecord<string, number>;
-    const terminations = {} as AgentRecord<string, boolean>;
-    const truncations = {} as AgentRecord<string, boolean>;
-    const infos = {} as AgentRecord<string, Info>;
-    const acting = this.live;
+  protected applyStep(actions: AgentRecord<string, Float32Array | Uint8Array>): StepResult<Float32Array, string> {
+    // Fusion actions are checked in both steps (finite entries), before anything changes.
+    for (const a of this.fusionAgents) this.fusion.check(a, actions[a], ' Fusion agents act in both steps but only the fuse step uses them.');
     if (this.phase === DECIDE) {
       const bits = new Uint8Array(this.n);
       if (this.config.deciders === 'single') bits.set(actions[this.deciderAgents[0]]);
@@ -244,15 +224,8 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
       this.phase = FUSE;
       const stats = this.subsetStats(this.selection);
       const shared = { phase: 'fuse', selection: Array.from(this.selection), ...stats };
-      const used = { ...shared, actionUsed: true };
-      const unused = { ...shared, actionUsed: false };
-      for (const a of acting) {
-        rewards[a] = 0;
-        terminations[a] = false;
-        truncations[a] = false;
-        infos[a] = this.isDecider(a) ? used : unused;
-      }
-      return { observations: this.observeAll(), rewards, terminations, truncations, infos };
+      const observations = this.observeAll();
+      return this.stepResult({ observation: (a) => observations[a], reward: 0, terminated: false, truncated: false, info: (a) => ({ ...shared, selection: [...shared.selection], actionUsed: this.isDecider(a) }) });
     }
     const item = this.data.items[this.item];
     const out = this.fusion.fuse(this.fusionAgents.map((a) => actions[a] as Float32Array), this.packed.rows[this.item], this.packed.rawRows[this.item], item.numOptions, item.label, this.selection);
@@ -266,36 +239,28 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
     const observations = this.observeAll();
     const fusedBy = out.weights ? { weights: Array.from(out.weights) } : { votes: Array.from(out.votes!) };
     const shared = { phase: 'done', fused, label: item.label, correct, labelProbability: out.labelProbability, ...fusedBy, selection: Array.from(this.selection), size, ...stats, itemId: item.id };
-    const used = { ...shared, actionUsed: true };
-    const unused = { ...shared, actionUsed: false };
-    for (const a of acting) {
-      rewards[a] = reward;
-      terminations[a] = true;
-      truncations[a] = false;
-      infos[a] = this.isDecider(a) ? unused : used;
-    }
-    this.live = [];
-    return { observations, rewards, terminations, truncations, infos };
+    const info = (a: string): Record<string, unknown> => ({ ...shared, ...(out.weights ? { weights: Array.from(out.weights) } : { votes: Array.from(out.votes!) }), selection: [...shared.selection], actionUsed: !this.isDecider(a) });
+    return this.finalStep({ observation: (a) => observations[a], reward, terminated: true, truncated: false, info });
+  }
+
+  /** Which of the K padded options exist on the current item (1) and which are padding (0); also `infos[agent].optionMask` after reset. */
+  optionMask(): Uint8Array {
+    this.assertStarted('optionMask');
+    return optionMaskOf(this.data, this.item);
   }
 
   /** The single decider's observation of the current step (see the class doc). */
   state(): Float32Array {
-    if (this.item < 0) throw new EnvStateError('state() called before reset(): call reset({seed}) first.');
+    this.assertStarted('state');
     const s = new Float32Array(this.stateSpace.flatDim);
     this.writeDecider(s);
     return s;
   }
 
-  /** Marks the env closed; later reset/step calls throw `EnvStateError`. */
-  async close(): Promise<void> {
-    this.closed = true;
-    this.live = [];
-  }
-
   private isDecider(agent: string): boolean {
     if (this.deciderAgents.includes(agent)) return true;
     if (this.fusionAgents.includes(agent)) return false;
-    throw new EnsembleGymError(`unknown agent "${agent}": this env has agents ${this.possibleAgents.join(', ')}.`);
+    throw new UnknownAgentError(agent, this.possibleAgents);
   }
 
   /** Writes the common decider layout into `o` and returns the offset after it. */
@@ -340,29 +305,10 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
     return out;
   }
 
-  /** Validates every live agent's action (in either phase) before anything changes. */
-  private checkStep(actions: AgentRecord<string, Float32Array | Uint8Array>): void {
-    if (this.closed) throw new EnvStateError('step() called after close(): create a new FocalEnv.');
-    if (this.rng === null) throw new EnvStateError('step() called before reset(): call reset({seed}) first.');
-    if (this.live.length === 0) throw new EnvStateError('step() called after the episode ended (no live agents): call reset() first.');
-    if (typeof actions !== 'object' || actions === null) {
-      throw new InvalidActionError('(all)', actions, 'a record of actions', `Pass an action for every agent of env.agents (${this.live.join(', ')}).`);
-    }
-    for (const a in actions) {
-      if (!this.possibleAgents.includes(a)) throw new InvalidActionError(a, actions[a], 'no space (not a live agent)', `Only live agents act; env.agents is ${this.live.join(', ')}.`);
-    }
-    for (const a of this.live) {
-      const x = actions[a];
-      const decider = this.isDecider(a);
-      if (!decider) {
-        this.fusion.check(a, x, ' Fusion agents act in both steps but only the fuse step uses them.');
-        continue;
-      }
-      const space = this.deciderAct;
-      const hint = `Deciders send include bits (0 or 1), e.g. Uint8Array.of(${Array(space.flatDim).fill(1).join(', ')}); they act in both steps but only the decide step uses them.`;
-      if (x === undefined) throw new InvalidActionError(a, undefined, String(space), `Every live agent must act. ${hint}`);
-      const why = space.explain(x);
-      if (why !== null) throw new InvalidActionError(a, x, String(space), `${why}. ${hint}`);
-    }
+  /** Shown in every `InvalidActionError` of this env: what the agent sends and in which step it counts. */
+  protected override actionHint(agent: string): string {
+    return this.isDecider(agent)
+      ? `Deciders send include bits (0 or 1), e.g. Uint8Array.of(${Array(this.deciderAct.flatDim).fill(1).join(', ')}); they act in both steps but only the decide step uses them.`
+      : `${this.fusion.hint} Fusion agents act in both steps but only the fuse step uses them.`;
   }
 }

@@ -1,4 +1,4 @@
-import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError } from '../core/errors.js';
+import { ConfigError, EnvStateError, InvalidActionError, UnknownAgentError } from '../core/errors.js';
 import { hasGlobalState, type AgentRecord, type EnvMetadata, type HasGlobalState, type Info, type ParallelEnv } from '../core/ParallelEnv.js';
 import type { Box, Space } from '../core/spaces.js';
 import { availableParallelism } from 'node:os';
@@ -167,7 +167,7 @@ export class VectorEnv<Agent extends string = string> {
   }
 
   private unknownAgent(agent: string): never {
-    throw new EnsembleGymError(`unknown agent "${agent}": this env has agents ${this.possibleAgents.join(', ')}.`);
+    throw new UnknownAgentError(agent, this.possibleAgents);
   }
 
   /** Resets every copy, or those in `mask` (copy e with `seed + e`, or `seed[e]` for a list). */

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError } from '../core/errors.js';
+import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError, UnknownAgentError } from '../core/errors.js';
 import type { AgentRecord, EnvMetadata, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../core/ParallelEnv.js';
 import { Box, Dict, Discrete, MultiBinary, MultiDiscrete, Simplex, type Space } from '../core/spaces.js';
 
@@ -211,14 +211,14 @@ export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
   /** The copy's observation space of `agent`. */
   observationSpace(agent: string): Space {
     const s = this.obsSpaces[agent];
-    if (!s) throw new EnsembleGymError(`unknown agent "${agent}": this env has agents ${this.possibleAgents.join(', ')}.`);
+    if (!s) throw new UnknownAgentError(agent, this.possibleAgents);
     return s;
   }
 
   /** The copy's action space of `agent`. */
   actionSpace(agent: string): Space {
     const s = this.actSpaces[agent];
-    if (!s) throw new EnsembleGymError(`unknown agent "${agent}": this env has agents ${this.possibleAgents.join(', ')}.`);
+    if (!s) throw new UnknownAgentError(agent, this.possibleAgents);
     return s;
   }
 

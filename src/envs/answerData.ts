@@ -2,7 +2,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError, EnsembleGymError, preview } from '../core/errors.js';
 import { escapeControlChars } from '../core/escapeControlChars.js';
-import { Rng } from '../core/Rng.js';
+import type { Rng } from '../core/Rng.js';
 
 /** Which part of the data an item belongs to; statistics and training use `train` only. */
 export type AnswerSplit = 'train' | 'test';
@@ -461,16 +461,15 @@ export class ItemSampler {
 
   /**
    * The item of an env reset: `itemIndex` of `split` (validated before anything changes, so a rejected index
-   * leaves the sampler as it was), else the next one; switches split/order first, and a `seed` restarts the
-   * pass with a fresh `Rng(seed)` (`reseeded`). `rng` is the env's generator, null before its first reset.
+   * leaves the sampler as it was), else the next one drawn from `rng`; switches split/order first, and a
+   * `reseeded` reset (a fresh generator from `reset({seed})`) restarts the pass.
    */
-  pickForReset(options: { readonly split?: AnswerSplit | 'all'; readonly order?: ItemOrder; readonly itemIndex?: number }, seed: number | undefined, rng: Rng | null): { item: number; rng: Rng; reseeded: boolean } {
+  pickForReset(options: { readonly split?: AnswerSplit | 'all'; readonly order?: ItemOrder; readonly itemIndex?: number }, rng: Rng, reseeded: boolean): number {
     const split = options.split ?? this.split;
     const chosen = options.itemIndex !== undefined ? this.at(options.itemIndex, split) : undefined;
     this.select(split, options.order ?? this.order);
-    const r = seed !== undefined ? new Rng(seed) : (rng ?? new Rng(0));
-    if (seed !== undefined) this.restart();
-    return { item: chosen ?? this.next(r), rng: r, reseeded: seed !== undefined };
+    if (reseeded) this.restart();
+    return chosen ?? this.next(rng);
   }
 
   /** Index into `data.items` of the next item, drawing from `rng` as the order requires. */
@@ -491,4 +490,9 @@ export class ItemSampler {
     if (!Number.isInteger(i) || i < 0 || i >= pool.length) throw new ConfigError('itemIndex', `must be an integer in 0..${pool.length - 1} for the ${split} split, got ${preview(i)}`, 'Pass an index within the split.');
     return pool[i];
   }
+}
+
+/** 1 for each of the `maxOptions` padded options that item `item` (index into `data.items`) has, 0 for padding. */
+export function optionMaskOf(data: AnswerDataset, item: number): Uint8Array {
+  return new Uint8Array(data.maxOptions).fill(1, 0, data.items[item].numOptions);
 }

@@ -1,7 +1,8 @@
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
-import { Resvg } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
 import type { TopLevelSpec } from 'vega-lite';
+
+// vega, vega-lite and resvg (a native module) load on first use, so importing the package does not pay for them.
+const requireNative = createRequire(import.meta.url);
 
 /** A Vega-Lite chart description (the JSON a user could paste into the Vega editor). */
 export type ChartSpec = TopLevelSpec;
@@ -14,6 +15,7 @@ export interface RenderOptions {
 
 /** Renders a Vega-Lite spec to SVG text headlessly (no canvas: vega's `renderer: 'none'` plus `toSVG`). */
 export async function renderVegaLiteSvg(spec: ChartSpec): Promise<string> {
+  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
   const compiled = vl.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
@@ -30,6 +32,7 @@ export async function renderVegaLitePng(spec: ChartSpec, opts: RenderOptions = {
 
 /** Rasterises an SVG document to PNG bytes (white background, system fonts via resvg). */
 export function svgToPng(svg: string, opts: RenderOptions = {}): Buffer {
+  const { Resvg } = requireNative('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: opts.scale ?? 2 },
     background: 'white',

@@ -7,7 +7,7 @@ import { StackedLogisticPolicy } from '../../src/agents/baselines/StackedLogisti
 import { evaluatePolicy } from '../../src/algos/evaluatePolicy.js';
 import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { syntheticAnswers } from '../helpers/syntheticAnswers.js';
+import { syntheticAnswers } from '../../src/testing/syntheticAnswers.js';
 
 const data = syntheticAnswers({ seed: 3, numItems: 200 });
 const agents = data.models;

@@ -14,7 +14,7 @@ import type { PPOConfig } from '../../src/algos/PPOConfig.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { JsonlError, readJsonl } from '../../src/core/readJsonl.js';
 import type { ParallelEnv } from '../../src/core/ParallelEnv.js';
-import { TinyCoordinationEnv } from './helpers/TinyCoordinationEnv.js';
+import { TinyCoordinationEnv } from '../support/TinyCoordinationEnv.js';
 
 await initBackend({ force: 'cpu' });
 

@@ -6,7 +6,7 @@ import { Trainer } from '../../src/algos/Trainer.js';
 import { evaluatePolicy } from '../../src/algos/evaluatePolicy.js';
 import { gridSearchWeights } from '../../src/agents/baselines/FixedWeightsPolicy.js';
 import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
-import { syntheticAnswers } from '../helpers/syntheticAnswers.js';
+import { syntheticAnswers } from '../../src/testing/syntheticAnswers.js';
 
 await initBackend();
 

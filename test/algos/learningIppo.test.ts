@@ -5,7 +5,7 @@ import { makeAlgorithm } from '../../src/algos/makeAlgorithm.js';
 import { Trainer } from '../../src/algos/Trainer.js';
 import { evaluatePolicy } from '../../src/algos/evaluatePolicy.js';
 import type { PPOConfig } from '../../src/algos/PPOConfig.js';
-import { TinyCoordinationEnv } from './helpers/TinyCoordinationEnv.js';
+import { TinyCoordinationEnv } from '../support/TinyCoordinationEnv.js';
 
 await initBackend();
 

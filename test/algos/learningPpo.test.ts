@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend/initBackend.js';
-import { solveCoordination } from './helpers/solveCoordination.js';
+import { solveCoordination } from '../support/solveCoordination.js';
 
 await initBackend();
 

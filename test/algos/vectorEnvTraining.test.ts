@@ -6,11 +6,11 @@ import { makeAlgorithm } from '../../src/algos/makeAlgorithm.js';
 import { Trainer, type TrainerMetrics } from '../../src/algos/Trainer.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { VectorEnv } from '../../src/envs/VectorEnv.js';
-import { syntheticAnswerEnv } from '../helpers/syntheticAnswers.js';
+import { syntheticAnswerEnv } from '../../src/testing/syntheticAnswers.js';
 
 await initBackend({ force: 'cpu' });
 
-const spec = { module: fileURLToPath(new URL('../helpers/syntheticAnswers.ts', import.meta.url)), factory: 'syntheticAnswerEnv', config: { seed: 3, numItems: 60 } };
+const spec = { module: fileURLToPath(new URL('../../src/testing/syntheticAnswers.ts', import.meta.url)), factory: 'syntheticAnswerEnv', config: { seed: 3, numItems: 60 } };
 const CFG = { algo: 'mappo' as const, seed: 5, numSteps: 8, totalSteps: 8 * 2 * 3, numMinibatches: 2, updateEpochs: 2, hidden: [8] };
 const strip = (ms: TrainerMetrics[]) => ms.map(({ rolloutSeconds: _r, updateSeconds: _u, stepsPerSecond: _s, ...rest }) => rest);
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, onlyRun } from './cliHarness.js';
+import { cli, onlyRun } from '../support/cliHarness.js';
 
 test('demo --quick trains PPO and MAPPO on the bundled models and writes the whole run folder', () => {
   const out = mkdtempSync(join(tmpdir(), 'leg-demo-'));

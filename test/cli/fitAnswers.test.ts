@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, onlyRun, withSyntheticAnswers } from './cliHarness.js';
+import { cli, onlyRun, withSyntheticAnswers } from '../support/cliHarness.js';
 
 test('fit-answers on a synthetic data file: every baseline and the learned fusion, overall and per task, in the table and the run folder', () => {
   withSyntheticAnswers('leg-fit-', { numItems: 160, seed: 1 }, (dir, data) => {

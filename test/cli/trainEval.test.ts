@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, onlyRun, withSyntheticAnswers } from './cliHarness.js';
+import { cli, onlyRun, withSyntheticAnswers } from '../support/cliHarness.js';
 
 test('train on recorded answers writes a checkpoint that eval scores on the test split and export turns into ONNX', () => {
   withSyntheticAnswers('leg-train-', { numItems: 120, seed: 2 }, (dir, data) => {

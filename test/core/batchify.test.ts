@@ -5,7 +5,7 @@ import { batchify, unbatchify } from '../../src/core/batchify.js';
 import { EnsembleGymError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/Rng.js';
 import { Box, Discrete, Simplex, type Space } from '../../src/core/spaces.js';
-import { spaceArb } from '../helpers/spaceArbitraries.js';
+import { spaceArb } from '../support/spaceArbitraries.js';
 
 const agentsArb = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }).filter((s) => s !== '__proto__'), { minLength: 0, maxLength: 6 });
 
@@ -60,6 +60,7 @@ test('mistakes throw EnsembleGymError naming the agent and sizes', () => {
   assert.throws(() => batchify({ a: new Float32Array(2) }, ['a'], box), /agent "a" has length 2, expected 3/);
   assert.throws(() => batchify({ a: new Float32Array(3) }, ['a'], box, new Float32Array(4)), /out has length 4, expected 1 agents x 3 = 3/);
   assert.throws(() => unbatchify(new Float32Array(5), ['a', 'b'], box), /got 5 numbers, expected 2 agents x 3 = 6/);
-  const mixed = (a: string): Space => (a === 'a' ? new Discrete(3) : box);
-  assert.throws(() => batchify({ a: 1, b: new Float32Array(3) }, ['a', 'b'], mixed), /agent "b" has flatDim 3 but agent "a" has 1/);
+  // Discrete(2) flattens one-hot to 2 floats, the Box to 3.
+  const mixed = (a: string): Space => (a === 'a' ? new Discrete(2) : box);
+  assert.throws(() => batchify({ a: 1, b: new Float32Array(3) }, ['a', 'b'], mixed), /agent "b" has flatDim 3 but agent "a" has 2/);
 });

@@ -5,7 +5,7 @@ import { EnvStateError, InvalidActionError } from '../../src/core/errors.js';
 import type { AgentRecord, EnvMetadata, HasGlobalState, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../../src/core/ParallelEnv.js';
 import { Box } from '../../src/core/spaces.js';
 import { CoordinationGameEnv, type CoordinationGameConfig } from '../../src/envs/CoordinationGameEnv.js';
-import { StaggeredEnv } from '../helpers/StaggeredEnv.js';
+import { StaggeredEnv } from '../support/StaggeredEnv.js';
 
 type Obs = Float32Array;
 type Act = Float32Array;

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { EnsembleGymError, SpaceDefinitionError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/Rng.js';
 import { Box, Dict, Discrete, flattenSpace, MultiBinary, MultiDiscrete, Simplex, type Space } from '../../src/core/spaces.js';
-import { boxArb, discreteArb, multiBinaryArb, multiDiscreteArb, simplexArb, spaceArb } from '../helpers/spaceArbitraries.js';
+import { boxArb, discreteArb, multiBinaryArb, multiDiscreteArb, simplexArb, spaceArb } from '../support/spaceArbitraries.js';
 
 const RUNS = { numRuns: 300 };
 
@@ -186,4 +186,26 @@ test('constructors reject invalid parameters with a SpaceDefinitionError (a type
   assert.throws(() => new MultiDiscrete([2, 0]), bad('MultiDiscrete', 'nvec', /positive integers/));
   assert.throws(() => new MultiBinary(0), bad('MultiBinary', 'n', /positive integer/));
   assert.throws(() => new Simplex(0), bad('Simplex', 'n', /positive integer/));
+});
+
+test('Discrete and MultiDiscrete flatten one-hot, as Gymnasium flatten / flatten_space / unflatten', () => {
+  const d = new Discrete(3, 1);
+  assert.equal(d.flatDim, 3);
+  const out = new Float32Array(5).fill(7);
+  d.flatten(2, out, 1);
+  assert.deepEqual(Array.from(out), [7, 0, 1, 0, 7]);
+  assert.equal(d.unflatten(out, 1), 2);
+  assert.ok(!d.contains(d.unflatten(Float32Array.of(0.4, 0.6, 0), 0)), 'a row that is not one-hot is not an element');
+  assert.ok(!d.contains(d.unflatten(Float32Array.of(0, 0, 0), 0)));
+  const fs = flattenSpace(d);
+  assert.deepEqual([Array.from(fs.low), Array.from(fs.high), fs.shape], [[0, 0, 0], [1, 1, 1], [3]]);
+  const md = new MultiDiscrete([2, 3]);
+  assert.equal(md.flatDim, 5);
+  const flat = new Float32Array(5);
+  md.flatten(Int32Array.of(1, 2), flat, 0);
+  assert.deepEqual(Array.from(flat), [0, 1, 0, 0, 1]);
+  assert.deepEqual(Array.from(md.unflatten(flat, 0)), [1, 2]);
+  assert.ok(md.contains(md.unflatten(flat, 0)));
+  assert.ok(!md.contains(md.unflatten(Float32Array.of(1, 1, 0, 0, 1), 0)));
+  assert.deepEqual(Array.from(flattenSpace(md).high), [1, 1, 1, 1, 1]);
 });

@@ -1,3 +1,3 @@
-import { testDocBlocks } from '../helpers/runDocBlocks.js';
+import { testDocBlocks } from '../support/runDocBlocks.js';
 
 testDocBlocks('docs/quickstart.md', 120_000);

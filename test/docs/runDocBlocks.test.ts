@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractTsBlocks, repoRoot, runDocBlocks } from '../helpers/runDocBlocks.js';
+import { extractTsBlocks, repoRoot, runDocBlocks } from '../support/runDocBlocks.js';
 
 test('extractTsBlocks finds ts and typescript fences only, with their lines, inside lists too', () => {
   const md = ['# t', '```ts', 'const a = 1;', '```', '```js', 'no', '```', '- item', '  ```typescript', '  const b = 2;', '  ```', '````ts', 'x', '````'].join('\n');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { UnionVocabulary, completeUtf8Prefix } from '../../src/ensemble/UnionVocabulary.js';
 import { EnsembleInputError } from '../../src/ensemble/EnsembleInputError.js';
-import { ByteBpeTokenizer, CharTokenizer } from './testTokenizers.js';
+import { ByteBpeTokenizer, CharTokenizer } from '../support/testTokenizers.js';
 
 const char = new CharTokenizer();
 const bpe = new ByteBpeTokenizer();

@@ -6,7 +6,7 @@ import { mixDistributions, mixtureSize, tailIndex, type ModelDistribution } from
 import { InvalidActionError } from '../../src/core/errors.js';
 import { EnsembleInputError } from '../../src/ensemble/EnsembleInputError.js';
 import type { Tokenizer } from '../../src/models/Tokenizer.js';
-import { ByteBpeTokenizer, CharTokenizer } from './testTokenizers.js';
+import { ByteBpeTokenizer, CharTokenizer } from '../support/testTokenizers.js';
 
 const toks: Tokenizer[] = [new CharTokenizer(), new ByteBpeTokenizer(), new CharTokenizer('xyz €')];
 const vocab = UnionVocabulary.fromTokenizers(toks);

@@ -6,7 +6,7 @@ import { EnvStateError, InvalidActionError } from '../../src/core/errors.js';
 import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
 import { answerDataFromObject, itemsOf } from '../../src/envs/answerData.js';
 import { bestFixedWeights, fuseAnswer } from '../../src/ensemble/fuseAnswers.js';
-import { syntheticAnswers, syntheticAnswersObject } from '../helpers/syntheticAnswers.js';
+import { syntheticAnswers, syntheticAnswersObject } from '../../src/testing/syntheticAnswers.js';
 
 const data = syntheticAnswers({ seed: 1, numItems: 120 });
 const act = (xs: number[], agents: readonly string[]) => Object.fromEntries(agents.map((a, i) => [a, Float32Array.of(xs[i])]));

@@ -5,11 +5,11 @@ import { EnsembleDecodingEnv, type DecodingItem } from '../../src/envs/EnsembleD
 import { checkParallelEnv } from '../../src/core/checkParallelEnv.js';
 import { ConfigError, EnvStateError, InvalidActionError } from '../../src/core/errors.js';
 import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
-import { makeTinyDecoderDir } from '../helpers/tinyDecoder.js';
+import { makeTinyDecoderDir } from '../../src/testing/tinyDecoder.js';
 import { sumReverseTask } from '../../src/ensemble/tasks/sumReverseTask.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FakeModel, decodeAlone } from './decodingFakes.js';
+import { FakeModel, decodeAlone } from '../../src/testing/decodingFakes.js';
 
 const CHARS = '0123456789+=;abc '.split('');
 const ITEMS: DecodingItem[] = [

@@ -7,7 +7,7 @@ import { EnsembleInputError } from '../../src/ensemble/EnsembleInputError.js';
 import { FocalEnv } from '../../src/envs/FocalEnv.js';
 import { answerDataFromObject } from '../../src/envs/answerData.js';
 import { focalDiversity } from '../../src/ensemble/focalDiversity.js';
-import { syntheticAnswers, syntheticAnswersObject } from '../helpers/syntheticAnswers.js';
+import { syntheticAnswers, syntheticAnswersObject } from '../../src/testing/syntheticAnswers.js';
 
 const data = syntheticAnswers({ seed: 4, numItems: 80, generalists: 1 });
 const models = data.models;

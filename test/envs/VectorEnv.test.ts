@@ -6,7 +6,7 @@ import type { AgentRecord, EnvMetadata, Info, ParallelEnv, ResetOptions } from '
 import { Box } from '../../src/core/spaces.js';
 import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
 import { VectorEnv } from '../../src/envs/VectorEnv.js';
-import { syntheticAnswers } from '../helpers/syntheticAnswers.js';
+import { syntheticAnswers } from '../../src/testing/syntheticAnswers.js';
 
 /** Two agents; the episode ends (terminates) after `length` steps; obs = [t, episode], reward = action sum. */
 class CounterEnv implements ParallelEnv<Float32Array, Float32Array, 'p' | 'q'> {

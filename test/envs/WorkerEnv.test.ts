@@ -6,9 +6,9 @@ import { assertParallelEnv } from '../../src/core/checkParallelEnv.js';
 import { Box, Dict, Discrete, MultiBinary, MultiDiscrete, Simplex } from '../../src/core/spaces.js';
 import { VectorEnv } from '../../src/envs/VectorEnv.js';
 import { WorkerEnv, spaceFromJSON, spaceToJSON } from '../../src/envs/WorkerEnv.js';
-import { syntheticAnswerEnv } from '../helpers/syntheticAnswers.js';
+import { syntheticAnswerEnv } from '../../src/testing/syntheticAnswers.js';
 
-const spec = { module: fileURLToPath(new URL('../helpers/syntheticAnswers.ts', import.meta.url)), factory: 'syntheticAnswerEnv', config: { seed: 3, numItems: 60 } };
+const spec = { module: fileURLToPath(new URL('../../src/testing/syntheticAnswers.ts', import.meta.url)), factory: 'syntheticAnswerEnv', config: { seed: 3, numItems: 60 } };
 
 test('spaces survive the trip to plain data and back', () => {
   const spaces = [new Box(-1, [2, 3], [2]), new Discrete(4, 1), new MultiDiscrete([2, 5]), new MultiBinary(3), new Simplex(4, 1e-4), new Dict({ a: new Box(0, 1, [1]), b: new Discrete(2) })];

@@ -7,7 +7,7 @@ import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
 import { FocalEnv } from '../../src/envs/FocalEnv.js';
 import { answerDataFromObject } from '../../src/envs/answerData.js';
 import { FUSION_MODES } from '../../src/ensemble/fuseAnswers.js';
-import { syntheticAnswers } from '../helpers/syntheticAnswers.js';
+import { syntheticAnswers } from '../../src/testing/syntheticAnswers.js';
 
 const data = syntheticAnswers({ seed: 2, numItems: 80 });
 // Items with 2 and 4 options, so K = 4 and the 2-option item has two masked options.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { StackedSoftmaxRegression } from '../../src/agents/baselines/StackedSoftmaxRegression.js';
 import { itemsOf } from '../../src/envs/answerData.js';
 import { answerBaselines, STACKING_L2_GRID, trainFolds } from '../../src/experiments/answers/answerBaselines.js';
-import { syntheticAnswers } from '../helpers/syntheticAnswers.js';
+import { syntheticAnswers } from '../../src/testing/syntheticAnswers.js';
 
 const data = syntheticAnswers({ seed: 5, numItems: 240 });
 const test_ = itemsOf(data, 'test');

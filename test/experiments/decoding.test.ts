@@ -9,7 +9,7 @@ import { FixedWeightsPolicy } from '../../src/agents/baselines/FixedWeightsPolic
 import { Rng } from '../../src/core/Rng.js';
 import { softmaxWeights } from '../../src/ensemble/actionToWeights.js';
 import { EnsembleDecodingEnv } from '../../src/envs/EnsembleDecodingEnv.js';
-import { FakeModel } from '../envs/decodingFakes.js';
+import { FakeModel } from '../../src/testing/decodingFakes.js';
 
 test('segmentCreditScorer: 1 for exact answers, half the share of right segments otherwise', () => {
   const item = sumReverseItem({ a: 37, b: 8, word: 'dcab' });

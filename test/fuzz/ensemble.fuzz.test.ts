@@ -15,8 +15,8 @@ import { UnionVocabulary } from '../../src/ensemble/UnionVocabulary.js';
 import { HfTokenizer } from '../../src/models/HfTokenizer.js';
 import type { TopK } from '../../src/models/ModelAdapter.js';
 import type { Tokenizer } from '../../src/models/Tokenizer.js';
-import { ListTokenizer } from '../envs/decodingFakes.js';
-import { charTokenizerJson } from '../helpers/tinyDecoder.js';
+import { ListTokenizer } from '../../src/testing/decodingFakes.js';
+import { charTokenizerJson } from '../../src/testing/tinyDecoder.js';
 
 /** Counts per target: cases and typed errors; any other error fails the property. */
 class Tally {

@@ -11,9 +11,9 @@ import { CoordinationGameEnv } from '../../src/envs/CoordinationGameEnv.js';
 import { EnsembleDecodingEnv, type DecodingItem } from '../../src/envs/EnsembleDecodingEnv.js';
 import { FocalEnv } from '../../src/envs/FocalEnv.js';
 import { RecordEpisodeStatistics } from '../../src/envs/wrappers/RecordEpisodeStatistics.js';
-import { syntheticAnswers } from '../helpers/syntheticAnswers.js';
-import { FakeModel } from '../envs/decodingFakes.js';
-import { fuzzEnv, junkValue } from './fuzzEnv.js';
+import { syntheticAnswers } from '../../src/testing/syntheticAnswers.js';
+import { FakeModel } from '../../src/testing/decodingFakes.js';
+import { fuzzEnv, junkValue } from '../support/fuzzEnv.js';
 
 const answers = syntheticAnswers({ seed: 3, numItems: 40 });
 

@@ -14,8 +14,8 @@ import { Box } from '../../src/core/spaces.js';
 import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
 import { CoordinationGameEnv } from '../../src/envs/CoordinationGameEnv.js';
 import { FocalEnv } from '../../src/envs/FocalEnv.js';
-import { syntheticAnswers } from '../helpers/syntheticAnswers.js';
-import { junkValue } from './fuzzEnv.js';
+import { syntheticAnswers } from '../../src/testing/syntheticAnswers.js';
+import { junkValue } from '../support/fuzzEnv.js';
 
 await initBackend({ force: 'cpu' });
 const answers = syntheticAnswers({ seed: 3, numItems: 40 });

@@ -9,7 +9,7 @@ import { ModelLoadError } from '../../src/models/errors.js';
 import { NODE_LLAMA_CPP_INSTALL, nodeLlamaCppAvailable } from '../../src/models/gguf/nodeLlamaCpp.js';
 import { LlamaCppModel } from '../../src/models/LlamaCppModel.js';
 import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
-import { makeByteBpeGgufPair, makeTinyGgufPair, type TinyGgufPair } from '../helpers/tinyGguf.js';
+import { makeByteBpeGgufPair, makeTinyGgufPair, type TinyGgufPair } from '../../src/testing/tinyGguf.js';
 
 /**
  * Largest |Δ log-prob| allowed between llama.cpp and onnxruntime on the same float32 weights. llama.cpp's

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NextToken } from '../../src/models/ModelAdapter.js';
 import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
-import { makeTinyDecoderDir, type TinyDecoderDir } from '../helpers/tinyDecoder.js';
+import { makeTinyDecoderDir, type TinyDecoderDir } from '../../src/testing/tinyDecoder.js';
 
 const BATCH_TOL = 1e-5;
 

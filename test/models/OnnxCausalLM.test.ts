@@ -8,7 +8,7 @@ import { ModelClosedError, ModelInputError, ModelLoadError } from '../../src/mod
 import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
 import { DataType, GraphBuilder, floatTensor } from '../../src/models/onnx/onnxGraph.js';
 import { logSoftmax } from '../../src/models/logSoftmax.js';
-import { makeTinyDecoderDir, referenceForward, type TinyDecoderDir } from '../helpers/tinyDecoder.js';
+import { makeTinyDecoderDir, referenceForward, type TinyDecoderDir } from '../../src/testing/tinyDecoder.js';
 
 let tiny: TinyDecoderDir;
 let model: OnnxCausalLM;

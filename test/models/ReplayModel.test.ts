@@ -9,7 +9,7 @@ import { HfTokenizer } from '../../src/models/HfTokenizer.js';
 import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
 import { RecordingModel } from '../../src/models/RecordingModel.js';
 import { ReplayModel } from '../../src/models/ReplayModel.js';
-import { makeTinyDecoderDir, type TinyDecoderDir } from '../helpers/tinyDecoder.js';
+import { makeTinyDecoderDir, type TinyDecoderDir } from '../../src/testing/tinyDecoder.js';
 
 let tiny: TinyDecoderDir;
 let work: string;

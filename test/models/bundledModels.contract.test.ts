@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportAdapterContractTests } from '../../src/models/contract/exportAdapterContractTests.js';
 import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
-import { BUNDLED_EOS_PROMPT } from '../helpers/bundledPrompts.js';
+import { BUNDLED_EOS_PROMPT } from '../support/bundledPrompts.js';
 
 const modelsDir = new URL('../../models/', import.meta.url).pathname;
 const dirs = existsSync(modelsDir)

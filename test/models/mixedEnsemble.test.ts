@@ -9,8 +9,8 @@ import { NODE_LLAMA_CPP_INSTALL, nodeLlamaCppAvailable } from '../../src/models/
 import { LlamaCppModel } from '../../src/models/LlamaCppModel.js';
 import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
 import { OpenAIHttpModel } from '../../src/models/openai/OpenAIHttpModel.js';
-import { makeTinyGgufPair } from '../helpers/tinyGguf.js';
-import { startTinyServer } from '../helpers/tinyServer.js';
+import { makeTinyGgufPair } from '../../src/testing/tinyGguf.js';
+import { startTinyServer } from '../support/tinyServer.js';
 
 const skip = (await nodeLlamaCppAvailable()) ? false : `node-llama-cpp is not installed (optional; ${NODE_LLAMA_CPP_INSTALL} to run it)`;
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ModelLoadError } from '../../src/models/errors.js';
 import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
 import { writeDecoderModelDir } from '../../src/models/onnx/writeDecoderModelDir.js';
-import { charTokenizerJson, randomDecoderWeights, TINY_SIZES } from '../helpers/tinyDecoder.js';
+import { charTokenizerJson, randomDecoderWeights, TINY_SIZES } from '../../src/testing/tinyDecoder.js';
 
 const CONFIG = { bos_token_id: 1, eos_token_id: 2, pad_token_id: 0, add_bos_token: true };
 

@@ -11,7 +11,7 @@ import { Rng } from '../../src/core/Rng.js';
 import { ModelRequestError } from '../../src/models/errors.js';
 import type { TopK } from '../../src/models/ModelAdapter.js';
 import { OpenAIHttpModel, type OpenAIHttpModelOptions } from '../../src/models/openai/OpenAIHttpModel.js';
-import { ListTokenizer } from '../envs/decodingFakes.js';
+import { ListTokenizer } from '../../src/testing/decodingFakes.js';
 
 const tokenizer = new ListTokenizer(['a', 'b', 'c', 'd']);
 const GOOD = JSON.stringify({ choices: [{ logprobs: { top_logprobs: [{ a: -0.5, b: -1.5, zz: -3 }] } }] });

@@ -14,7 +14,7 @@ import { startServer, type RunningServer } from '../../src/models/openai/startSe
 import { ConfigError, EnsembleGymError } from '../../src/core/errors.js';
 import { ModelRequestError } from '../../src/models/errors.js';
 import { OpenAIHttpModel } from '../../src/models/openai/OpenAIHttpModel.js';
-import { FakeModel } from '../envs/decodingFakes.js';
+import { FakeModel } from '../../src/testing/decodingFakes.js';
 
 const KEY = 'sk-reliability-7f3a9c1e5b';
 const KEY_ENV = 'LEG_RELIABILITY_SERVE_KEY';

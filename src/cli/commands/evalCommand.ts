@@ -9,6 +9,7 @@ import { renderTable } from '../renderTable.js';
 import { addDecodingOptions, intFlag, numberFlag } from './common.js';
 import { buildRunEnvs } from './runEnvs.js';
 import { scoreOnTest } from './train.js';
+import { envNames } from '../../envs/envRegistry.js';
 
 /** Registers `eval`: scores a checkpoint on the held-out split of the env it was trained on. */
 export function registerEvalCommand(program: Command): void {
@@ -17,7 +18,7 @@ export function registerEvalCommand(program: Command): void {
     .description("score a training checkpoint on the held-out split; the env is rebuilt from the run's config.json next to the checkpoint (flags override it)")
     .requiredOption('--checkpoint <file>', 'checkpoint.json written by train (or demo: checkpoints/<algo>.json)')
     .option('--config <file>', "run config (default: config.json in the checkpoint's folder or its parent)")
-    .addOption(new Option('--env <name>', 'environment').choices(['decoding', 'answer', 'focal']))
+    .addOption(new Option('--env <name>', 'environment (see envRegistry)').choices(envNames()))
     .option('--data <file>', 'recorded answers for --env answer')
     .option('--split-frac <f>', 'fraction of recorded items used for training', numberFlag('--split-frac'))
     .option('--seed <n>', 'seed of the split and of evaluation', intFlag('--seed'));

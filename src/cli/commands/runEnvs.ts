@@ -1,10 +1,7 @@
 import { ConfigError } from '../../core/errors.js';
 import type { ParallelEnv, HasGlobalState } from '../../core/ParallelEnv.js';
-import { EnsembleDecodingEnv } from '../../envs/EnsembleDecodingEnv.js';
-import { AnswerEnsembleEnv } from '../../envs/AnswerEnsembleEnv.js';
-import { FocalEnv } from '../../envs/FocalEnv.js';
 import { loadAnswerData, type AnswerDataset } from '../../envs/answerData.js';
-import { sumReverseTask } from '../../ensemble/tasks/sumReverseTask.js';
+import { envNames, envRegistration, makeEnv, type EnvBuildContext } from '../../envs/envRegistry.js';
 import type { ModelAdapter } from '../../models/ModelAdapter.js';
 import type { RunConfig } from '../RunConfig.js';
 import { loadModels } from './common.js';
@@ -42,42 +39,49 @@ export async function loadRunData(cfg: RunConfig, log: (line: string) => void = 
   return data;
 }
 
+/** Names of the registered envs that use `kind` (for fix-it messages). */
+const using = (kind: 'models' | 'data'): string => envNames().filter((n) => envRegistration(n).uses === kind).map((n) => `--env ${n}`).join(' / ');
+
 /**
- * Builds the train and test envs `cfg.env` names: `decoding` runs the models of `--models` (default:
- * the bundled ones) on the bundled task's train / test splits; `answer` (RL-Focal fusion) and
- * `focal` (decider + fusion) replay `--data`.
+ * Builds the train and test envs of the registered env `cfg.env` (see `envRegistry`): run settings of
+ * the same name and `cfg.envConfig` fill its options; `--models` (default: the bundled models) and
+ * `--data` are loaded once, for the envs that use them, and shared by both splits.
  */
 export async function buildRunEnvs(cfg: RunConfig): Promise<RunEnvs> {
-  if (cfg.env === 'decoding') {
-    if (cfg.data) throw new ConfigError('--data', '--env decoding runs live models, not recorded answers', 'Use --models DIR... with --env decoding, or --env answer with --data.');
-    const models: ModelAdapter[] = await loadModels(cfg.models);
-    const make = (split: 'train' | 'test', numItems: number): EnsembleDecodingEnv =>
-      new EnsembleDecodingEnv({ models, task: sumReverseTask, split, numItems, itemSeed: cfg.seed, spanLength: cfg.spanLength, maxSteps: cfg.maxSteps, closeModels: false });
-    const train = make('train', cfg.trainItems);
-    const test = make('test', cfg.testItems);
-    return {
-      train,
-      test,
-      testEpisodes: test.items.length,
-      agents: train.possibleAgents,
-      close: async () => {
-        await train.close();
-        await test.close();
-        await Promise.all(models.map((m) => m.close()));
-      },
-    };
-  }
-  {
-    if (cfg.models.length > 0) throw new ConfigError('--models', `--env ${cfg.env} replays recorded answers, it runs no model`, 'Drop --models, or use --env decoding.');
-    const data = await loadRunData(cfg);
-    const make = (split: 'train' | 'test'): RunEnv => {
-      const order = split === 'test' ? 'sequential' : 'shuffle';
-      return cfg.env === 'focal' ? new FocalEnv({ data, split, order }) : new AnswerEnsembleEnv({ data, split, order });
-    };
-    const train = make('train');
-    const test = make('test');
-    const testEpisodes = data.items.filter((it) => it.split === 'test').length;
-    if (testEpisodes === 0) throw new ConfigError('--split-frac', `${data.source} has no test items`, 'Lower --split-frac (or give items a "split": "test").');
-    return { train, test, testEpisodes, agents: train.possibleAgents, close: async () => { await train.close(); await test.close(); } };
-  }
+  const reg = envRegistration(cfg.env);
+  if (reg.uses !== 'data' && cfg.data) throw new ConfigError('--data', `--env ${cfg.env} does not replay recorded answers`, `Drop --data, or use ${using('data')} with --data.`);
+  if (reg.uses !== 'models' && cfg.models.length > 0) throw new ConfigError('--models', `--env ${cfg.env} runs no model`, `Drop --models, or use ${using('models')}.`);
+  let models: Promise<ModelAdapter[]> | undefined;
+  let data: Promise<AnswerDataset> | undefined;
+  const context = (split: 'train' | 'test'): EnvBuildContext => ({
+    split,
+    seed: cfg.seed,
+    models: () => (models ??= loadModels(cfg.models)),
+    data: () => (data ??= loadRunData(cfg)),
+  });
+  const settings = cfg as unknown as Record<string, unknown>;
+  const closeModels = async (): Promise<void> => {
+    if (models) await Promise.all((await models).map((m) => m.close()));
+  };
+  const train = await makeEnv(cfg.env, cfg.envConfig ?? {}, context('train'), settings).catch(async (e: unknown) => {
+    await closeModels();
+    throw e;
+  });
+  const test = await makeEnv(cfg.env, cfg.envConfig ?? {}, context('test'), settings).catch(async (e: unknown) => {
+    await train.env.close();
+    await closeModels();
+    throw e;
+  });
+  // Trainers read Float32Array observations; MAPPO checks for HasGlobalState itself and names the fix.
+  return {
+    train: train.env as RunEnv,
+    test: test.env as RunEnv,
+    testEpisodes: test.episodes,
+    agents: train.env.possibleAgents,
+    close: async () => {
+      await train.env.close();
+      await test.env.close();
+      await closeModels();
+    },
+  };
 }

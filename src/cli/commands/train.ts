@@ -18,6 +18,7 @@ import type { RunConfig } from '../RunConfig.js';
 import { addAlgoOption, addDecodingOptions, addRunOptions, configFromOptions, createRunDir, numberFlag, runConfigRecord } from './common.js';
 import { packageInfo } from '../../core/packageInfo.js';
 import { buildRunEnvs, type RunEnvs } from './runEnvs.js';
+import { envNames } from '../../envs/envRegistry.js';
 
 /** Test-split accuracy (success rate) and mean return of a trained algorithm. */
 export interface TestScore {
@@ -49,7 +50,7 @@ export function registerTrainCommand(program: Command): void {
   const cmd = program
     .command('train')
     .description('train PPO, IPPO or MAPPO on an env (decoding: live models; answer / focal: recorded answers) and score it on the held-out split')
-    .addOption(new Option('--env <name>', 'environment').choices(['decoding', 'answer', 'focal']))
+    .addOption(new Option('--env <name>', 'environment (see envRegistry)').choices(envNames()))
     .option('--data <file>', 'recorded answers (JSON/JSONL) for --env answer / focal')
     .option('--split-frac <f>', 'fraction of recorded items used for training (default 0.8)', numberFlag('--split-frac'));
   addAlgoOption(cmd);

@@ -7,7 +7,7 @@ import { hasGlobalState, type AgentRecord, type StepResult } from '../../../src/
 import { Rng } from '../../../src/core/Rng.js';
 import { CoordinationGameEnv } from '../../../src/envs/CoordinationGameEnv.js';
 import { RecordEpisodeStatistics, type EpisodeStatistics } from '../../../src/envs/wrappers/RecordEpisodeStatistics.js';
-import { StaggeredEnv } from '../../helpers/StaggeredEnv.js';
+import { StaggeredEnv } from '../../support/StaggeredEnv.js';
 
 test('the wrapped env still passes checkParallelEnv', async () => {
   const r = await checkParallelEnv(() => new RecordEpisodeStatistics(new CoordinationGameEnv()));

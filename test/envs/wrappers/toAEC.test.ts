@@ -5,7 +5,7 @@ import { EnvStateError, InvalidActionError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/Rng.js';
 import { CoordinationGameEnv } from '../../../src/envs/CoordinationGameEnv.js';
 import { toAEC } from '../../../src/envs/wrappers/toAEC.js';
-import { StaggeredEnv } from '../../helpers/StaggeredEnv.js';
+import { StaggeredEnv } from '../../support/StaggeredEnv.js';
 
 test('agents take turns in order; the parallel step runs after the last one; done agents then take null turns', async () => {
   const env = toAEC(new CoordinationGameEnv({ horizon: 2 }));

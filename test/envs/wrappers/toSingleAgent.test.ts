@@ -5,7 +5,7 @@ import { EnvStateError, InvalidActionError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/Rng.js';
 import { CoordinationGameEnv } from '../../../src/envs/CoordinationGameEnv.js';
 import { toSingleAgent } from '../../../src/envs/wrappers/toSingleAgent.js';
-import { StaggeredEnv } from '../../helpers/StaggeredEnv.js';
+import { StaggeredEnv } from '../../support/StaggeredEnv.js';
 
 const concat = (xs: readonly Float32Array[]): Float32Array => {
   const out = new Float32Array(xs.reduce((a, x) => a + x.length, 0));

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decoderToGguf } from '../../../src/models/gguf/decoderToGguf.js';
 import { GGUF_ALIGNMENT, GgufWriteError, writeGguf } from '../../../src/models/gguf/writeGguf.js';
-import { randomDecoderWeights, TINY_SIZES } from '../../helpers/tinyDecoder.js';
-import { charGgufTokens } from '../../helpers/tinyGguf.js';
+import { randomDecoderWeights, TINY_SIZES } from '../../../src/testing/tinyDecoder.js';
+import { charGgufTokens } from '../../../src/testing/tinyGguf.js';
 
 /** Reads a GGUF string (u64 length + UTF-8) at `o`. */
 function readStr(v: DataView, o: number): { s: string; end: number } {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { buildDecoderOnnx } from '../../../src/models/onnx/buildDecoderOnnx.js';
 import { OnnxGraphError } from '../../../src/models/onnx/onnxGraph.js';
-import { makeTinyDecoderDir, randomDecoderWeights, referenceForward, TINY_SIZES, type TinyDecoderDir } from '../../helpers/tinyDecoder.js';
+import { makeTinyDecoderDir, randomDecoderWeights, referenceForward, TINY_SIZES, type TinyDecoderDir } from '../../../src/testing/tinyDecoder.js';
 
 let tiny: TinyDecoderDir;
 let session: ort.InferenceSession;

@@ -7,9 +7,9 @@ import { ModelRequestError } from '../../../src/models/errors.js';
 import type { ModelAdapter, Session, TopK } from '../../../src/models/ModelAdapter.js';
 import { fileURLToPath } from 'node:url';
 import { OnnxCausalLM } from '../../../src/models/OnnxCausalLM.js';
-import { BUNDLED_EOS_PROMPT } from '../../helpers/bundledPrompts.js';
+import { BUNDLED_EOS_PROMPT } from '../../support/bundledPrompts.js';
 import { OpenAIHttpModel, type OpenAIHttpModelOptions } from '../../../src/models/openai/OpenAIHttpModel.js';
-import { startTinyServer, type TinyServer } from '../../helpers/tinyServer.js';
+import { startTinyServer, type TinyServer } from '../../support/tinyServer.js';
 
 let fixture: TinyServer;
 let local: OnnxCausalLM;

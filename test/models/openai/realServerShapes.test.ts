@@ -17,7 +17,7 @@ import type { TopK } from '../../../src/models/ModelAdapter.js';
 import { OpenAIHttpModel, type OpenAIHttpModelOptions } from '../../../src/models/openai/OpenAIHttpModel.js';
 import { startServer } from '../../../src/models/openai/startServer.js';
 import { EnsembleDecodingEnv } from '../../../src/envs/EnsembleDecodingEnv.js';
-import { FakeModel, ListTokenizer } from '../../envs/decodingFakes.js';
+import { FakeModel, ListTokenizer } from '../../../src/testing/decodingFakes.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/llamacpp/${name}.json`, import.meta.url), 'utf8'));
 const tokenizer = new ListTokenizer(['the', ' red', ' cat', ' sees', ' dog', ' in', ' ', 'c', 'a', 't', ' owl', ' hen', ' bee', ' cow', ' yak', 'Z', '6', '.', 'ar', ' the', 'r']);

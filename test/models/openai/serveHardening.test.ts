@@ -9,8 +9,8 @@ import { ConfigError } from '../../../src/core/errors.js';
 import { main } from '../../../src/cli/main.js';
 import type { ModelAdapter, NextToken, Session } from '../../../src/models/ModelAdapter.js';
 import { startServer, type RunningServer } from '../../../src/models/openai/startServer.js';
-import { FakeModel } from '../../envs/decodingFakes.js';
-import { startTinyServer, type TinyServer } from '../../helpers/tinyServer.js';
+import { FakeModel } from '../../../src/testing/decodingFakes.js';
+import { startTinyServer, type TinyServer } from '../../support/tinyServer.js';
 
 let tiny: TinyServer;
 before(async () => {

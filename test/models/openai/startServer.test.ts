@@ -5,8 +5,8 @@ import { ConfigError } from '../../../src/core/errors.js';
 import { OnnxCausalLM } from '../../../src/models/OnnxCausalLM.js';
 import type { ModelAdapter } from '../../../src/models/ModelAdapter.js';
 import { tokenText } from '../../../src/models/tokenText.js';
-import type { TinyDecoderDir } from '../../helpers/tinyDecoder.js';
-import { startTinyServer, type TinyServer } from '../../helpers/tinyServer.js';
+import type { TinyDecoderDir } from '../../../src/testing/tinyDecoder.js';
+import { startTinyServer, type TinyServer } from '../../support/tinyServer.js';
 
 let fixture: TinyServer;
 let tiny: TinyDecoderDir;

@@ -1,8 +1,8 @@
-import { CoordinationGameEnv } from '../../../src/envs/CoordinationGameEnv.js';
-import { makeAlgorithm } from '../../../src/algos/makeAlgorithm.js';
-import { Trainer } from '../../../src/algos/Trainer.js';
-import { evaluatePolicy } from '../../../src/algos/evaluatePolicy.js';
-import type { PPOConfig } from '../../../src/algos/PPOConfig.js';
+import { CoordinationGameEnv } from '../../src/envs/CoordinationGameEnv.js';
+import { makeAlgorithm } from '../../src/algos/makeAlgorithm.js';
+import { Trainer } from '../../src/algos/Trainer.js';
+import { evaluatePolicy } from '../../src/algos/evaluatePolicy.js';
+import type { PPOConfig } from '../../src/algos/PPOConfig.js';
 
 // Small, seeded configs: ~60 iterations of 4 env copies × 32 steps each.
 const FAST: Partial<PPOConfig> = { seed: 1, numSteps: 32, totalSteps: 8000, learningRate: 3e-3, entCoef: 0 };

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { syntheticAnswersObject } from '../helpers/syntheticAnswers.js';
+import { syntheticAnswersObject } from '../../src/testing/syntheticAnswers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

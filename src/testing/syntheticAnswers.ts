@@ -1,9 +1,9 @@
 // Seeded synthetic answer data where no fixed weighting does well but a weighting that depends on
 // the item's kind does: expert_a is confidently right on task "a" items and confidently wrong on
 // task "b" items, expert_b the reverse. The task is visible in every observation (task one-hot).
-import { Rng } from '../../src/core/Rng.js';
-import { answerDataFromObject, type AnswerDataset } from '../../src/envs/answerData.js';
-import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
+import { Rng } from '../core/Rng.js';
+import { answerDataFromObject, type AnswerDataset } from '../envs/answerData.js';
+import { AnswerEnsembleEnv } from '../envs/AnswerEnsembleEnv.js';
 
 /** Options of the generator (defaults in brackets). */
 export interface SyntheticAnswersOptions {

@@ -3,9 +3,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '../../src/core/Rng.js';
-import type { DecoderLayerWeights, DecoderWeights } from '../../src/models/onnx/buildDecoderOnnx.js';
-import { writeDecoderModelDir } from '../../src/models/onnx/writeDecoderModelDir.js';
+import { Rng } from '../core/Rng.js';
+import type { DecoderLayerWeights, DecoderWeights } from '../models/onnx/buildDecoderOnnx.js';
+import { writeDecoderModelDir } from '../models/onnx/writeDecoderModelDir.js';
 
 /** Special tokens of the char-level tokenizer, at ids 0..3. */
 export const CHAR_SPECIALS = ['<pad>', '<bos>', '<eos>', '<unk>'] as const;

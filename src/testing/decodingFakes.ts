@@ -1,8 +1,8 @@
 // Deterministic in-memory model adapters for EnsembleDecodingEnv tests: a longest-match tokenizer over
 // a token list, and a model whose logits are a seeded hash of (recent context, candidate token), with an
 // optional "teacher" that knows the reference answers and pushes their next token.
-import type { ModelAdapter, NextToken, Session, TopK } from '../../src/models/ModelAdapter.js';
-import type { SpecialTokens, Tokenizer } from '../../src/models/Tokenizer.js';
+import type { ModelAdapter, NextToken, Session, TopK } from '../models/ModelAdapter.js';
+import type { SpecialTokens, Tokenizer } from '../models/Tokenizer.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -1,13 +1,13 @@
 // A random-weight tiny GPT-2 written twice, as a Hugging Face ONNX dir and as a llama.cpp GGUF, same weights.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { byteLevelAlphabet } from '../../src/models/byteLevelAlphabet.js';
-import { decoderToGguf, GGUF_TOKEN_CONTROL, GGUF_TOKEN_NORMAL, type GgufVocab } from '../../src/models/gguf/decoderToGguf.js';
-import { writeDecoderModelDir } from '../../src/models/onnx/writeDecoderModelDir.js';
+import { byteLevelAlphabet } from '../models/byteLevelAlphabet.js';
+import { decoderToGguf, GGUF_TOKEN_CONTROL, GGUF_TOKEN_NORMAL, type GgufVocab } from '../models/gguf/decoderToGguf.js';
+import { writeDecoderModelDir } from '../models/onnx/writeDecoderModelDir.js';
 import { CHAR_SPECIALS, charTokenizerJson, DEFAULT_CHARS, randomDecoderWeights, TINY_SIZES, type TinySizes } from './tinyDecoder.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import type { DecoderWeights } from '../../src/models/onnx/buildDecoderOnnx.js';
+import type { DecoderWeights } from '../models/onnx/buildDecoderOnnx.js';
 
 /** The two files of one tiny model; `cleanup()` removes them. */
 export interface TinyGgufPair {

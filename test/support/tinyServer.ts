@@ -1,7 +1,7 @@
 // The tiny decoder served over HTTP on loopback, as the serve and HTTP-adapter tests use it.
 import { startServer, type RunningServer, type ServeOptions } from '../../src/models/openai/startServer.js';
 import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
-import { makeTinyDecoderDir, type TinyDecoderDir } from './tinyDecoder.js';
+import { makeTinyDecoderDir, type TinyDecoderDir } from '../../src/testing/tinyDecoder.js';
 
 /** The tiny decoder's folder, the model loaded from it (id "tiny") and the server in front of it. */
 export interface TinyServer {

@@ -1,6 +1,6 @@
-import { Box, Discrete, Simplex, type Space } from '../../../src/core/spaces.js';
-import { Rng } from '../../../src/core/Rng.js';
-import type { HasGlobalState, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../../../src/core/ParallelEnv.js';
+import { Box, Discrete, Simplex, type Space } from '../../src/core/spaces.js';
+import { Rng } from '../../src/core/Rng.js';
+import type { HasGlobalState, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../../src/core/ParallelEnv.js';
 
 /**
  * Two agents see a target in 0..k-1 (one-hot) and both must pick it; one-step episodes, team reward
