@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node:test through tsx and fails when zero tests ran.
 // Node 20 does not expand globs in `node --test`, so the files are collected here.
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
@@ -33,8 +33,7 @@ const tapFile = join(tmpdir(), `llm-ensemble-gym-tests-${process.pid}.tap`);
 const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files];
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, LEG_QUIET: process.env.LEG_QUIET ?? '1' } });
-child.on('exit', async (code, signal) => {
-  const { readFileSync, rmSync } = await import('node:fs');
+child.on('exit', (code, signal) => {
   let tap = '';
   try { tap = readFileSync(tapFile, 'utf8'); } catch { /* a missing file reads as zero tests, which fails below */ }
   rmSync(tapFile, { force: true });

@@ -14,7 +14,7 @@ export interface BenchArgs {
   /** `--smoke`: tiny sizes, only checks that the script runs. */
   readonly smoke: boolean;
   /** `Number` of the value after `name` (NaN when it is not a number), undefined when the flag is absent. */
-  flag(name: string): number | undefined;
+  readonly flag: (name: string) => number | undefined;
 }
 
 /** Parses `argv` (default: this process's arguments) into `--smoke` and numeric flags. */

@@ -95,7 +95,7 @@ export class TinyDecoder {
 
   /** Every trainable variable. */
   variables(): tf.Variable[] {
-    return [this.tokenEmbedding, this.positionEmbedding, ...this.layers.flatMap((l) => Object.values(l)),
+    return [this.tokenEmbedding, this.positionEmbedding, ...this.layers.flatMap((l) => Object.values(l) as tf.Variable[]),
       this.lnFGamma, this.lnFBeta, this.lmHead, this.lmHeadBias];
   }
 

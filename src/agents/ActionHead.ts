@@ -98,7 +98,7 @@ export class ActionHead {
       return { type: 'multi', children: Array.from(space.nvec, (n) => ({ type: 'leaf', kind: 'categorical', dim: n, transform: 'index', start: 0 }) as HeadNode) };
     }
     if (space instanceof Dict) {
-      return { type: 'dict', keys: [...space.keys], children: space.keys.map((k) => ActionHead.nodeFor(space.spaces[k], simplex, `${field}.${k}`)) };
+      return { type: 'dict', keys: [...space.keys], children: space.keys.map((k) => ActionHead.nodeFor((space as Dict).spaces[k], simplex, `${field}.${k}`)) };
     }
     throw new ConfigError(field, `no action head for space ${String(space)}`, 'Use Box, Simplex, MultiBinary, Discrete, MultiDiscrete or a Dict of these.');
   }

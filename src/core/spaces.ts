@@ -446,7 +446,7 @@ export function flatBounds(space: Space): { low: Float32Array; high: Float32Arra
   } else if (space instanceof Dict) {
     let o = 0;
     for (const k of space.keys) {
-      const b = flatBounds(space.spaces[k]);
+      const b = flatBounds((space as Dict).spaces[k]);
       low.set(b.low, o);
       high.set(b.high, o);
       o += b.low.length;

@@ -67,7 +67,7 @@ export class UnionVocabulary {
     this.modelToUnion = modelToUnion;
     this.bytesById = bytesById;
     this.size = bytesById.length;
-    this.textById = new Array(this.size);
+    this.textById = new Array<string | undefined>(this.size);
     this.unionToModel = tokenizers.map((tok, m) => {
       const inv = new Int32Array(this.size).fill(-1);
       const map = modelToUnion[m];

@@ -33,7 +33,7 @@ export function spaceToJSON(space: Space): SpaceJSON {
   if (space instanceof MultiDiscrete) return { kind: 'MultiDiscrete', nvec: Array.from(space.nvec) };
   if (space instanceof MultiBinary) return { kind: 'MultiBinary', n: space.n };
   if (space instanceof Simplex) return { kind: 'Simplex', n: space.n, atol: space.atol };
-  if (space instanceof Dict) return { kind: 'Dict', spaces: Object.fromEntries(space.keys.map((k) => [k, spaceToJSON(space.spaces[k])])) };
+  if (space instanceof Dict) return { kind: 'Dict', spaces: Object.fromEntries(space.keys.map((k) => [k, spaceToJSON((space as Dict).spaces[k])])) };
   throw new ConfigError('space', `${String(space)} is not one of Box, Discrete, MultiDiscrete, MultiBinary, Simplex, Dict`, 'Envs run in worker threads must use the package spaces.');
 }
 

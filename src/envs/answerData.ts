@@ -231,7 +231,7 @@ function parseJsonlLine(text: string, source: string, line: number, first: boole
  * validated as it comes; or a single line holding the whole `{"models", "items"}` object (the JSON
  * form saved under a .jsonl name).
  */
-function jsonlReader(source: string, opts: AnswerDataOptions): { line(text: string, n: number): void; finish(): AnswerDataset } {
+function jsonlReader(source: string, opts: AnswerDataOptions): { line: (text: string, n: number) => void; finish(): AnswerDataset } {
   let builder: ItemBuilder | undefined;
   let whole: { line: number; value: { models?: unknown; items?: unknown } } | undefined;
   return {
@@ -245,7 +245,7 @@ function jsonlReader(source: string, opts: AnswerDataOptions): { line(text: stri
       if (builder) return builder.add(value, `${source}:${n}: `);
       const head = value as { models?: unknown; items?: unknown } | null;
       if (head === null || typeof head !== 'object' || !('models' in head)) {
-        throw new AnswerDataError(`${source}:${n}: the first line must be a header {"models": ["m0", ...]}, got ${escapeControlChars(JSON.stringify(head)?.slice(0, 60) ?? String(head))}`);
+        throw new AnswerDataError(`${source}:${n}: the first line must be a header {"models": ["m0", ...]}, got ${escapeControlChars(JSON.stringify(head)?.slice(0, 60) ?? String(value))}`);
       }
       if ('items' in head) whole = { line: n, value: head };
       else builder = itemBuilder(source, head.models, opts);

@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
+import { HfTokenizerImpl } from './HfTokenizerImpl.js';
 import { ModelInputError, ModelLoadError } from './errors.js';
 import { readJsonFile } from './readJsonFile.js';
 import type { SpecialTokens, Tokenizer } from './Tokenizer.js';
@@ -59,7 +59,7 @@ export class HfTokenizer implements Tokenizer {
     for (const id of this.impl.get_vocab(true).values()) maxId = Math.max(maxId, id);
     if (maxId < 0) throw new ModelLoadError(source, 'the vocabulary is empty', 'Use a tokenizer.json whose model.vocab lists tokens.', 'model.vocab');
     this.vocabSize = maxId + 1;
-    this.bytesCache = new Array(this.vocabSize);
+    this.bytesCache = new Array<Uint8Array | undefined>(this.vocabSize);
     this.specialIds = new Set([...this.impl.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([id]) => id));
     this.byteLevel = mentions(json, '"ByteLevel"');
     this.metaspace = mentions(json, '▁') || mentions(json, '"Metaspace"');

@@ -233,7 +233,7 @@ export class OnnxCausalLM implements ModelAdapter {
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         // setImmediate, not a microtask: sessions whose callers awaited other work first still join the batch.
-        setImmediate(() => this.flush());
+        setImmediate(() => void this.flush()); // flush rejects failed requests itself
       }
     });
   }

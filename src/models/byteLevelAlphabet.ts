@@ -16,7 +16,7 @@ export function byteLevelAlphabet(): readonly string[] {
       cs.push(256 + n++);
     }
   }
-  const table: string[] = new Array(256);
+  const table = new Array<string>(256);
   bs.forEach((b, i) => (table[b] = String.fromCodePoint(cs[i])));
   alphabet = table;
   return table;

@@ -133,6 +133,7 @@ export class FakeModel implements ModelAdapter {
 
   async start(prompt: string): Promise<Session> {
     this.calls.start++;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the returned session's getters and methods need the model
     const model = this;
     const ids = this.tokenizer.encode(prompt);
     let disposed = false;

@@ -37,7 +37,6 @@ test('plurality vote: the env fuses exactly the option most models rank first', 
 test('fixed-weight baselines: uniform, grid search and best single model are scored by the supplied evaluation', async () => {
   const trainEnv = new AnswerEnsembleEnv({ data, split: 'train' });
   const score = async (p: FixedWeightsPolicy) => (await evaluatePolicy(p, trainEnv, { episodes: 60, seed: 4 })).meanReturn;
-  const uniform = await score(new FixedWeightsPolicy({ agents }));
   const grid = await gridSearchWeights({ agents, evaluate: score, steps: 2 });
   const single = await bestSingleModel({ agents, evaluate: score });
   assert.equal(grid.evaluated, 6);

@@ -154,7 +154,7 @@ const broken: Record<string, { property: EnvCheckProperty; make: () => ParallelE
         try {
           return await super.step(a);
         } catch (e) {
-          if (e instanceof InvalidActionError) throw new TypeError('bad action');
+          if (e instanceof InvalidActionError) throw new TypeError('bad action', { cause: e });
           throw e;
         }
       }

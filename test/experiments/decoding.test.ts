@@ -6,7 +6,6 @@ import { segmentCreditScorer } from '../../src/experiments/decoding/segmentCredi
 import { SegmentOraclePolicy } from '../../src/experiments/decoding/SegmentOraclePolicy.js';
 import { evaluateDecoding } from '../../src/experiments/decoding/evaluateDecoding.js';
 import { FixedWeightsPolicy } from '../../src/agents/baselines/FixedWeightsPolicy.js';
-import { Rng } from '../../src/core/Rng.js';
 import { softmaxWeights } from '../../src/ensemble/actionToWeights.js';
 import { EnsembleDecodingEnv } from '../../src/envs/EnsembleDecodingEnv.js';
 import { FakeModel } from '../../src/testing/decodingFakes.js';

@@ -1,7 +1,6 @@
 // One EnsembleDecodingEnv over three engines: a GGUF model in process (llama.cpp), a bundled ONNX model
 // with its own byte-level BPE tokenizer, and an HTTP model (our serve in front of an ONNX decoder).
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { Rng } from '../../src/core/Rng.js';
 import { EnsembleDecodingEnv } from '../../src/envs/EnsembleDecodingEnv.js';

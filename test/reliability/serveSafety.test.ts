@@ -181,6 +181,7 @@ test('no file paths are taken from requests: path-like model names are just unkn
 
 test('the API key never appears in logs, error messages, or a client adapter printed or serialised', async () => {
   const captured: string[] = [];
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to be put back unchanged after the test
   const orig = { out: process.stdout.write, err: process.stderr.write, log: console.log, warn: console.warn, error: console.error };
   const grab = (...args: unknown[]): boolean => {
     captured.push(args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' '));
