@@ -184,7 +184,10 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     // [serve] ids are fed as ids: the session starts from the longest prefix whose text encodes back to
     // the same ids; the rest (non-canonical splits, partial UTF-8, EOS) is appended as given.
     const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-    for (let j = ids.length, tries = 0; j > 0 && tries < 64; j--, tries++) {
+    // The whole prompt first (adapters keyed by prompt text, like a replay, need it), then a
+    // non-canonical tail, then the shortest leading part: a bounded number of encodes either way.
+    const ends = [...Array.from({ length: Math.min(16, ids.length) }, (_, i) => ids.length - i), ...Array.from({ length: Math.min(16, ids.length) }, (_, i) => i + 1)];
+    for (const j of ends) {
       const text = tok.decode(ids.slice(0, j));
       if (same(tok.encode(text), ids.slice(0, j))) return { text, ids, textLength: j };
     }
@@ -232,6 +235,10 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
         if (session.length >= adapter.maxContext) break;
         const next = await session.next();
         const [id, lp] = choose(next, temperature, rng);
+        if (Number.isNaN(lp) || (k !== null && topOf(next, Math.max(k, 1)).some(([, v]) => Number.isNaN(v)))) {
+          // A fault of the model, not of the request: never serve NaN as a log-probability.
+          throw new HttpError(500, `the model returned NaN log-probabilities after ${session.length} tokens: its weights or inputs are damaged`, 'server_error', 'model_error');
+        }
         if (k !== null) {
           const top: Record<string, number> = {};
           for (const [i, v] of topOf(next, Math.max(k, 1))) {

@@ -264,3 +264,24 @@ test('a response over maxResponseBytes is cut off (declared or streamed without 
   }
   await assert.rejects(connect(server.url, { maxResponseBytes: 0 }), (e: unknown) => e instanceof ConfigError && e.field === 'maxResponseBytes');
 });
+
+test('tokenIdKeys (vLLM return_tokens_as_token_ids): top tokens come back as token_id:N and map to exactly those ids, byte tokens of 東 included', async () => {
+  const m = await OnnxCausalLM.load(byteLevelDir);
+  const s = await startServer(m);
+  try {
+    const remote = await OpenAIHttpModel.connect({ baseUrl: s.url, model: m.id, tokenizer: m.tokenizer, topK: 20, tokenIdKeys: true });
+    const bytes = m.tokenizer.encode('東');
+    const a = await remote.start('ab ');
+    const b = await m.start('ab ');
+    await a.append(bytes.slice(0, 1));
+    await b.append(bytes.slice(0, 1));
+    const t = (await a.next()).logprobs as TopK;
+    const full = (await b.next()).logprobs as Float32Array;
+    assert.equal(t.ids.length, 20);
+    t.ids.forEach((id, i) => assert.ok(Math.abs(t.logprobs[i] - full[id]) < 1e-5, `id ${id}`));
+    await remote.close();
+  } finally {
+    await s.close();
+    await m.close();
+  }
+});

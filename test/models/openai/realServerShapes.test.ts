@@ -16,6 +16,7 @@ import { ModelInputError, ModelRequestError } from '../../../src/models/errors.j
 import type { TopK } from '../../../src/models/ModelAdapter.js';
 import { OpenAIHttpModel, type OpenAIHttpModelOptions } from '../../../src/models/openai/OpenAIHttpModel.js';
 import { startServer } from '../../../src/models/openai/startServer.js';
+import { EnsembleDecodingEnv } from '../../../src/envs/EnsembleDecodingEnv.js';
 import { FakeModel, ListTokenizer } from '../../envs/decodingFakes.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/llamacpp/${name}.json`, import.meta.url), 'utf8'));
@@ -246,4 +247,29 @@ test('replicas: sessions spread least-loaded (or round robin) over several base 
   } finally {
     for (const s of servers.slice(1)) await s.close();
   }
+});
+
+test('an EnsembleDecodingEnv episode with a llama.cpp model that predicts end of text runs to its end (it used to abort)', async () => {
+  const chars = 'the red cat.'.split('');
+  const local = new FakeModel({ id: 'local', tokens: chars, seed: 4, hiddenSize: 6 });
+  const s = await fakeServer((path) => {
+    if (path === '/v1/models') return { data: [{ id: 'tiny-gpt2' }] };
+    if (path === '/props') return { n_ctx: 128 };
+    return fixture('eos');
+  });
+  closers.push(s.close);
+  const remote = await OpenAIHttpModel.connect({ baseUrl: s.url, model: 'tiny-gpt2', tokenizer: new ListTokenizer(chars), topK: 5 });
+  const env = new EnsembleDecodingEnv({ models: [local, remote], items: [{ prompt: 'the red', answer: ' cat.' }], spanLength: 2, maxSteps: 6, obsHiddenDim: 4 });
+  await env.reset({ seed: 1 });
+  let steps = 0;
+  let ended = false;
+  while (!ended) {
+    const actions = Object.fromEntries(env.agents.map((a) => [a, env.actionSpace(a).sample()]));
+    const r = await env.step(actions);
+    steps++;
+    ended = Object.values(r.terminations).some(Boolean) || Object.values(r.truncations).some(Boolean);
+    assert.ok(Object.values(r.rewards).every(Number.isFinite));
+  }
+  assert.ok(steps >= 1 && steps <= 6);
+  await env.close();
 });

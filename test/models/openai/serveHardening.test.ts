@@ -156,3 +156,37 @@ test('serve: --port -1 / 70000, a busy port, an unresolvable host and --max-toke
     busy.close();
   }
 });
+
+test('a model that returns NaN log-probabilities gets 500 (a server fault), never a 200 with null logprobs', async () => {
+  const base = new FakeModel({ id: 'nan', tokens: 'abcd'.split(''), seed: 1, maxContext: 64 });
+  const nan: ModelAdapter = {
+    id: 'nan', tokenizer: base.tokenizer, vocabSize: base.vocabSize, hiddenSize: 0, maxContext: 64,
+    async start(prompt: string): Promise<Session> {
+      const inner = await base.start(prompt);
+      return { get length() { return inner.length; }, next: async () => ({ logprobs: new Float32Array(base.vocabSize).fill(Number.NaN) }), append: (ids) => inner.append(ids), dispose: () => inner.dispose() };
+    },
+    close: async () => undefined,
+  };
+  const s = await startServer(nan);
+  try {
+    const { status, json } = await post(s.url, { prompt: 'ab', max_tokens: 2, logprobs: 2, temperature: 0 });
+    assert.equal(status, 500);
+    assert.match(json.error.message, /NaN/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a long token-id prompt that is non-canonical at its start is still fed as those ids', async () => {
+  const tok = tiny.model.tokenizer;
+  // The char tokenizer has no merges, so build a non-roundtripping start from EOS (decoded as nothing).
+  const eos = tok.specialTokens.eos!;
+  const ids = [...tok.encode('a'), eos, ...tok.encode('bc ab ca '.repeat(4))];
+  const { status, json } = await post(tiny.server.url, { prompt: ids, max_tokens: 1, logprobs: 2, temperature: 0, return_tokens_as_token_ids: true });
+  assert.equal(status, 200, JSON.stringify(json));
+  const s = await tiny.model.start('a');
+  await s.append(ids.slice(1));
+  const lp = (await s.next()).logprobs as Float32Array;
+  for (const [k, v] of Object.entries(json.choices[0].logprobs.top_logprobs[0] as Record<string, number>)) assert.ok(Math.abs(lp[Number(k.slice(9))] - v) < 1e-6);
+  await s.dispose();
+});
