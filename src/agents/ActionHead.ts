@@ -202,6 +202,64 @@ export class ActionHead {
     return lp;
   }
 
+  /** Whether `entropies` and `logProbEntropyBackward` cover this head: every leaf Gaussian or Bernoulli. */
+  get hasJsBackward(): boolean {
+    return this.leaves.every(({ node }) => node.kind === 'gaussian' || node.kind === 'bernoulli');
+  }
+
+  /** Entropies `[rows]` under network outputs `out` in JS, for heads with `hasJsBackward` (the same terms as `logProbEntropy`). */
+  entropies(out: Float32Array, logStd: Float32Array, rows: number): Float32Array {
+    const ent = new Float32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      let sum = 0;
+      for (const { node, offset } of this.leaves) {
+        const base = r * this.dim + offset;
+        for (let i = 0; i < node.dim; i++) {
+          if (node.kind === 'gaussian') {
+            sum += logStd[offset + i] + 0.5 + 0.5 * LOG_2PI;
+          } else {
+            // H = softplus(l) - σ(l)·l
+            const l = out[base + i];
+            sum += softplusStable(l) - sigmoid(l) * l;
+          }
+        }
+      }
+      ent[r] = sum;
+    }
+    return ent;
+  }
+
+  /**
+   * The backward pass of `logProbs` and `entropies` in JS, for heads with `hasJsBackward`: given the loss
+   * gradients `dLogProb` and `dEntropy` `[rows]`, the gradients of the outputs `[rows, dim]` and of `logStd`
+   * `[dim]`. Gaussian: with z = (x - μ)·e^(-log σ), ∂log p/∂μ = z·e^(-log σ), ∂log p/∂log σ = z² - 1 and
+   * ∂H/∂log σ = 1; Bernoulli: ∂log p/∂l = x - σ(l), ∂H/∂l = -σ(l)(1 - σ(l))·l.
+   */
+  logProbEntropyBackward(out: Float32Array, logStd: Float32Array, raw: Float32Array, rows: number, dLogProb: Float32Array, dEntropy: Float32Array): { dOut: Float32Array; dLogStd: Float32Array } {
+    const dOut = new Float32Array(rows * this.dim);
+    const dLs = new Float64Array(this.dim);
+    for (let r = 0; r < rows; r++) {
+      const gl = dLogProb[r], ge = dEntropy[r];
+      for (const { node, offset } of this.leaves) {
+        const base = r * this.dim + offset;
+        for (let i = 0; i < node.dim; i++) {
+          const j = base + i;
+          if (node.kind === 'gaussian') {
+            const inv = Math.exp(-logStd[offset + i]);
+            const z = (raw[j] - out[j]) * inv;
+            dOut[j] = z * inv * gl;
+            dLs[offset + i] += (z * z - 1) * gl + ge;
+          } else {
+            const l = out[j];
+            const p = sigmoid(l);
+            dOut[j] = (raw[j] - p) * gl - p * (1 - p) * l * ge;
+          }
+        }
+      }
+    }
+    return { dOut, dLogStd: Float32Array.from(dLs) };
+  }
+
   /** The env action for row `r` of raw actions (softmax for Gaussian-over-simplex, clipping, indices, bits, Dict records). */
   toEnvAction(raw: Float32Array, r: number): unknown {
     let leafIdx = 0;

@@ -3,6 +3,7 @@ import { Rng } from '../core/Rng.js';
 import { ConfigError } from '../core/errors.js';
 import { describe } from '../core/spaces.js';
 import { ActionHead, type HeadNode } from './ActionHead.js';
+import * as k from './kernels.js';
 import { orthogonal } from './orthogonal.js';
 import { decodeFloat32, encodeFloat32 } from './weightsCodec.js';
 import type { ActOptions, ActResult, ActorCriticPolicy, PolicyState } from './Policy.js';
@@ -98,7 +99,8 @@ export class MlpActorCritic implements ActorCriticPolicy {
   readonly numParams: number;
   private disposed = false;
   private backwardSaved: tf.Tensor[] = [];
-  private readonly ones = new Map<number, tf.Tensor2D>();
+  private readonly ones = new Map<number, tf.Tensor3D>();
+  private consts: { readonly one: tf.Scalar; readonly two: tf.Scalar } | null = null;
   private fastWeights: { readonly id: object; readonly w: Float32Array } | null = null;
 
   /** Allocates and initialises (orthogonal, CleanRL gains) the weights described by `spec`. */
@@ -165,80 +167,157 @@ export class MlpActorCritic implements ActorCriticPolicy {
   }
 
   /**
-   * Actor outputs and critic values of group `g` in one custom-gradient op: the backward pass of both
-   * MLPs is written out (matMul, bias sums, tanh') and returns one flat gradient for `theta`, instead of
-   * the ~10× more small ops autodiff of per-layer slices would dispatch. The activations it keeps for
-   * the backward pass live until `releaseBackward()`.
+   * Actor outputs and critic values of group `g` in one custom-gradient op of `theta` alone (the inputs
+   * are constants of the update): the backward pass of both MLPs is written out and returns one flat
+   * gradient for `theta`, instead of the ~10× more small ops autodiff of per-layer slices would dispatch.
+   * Both passes call kernels directly (`kernels.ts`) on 3-D operands. The activations it keeps for the
+   * backward pass live until `releaseBackward()`.
    */
   actorCritic(g: number, actorIn: tf.Tensor2D, criticIn: tf.Tensor2D): { out: tf.Tensor2D; value: tf.Tensor1D } {
     const grp = this.groups[g];
-    const nets = [grp.actor, grp.critic];
     const start = grp.actor[0].w;
     const end = grp.logStd;
     const P = this.numParams;
-    const layerSizes = nets.flatMap((layers) => layers.flatMap((d) => [d.inDim * d.outDim, d.outDim]));
-    const f = tf.customGrad(((xa: tf.Tensor, xc: tf.Tensor, theta: tf.Tensor, save: tf.GradSaveFunc) => {
-      const keep: tf.Tensor[] = [];
-      // one SplitV for every weight of both networks instead of a slice per weight
-      const sizes = [...(start > 0 ? [start] : []), ...layerSizes, ...(P > end ? [P - end] : [])];
-      const pieces = tf.split(theta, sizes).slice(start > 0 ? 1 : 0);
-      let next = 0;
-      const outs = nets.map((layers, k) => {
-        let h = (k === 0 ? xa : xc) as tf.Tensor2D;
-        keep.push(h);
-        layers.forEach((d, i) => {
-          const w = tf.reshape(pieces[next++], [d.inDim, d.outDim]) as tf.Tensor2D;
-          keep.push(w);
-          const z = tf.fused.matMul({ a: h, b: w, bias: pieces[next++] }) as tf.Tensor2D;
-          // tanh(z) = 2σ(2z) - 1: wasm's sigmoid is vectorised, its tanh ~4× slower
-          h = i === layers.length - 1 ? z : (tf.sub(tf.mul(tf.sigmoid(tf.mul(z, 2)), 2), 1) as tf.Tensor2D);
-          if (i < layers.length - 1) keep.push(h);
-        });
-        return h;
-      });
+    const B = actorIn.shape[0];
+    const f = tf.customGrad(((theta: tf.Tensor, save: tf.GradSaveFunc) => {
+      const { keep, out } = this.forwardPass(grp, actorIn, criticIn);
+      void theta;
       // Activations stay alive by reference until `releaseBackward`, instead of `save`, which copies each one.
-      for (const t of keep) if (t !== xa && t !== xc) this.backwardSaved.push(tf.keep(t));
+      for (const t of keep) this.backwardSaved.push(tf.keep(t));
       void save;
       // customGrad ops have one output: actor outputs and value side by side, split below
       return {
-        value: tf.concat(outs, 1),
+        value: k.reshape(out, [B, grp.head.dim + 1]),
         gradFunc: (dyAll: tf.Tensor) => {
-          const saved = keep;
-          const dy = tf.split(dyAll, [grp.head.dim, 1], 1);
-          const pieces: tf.Tensor[] = [];
-          let s = 0;
-          nets.forEach((layers, k) => {
-            const L = layers.length;
-            const acts = saved.slice(s, s + 2 * L).filter((_, i) => i % 2 === 0); // inputs of each layer
-            const ws = saved.slice(s, s + 2 * L).filter((_, i) => i % 2 === 1);
-            s += 2 * L;
-            const netPieces: tf.Tensor[] = [];
-            let d = dy[k] as tf.Tensor2D;
-            for (let i = L - 1; i >= 0; i--) {
-              const a = acts[i] as tf.Tensor2D;
-              // wasm's matMul with transpose flags is several times slower than an explicit transpose
-              // of the operand except for very narrow outputs (measured in benchmarks/ppo-update.ts)
-              const dW = d.shape[1] < NARROW ? tf.matMul(a, d, true, false) : tf.matMul(tf.transpose(a), d);
-              // bias gradient as ones·d: a 1-row matMul is ~10× cheaper on wasm than a sum over axis 0
-              netPieces.unshift(tf.reshape(dW, [-1]), tf.reshape(tf.matMul(this.onesRow(d.shape[0]), d), [-1]));
-              if (i > 0) d = tf.mul(tf.matMul(d, tf.transpose(ws[i] as tf.Tensor2D)), tf.sub(1, tf.square(a))) as tf.Tensor2D;
-            }
-            pieces.push(...netPieces);
-          });
-          const parts = [...(start > 0 ? [tf.zeros([start])] : []), ...pieces, ...(P > end ? [tf.zeros([P - end])] : [])];
-          return [tf.zerosLike(xa), tf.zerosLike(xc), tf.concat(parts)];
+          const parts = this.backwardPass(grp, keep, k.reshape(dyAll, [1, B, grp.head.dim + 1]));
+          const all = [...(start > 0 ? [tf.zeros([start])] : []), ...parts, ...(P > end ? [tf.zeros([P - end])] : [])];
+          return [k.concat(all, 0)];
         },
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]);
-    const [out, value] = tf.split(f(actorIn, criticIn, this.theta), [grp.head.dim, 1], 1);
+    const [out, value] = tf.split((f as unknown as (theta: tf.Tensor) => tf.Tensor)(this.theta), [grp.head.dim, 1], 1);
     return { out: out as tf.Tensor2D, value: tf.reshape(value, [-1]) as tf.Tensor1D };
   }
 
-  /** A cached `[1, n]` row of ones (minibatch sizes repeat, so the cache stays small). */
-  private onesRow(n: number): tf.Tensor2D {
+  /**
+   * The update's pass of group `g` without a gradient tape: actor outputs `[B, head.dim]`, values `[B]`
+   * and the group's log-stds read back once, and `backward(dOut, dValue, grad)`, which runs the MLPs'
+   * backward pass on tfjs and writes their weight gradients into the flat `grad` (`numParams` floats)
+   * at the group's offsets. Call `backward` at most once; it frees the pass's tensors (`dispose` does if not).
+   */
+  updatePass(g: number, actorIn: tf.Tensor2D, criticIn: tf.Tensor2D): {
+    out: Float32Array; value: Float32Array; logStd: Float32Array;
+    backward(dOut: Float32Array, dValue: Float32Array, grad: Float32Array): void; dispose(): void;
+  } {
+    const grp = this.groups[g];
+    const B = actorIn.shape[0];
+    const D = grp.head.dim;
+    const kept = tf.tidy(() => {
+      const r = this.forwardPass(grp, actorIn, criticIn);
+      return [...r.keep, r.out];
+    });
+    const keep = kept.slice(0, -1);
+    const out = kept[kept.length - 1];
+    const both = out.dataSync() as Float32Array;
+    const outs = new Float32Array(B * D);
+    const value = new Float32Array(B);
+    for (let r = 0; r < B; r++) {
+      outs.set(both.subarray(r * (D + 1), r * (D + 1) + D), r * D);
+      value[r] = both[r * (D + 1) + D];
+    }
+    const ls = this.weightsView().subarray(grp.logStd, grp.logStd + D);
+    const owned = [...keep, out];
+    let live = true;
+    const dispose = () => {
+      if (live) tf.dispose(owned);
+      live = false;
+    };
+    return {
+      out: outs, value, logStd: ls, dispose,
+      backward: (dOut, dValue, grad) => {
+        const dy = new Float32Array(B * (D + 1));
+        for (let r = 0; r < B; r++) {
+          dy.set(dOut.subarray(r * D, (r + 1) * D), r * (D + 1));
+          dy[r * (D + 1) + D] = dValue[r];
+        }
+        const flat = tf.tidy(() => k.concat(this.backwardPass(grp, keep, tf.tensor3d(dy, [1, B, D + 1])), 0));
+        grad.set(flat.dataSync(), grp.actor[0].w);
+        flat.dispose();
+        dispose();
+      },
+    };
+  }
+
+  /**
+   * Forward pass of group `grp`'s actor and critic from the current weights by direct kernels:
+   * `out` `[1, B, head.dim + 1]` (actor outputs, then the value) and the
+   * layer inputs and weights the backward pass reads (`keep`, in layer order per network).
+   */
+  private forwardPass(grp: GroupLayout, actorIn: tf.Tensor2D, criticIn: tf.Tensor2D): { keep: tf.Tensor[]; out: tf.Tensor } {
+    const nets = [grp.actor, grp.critic];
+    const B = actorIn.shape[0];
+    const { one, two } = this.scalars();
+    // Weights are uploaded per layer from the JS copy: wasm's slice and split read their whole input
+    // back first, so splitting theta would copy all weights once per piece.
+    const wv = this.weightsView();
+    const keep: tf.Tensor[] = [];
+    const outs = nets.map((layers, n) => {
+      const x = n === 0 ? actorIn : criticIn;
+      let h = k.reshape(x, [1, B, x.shape[1]]);
+      keep.push(h);
+      layers.forEach((d, i) => {
+        const w = tf.tensor3d(wv.subarray(d.w, d.w + d.inDim * d.outDim), [1, d.inDim, d.outDim]);
+        keep.push(w);
+        const z = k.fusedMatMul(h, w, tf.tensor1d(wv.subarray(d.b, d.b + d.outDim)));
+        // tanh(z) = 2σ(2z) - 1: wasm's sigmoid is vectorised, its tanh ~4× slower
+        h = i === layers.length - 1 ? z : k.sub(k.mul(k.sigmoid(k.mul(z, two)), two), one);
+        if (i < layers.length - 1) keep.push(h);
+      });
+      return h;
+    });
+    return { keep, out: k.concat(outs, 2) };
+  }
+
+  /** Backward pass of `forwardPass` for output gradients `dyAll` `[1, B, head.dim + 1]`: flat weight gradients in theta's order. */
+  private backwardPass(grp: GroupLayout, keep: readonly tf.Tensor[], dyAll: tf.Tensor): tf.Tensor[] {
+    const nets = [grp.actor, grp.critic];
+    const B = dyAll.shape[1]!;
+    const { one } = this.scalars();
+    const dy = k.splitV(dyAll, [grp.head.dim, 1], 2);
+    const parts: tf.Tensor[] = [];
+    let s = 0;
+    nets.forEach((layers, n) => {
+      const L = layers.length;
+      const acts = keep.slice(s, s + 2 * L).filter((_, i) => i % 2 === 0); // inputs of each layer
+      const ws = keep.slice(s, s + 2 * L).filter((_, i) => i % 2 === 1);
+      s += 2 * L;
+      const netPieces: tf.Tensor[] = [];
+      let d = dy[n];
+      for (let i = L - 1; i >= 0; i--) {
+        const a = acts[i];
+        // wasm's matMul with transpose flags is several times slower than an explicit transpose
+        // of the operand except for very narrow outputs (measured in benchmarks/ppo-update.ts)
+        const dW = d.shape[2]! < NARROW ? k.batchMatMul(a, d, true, false) : k.batchMatMul(k.transpose(a, [0, 2, 1]), d);
+        // bias gradient as ones·d: a 1-row matMul is ~10× cheaper on wasm than a sum over axis 0
+        netPieces.unshift(k.reshape(dW, [-1]), k.reshape(k.batchMatMul(this.onesRow(B), d), [-1]));
+        if (i > 0) d = k.mul(k.batchMatMul(d, k.transpose(ws[i], [0, 2, 1])), k.sub(one, k.square(a)));
+      }
+      parts.push(...netPieces);
+    });
+    return parts;
+  }
+
+  /** Cached scalar constants 1 and 2 of the hand-written passes. */
+  private scalars(): { one: tf.Scalar; two: tf.Scalar } {
+    if (this.consts === null) this.consts = { one: tf.keep(tf.scalar(1)), two: tf.keep(tf.scalar(2)) };
+    return this.consts;
+  }
+
+  /** A cached `[1, 1, n]` row of ones (minibatch sizes repeat, so the cache stays small). */
+  private onesRow(n: number): tf.Tensor3D {
     let t = this.ones.get(n);
     if (!t) {
-      t = tf.keep(tf.ones([1, n])) as tf.Tensor2D;
+      t = tf.keep(tf.ones([1, 1, n])) as tf.Tensor3D;
       this.ones.set(n, t);
     }
     return t;
@@ -385,6 +464,8 @@ export class MlpActorCritic implements ActorCriticPolicy {
     this.releaseBackward();
     tf.dispose([...this.ones.values()]);
     this.ones.clear();
+    if (this.consts) tf.dispose([this.consts.one, this.consts.two]);
+    this.consts = null;
     this.theta.dispose();
   }
 }

@@ -11,14 +11,17 @@ export interface AdamState {
 /**
  * Adam over one flat parameter variable with PyTorch's update rule (bias-corrected, ε outside the sqrt),
  * preceded by [ppo] gradient clipping to a global norm. The step runs in JS over the flat vector: on the
- * CPU backends one read-back and one write cost less than ~20 tensor ops, and the moments serialise
- * into checkpoints exactly.
+ * CPU backends one write (the weights are read back only after an `assign` from elsewhere) costs less
+ * than ~20 tensor ops, and the moments serialise into checkpoints exactly.
  */
 export class Adam {
   private m: Float32Array;
   private v: Float32Array;
   /** Number of steps taken (bias correction). */
   step = 0;
+  // The weights this optimizer last wrote, and the variable's data id after that write: while the id
+  // is unchanged (no `assign` from elsewhere) the next step reads them instead of the variable.
+  private written: { readonly id: object; readonly w: Float32Array } | null = null;
 
   /** Moments start at zero for `param`; β₁, β₂ and ε as in PyTorch. */
   constructor(
@@ -39,7 +42,8 @@ export class Adam {
     let sq = 0;
     for (let i = 0; i < grad.length; i++) sq += grad[i] * grad[i];
     const scale = Math.min(1, maxGradNorm / (Math.sqrt(sq) + 1e-6));
-    const theta = this.param.dataSync() as Float32Array;
+    const dataId = (this.param as unknown as { dataId: object }).dataId;
+    const theta = this.written !== null && this.written.id === dataId ? this.written.w : (this.param.dataSync() as Float32Array);
     const next = new Float32Array(theta.length);
     const { m, v, beta1, beta2, eps } = this;
     const stepSize = lr / bc1;
@@ -50,6 +54,7 @@ export class Adam {
       next[i] = theta[i] - (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtBc2 + eps);
     }
     tf.tidy(() => this.param.assign(tf.tensor1d(next)));
+    this.written = { id: (this.param as unknown as { dataId: object }).dataId, w: next };
   }
 
   /** Moments and step count. */

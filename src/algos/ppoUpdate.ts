@@ -5,7 +5,7 @@ import type { MlpActorCritic } from '../agents/MlpActorCritic.js';
 import type { Adam } from './Adam.js';
 import type { PPOConfig } from './PPOConfig.js';
 import type { PackedBatch } from './RolloutBuffer.js';
-import { ppoLoss } from './ppoLoss.js';
+import { ppoLoss, ppoLossTerms } from './ppoLoss.js';
 
 /** What the update changes: the policy's weights (through the optimizer) and the minibatch order's generator. */
 export interface UpdateTarget {
@@ -37,6 +37,7 @@ export function ppoUpdate(learner: UpdateTarget, batch: PackedBatch, lr: number)
   const mbSize = Math.floor(N / cfg.numMinibatches);
   if (mbSize < 1) throw new ConfigError('ppo.numMinibatches', `(${cfg.numMinibatches}) exceeds the batch of ${N} samples`, 'Use fewer minibatches or more steps / env copies.');
   const totalMembers = groups.reduce((s, g) => s + g.spec.members.length, 0);
+  const jsHeads = groups.every((g) => g.head.hasJsBackward);
   let epochsRun = 0;
   let last = new Float64Array(5);
   const sums = new Float64Array(5);
@@ -46,34 +47,59 @@ export function ppoUpdate(learner: UpdateTarget, batch: PackedBatch, lr: number)
     // [ppo] minibatch epochs: rows shuffled once per epoch (a JS copy: wasm's gather is ~30× slower), then contiguous slices
     const rowsShuffled = new Float32Array(N * W);
     for (let i = 0; i < N; i++) rowsShuffled.set(data.subarray(perm[i] * W, (perm[i] + 1) * W), i * W);
-    const shuffled = tf.tensor2d(rowsShuffled, [N, W]);
+    // wasm's slice reads its whole input back: the minibatch columns are cut in JS and uploaded instead
     for (let k = 0; k < cfg.numMinibatches; k++) {
       const st = new Float64Array(5);
       tf.tidy(() => {
-        // data columns are sliced outside the gradient tape: taped ops clone their inputs
-        const mb = tf.slice(shuffled, [k * mbSize, 0], [mbSize, W]);
         let col = 0;
         const inputs = groups.map((grp, index) => {
           const m = grp.spec.members.length;
+          const rows = mbSize * m;
           const C = grp.actorIn + grp.criticIn + grp.head.dim + 4;
-          const rows = tf.reshape(tf.slice(mb, [0, col], [mbSize, widths[index]]), [mbSize * m, C]) as tf.Tensor2D;
-          col += widths[index];
-          const [actorIn, criticIn, raw] = tf.split(rows, [grp.actorIn, grp.criticIn, grp.head.dim, 4], 1) as tf.Tensor2D[];
-          // the loss reads [oldLogp, advantage, target, oldValue] in JS: taken from the JS copy, not read back
-          const tail = new Float32Array(mbSize * m * 4);
-          const skip = grp.actorIn + grp.criticIn + grp.head.dim;
+          const cols = [grp.actorIn, grp.criticIn, grp.head.dim, 4];
+          // [actorIn, criticIn, raw action, tail = (oldLogp, advantage, target, oldValue)] of each member row
+          const parts = cols.map((c) => new Float32Array(rows * c));
           for (let r = 0; r < mbSize; r++) {
             for (let j = 0; j < m; j++) {
-              const from = (k * mbSize + r) * W + col - widths[index] + j * C + skip;
-              tail.set(rowsShuffled.subarray(from, from + 4), (r * m + j) * 4);
+              let from = (k * mbSize + r) * W + col + j * C;
+              cols.forEach((c, p) => {
+                parts[p].set(rowsShuffled.subarray(from, from + c), (r * m + j) * c);
+                from += c;
+              });
             }
           }
-          return { grp, index, actorIn, criticIn, raw, tail };
+          col += widths[index];
+          const [aIn, cIn, rawJs, tail] = parts;
+          const actorIn = tf.tensor2d(aIn, [rows, grp.actorIn]);
+          const criticIn = tf.tensor2d(cIn, [rows, grp.criticIn]);
+          return { grp, index, actorIn, criticIn, rawJs, tail };
         });
+        if (jsHeads) {
+          // Gaussian / Bernoulli heads: head and loss backward in JS, no gradient tape; the MLPs on tfjs
+          const grad = new Float32Array(policy.numParams);
+          for (const x of inputs) {
+            const pass = policy.updatePass(x.index, x.actorIn, x.criticIn);
+            const rows = x.tail.length / 4;
+            const head = x.grp.head;
+            const lp = head.logProbs(pass.out, pass.logStd, x.rawJs, rows);
+            const ent = head.entropies(pass.out, pass.logStd, rows);
+            const w = x.grp.spec.members.length / totalMembers;
+            const t = ppoLossTerms(cfg, lp, ent, pass.value, x.tail);
+            t.stats.forEach((v, i) => (st[i] += w * v));
+            const dLp = t.dLogProb.map((g) => g * w);
+            const dEnt = new Float32Array(rows).fill(t.dEntropy * w);
+            const { dOut, dLogStd } = head.logProbEntropyBackward(pass.out, pass.logStd, x.rawJs, rows, dLp, dEnt);
+            pass.backward(dOut, t.dValue.map((g) => g * w), grad);
+            grad.set(dLogStd, x.grp.logStd);
+          }
+          optimizer.apply(grad, lr, cfg.maxGradNorm);
+          return;
+        }
         const { grads } = tf.variableGrads(() => {
           let loss: tf.Scalar | null = null;
           for (const x of inputs) {
-            const { logProb, entropy, value } = policy.evaluate(x.index, x.actorIn, x.criticIn, x.raw);
+            const raw = tf.tensor2d(x.rawJs, [x.tail.length / 4, x.grp.head.dim]);
+            const { logProb, entropy, value } = policy.evaluate(x.index, x.actorIn, x.criticIn, raw);
             const w = x.grp.spec.members.length / totalMembers;
             const l = ppoLoss(cfg, logProb, entropy, value, x.tail, w);
             loss = loss ? (tf.add(loss, l.loss) as tf.Scalar) : l.loss;
@@ -88,7 +114,6 @@ export function ppoUpdate(learner: UpdateTarget, batch: PackedBatch, lr: number)
       count += 1;
       last = st;
     }
-    shuffled.dispose();
     epochsRun += 1;
     // [ppo] early stop on target KL (approx KL of the epoch's last minibatch, as CleanRL)
     if (cfg.targetKl !== null && last[3] > cfg.targetKl) break;

@@ -131,3 +131,35 @@ test('Gaussian log-prob/entropy gradients (hand-written) equal autodiff of the t
     { numRuns: 200 },
   );
 });
+
+test('the JS entropies and log-prob/entropy backward equal the tfjs head and its autodiff (Gaussian, Bernoulli, a Dict of both)', () => {
+  const heads = [HEADS.gaussian, HEADS.bernoulli, ActionHead.fromSpace(new Dict({ include: new MultiBinary(2), w: new Box(-1, 1, [2]) }))];
+  assert.deepEqual(Object.entries(HEADS).map(([k, h]) => [k, h.hasJsBackward]), [['gaussian', true], ['dirichlet', false], ['bernoulli', true], ['categorical', false], ['dict', false]]);
+  for (const [h, head] of heads.entries()) {
+    assert.ok(head.hasJsBackward);
+    const rows = 6;
+    const rng = new Rng(h + 7);
+    const out = Float32Array.from({ length: rows * head.dim }, () => 1.5 * rng.normal());
+    const logStd = Float32Array.from({ length: head.dim }, () => 0.4 * rng.normal());
+    const raw = head.sample(out, logStd, rows, rng, false);
+    const dLp = Float32Array.from({ length: rows }, () => rng.normal());
+    const dEnt = Float32Array.from({ length: rows }, () => rng.normal());
+    const ref = evalHead(head, out, logStd, raw, rows);
+    const ent = head.entropies(out, logStd, rows);
+    for (let r = 0; r < rows; r++) assert.ok(Math.abs(ent[r] - ref.entropy[r]) < 1e-5, `entropy ${r}: ${ent[r]} vs ${ref.entropy[r]}`);
+    const mine = head.logProbEntropyBackward(out, logStd, raw, rows, dLp, dEnt);
+    const [o, ls] = [tf.variable(tf.tensor2d(out, [rows, head.dim])), tf.variable(tf.tensor1d(logStd))];
+    const auto = tf.variableGrads(() => {
+      const r = head.logProbEntropy(o as unknown as tf.Tensor2D, ls as unknown as tf.Tensor1D, tf.tensor2d(raw, [rows, head.dim]));
+      return tf.add(tf.sum(tf.mul(r.logProb, tf.tensor1d(dLp))), tf.sum(tf.mul(r.entropy, tf.tensor1d(dEnt)))) as tf.Scalar;
+    }, [o, ls]);
+    const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
+      assert.equal(a.length, b.length);
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-4 * (1 + Math.abs(b[i])), `${what} ${i}: ${a[i]} vs ${b[i]}`);
+    };
+    close(mine.dOut, auto.grads[o.name].dataSync(), 'dOut');
+    // a head without Gaussian leaves does not read logStd: its gradient is zero
+    close(mine.dLogStd, auto.grads[ls.name]?.dataSync() ?? new Float32Array(head.dim), 'dLogStd');
+    tf.dispose([o, ls, auto.value, ...Object.values(auto.grads)]);
+  }
+});

@@ -129,3 +129,36 @@ test('the acting path sees every change of the weights (setWeights, load, optimi
   assert.notDeepEqual(p.actorOut(0, x, 1), before);
   p.dispose();
 });
+
+test('updatePass: outputs, log-stds and backward gradients equal actorCritic\'s, and it frees its tensors', () => {
+  const p = new MlpActorCritic(spec(false, 2));
+  const rng = new Rng(3);
+  let before = 0;
+  // the second round checks that nothing is left behind (the first fills the policy's constant caches)
+  for (const round of [0, 1]) p.groups.forEach((grp, g) => {
+    if (round === 1 && g === 0) before = tf.memory().numTensors;
+    const B = 5;
+    const rand = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+    const [xa, xc] = [tf.tensor2d(rand(B * grp.actorIn), [B, grp.actorIn]), tf.tensor2d(rand(B * grp.criticIn), [B, grp.criticIn])];
+    const [dOut, dV] = [rand(B * grp.head.dim), rand(B)];
+    const custom = tf.variableGrads(() => {
+      const r = p.actorCritic(g, xa, xc);
+      return tf.add(tf.sum(tf.mul(r.out, tf.tensor2d(dOut, [B, grp.head.dim]))), tf.sum(tf.mul(r.value, tf.tensor1d(dV)))) as tf.Scalar;
+    }, [p.theta]);
+    p.releaseBackward();
+    const ref = tf.tidy(() => p.actorCritic(g, xa, xc));
+    const pass = p.updatePass(g, xa, xc);
+    assert.deepEqual(Array.from(pass.out), Array.from(ref.out.dataSync()));
+    assert.deepEqual(Array.from(pass.value), Array.from(ref.value.dataSync()));
+    assert.deepEqual(Array.from(pass.logStd), Array.from(p.getWeights().subarray(grp.logStd, grp.logStd + grp.head.dim)));
+    const grad = new Float32Array(p.numParams);
+    pass.backward(dOut, dV, grad);
+    const expected = custom.grads[p.theta.name].dataSync();
+    // the logStd entries and other groups' entries are left to the caller (zero here, as in actorCritic's gradient)
+    assert.deepEqual(Array.from(grad), Array.from(expected));
+    tf.dispose([xa, xc, ref.out, ref.value, custom.value, ...Object.values(custom.grads)]);
+    p.releaseBackward();
+  });
+  assert.equal(tf.memory().numTensors, before);
+  p.dispose();
+});
