@@ -1,14 +1,14 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend } from '../../backend/initBackend.js';
+import { ConfigError } from '../../core/errors.js';
 import { Rng } from '../../core/Rng.js';
-import { makeAlgorithm } from '../../algos/makeAlgorithm.js';
-import { Trainer } from '../../algos/Trainer.js';
+import { plannedSteps, runWithCheckpoints } from '../../algos/runWithCheckpoints.js';
 import { AnswerEnsembleEnv } from '../../envs/AnswerEnsembleEnv.js';
 import { FocalEnv } from '../../envs/FocalEnv.js';
 import { itemsOf, type AnswerDataset } from '../../envs/answerData.js';
-import { readMetricsJsonl, type MetricsRecord } from '../../viz/MetricsRecord.js';
+import { readMetricsJsonl } from '../../viz/MetricsRecord.js';
 import { writeRunPlots } from '../../viz/writeRunPlots.js';
 import { Progress } from '../Progress.js';
 import { renderTable } from '../renderTable.js';
@@ -19,6 +19,7 @@ import { StackedLogisticPolicy } from '../../agents/baselines/StackedLogisticPol
 import { evaluateAnswers, type AnswerChooser } from '../answers/evaluateAnswers.js';
 import { addAlgoOption, addRunOptions, configFromOptions, createRunDir, numberFlag } from './common.js';
 import { loadRunData } from './runEnvs.js';
+import { addResumeOption, openRun, recordRun } from '../resumableRun.js';
 import { ppoConfigOf } from './train.js';
 
 /** One row of the fit-answers table. */
@@ -69,16 +70,21 @@ export function registerFitAnswersCommand(program: Command): void {
   const cmd = program
     .command('fit-answers')
     .description('learn how to fuse recorded model answers (RL-Focal fusion; with --focal also the sub-ensemble decider) and compare with single models, uniform, best fixed weights, plurality vote and stacked logistic regression on the held-out split')
-    .requiredOption('--data <file>', 'recorded answers: JSON {"models": [...], "items": [...]} or JSONL (header line, then one item per line)')
+    .option('--data <file>', '(required unless --resume) recorded answers: JSON {"models": [...], "items": [...]} or JSONL (header line, then one item per line)')
     .option('--split-frac <f>', 'fraction of items without a "split" used for training (default 0.8)', numberFlag('--split-frac'))
     .option('--focal', 'train the RL-Focal decider (which models to include) together with the fusion weights');
   addAlgoOption(cmd, ['ppo', 'ippo', 'mappo']);
   addRunOptions(cmd);
-  cmd.action(async (opts: Record<string, unknown>) => {
+  addResumeOption(cmd);
+  cmd.action(async (given: Record<string, unknown>) => {
+    const { options: opts, resumeDir } = openRun('fit-answers', given);
+    if (opts.data === undefined) throw new ConfigError('--data', "required option '--data <file>' not specified", 'Pass --data FILE (recorded answers), or --resume RUN_DIR to continue a run.');
     const cfg = configFromOptions(opts, { env: opts.focal ? 'focal' : 'answer' });
     await initBackend();
     const data = await loadRunData(cfg);
-    const runDir = createRunDir(cfg.out, `fit-answers-${cfg.algo}${cfg.focal ? '-focal' : ''}`);
+    const runDir = resumeDir ?? createRunDir(cfg.out, `fit-answers-${cfg.algo}${cfg.focal ? '-focal' : ''}`);
+    recordRun(runDir, 'fit-answers', opts);
+    process.stderr.write(`run folder: ${runDir}${resumeDir ? ' (resumed)' : ''}\n`);
     writeFileSync(join(runDir, 'config.json'), JSON.stringify(cfg, null, 1));
     const rows = await answerBaselines(data, cfg.seed);
 
@@ -86,24 +92,15 @@ export function registerFitAnswersCommand(program: Command): void {
       cfg.focal ? new FocalEnv({ data, split, order: split === 'test' ? 'sequential' : 'shuffle' }) : new AnswerEnsembleEnv({ data, split, order: split === 'test' ? 'sequential' : 'shuffle' });
     const trainEnv = make('train');
     const testEnv = make('test');
-    const algo = makeAlgorithm(trainEnv, ppoConfigOf(cfg));
     const metricsPath = join(runDir, 'metrics.jsonl');
-    writeFileSync(metricsPath, '');
+    if (!resumeDir || !existsSync(metricsPath)) writeFileSync(metricsPath, '');
     const label = `${cfg.algo}${cfg.focal ? '+focal' : ''}`;
-    const bar = new Progress(label, algo.numIterations * algo.config.numSteps);
+    const bar = new Progress(label, plannedSteps(trainEnv, ppoConfigOf(cfg)));
     const t0 = performance.now();
-    await new Trainer(algo, {
-      checkpointPath: join(runDir, 'checkpoint.json'),
-      callbacks: [
-        {
-          onIteration: (m) => {
-            const rec: MetricsRecord = { ...m, algo: label, step: m.globalStep, meanReturn: m.episodeReturn ?? undefined, successRate: m.successRate ?? undefined };
-            appendFileSync(metricsPath, `${JSON.stringify(rec)}\n`);
-            bar.update(m.globalStep, { meanReturn: m.episodeReturn ?? undefined });
-          },
-        },
-      ],
-    }).run();
+    const algo = await runWithCheckpoints(trainEnv, ppoConfigOf(cfg), {
+      checkpointPath: join(runDir, 'checkpoint.json'), metricsPath, label, resume: resumeDir !== null,
+      callbacks: [{ onIteration: (m) => bar.update(m.globalStep, { meanReturn: m.episodeReturn ?? undefined }) }],
+    });
     bar.stop();
     const trainSeconds = (performance.now() - t0) / 1000;
     const policy = algo.envPolicy();
