@@ -1,5 +1,6 @@
 import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError } from '../core/errors.js';
 import type { AgentRecord, EnvMetadata, HasGlobalState, Info, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../core/ParallelEnv.js';
+import { putOwn } from '../core/putOwn.js';
 import { Rng } from '../core/Rng.js';
 import { Box } from '../core/spaces.js';
 import { concentrationWeights, softmaxWeights, type WeightContext } from '../ensemble/actionToWeights.js';
@@ -157,8 +158,8 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
     const infos = {} as AgentRecord<string, Info>;
     const info = { itemId: this.data.items[this.item].id };
     for (let i = 0; i < this.live.length; i++) {
-      observations[this.live[i]] = this.observe(i);
-      infos[this.live[i]] = info;
+      putOwn(observations, this.live[i], this.observe(i));
+      putOwn(infos, this.live[i], info);
     }
     return { observations, infos };
   }
@@ -183,11 +184,11 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
     const infos = {} as AgentRecord<string, Info>;
     for (let i = 0; i < acting.length; i++) {
       const a = acting[i];
-      observations[a] = this.observe(i);
-      rewards[a] = reward;
-      terminations[a] = true;
-      truncations[a] = false;
-      infos[a] = info;
+      putOwn(observations, a, this.observe(i));
+      putOwn(rewards, a, reward);
+      putOwn(terminations, a, true);
+      putOwn(truncations, a, false);
+      putOwn(infos, a, info);
     }
     this.live = [];
     return { observations, rewards, terminations, truncations, infos };

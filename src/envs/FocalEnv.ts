@@ -1,5 +1,6 @@
 import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError } from '../core/errors.js';
 import type { AgentRecord, EnvMetadata, HasGlobalState, Info, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../core/ParallelEnv.js';
+import { putOwn } from '../core/putOwn.js';
 import { Rng } from '../core/Rng.js';
 import { Box, MultiBinary, type Space } from '../core/spaces.js';
 import { concentrationWeights, effectiveInclude, includeWeights, softmaxWeights, type WeightContext } from '../ensemble/actionToWeights.js';
@@ -212,7 +213,7 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
     const observations = this.observeAll();
     const infos = {} as AgentRecord<string, Info>;
     const info = { phase: 'decide', itemId: this.data.items[this.item].id };
-    for (const a of this.live) infos[a] = info;
+    for (const a of this.live) putOwn(infos, a, info);
     return { observations, infos };
   }
 
@@ -235,10 +236,10 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
       const used = { ...shared, actionUsed: true };
       const unused = { ...shared, actionUsed: false };
       for (const a of acting) {
-        rewards[a] = 0;
-        terminations[a] = false;
-        truncations[a] = false;
-        infos[a] = this.isDecider(a) ? used : unused;
+        putOwn(rewards, a, 0);
+        putOwn(terminations, a, false);
+        putOwn(truncations, a, false);
+        putOwn(infos, a, this.isDecider(a) ? used : unused);
       }
       return { observations: this.observeAll(), rewards, terminations, truncations, infos };
     }
@@ -257,10 +258,10 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
     const used = { ...shared, actionUsed: true };
     const unused = { ...shared, actionUsed: false };
     for (const a of acting) {
-      rewards[a] = reward;
-      terminations[a] = true;
-      truncations[a] = false;
-      infos[a] = this.isDecider(a) ? unused : used;
+      putOwn(rewards, a, reward);
+      putOwn(terminations, a, true);
+      putOwn(truncations, a, false);
+      putOwn(infos, a, this.isDecider(a) ? unused : used);
     }
     this.live = [];
     return { observations, rewards, terminations, truncations, infos };

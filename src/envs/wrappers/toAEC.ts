@@ -1,6 +1,7 @@
 import { EnvStateError, InvalidActionError } from '../../core/errors.js';
 import { hasGlobalState, type AgentRecord, type EnvMetadata, type Info, type ParallelEnv, type ResetOptions } from '../../core/ParallelEnv.js';
 import { nullRecord } from '../../core/nullRecord.js';
+import { putOwn } from '../../core/putOwn.js';
 import type { Box, Space } from '../../core/spaces.js';
 
 /** What `last()` returns for the selected agent (PettingZoo's `env.last()` as a named object). */
@@ -201,11 +202,6 @@ export class AECWrapper<Obs, Act, Agent extends string> {
     }
     this.clearRewards();
   }
-}
-
-/** Stores `value` as `record`'s own entry `key`, also for keys such as `__proto__` (plain assignment would set the prototype). */
-function putOwn<V>(record: Record<string, V>, key: string, value: V): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** A copy of an action that shares no buffer or array with it (typed arrays, arrays and Dict records are copied). */
