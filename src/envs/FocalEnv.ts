@@ -312,7 +312,7 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
       const o = new Float32Array(this.deciderObs.flatDim);
       const at = this.writeDecider(o);
       if (this.config.deciders === 'per-model') o[at + j] = 1;
-      out[d] = o;
+      putOwn(out, d, o);
     });
     this.fusionAgents.forEach((a, i) => {
       const o = new Float32Array(this.fusionObs.flatDim);
@@ -323,7 +323,7 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
       const at = 2 + 2 * k + this.data.tasks.length;
       o[at] = this.phase === FUSE ? this.selection[i] : 0;
       this.writeSelection(o, at + 1);
-      out[a] = o;
+      putOwn(out, a, o);
     });
     return out;
   }

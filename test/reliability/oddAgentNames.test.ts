@@ -15,6 +15,7 @@ import { evaluatePolicy } from '../../src/algos/evaluatePolicy.js';
 import { Rng } from '../../src/core/Rng.js';
 import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
 import { answerDataFromObject } from '../../src/envs/answerData.js';
+import { FocalEnv } from '../../src/envs/FocalEnv.js';
 import { VectorEnv } from '../../src/envs/VectorEnv.js';
 import { RecordEpisodeStatistics } from '../../src/envs/wrappers/RecordEpisodeStatistics.js';
 import { toAEC } from '../../src/envs/wrappers/toAEC.js';
@@ -60,6 +61,10 @@ test('models named __proto__, constructor and toString: the env, toAEC, toSingle
   await single.reset({ seed: 4 });
   const s = await single.step(new Float32Array(single.actionSpace.flatDim));
   assert.ok(Number.isFinite(s.reward));
+
+  const focal = new FocalEnv({ data, deciders: 'per-model' });
+  const fr = await focal.reset({ seed: 6 });
+  for (const a of NAMES) assert.ok(Object.hasOwn(fr.observations, a) && fr.observations[a].length === focal.observationSpace(a).flatDim, `FocalEnv observation of fusion agent ${a}`);
 
   const stats = new RecordEpisodeStatistics(new AnswerEnsembleEnv({ data }));
   await stats.reset({ seed: 5 });
