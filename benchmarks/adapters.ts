@@ -5,12 +5,12 @@
 // on the same random-weight decoder.
 //
 //   npx tsx benchmarks/adapters.ts [--smoke] [--seed N]
-import { startServer } from '../src/cli/serve.js';
+import { startServer } from '../src/models/openai/startServer.js';
 import { renderTable } from '../src/cli/renderTable.js';
 import { Rng } from '../src/core/Rng.js';
 import type { ModelAdapter } from '../src/models/ModelAdapter.js';
 import { OnnxCausalLM } from '../src/models/OnnxCausalLM.js';
-import { OpenAIHttpModel } from '../src/models/OpenAIHttpModel.js';
+import { OpenAIHttpModel } from '../src/models/openai/OpenAIHttpModel.js';
 import { makeTinyDecoderDir } from '../test/helpers/tinyDecoder.js';
 import { benchArgs, machineInfo, versionsOf, writeBenchResult } from './lib/benchReport.js';
 

@@ -11,8 +11,8 @@ import { sumReverseTask } from '../src/ensemble/tasks/sumReverseTask.js';
 import { resolveRunConfig } from '../src/cli/RunConfig.js';
 import { createRunDir, loadModels } from '../src/cli/commands/common.js';
 import { demoExperimentConfig } from '../src/cli/commands/demo.js';
-import { runDecodingExperiment } from '../src/cli/decoding/runDecodingExperiment.js';
-import { formatResultsTable } from '../src/cli/decoding/formatResultsTable.js';
+import { runDecodingExperiment } from '../src/experiments/decoding/runDecodingExperiment.js';
+import { formatResultsTable } from '../src/cli/formatResultsTable.js';
 import { benchArgs, machineInfo, versionsOf, writeBenchResult } from './lib/benchReport.js';
 
 const { smoke, flag } = benchArgs();

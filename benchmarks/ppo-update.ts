@@ -1,18 +1,22 @@
 // Questions: (1) how many samples/s does our PPO update reach (batch 2048, 4 epochs, minibatch 256,
 // actor and critic MLP 64-64 tanh, 5-d Gaussian head, Adam 3e-4 eps 1e-5, clip 0.2, value clipping,
 // entropy 0.01, grad-norm 0.5) on each tfjs backend, compared with the PyTorch reference
-// (/work/shared/reference/torch_ppo_update.py, CleanRL style, 1 thread) measured in the same run?
+// (benchmarks/torch_ppo_update.py, CleanRL style, 1 thread) measured in the same run?
 // (2) how fast is the exported ONNX actor (onnxruntime-node) against the tfjs actor at batch 1 and 256?
 // (3) how long does collecting a 2048-step rollout take compared with the update?
 // samples/s = 2048 * 4 / median of 5 updates after one warm-up, by wall clock and by process CPU time
 // (the second stays comparable when other jobs share the cores; the load average is recorded).
 //
-//   npx tsx benchmarks/ppo-update.ts [--smoke] [--seed N]
+// The PyTorch side runs with the first `python3` on PATH that imports torch, or `--python EXE`;
+// without one (or with --smoke) it is skipped with a message saying so.
+//
+//   npx tsx benchmarks/ppo-update.ts [--smoke] [--seed N] [--python EXE]
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { arch, cpus, loadavg, platform, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../src/backend/initBackend.js';
 import { renderTable } from '../src/cli/renderTable.js';
@@ -22,10 +26,14 @@ import type { ParallelEnv } from '../src/core/ParallelEnv.js';
 import { makeAlgorithm } from '../src/algos/makeAlgorithm.js';
 import { CoordinationGameEnv } from '../src/envs/CoordinationGameEnv.js';
 import { exportPolicyOnnx, OnnxPolicy } from '../src/agents/exportPolicyOnnx.js';
+import { machineInfo, writeBenchResult } from './lib/benchReport.js';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 const seed = Number(args[args.indexOf('--seed') + 1]) || 0;
+const pythonFlag = args.includes('--python') ? args[args.indexOf('--python') + 1] : undefined;
+/** The PyTorch reference, found next to this file so the benchmark runs from any folder of any clone. */
+const TORCH_SCRIPT = fileURLToPath(new URL('./torch_ppo_update.py', import.meta.url));
 const N = smoke ? 512 : 2048;
 const EPOCHS = 4;
 const MB = 256;
@@ -122,36 +130,36 @@ async function rolloutVsUpdate(backend: BackendName) {
 
 interface TorchRun { threads: number; update_samples_per_s: number; actor_ms_b1: number; actor_ms_b256: number }
 
-/** A Python that imports torch (the pyenv `python3` may lack it where the system one has it), or null. */
-function torchPython(): string | null {
-  for (const py of ['python3', '/usr/bin/python3']) {
-    try {
-      execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
-      return py;
-    } catch {
-      // try the next interpreter
-    }
+/** Whether `py` runs and imports torch. */
+function importsTorch(py: string): boolean {
+  try {
+    execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore', timeout: 120_000 });
+    return true;
+  } catch {
+    return false;
   }
-  return null;
 }
 
 /**
- * Runs the PyTorch reference unchanged ('wall': its own wall-clock timings, 1 and 2 threads), or with its
- * clock swapped for process CPU time ('cpu', 1 thread), which stays comparable on a machine shared with
- * other jobs: both sides are then charged only for the CPU they used.
+ * The Python to run the reference with: `--python` when given (it must import torch), else the first
+ * `python3` on PATH that imports torch (a pyenv shim may come first and lack it where the system one
+ * has it). `tried` lists what was tried, for the message when none does.
+ */
+function torchPython(): { py: string | null; tried: string[] } {
+  if (pythonFlag !== undefined) return { py: importsTorch(pythonFlag) ? pythonFlag : null, tried: [pythonFlag] };
+  const candidates = [...new Set((process.env.PATH ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, 'python3')))].filter((p) => existsSync(p));
+  for (const py of candidates) if (importsTorch(py)) return { py, tried: candidates };
+  return { py: null, tried: candidates };
+}
+
+/**
+ * Runs the PyTorch reference with its wall clock at 1 and 2 threads ('wall'), or with process CPU time
+ * at 1 thread ('cpu'), which stays comparable on a machine shared with other jobs: both sides are then
+ * charged only for the CPU they used.
  */
 function torchReference(py: string, clock: 'wall' | 'cpu'): TorchRun[] {
-  const script = '/work/shared/reference/torch_ppo_update.py';
   const out = join(mkdtempSync(join(tmpdir(), 'leg-torch-')), 'torch.json');
-  if (clock === 'wall') {
-    execFileSync(py, [script, out], { stdio: 'ignore', timeout: 600_000 });
-  } else {
-    const wrapper = [
-      'import json, sys, time, types', "sys.path.insert(0, '/work/shared/reference')", 'import torch_ppo_update as m',
-      'm.time = types.SimpleNamespace(perf_counter=time.process_time)', `json.dump({"runs": [m.run(1)]}, open(${JSON.stringify(out)}, "w"))`,
-    ].join('\n');
-    execFileSync(py, ['-c', wrapper], { stdio: 'ignore', timeout: 600_000 });
-  }
+  execFileSync(py, [TORCH_SCRIPT, '--clock', clock, '--threads', clock === 'wall' ? '1,2' : '1', '--batch', String(N), '--out', out], { stdio: 'ignore', timeout: 600_000 });
   return JSON.parse(readFileSync(out, 'utf8')).runs;
 }
 
@@ -169,7 +177,15 @@ for (const b of backends) {
   latencies.push(await actorLatency(b));
   if (!smoke || b === 'wasm') rollouts.push(await rolloutVsUpdate(b));
 }
-const py = smoke || !existsSync('/work/shared/reference/torch_ppo_update.py') ? null : torchPython();
+const found = smoke ? { py: null, tried: [] } : torchPython();
+const py = found.py;
+const torchSkipped = smoke
+  ? 'smoke run'
+  : py === null
+    ? `no Python that imports torch (tried ${found.tried.join(', ') || 'no python3 on PATH'}); install PyTorch (apt-get install python3-torch, or pip install torch) or pass --python EXE`
+    : null;
+if (torchSkipped) console.log(`torch reference skipped: ${torchSkipped}`);
+else console.log(`torch reference: ${py} ${TORCH_SCRIPT}`);
 const torch = py ? torchReference(py, 'wall') : null;
 const torchCpu = py ? torchReference(py, 'cpu')[0] : null;
 const torch1 = torch?.find((r) => r.threads === 1) ?? null;
@@ -188,7 +204,7 @@ console.log(renderTable(['backend', `rollout s (${N} steps)`, 'update s', 'rollo
 const best = updates.reduce((a, b) => (a.samplesPerSecond >= b.samplesPerSecond ? a : b));
 console.log(torch1 && torchCpu
   ? `ratio: ${best.backend} / torch(1 thread) samples/s = ${(best.samplesPerSecond / torch1.update_samples_per_s).toFixed(3)} wall-clock, ${(best.cpuSamplesPerSecond / torchCpu.update_samples_per_s).toFixed(3)} CPU time (target >= 1.0)`
-  : `ratio: ${best.backend} / torch = n/a (torch not importable${smoke ? ' or smoke run' : ''}); ${best.backend} samples/s = ${Math.round(best.samplesPerSecond)}`);
+  : `ratio: ${best.backend} / torch = n/a (${torchSkipped}); ${best.backend} samples/s = ${Math.round(best.samplesPerSecond)}`);
 
 let versions: Record<string, string> = {};
 try {
@@ -196,9 +212,7 @@ try {
 } catch {
   versions = {};
 }
-mkdirSync('bench-results', { recursive: true });
-writeFileSync(join('bench-results', `ppo-update${smoke ? '-smoke' : ''}.json`), JSON.stringify({
-  seed, smoke, batch: N, epochs: EPOCHS, minibatch: MB, versions, node: process.version,
-  machine: { platform: platform(), arch: arch(), cpus: cpus().length, cpu: cpus()[0]?.model },
-  updates, latencies, rollouts, torch, torchCpu, loadAverage: loadavg(),
-}, null, 1));
+writeBenchResult('ppo-update', smoke, {
+  seed, smoke, batch: N, epochs: EPOCHS, minibatch: MB, versions, node: process.version, machine: machineInfo(),
+  updates, latencies, rollouts, torch, torchCpu, torchSkipped, loadAverage: loadavg(),
+});

@@ -9,7 +9,7 @@
 import { Agent, request } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { startServer } from '../src/cli/serve.js';
+import { startServer } from '../src/models/openai/startServer.js';
 import { renderTable } from '../src/cli/renderTable.js';
 import { Rng } from '../src/core/Rng.js';
 import { FakeModel } from '../test/envs/decodingFakes.js';

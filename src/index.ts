@@ -49,7 +49,7 @@ export type { ModelAdapter, Session, NextToken, TopK } from './models/ModelAdapt
 export { ModelLoadError, ModelInputError, ModelClosedError, ModelRequestError } from './models/errors.js';
 export { HfTokenizer, type SpecialTokenIds } from './models/HfTokenizer.js';
 export { OnnxCausalLM, type OnnxCausalLMOptions, type OnnxRunStats } from './models/OnnxCausalLM.js';
-export { OpenAIHttpModel, type OpenAIHttpModelOptions } from './models/OpenAIHttpModel.js';
+export { OpenAIHttpModel, CHAT_MAX_TOP_LOGPROBS, type OpenAIHttpModelOptions, type OpenAIEndpoint, type PromptFormat, type ReplicaSpread } from './models/openai/OpenAIHttpModel.js';
 export { ReplayModel } from './models/ReplayModel.js';
 export { RecordingModel, type RecordingOptions } from './models/RecordingModel.js';
 export { REPLAY_FORMAT, parseReplay, formatReplay, type ReplayHeader, type ReplayRecord } from './models/replayFormat.js';
@@ -75,7 +75,7 @@ export {
   type ModelParts,
   type AttributeValue,
 } from './models/onnx/onnxGraph.js';
-export { startServer, type ServeOptions, type ServeFault, type RunningServer } from './cli/serve.js';
+export { startServer, type ServeOptions, type ServeFault, type RunningServer } from './models/openai/startServer.js';
 export { UnionVocabulary, completeUtf8Prefix, type PendingBytes } from './ensemble/UnionVocabulary.js';
 export { mixDistributions, mixtureSize, tailIndex, type ModelDistribution } from './ensemble/mixDistributions.js';
 export {
@@ -173,10 +173,10 @@ export {
   type DecodingExperimentConfig,
   type DecodingExperimentResults,
   type MethodResult,
-} from './cli/decoding/runDecodingExperiment.js';
-export { evaluateDecoding, type ActionChooser, type DecodingEvalResult } from './cli/decoding/evaluateDecoding.js';
-export { fixedWeightsChooser, policyChooser, segmentOracleChooser } from './cli/decoding/choosers.js';
-export { segmentCreditScorer } from './cli/decoding/segmentCreditScorer.js';
+} from './experiments/decoding/runDecodingExperiment.js';
+export { evaluateDecoding, type DecodingEvalResult } from './experiments/decoding/evaluateDecoding.js';
+export { SegmentOraclePolicy, type DecodingProgress } from './experiments/decoding/SegmentOraclePolicy.js';
+export { segmentCreditScorer } from './experiments/decoding/segmentCreditScorer.js';
 export { resolveRunConfig, DEFAULT_RUN_CONFIG, type RunConfig } from './cli/RunConfig.js';
 export { EnsembleInputError } from './ensemble/EnsembleInputError.js';
 export { type Policy, type ActorCriticPolicy, type ActResult, type ActOptions, type PolicyState } from './agents/Policy.js';
@@ -195,7 +195,10 @@ export { PluralityVotePolicy } from './agents/baselines/PluralityVotePolicy.js';
 export { StackedLogisticPolicy, type StackedLogisticOptions } from './agents/baselines/StackedLogisticPolicy.js';
 export { weightsToActions } from './agents/baselines/weightActions.js';
 export { resolvePPOConfig, PPO_DEFAULTS, type PPOConfig, type AlgoName } from './algos/PPOConfig.js';
-export { OnPolicyAlgorithm, ppoLoss, type IterationMetrics, type AlgorithmState, type EnvCopies } from './algos/OnPolicyAlgorithm.js';
+export { OnPolicyAlgorithm, type IterationMetrics, type AlgorithmState, type EnvCopies, type OnPolicyOptions } from './algos/OnPolicyAlgorithm.js';
+export { ppoLoss } from './algos/ppoLoss.js';
+export type { RolloutCallback } from './algos/RolloutCallback.js';
+export { MixingWeightsCallback } from './algos/MixingWeightsCallback.js';
 export { makeAlgorithm, type AnyParallelEnv } from './algos/makeAlgorithm.js';
 export { Trainer, type TrainerMetrics, type TrainerCallbacks, type TrainerOptions } from './algos/Trainer.js';
 export { saveCheckpoint, readCheckpoint, resumeFromCheckpoint, CheckpointError } from './algos/checkpoint.js';

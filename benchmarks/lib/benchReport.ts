@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, cpus, platform } from 'node:os';
 import { join } from 'node:path';
+import { packageInfo } from '../../src/core/packageInfo.js';
 
 /** The flags a benchmark was started with. */
 export interface BenchArgs {
@@ -41,11 +42,13 @@ export function versionsOf(packages: Record<string, string> = {}): Record<string
   return out;
 }
 
-/** Writes `report` as JSON to bench-results/<name>[-smoke].json (creating the folder) and returns the path. */
-export function writeBenchResult(name: string, smoke: boolean, report: Record<string, unknown>): string {
-  const dir = new URL('../../bench-results/', import.meta.url).pathname;
+/**
+ * Writes `report` as JSON to bench-results/<name>[-smoke].json (creating the folder), with `package`
+ * (name, version, git commit when available) added so a result says what code it measured; returns the path.
+ */
+export function writeBenchResult(name: string, smoke: boolean, report: Record<string, unknown>, dir = new URL('../../bench-results/', import.meta.url).pathname): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}${smoke ? '-smoke' : ''}.json`);
-  writeFileSync(path, JSON.stringify(report, null, 1));
+  writeFileSync(path, JSON.stringify({ ...report, package: packageInfo() }, null, 1));
   return path;
 }

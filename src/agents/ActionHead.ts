@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Box, Dict, Discrete, MultiBinary, MultiDiscrete, Simplex, type Space } from '../core/spaces.js';
 import { ConfigError } from '../core/errors.js';
 import type { Rng } from '../core/Rng.js';
-import { digamma, lgamma } from './specialFunctions.js';
+import { digamma, lgamma, lgammaOf } from './specialFunctions.js';
 
 /** Distribution families a head can use; every family's raw action has as many floats as its parameters. */
 export type HeadKind = 'gaussian' | 'dirichlet' | 'bernoulli' | 'categorical';
@@ -40,6 +40,7 @@ const LOG_2PI = Math.log(2 * Math.PI);
 
 const softplus = (x: number): number => (x > 20 ? x : Math.log1p(Math.exp(x)));
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const softplusStable = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
 
 /**
  * The action distribution of one agent: maps network outputs (`dim` floats per row) to samples in JS
@@ -158,6 +159,47 @@ export class ActionHead {
       }
     }
     return raw;
+  }
+
+  /**
+   * Log-probabilities `[rows]` of raw actions `raw` under network outputs `out` (both `[rows, dim]`), in JS:
+   * the same densities as `logProbEntropy` (the acting path; the update differentiates the tfjs one).
+   */
+  logProbs(out: Float32Array, logStd: Float32Array, raw: Float32Array, rows: number): Float32Array {
+    const lp = new Float32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      let sum = 0;
+      for (const { node, offset } of this.leaves) {
+        const base = r * this.dim + offset;
+        const d = node.dim;
+        if (node.kind === 'gaussian') {
+          for (let i = 0; i < d; i++) {
+            const ls = logStd[offset + i];
+            const z = (raw[base + i] - out[base + i]) * Math.exp(-ls);
+            sum += -0.5 * z * z - ls - 0.5 * LOG_2PI;
+          }
+        } else if (node.kind === 'bernoulli') {
+          for (let i = 0; i < d; i++) sum += raw[base + i] * out[base + i] - softplusStable(out[base + i]);
+        } else if (node.kind === 'categorical') {
+          let m = -Infinity;
+          for (let i = 0; i < d; i++) m = Math.max(m, out[base + i]);
+          let z = 0;
+          for (let i = 0; i < d; i++) z += Math.exp(out[base + i] - m);
+          const logZ = m + Math.log(z);
+          for (let i = 0; i < d; i++) sum += raw[base + i] * (out[base + i] - logZ);
+        } else {
+          let a0 = 0;
+          for (let i = 0; i < d; i++) {
+            const a = softplusStable(out[base + i]) + MIN_CONCENTRATION;
+            a0 += a;
+            sum += (a - 1) * Math.log(Math.max(raw[base + i], MIN_SIMPLEX_ENTRY)) - lgammaOf(a);
+          }
+          sum += lgammaOf(a0);
+        }
+      }
+      lp[r] = sum;
+    }
+    return lp;
   }
 
   /** The env action for row `r` of raw actions (softmax for Gaussian-over-simplex, clipping, indices, bits, Dict records). */

@@ -57,6 +57,35 @@ export interface GroupActBatch {
 }
 
 /**
+ * `rows` inputs `x` `[rows, layers[0].inDim]` through dense layers read from the flat weights `w`
+ * (tanh between layers, linear output), in JS: for the small networks of a policy this costs less than
+ * one tfjs dispatch. Products are summed in float64 and each layer's output rounded to float32, as tfjs does.
+ */
+function mlpForward(w: Float32Array, layers: readonly Dense[], x: Float32Array, rows: number): Float32Array {
+  let h = x;
+  layers.forEach((d, li) => {
+    const { inDim, outDim } = d;
+    const out = new Float32Array(rows * outDim);
+    const acc = new Float64Array(outDim);
+    const last = li === layers.length - 1;
+    for (let r = 0; r < rows; r++) {
+      for (let o = 0; o < outDim; o++) acc[o] = w[d.b + o];
+      const xo = r * inDim;
+      for (let i = 0; i < inDim; i++) {
+        const xi = h[xo + i];
+        if (xi === 0) continue;
+        const wo = d.w + i * outDim;
+        for (let o = 0; o < outDim; o++) acc[o] += xi * w[wo + o];
+      }
+      const oo = r * outDim;
+      for (let o = 0; o < outDim; o++) out[oo + o] = last ? acc[o] : Math.tanh(acc[o]);
+    }
+    h = out;
+  });
+  return h;
+}
+
+/**
  * MLP actor-critic over one flat parameter vector (`theta`): fewer, larger ops in the update (one gradient,
  * one Adam step, one norm) instead of one per layer. Groups of agents share parameters; action heads
  * come from the action spaces (`ActionHead`).
@@ -70,6 +99,7 @@ export class MlpActorCritic implements ActorCriticPolicy {
   private disposed = false;
   private backwardSaved: tf.Tensor[] = [];
   private readonly ones = new Map<number, tf.Tensor2D>();
+  private fastWeights: { readonly id: object; readonly w: Float32Array } | null = null;
 
   /** Allocates and initialises (orthogonal, CleanRL gains) the weights described by `spec`. */
   constructor(readonly spec: MlpActorCriticSpec) {
@@ -248,27 +278,34 @@ export class MlpActorCritic implements ActorCriticPolicy {
     return out;
   }
 
-  /** Samples raw actions (in JS, from `rng`) and their log-probs for `rows` actor inputs of group `g`. */
-  actBatch(g: number, actorIn: Float32Array, rows: number, rng: Rng, deterministic = false): GroupActBatch {
-    const grp = this.groups[g];
-    const [out, logStd] = tf.tidy(() => {
-      const o = this.actorForward(g, tf.tensor2d(actorIn, [rows, grp.actorIn]));
-      return [o, this.logStd(g)];
-    });
-    const outData = out.dataSync() as Float32Array;
-    const raw = grp.head.sample(outData, logStd.dataSync() as Float32Array, rows, rng, deterministic);
-    const lp = tf.tidy(() => grp.head.logProbEntropy(out as tf.Tensor2D, logStd as tf.Tensor1D, tf.tensor2d(raw, [rows, grp.head.dim])).logProb);
-    const logProb = lp.dataSync() as Float32Array;
-    tf.dispose([out, logStd, lp]);
-    return { raw, logProb };
+  /**
+   * The weights as a plain Float32Array, read from the tfjs variable once per change: acting reads them
+   * instead of dispatching tfjs ops (a variable's `assign` gives it a new data id, so updates, `setWeights`
+   * and `load` are all seen). Do not write into it.
+   */
+  weightsView(): Float32Array {
+    const id = (this.theta as unknown as { dataId: object }).dataId;
+    if (this.fastWeights === null || this.fastWeights.id !== id) this.fastWeights = { id, w: this.theta.dataSync() as Float32Array };
+    return this.fastWeights.w;
   }
 
-  /** Critic values for `rows` critic inputs of group `g`. */
+  /** Actor outputs `[rows, head.dim]` of group `g` computed in JS from `weightsView()` (the acting path; `actorForward` is the tfjs one). */
+  actorOut(g: number, actorIn: Float32Array, rows: number): Float32Array {
+    return mlpForward(this.weightsView(), this.groups[g].actor, actorIn, rows);
+  }
+
+  /** Samples raw actions (in JS, from `rng`) and their log-probs for `rows` actor inputs of group `g`: one JS forward for the whole batch. */
+  actBatch(g: number, actorIn: Float32Array, rows: number, rng: Rng, deterministic = false): GroupActBatch {
+    const grp = this.groups[g];
+    const out = this.actorOut(g, actorIn, rows);
+    const logStd = this.weightsView().subarray(grp.logStd, grp.logStd + grp.head.dim);
+    const raw = grp.head.sample(out, logStd, rows, rng, deterministic);
+    return { raw, logProb: grp.head.logProbs(out, logStd, raw, rows) };
+  }
+
+  /** Critic values for `rows` critic inputs of group `g` (one JS forward). */
   valueBatch(g: number, criticIn: Float32Array, rows: number): Float32Array {
-    const v = tf.tidy(() => this.criticForward(g, tf.tensor2d(criticIn, [rows, this.groups[g].criticIn])));
-    const data = v.dataSync() as Float32Array;
-    v.dispose();
-    return data;
+    return mlpForward(this.weightsView(), this.groups[g].critic, criticIn, rows);
   }
 
   /** Distribution means `[rows, head.dim]` (Gaussian means, Dirichlet α/Σα, ...) of group `g` — what ONNX export reproduces. */
@@ -281,9 +318,10 @@ export class MlpActorCritic implements ActorCriticPolicy {
 
   /** One action per agent from single observations (values too when the critic reads observations). */
   act(observations: Record<string, Float32Array>, rng: Rng, opts: ActOptions = {}): ActResult {
-    const actions: Record<string, unknown> = {};
-    const logProbs: Record<string, number> = {};
-    const values: Record<string, number> = {};
+    // null-prototype records: agent names such as `__proto__` or `toString` are plain keys
+    const actions = Object.create(null) as Record<string, unknown>;
+    const logProbs = Object.create(null) as Record<string, number>;
+    const values = Object.create(null) as Record<string, number>;
     this.groups.forEach((grp, g) => {
       const obs = grp.spec.members.map((a) => {
         const o: unknown = observations[a];

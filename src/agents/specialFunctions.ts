@@ -35,3 +35,14 @@ export function digamma(x: tf.Tensor): tf.Tensor {
     return tf.sub(asym, recip);
   });
 }
+
+/** log Γ(x) for x > 0 in float64 JS, by the same shift and series as `lgamma` (the acting path's log-densities). */
+export function lgammaOf(x: number): number {
+  let prod = x;
+  for (let k = 1; k < SHIFT; k++) prod *= x + k;
+  const z = x + SHIFT;
+  const zi = 1 / z;
+  const zi2 = zi * zi;
+  const series = zi * (1 / 12 + zi2 * (-1 / 360 + zi2 * (1 / 1260)));
+  return (z - 0.5) * Math.log(z) - z + series + HALF_LOG_2PI - Math.log(prod);
+}

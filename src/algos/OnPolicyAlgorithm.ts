@@ -1,18 +1,26 @@
-import * as tf from '@tensorflow/tfjs';
 import { Rng, type RngState } from '../core/Rng.js';
 import { ConfigError } from '../core/errors.js';
-import { hasGlobalState, type HasGlobalState, type Info, type ParallelEnv } from '../core/ParallelEnv.js';
+import type { ParallelEnv } from '../core/ParallelEnv.js';
 import { ActionHead } from '../agents/ActionHead.js';
 import { MlpActorCritic, type ActorCriticGroupSpec } from '../agents/MlpActorCritic.js';
 import type { ActOptions, ActResult, Policy, PolicyState } from '../agents/Policy.js';
+import { VectorEnv } from '../envs/VectorEnv.js';
 import { Adam, type AdamState } from './Adam.js';
-import { jointView, perAgentView, type AgentView } from './AgentView.js';
-import { RolloutBuffer } from './RolloutBuffer.js';
+import { agentRecord } from './agentRecord.js';
+import { ALGO_SPECS } from './algoSpecs.js';
+import type { AgentView } from './AgentView.js';
+import { MixingWeightsCallback } from './MixingWeightsCallback.js';
 import type { PPOConfig } from './PPOConfig.js';
+import { ppoUpdate, type UpdateStats } from './ppoUpdate.js';
+import { RolloutBuffer, type PackedBatch } from './RolloutBuffer.js';
+import type { RolloutCallback } from './RolloutCallback.js';
+import { RolloutCollector, type EpisodeRecord } from './RolloutCollector.js';
 import { ValueNorm, type ValueNormState } from './ValueNorm.js';
 
+export type { EpisodeRecord } from './RolloutCollector.js';
+
 /** Metrics of one iteration (rollout + update); timing fields are the only non-deterministic ones. */
-export interface IterationMetrics {
+export interface IterationMetrics extends UpdateStats {
   readonly iteration: number;
   readonly globalStep: number;
   readonly learningRate: number;
@@ -22,29 +30,13 @@ export interface IterationMetrics {
   readonly episodes: number;
   /** Fraction of ended episodes whose final infos said `success`; null when no info carried it. */
   readonly successRate: number | null;
-  readonly entropy: number;
-  readonly approxKl: number;
-  readonly clipFraction: number;
-  readonly policyLoss: number;
-  readonly valueLoss: number;
   readonly explainedVariance: number;
   /** Mean of each agent's float-vector actions over the rollout (logits, concentrations or simplex weights). */
   readonly meanAction: Record<string, number[]>;
-  /** Mean of the mixing weights the env reported in `infos[agent].weights` (agent order), when it does; else null. */
+  /** Mean of the mixing weights the env reported in `infos[agent].weights` (agent order), when it does; else null (`MixingWeightsCallback`). */
   readonly meanWeights: number[] | null;
-  readonly epochsRun: number;
   readonly rolloutSeconds: number;
   readonly updateSeconds: number;
-}
-
-/** One env copy's in-progress episode: enough to replay it exactly from its seed after a resume. */
-export interface EpisodeRecord {
-  readonly index: number;
-  readonly seed: number;
-  /** Raw actions per step, per learner. */
-  readonly actions: number[][][];
-  readonly ret: number;
-  readonly length: number;
 }
 
 /** JSON-safe state of an algorithm between iterations (what checkpoints store). */
@@ -59,29 +51,19 @@ export interface AlgorithmState {
   readonly episodes: EpisodeRecord[];
 }
 
-/** An env, or several copies of one env (stepped in turn as a vector). */
+/** An env, several copies of one env, or a `VectorEnv` of copies in `'disabled'` autoreset mode. */
 export type EnvCopies<E> = E | readonly E[];
 
-interface Group {
-  readonly index: number;
-  readonly members: readonly string[];
-  readonly head: ActionHead;
-  readonly obsDim: number;
-  readonly criticDim: number;
-  readonly aIn: number;
-  readonly cIn: number;
-}
-
-interface EnvSlot {
-  readonly env: ParallelEnv<unknown, unknown>;
-  obs: Record<string, Float32Array>;
-  episode: { index: number; seed: number; actions: number[][][]; ret: number; length: number };
+/** Options of `OnPolicyAlgorithm` beyond the PPO config. */
+export interface OnPolicyOptions {
+  /** Rollout hooks whose metrics join each iteration's (default: `MixingWeightsCallback`, which gives `meanWeights`). */
+  readonly callbacks?: readonly RolloutCallback[];
 }
 
 /**
- * PPO, IPPO and MAPPO in one implementation: every piece is shared except how env agents map to
- * learners (`AgentView`: joint for PPO, per agent otherwise) and what the critic reads (the learner's
- * observation, or `env.state()` for MAPPO).
+ * PPO, IPPO and MAPPO in one implementation (`ALGO_SPECS`: they differ only in how env agents map to
+ * learners and what the critic reads). One iteration = `RolloutCollector.collect` over a `VectorEnv`
+ * (acting on the policy's JS path), GAE in `RolloutBuffer`, then `ppoUpdate` on tfjs.
  */
 export class OnPolicyAlgorithm {
   readonly policy: MlpActorCritic;
@@ -89,30 +71,29 @@ export class OnPolicyAlgorithm {
   readonly numEnvs: number;
   /** The env's agents (`possibleAgents`). */
   readonly envAgents: readonly string[];
+  /** The env copies as one vector env (built here from a list of copies; the caller still owns the copies). */
+  readonly vec: VectorEnv<string>;
   iteration = 0;
   globalStep = 0;
-  private readonly slots: EnvSlot[];
-  private readonly groups: Group[];
+  private readonly collector: RolloutCollector;
   private readonly optimizer: Adam;
   private readonly valueNorms: ValueNorm[];
+  private readonly callbacks: readonly RolloutCallback[];
   private actRng: Rng;
   private mbRng: Rng;
-  private started = false;
 
   /** Builds policy, optimizer and buffers for `envs` under a resolved config. */
-  constructor(envs: EnvCopies<ParallelEnv<unknown, unknown>>, readonly config: PPOConfig) {
-    const list = (Array.isArray(envs) ? envs : [envs]) as ParallelEnv<unknown, unknown>[];
-    if (list.length === 0) throw new ConfigError('envs', 'is empty', 'Pass an env or a non-empty list of env copies.');
-    const useState = config.algo === 'mappo';
-    if (useState) {
-      list.forEach((e, i) => {
-        if (!hasGlobalState(e)) throw new ConfigError('ppo.algo', `is 'mappo' but env copy ${i} (${e.metadata.name}) has no state()`, "Use an env with HasGlobalState, or algo 'ppo' / 'ippo'.");
-      });
+  constructor(envs: EnvCopies<ParallelEnv<unknown, unknown>> | VectorEnv<string>, readonly config: PPOConfig, options: OnPolicyOptions = {}) {
+    this.vec = toVectorEnv(envs);
+    const spec = ALGO_SPECS[config.algo];
+    const useState = spec.critic === 'state';
+    if (useState && this.vec.stateSpace === null) {
+      throw new ConfigError('ppo.algo', `is '${config.algo}' but the env (${this.vec.metadata.name}) has no state()`, "Use an env with HasGlobalState, or algo 'ppo' / 'ippo'.");
     }
-    this.view = config.algo === 'ppo' ? jointView(list[0]) : perAgentView(list[0]);
-    this.numEnvs = list.length;
-    this.envAgents = list[0].possibleAgents;
-    const stateDim = useState ? (list[0] as unknown as HasGlobalState).stateSpace.flatDim : 0;
+    this.view = spec.view(this.vec);
+    this.numEnvs = this.vec.numEnvs;
+    this.envAgents = this.vec.possibleAgents;
+    const stateDim = useState ? this.vec.stateSpace!.flatDim : 0;
     const learners = this.view.learners;
     const heads = learners.map((l) => ActionHead.fromSpace(this.view.actionSpace(l), config.simplexHead, `actionSpace(${l})`));
     let memberSets: string[][];
@@ -124,17 +105,16 @@ export class OnPolicyAlgorithm {
       memberSets = learners.map((l) => [l]);
     }
     const groupSpecs: ActorCriticGroupSpec[] = memberSets.map((members) => {
-      const l = members[0];
-      const obsDim = this.view.obsDim(l);
-      return { members, obsDim, criticDim: useState ? stateDim : obsDim, head: heads[learners.indexOf(l)].tree };
+      const obsDim = this.view.obsDim(members[0]);
+      return { members, obsDim, criticDim: useState ? stateDim : obsDim, head: heads[learners.indexOf(members[0])].tree };
     });
-    this.policy = new MlpActorCritic({ groups: groupSpecs, hidden: config.hidden, initLogStd: config.initLogStd, criticInput: useState ? 'state' : 'observation', seed: config.seed });
-    this.groups = this.policy.groups.map((g, index) => ({ index, members: g.spec.members, head: g.head, obsDim: g.spec.obsDim, criticDim: g.spec.criticDim, aIn: g.actorIn, cIn: g.criticIn }));
+    this.policy = new MlpActorCritic({ groups: groupSpecs, hidden: config.hidden, initLogStd: config.initLogStd, criticInput: spec.critic, seed: config.seed });
     this.optimizer = new Adam(this.policy.theta, config.adamEps);
-    this.valueNorms = this.groups.map(() => new ValueNorm());
+    this.valueNorms = this.policy.groups.map(() => new ValueNorm());
     this.actRng = new Rng(`${config.seed}/act`);
     this.mbRng = new Rng(`${config.seed}/minibatch`);
-    this.slots = list.map((env) => ({ env, obs: {}, episode: { index: 0, seed: 0, actions: [], ret: 0, length: 0 } }));
+    this.callbacks = options.callbacks ?? [new MixingWeightsCallback()];
+    this.collector = new RolloutCollector(this.vec, this.view, this.policy, useState, config.seed, this.callbacks);
   }
 
   /** Iterations the trainer runs for `config.totalSteps`. */
@@ -142,247 +122,64 @@ export class OnPolicyAlgorithm {
     return Math.max(1, Math.floor(this.config.totalSteps / (this.config.numSteps * this.numEnvs)));
   }
 
-  private episodeSeed(envIndex: number, episode: number): number {
-    return new Rng(`${this.config.seed}/env/${envIndex}/${episode}`).int(2 ** 31);
-  }
-
-  private async startEpisode(e: number, index: number): Promise<void> {
-    const slot = this.slots[e];
-    const seed = this.episodeSeed(e, index);
-    const { observations } = await slot.env.reset({ seed });
-    slot.obs = this.view.observe(observations as Record<string, unknown>);
-    slot.episode = { index, seed, actions: [], ret: 0, length: 0 };
-  }
-
-  private state(e: number): Float32Array {
-    return (this.slots[e].env as unknown as HasGlobalState).state();
-  }
-
-  private criticRows(grp: Group, obsRows: Float32Array, states: Float32Array[] | null, rows: number): Float32Array {
-    if (!states) return obsRows;
-    const all = new Float32Array(rows * grp.criticDim);
-    states.forEach((s, i) => all.set(s, i * grp.criticDim));
-    return MlpActorCritic.withMemberOneHot(grp.members.map(() => all), rows, grp.criticDim);
-  }
-
-  private actorRows(grp: Group, obs: Record<string, Float32Array>[]): Float32Array {
-    const perMember = grp.members.map((a) => {
-      const m = new Float32Array(obs.length * grp.obsDim);
-      obs.forEach((o, i) => m.set(o[a], i * grp.obsDim));
-      return m;
-    });
-    return MlpActorCritic.withMemberOneHot(perMember, obs.length, grp.obsDim);
-  }
-
-  /** Values (denormalised) of every learner for the given observations/states: `[group][env * members + member]`. */
-  private values(obs: Record<string, Float32Array>[], states: Float32Array[] | null): Float32Array[] {
-    return this.groups.map((grp) => {
-      const rows = this.criticRows(grp, this.actorRows(grp, obs), states, obs.length);
-      const v = this.policy.valueBatch(grp.index, rows, obs.length * grp.members.length);
-      const vn = this.valueNorms[grp.index];
-      return this.config.valueNorm ? v.map((x) => vn.denormalize(x)) : v;
-    });
-  }
+  /** Stored critic outputs of group `g` mapped to value scale (ValueNorm's inverse when on). */
+  private readonly denormalize = (g: number, v: Float32Array): Float32Array => {
+    if (!this.config.valueNorm) return v;
+    const vn = this.valueNorms[g];
+    return v.map((x) => vn.denormalize(x));
+  };
 
   /** Collects one rollout and runs the PPO update: one iteration; returns its metrics. */
   async iterate(): Promise<IterationMetrics> {
     const cfg = this.config;
     const T = cfg.numSteps;
     const E = this.numEnvs;
-    const useState = cfg.algo === 'mappo';
-    if (!this.started) {
-      for (let e = 0; e < E; e++) if (this.slots[e].obs[this.view.learners[0]] === undefined) await this.startEpisode(e, 0);
-      this.started = true;
-    }
+    const groups = this.policy.groups;
     this.iteration += 1;
     const t0 = performance.now();
-    const buf = new RolloutBuffer(this.groups.map((g) => ({ members: g.members.length, actorIn: g.aIn, criticIn: g.cIn, actDim: g.head.dim })), T, E);
-    const episodeReturns: number[] = [];
-    const episodeLengths: number[] = [];
-    let successes = 0;
-    let successCount = 0;
-    const actionSums: Record<string, { sum: Float64Array; n: number }> = {};
-    let weightSum: Float64Array | null = null;
-    let weightCount = 0;
-    for (let t = 0; t < T; t++) {
-      const obs = this.slots.map((s) => s.obs);
-      const states = useState ? this.slots.map((_, e) => this.state(e)) : null;
-      const learnerActions: Record<string, unknown>[] = this.slots.map(() => ({}));
-      const learnerRaw: number[][][] = this.slots.map(() => []);
-      for (const grp of this.groups) {
-        const m = grp.members.length;
-        const rows = E * m;
-        const aRows = this.actorRows(grp, obs);
-        const cRows = this.criticRows(grp, aRows, states, E);
-        const { raw, logProb } = this.policy.actBatch(grp.index, aRows, rows, this.actRng);
-        const v = this.policy.valueBatch(grp.index, cRows, rows);
-        buf.storeStep(grp.index, t, { actorIn: aRows, criticIn: cRows, raw, logp: logProb, vpred: v });
-        for (let e = 0; e < E; e++) {
-          for (let j = 0; j < m; j++) {
-            const r = e * m + j;
-            learnerActions[e][grp.members[j]] = grp.head.toEnvAction(raw, r);
-            learnerRaw[e][this.view.learners.indexOf(grp.members[j])] = Array.from(raw.subarray(r * grp.head.dim, (r + 1) * grp.head.dim));
-          }
-        }
-      }
-      const ended: { e: number; terminated: boolean; finalObs: Record<string, Float32Array>; finalState: Float32Array | null }[] = [];
-      for (let e = 0; e < E; e++) {
-        const slot = this.slots[e];
-        const envActions = this.view.toEnvActions(learnerActions[e]);
-        for (const [a, act] of Object.entries(envActions)) {
-          if (!(act instanceof Float32Array)) continue;
-          const acc = (actionSums[a] ??= { sum: new Float64Array(act.length), n: 0 });
-          act.forEach((x, i) => (acc.sum[i] += x));
-          acc.n += 1;
-        }
-        const res = await slot.env.step(envActions);
-        slot.episode.actions.push(learnerRaw[e]);
-        const w = (Object.values(res.infos)[0] as Info | undefined)?.weights;
-        if (Array.isArray(w) || w instanceof Float32Array || w instanceof Float64Array) {
-          const ws = w as ArrayLike<number>;
-          weightSum ??= new Float64Array(ws.length);
-          if (ws.length === weightSum.length) {
-            for (let i = 0; i < ws.length; i++) weightSum[i] += ws[i];
-            weightCount += 1;
-          }
-        }
-        const rewards = this.view.rewards(res.rewards as Record<string, number>);
-        const agents = Object.keys(res.terminations);
-        const terminated = agents.some((a) => res.terminations[a]);
-        const truncated = !terminated && (agents.some((a) => res.truncations[a]) || slot.env.agents.length === 0);
-        for (const grp of this.groups) {
-          const m = grp.members.length;
-          for (let j = 0; j < m; j++) buf.storeOutcome(grp.index, t, e, j, rewards[grp.members[j]] ?? 0, terminated, truncated);
-        }
-        const teamReward = this.view.learners.reduce((s, l) => s + (rewards[l] ?? 0), 0) / this.view.learners.length;
-        slot.episode.ret += teamReward;
-        slot.episode.length += 1;
-        const nextObs = this.view.observe(res.observations as Record<string, unknown>);
-        if (terminated || truncated) {
-          episodeReturns.push(slot.episode.ret);
-          episodeLengths.push(slot.episode.length);
-          const s = successOf(res.infos as Record<string, Info>);
-          if (s !== null) {
-            successCount += 1;
-            successes += s ? 1 : 0;
-          }
-          ended.push({ e, terminated, finalObs: nextObs, finalState: useState && truncated ? this.state(e) : null });
-          await this.startEpisode(e, slot.episode.index + 1);
-        } else {
-          slot.obs = nextObs;
-        }
-      }
-      for (const x of ended.filter((x) => !x.terminated)) {
-        // [ppo] truncation bootstrap: V(final observation) stands in for the cut-off future
-        const v = this.values([x.finalObs], x.finalState ? [x.finalState] : null);
-        for (const grp of this.groups) {
-          const m = grp.members.length;
-          for (let j = 0; j < m; j++) buf.storeFinalValue(grp.index, t, x.e, j, v[grp.index][j]);
-        }
-      }
-    }
-    const nextV = this.values(this.slots.map((s) => s.obs), useState ? this.slots.map((_, e) => this.state(e)) : null);
+    const buf = new RolloutBuffer(groups.map((g) => ({ members: g.spec.members.length, actorIn: g.actorIn, criticIn: g.criticIn, actDim: g.head.dim })), T, E);
+    const stats = await this.collector.collect(buf, this.actRng, this.denormalize);
+    const nextV = this.collector.values(this.denormalize);
     this.globalStep += T * E;
     const t1 = performance.now();
 
     // GAE per (env, member) stream on denormalised values; explained variance of the rollout's predictions
     const allRet: number[] = [];
     const allVal: number[] = [];
-    for (const grp of this.groups) {
-      const vn = this.valueNorms[grp.index];
+    groups.forEach((_, g) => {
+      const vn = this.valueNorms[g];
       const denorm = (x: number) => (cfg.valueNorm ? vn.denormalize(x) : x);
-      buf.computeReturns(grp.index, nextV[grp.index], denorm, cfg.gamma, cfg.gaeLambda);
-      const b = buf.groups[grp.index];
+      buf.computeReturns(g, nextV[g], denorm, cfg.gamma, cfg.gaeLambda);
+      const b = buf.groups[g];
       b.returns.forEach((r, i) => {
         allRet.push(r);
         allVal.push(denorm(b.vpred[i]));
       });
       // [ppo] ValueNorm: statistics include this batch's returns before the critic regresses onto them
       if (cfg.valueNorm) vn.update(b.returns);
-    }
+    });
     const explainedVariance = explainedVarianceOf(allVal, allRet);
     const packed = buf.pack((g, r) => (cfg.valueNorm ? this.valueNorms[g].normalize(buf.groups[g].returns[r]) : buf.groups[g].returns[r]));
-    const { data, rows: N, width: W, widths } = packed;
+    // [ppo] learning-rate annealing: linear decay to 0 over the run
     const lr = cfg.annealLr ? cfg.learningRate * Math.max(0, 1 - (this.iteration - 1) / this.numIterations) : cfg.learningRate;
-    const stats = this.update(data, N, W, widths, lr);
+    const update = this.updateFromBatch(packed.data, packed.rows, packed.width, packed.widths, lr);
     const t2 = performance.now();
-    const meanAction: Record<string, number[]> = {};
-    for (const [a, acc] of Object.entries(actionSums)) meanAction[a] = Array.from(acc.sum, (x) => x / acc.n);
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+    const extra = Object.assign({ meanWeights: null }, ...this.callbacks.map((cb) => cb.metrics?.() ?? {})) as { meanWeights: number[] | null };
     return {
       iteration: this.iteration, globalStep: this.globalStep, learningRate: lr,
-      episodeReturn: mean(episodeReturns), episodeLength: mean(episodeLengths), episodes: episodeReturns.length,
-      successRate: successCount ? successes / successCount : null,
-      ...stats, explainedVariance, meanAction,
-      meanWeights: weightSum && weightCount ? Array.from(weightSum as Float64Array, (x) => x / weightCount) : null,
+      episodeReturn: mean(stats.episodeReturns), episodeLength: mean(stats.episodeLengths), episodes: stats.episodeReturns.length,
+      successRate: stats.successKnown ? stats.successes / stats.successKnown : null,
+      ...update, explainedVariance, meanAction: stats.meanAction,
+      ...extra,
       rolloutSeconds: (t1 - t0) / 1000, updateSeconds: (t2 - t1) / 1000,
     };
   }
 
-  /**
-   * The PPO update over a packed batch `data` `[N, W]`: minibatch epochs with one gather per epoch, the
-   * clipped surrogate, value clipping, entropy bonus, global-norm gradient clipping and KL early stop.
-   */
-  updateFromBatch(data: Float32Array, N: number, W: number, widths: readonly number[], lr: number): Omit<IterationMetrics, 'iteration' | 'globalStep' | 'learningRate' | 'episodeReturn' | 'episodeLength' | 'episodes' | 'successRate' | 'explainedVariance' | 'meanAction' | 'meanWeights' | 'rolloutSeconds' | 'updateSeconds'> {
-    return this.update(data, N, W, widths, lr);
-  }
-
-  private update(data: Float32Array, N: number, W: number, widths: readonly number[], lr: number) {
-    const cfg = this.config;
-    const mbSize = Math.floor(N / cfg.numMinibatches);
-    if (mbSize < 1) throw new ConfigError('ppo.numMinibatches', `(${cfg.numMinibatches}) exceeds the batch of ${N} samples`, 'Use fewer minibatches or more steps / env copies.');
-    const totalMembers = this.groups.reduce((s, g) => s + g.members.length, 0);
-    let epochsRun = 0;
-    let last = new Float64Array(5);
-    const sums = new Float64Array(5);
-    let count = 0;
-    for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
-      const perm = this.mbRng.permutation(N);
-      // [ppo] minibatch epochs: rows shuffled once per epoch (a JS copy: wasm's gather is ~30× slower), then contiguous slices
-      const rowsShuffled = new Float32Array(N * W);
-      for (let i = 0; i < N; i++) rowsShuffled.set(data.subarray(perm[i] * W, (perm[i] + 1) * W), i * W);
-      const shuffled = tf.tensor2d(rowsShuffled, [N, W]);
-      for (let k = 0; k < cfg.numMinibatches; k++) {
-        const st = new Float64Array(5);
-        tf.tidy(() => {
-          // data columns are sliced outside the gradient tape: taped ops clone their inputs
-          const mb = tf.slice(shuffled, [k * mbSize, 0], [mbSize, W]);
-          let col = 0;
-          const inputs = this.groups.map((grp) => {
-            const m = grp.members.length;
-            const C = grp.aIn + grp.cIn + grp.head.dim + 4;
-            const rows = tf.reshape(tf.slice(mb, [0, col], [mbSize, widths[grp.index]]), [mbSize * m, C]) as tf.Tensor2D;
-            col += widths[grp.index];
-            const [actorIn, criticIn, raw, tail] = tf.split(rows, [grp.aIn, grp.cIn, grp.head.dim, 4], 1) as tf.Tensor2D[];
-            return { grp, actorIn, criticIn, raw, tail: tail.dataSync() as Float32Array };
-          });
-          const { grads } = tf.variableGrads(() => {
-            let loss: tf.Scalar | null = null;
-            for (const x of inputs) {
-              const { logProb, entropy, value } = this.policy.evaluate(x.grp.index, x.actorIn, x.criticIn, x.raw);
-              const w = x.grp.members.length / totalMembers;
-              const l = ppoLoss(cfg, logProb, entropy, value, x.tail, w);
-              loss = loss ? (tf.add(loss, l.loss) as tf.Scalar) : l.loss;
-              l.stats.forEach((v, i) => (st[i] += w * v));
-            }
-            return loss!;
-          }, [this.policy.theta]);
-          this.optimizer.apply(grads[this.policy.theta.name].dataSync() as Float32Array, lr, cfg.maxGradNorm);
-        });
-        this.policy.releaseBackward();
-        for (let i = 0; i < 5; i++) sums[i] += st[i];
-        count += 1;
-        last = st;
-      }
-      shuffled.dispose();
-      epochsRun += 1;
-      // [ppo] early stop on target KL (approx KL of the epoch's last minibatch, as CleanRL)
-      if (cfg.targetKl !== null && last[3] > cfg.targetKl) break;
-    }
-    return {
-      policyLoss: sums[0] / count, valueLoss: sums[1] / count, entropy: sums[2] / count,
-      approxKl: last[3], clipFraction: sums[4] / count, epochsRun,
-    };
+  /** The PPO update (`ppoUpdate`) over a packed batch `data` `[N, W]` with group column widths `widths`, at learning rate `lr`. */
+  updateFromBatch(data: Float32Array, N: number, W: number, widths: readonly number[], lr: number): UpdateStats {
+    const batch: PackedBatch = { data, rows: N, width: W, widths };
+    return ppoUpdate({ policy: this.policy, optimizer: this.optimizer, config: this.config, minibatchRng: this.mbRng }, batch, lr);
   }
 
   /** JSON-safe state between iterations (for checkpoints). */
@@ -392,7 +189,7 @@ export class OnPolicyAlgorithm {
       policy: this.policy.save(), optimizer: this.optimizer.state(),
       valueNorms: this.valueNorms.map((v) => v.state()),
       rngs: { act: this.actRng.state(), minibatch: this.mbRng.state() },
-      episodes: this.slots.map((s) => ({ ...s.episode, actions: s.episode.actions })),
+      episodes: this.collector.episodeRecords(),
     };
   }
 
@@ -409,26 +206,13 @@ export class OnPolicyAlgorithm {
     this.mbRng = Rng.fromState(s.rngs.minibatch);
     this.iteration = s.iteration;
     this.globalStep = s.globalStep;
-    for (let e = 0; e < this.numEnvs; e++) {
-      const rec = s.episodes[e];
-      await this.startEpisode(e, rec.index);
-      const slot = this.slots[e];
-      for (const stepActions of rec.actions) {
-        const learnerActions: Record<string, unknown> = {};
-        for (const grp of this.groups) {
-          for (const a of grp.members) learnerActions[a] = grp.head.toEnvAction(Float32Array.from(stepActions[this.view.learners.indexOf(a)]), 0);
-        }
-        const res = await slot.env.step(this.view.toEnvActions(learnerActions));
-        slot.obs = this.view.observe(res.observations as Record<string, unknown>);
-      }
-      slot.episode = { index: rec.index, seed: rec.seed, actions: rec.actions.map((x) => x), ret: rec.ret, length: rec.length };
-    }
-    this.started = true;
+    await this.collector.restore(s.episodes);
   }
 
   /**
    * The trained actor as a `Policy` over the env's own agents: observations and actions pass through the
-   * algorithm's view (for PPO every agent reports the joint action's log-prob). Shares weights with `policy`.
+   * algorithm's view (for PPO every agent reports the joint action's log-prob). Shares weights with
+   * `policy` and acts on its JS path (no tfjs call per step).
    */
   envPolicy(): Policy {
     const { view, policy, envAgents } = this;
@@ -437,8 +221,9 @@ export class OnPolicyAlgorithm {
       act(observations: Record<string, Float32Array>, rng: Rng, opts?: ActOptions): ActResult {
         const r = policy.act(view.observe(observations), rng, opts);
         const actions = view.toEnvActions(r.actions);
-        const lp = (a: string) => r.logProbs[a] ?? r.logProbs[view.learners[0]];
-        return { actions, logProbs: Object.fromEntries(envAgents.map((a) => [a, lp(a)])) };
+        const logProbs = agentRecord<number>();
+        for (const a of envAgents) logProbs[a] = Object.hasOwn(r.logProbs, a) ? r.logProbs[a] : r.logProbs[view.learners[0]];
+        return { actions, logProbs };
       },
       save: () => policy.save(),
       load: (s: PolicyState) => policy.load(s),
@@ -453,64 +238,15 @@ export class OnPolicyAlgorithm {
   }
 }
 
-/**
- * The PPO loss of one group's minibatch (scaled by `weight`) and its stats `[policyLoss, valueLoss,
- * entropy, approxKl, clipFraction]`; `tail` holds the rows' `[oldLogp, advantage, target, oldValue]`.
- * One custom-gradient op computed in JS: the loss is elementwise in (log-prob, entropy, value), so its
- * gradients have a closed form (the max/clip branches become masks), and on the CPU backends reading
- * three short vectors back costs less than dispatching the ~45 small tensor ops of the textbook form.
- */
-export function ppoLoss(cfg: PPOConfig, logProb: tf.Tensor1D, entropy: tf.Tensor1D, value: tf.Tensor1D, tail: Float32Array, weight = 1): { loss: tf.Scalar; stats: Float64Array } {
-  const n = logProb.shape[0];
-  const eps = cfg.clipCoef;
-  const stats = new Float64Array(5);
-  const gLp = new Float32Array(n);
-  const gV = new Float32Array(n);
-  const f = tf.customGrad(((lpT: tf.Tensor, entT: tf.Tensor, vT: tf.Tensor) => {
-    const lp = lpT.dataSync(), ent = entT.dataSync(), v = vT.dataSync();
-    let advMean = 0, advVar = 0;
-    for (let i = 0; i < n; i++) advMean += tail[4 * i + 1] / n;
-    for (let i = 0; i < n; i++) advVar += (tail[4 * i + 1] - advMean) ** 2 / n;
-    // [ppo] advantage normalisation (per minibatch)
-    const [shift, scale] = cfg.normAdvantages ? [advMean, 1 / (Math.sqrt(advVar) + 1e-8)] : [0, 1];
-    let pg = 0, vLoss = 0, entSum = 0, kl = 0, clipped = 0;
-    for (let i = 0; i < n; i++) {
-      const [oldLp, advRaw, ret, oldV] = [tail[4 * i], tail[4 * i + 1], tail[4 * i + 2], tail[4 * i + 3]];
-      const adv = (advRaw - shift) * scale;
-      const logRatio = lp[i] - oldLp;
-      const ratio = Math.exp(logRatio);
-      // [ppo] clipped surrogate: max(-A·r, -A·clip(r, 1-ε, 1+ε)); its gradient flows only through the unclipped branch
-      const un = -adv * ratio;
-      const cl = -adv * Math.min(Math.max(ratio, 1 - eps), 1 + eps);
-      pg += Math.max(un, cl);
-      gLp[i] = un >= cl ? un / n : 0;
-      const err = v[i] - ret;
-      if (cfg.clipValueLoss) {
-        // [ppo] value clipping around the rollout's prediction
-        const dv = v[i] - oldV;
-        const errC = oldV + Math.min(Math.max(dv, -eps), eps) - ret;
-        vLoss += Math.max(err * err, errC * errC);
-        gV[i] = ((err * err >= errC * errC ? err : Math.abs(dv) <= eps ? errC : 0) * cfg.vfCoef) / n;
-      } else {
-        vLoss += err * err;
-        gV[i] = (err * cfg.vfCoef) / n;
-      }
-      entSum += ent[i];
-      kl += ratio - 1 - logRatio;
-      if (Math.abs(ratio - 1) > eps) clipped += 1;
-    }
-    stats.set([pg / n, (0.5 * vLoss) / n, entSum / n, kl / n, clipped / n]);
-    // [ppo] entropy bonus
-    const loss = stats[0] - cfg.entCoef * stats[2] + cfg.vfCoef * stats[1];
-    return {
-      value: tf.scalar(weight * loss),
-      gradFunc: (dy: tf.Tensor) => {
-        const d = weight * dy.dataSync()[0];
-        return [tf.tensor1d(gLp.map((g) => g * d)), tf.tensor1d(new Float32Array(n).fill((-cfg.entCoef / n) * d)), tf.tensor1d(gV.map((g) => g * d))];
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return { loss: f(logProb, entropy, value) as tf.Scalar, stats };
+/** `envs` as a vector env in 'disabled' autoreset mode (episodes are seeded and reset by the collector). */
+function toVectorEnv(envs: EnvCopies<ParallelEnv<unknown, unknown>> | VectorEnv<string>): VectorEnv<string> {
+  if (envs instanceof VectorEnv) {
+    if (envs.autoreset !== 'disabled') throw new ConfigError('envs', `is a VectorEnv with autoreset '${envs.autoreset}'`, "Create it with { autoreset: 'disabled' }: the algorithm resets and seeds every episode itself.");
+    return envs;
+  }
+  const list = (Array.isArray(envs) ? envs : [envs]) as ParallelEnv<unknown, unknown>[];
+  if (list.length === 0) throw new ConfigError('envs', 'is empty', 'Pass an env or a non-empty list of env copies.');
+  return new VectorEnv<string>(list, { autoreset: 'disabled' });
 }
 
 /** 1 - Var(returns - predictions) / Var(returns) (NaN when the returns are constant). */
@@ -524,13 +260,4 @@ function explainedVarianceOf(pred: readonly number[], y: readonly number[]): num
   const varY = y.reduce((a, v) => a + (v - my) ** 2, 0) / n;
   const varRes = res.reduce((a, v) => a + (v - mr) ** 2, 0) / n;
   return varY === 0 ? NaN : 1 - varRes / varY;
-}
-
-function successOf(infos: Record<string, Info>): boolean | null {
-  for (const info of Object.values(infos ?? {})) {
-    const s = info?.success;
-    if (typeof s === 'boolean') return s;
-    if (typeof s === 'number') return s > 0;
-  }
-  return null;
 }

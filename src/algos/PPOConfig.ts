@@ -1,8 +1,12 @@
+import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import type { SimplexHead } from '../agents/ActionHead.js';
 
+/** The on-policy algorithms, in one list (the CLI's choices come from here too). */
+export const ALGO_NAMES = ['ppo', 'ippo', 'mappo'] as const;
+
 /** Which on-policy algorithm runs; they differ only in how agents map to actors and what the critic reads. */
-export type AlgoName = 'ppo' | 'ippo' | 'mappo';
+export type AlgoName = (typeof ALGO_NAMES)[number];
 
 /**
  * Every knob of PPO / IPPO / MAPPO, with its default. `resolvePPOConfig` fills the defaults and checks
@@ -84,59 +88,52 @@ export const PPO_DEFAULTS: PPOConfig = Object.freeze({
   initLogStd: 0,
 }) as PPOConfig;
 
-type Check = (v: unknown) => string | null;
-const num = (lo: number, hi: number, loOpen = false, int = false): Check => (v) => {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return 'must be a finite number';
-  if (int && !Number.isInteger(v)) return 'must be an integer';
-  if (loOpen ? v <= lo : v < lo) return `must be ${loOpen ? '>' : '>='} ${lo}`;
-  if (v > hi) return `must be <= ${hi}`;
-  return null;
-};
-const bool: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
-const oneOf = (xs: readonly string[]): Check => (v) => (typeof v === 'string' && xs.includes(v) ? null : `must be one of ${xs.map((x) => `'${x}'`).join(', ')}`);
+const num = (lo: number, hi: number, loOpen = false) => (loOpen ? z.number().gt(lo) : z.number().gte(lo)).lte(hi);
+const int = (lo: number, hi: number) => z.number().int().gte(lo).lte(hi);
 
-const CHECKS: Record<keyof PPOConfig, Check> = {
-  algo: oneOf(['ppo', 'ippo', 'mappo']),
-  seed: num(0, Number.MAX_SAFE_INTEGER, false, true),
-  numSteps: num(1, 1e7, false, true),
-  totalSteps: num(1, Number.MAX_SAFE_INTEGER, false, true),
+/** The zod schema every `PPOConfig` passes (ranges and types of each field; unknown fields rejected). */
+export const ppoConfigSchema = z.strictObject({
+  algo: z.enum(ALGO_NAMES),
+  seed: int(0, Number.MAX_SAFE_INTEGER),
+  numSteps: int(1, 1e7),
+  totalSteps: int(1, Number.MAX_SAFE_INTEGER),
   learningRate: num(0, 1, true),
-  annealLr: bool,
+  annealLr: z.boolean(),
   adamEps: num(0, 1, true),
   gamma: num(0, 1),
   gaeLambda: num(0, 1),
-  numMinibatches: num(1, 1e6, false, true),
-  updateEpochs: num(1, 1e4, false, true),
-  normAdvantages: bool,
+  numMinibatches: int(1, 1e6),
+  updateEpochs: int(1, 1e4),
+  normAdvantages: z.boolean(),
   clipCoef: num(0, 10, true),
-  clipValueLoss: bool,
+  clipValueLoss: z.boolean(),
   entCoef: num(0, 10),
   vfCoef: num(0, 100),
   maxGradNorm: num(0, 1e6, true),
-  targetKl: (v) => (v === null ? null : num(0, 100, true)(v)),
-  valueNorm: bool,
-  hidden: (v) => (Array.isArray(v) && v.length > 0 && v.every((h) => Number.isInteger(h) && h > 0) ? null : 'must be a non-empty array of positive integers'),
-  shareParameters: bool,
-  simplexHead: oneOf(['dirichlet', 'gaussian']),
+  targetKl: num(0, 100, true).nullable(),
+  valueNorm: z.boolean(),
+  hidden: z.array(z.number().int().positive()).min(1),
+  shareParameters: z.boolean(),
+  simplexHead: z.enum(['dirichlet', 'gaussian']),
   initLogStd: num(-20, 5),
-};
+});
 
 /**
- * Fills defaults into `partial` and validates every field; throws `ConfigError` naming the first bad
- * (or unknown) field as `ppo.<field>` and saying what to set.
+ * Fills defaults into `partial` and validates every field with `ppoConfigSchema`; throws `ConfigError`
+ * naming the first bad (or unknown) field as `ppo.<field>` and saying what to set.
  */
 export function resolvePPOConfig(partial: Partial<PPOConfig> = {}): PPOConfig {
+  const known = Object.keys(ppoConfigSchema.shape);
   for (const k of Object.keys(partial)) {
-    if (!(k in CHECKS)) throw new ConfigError(`ppo.${k}`, 'is not a PPO config field', `Remove it; known fields: ${Object.keys(CHECKS).join(', ')}.`);
+    if (!known.includes(k)) throw new ConfigError(`ppo.${k}`, 'is not a PPO config field', `Remove it; known fields: ${known.join(', ')}.`);
   }
   const out = { ...PPO_DEFAULTS } as Record<string, unknown>;
   for (const [k, v] of Object.entries(partial)) if (v !== undefined) out[k] = v;
-  for (const [k, check] of Object.entries(CHECKS)) {
-    const problem = check(out[k]);
-    if (problem) {
-      throw new ConfigError(`ppo.${k}`, `${problem} (got ${JSON.stringify(out[k])})`, `Set it to a valid value or leave it out for the default ${JSON.stringify((PPO_DEFAULTS as unknown as Record<string, unknown>)[k])}.`);
-    }
+  const parsed = ppoConfigSchema.safeParse(out);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const k = String(issue.path[0]);
+    throw new ConfigError(`ppo.${k}`, `${issue.message} (got ${JSON.stringify(out[k])})`, `Set it to a valid value or leave it out for the default ${JSON.stringify((PPO_DEFAULTS as unknown as Record<string, unknown>)[k])}.`);
   }
-  out.hidden = [...(out.hidden as number[])];
-  return Object.freeze(out) as unknown as PPOConfig;
+  return Object.freeze({ ...parsed.data, hidden: [...parsed.data.hidden] }) as PPOConfig;
 }

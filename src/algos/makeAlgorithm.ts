@@ -1,5 +1,6 @@
 import type { HasGlobalState, ParallelEnv } from '../core/ParallelEnv.js';
-import { OnPolicyAlgorithm, type EnvCopies } from './OnPolicyAlgorithm.js';
+import type { VectorEnv } from '../envs/VectorEnv.js';
+import { OnPolicyAlgorithm, type EnvCopies, type OnPolicyOptions } from './OnPolicyAlgorithm.js';
 import { resolvePPOConfig, type PPOConfig } from './PPOConfig.js';
 
 /** Any env whose agents' observations and actions the algorithms can flatten. */
@@ -8,9 +9,11 @@ export type AnyParallelEnv = ParallelEnv<any, any, any>; // eslint-disable-line 
 /**
  * PPO, IPPO or MAPPO for `envs` from one config field (`algo`, default 'mappo'). MAPPO's centralized
  * critic reads `env.state()`, so its overload requires `HasGlobalState`; 'ppo' and 'ippo' take any env.
+ * `envs` may also be a `VectorEnv` (e.g. `VectorEnv.inWorkers(...)`) created with `{ autoreset: 'disabled' }`;
+ * its global state is checked at runtime.
  */
-export function makeAlgorithm(envs: EnvCopies<AnyParallelEnv>, config: Partial<PPOConfig> & { readonly algo: 'ppo' | 'ippo' }): OnPolicyAlgorithm;
-export function makeAlgorithm(envs: EnvCopies<AnyParallelEnv & HasGlobalState>, config?: Partial<PPOConfig>): OnPolicyAlgorithm;
-export function makeAlgorithm(envs: EnvCopies<AnyParallelEnv>, config: Partial<PPOConfig> = {}): OnPolicyAlgorithm {
-  return new OnPolicyAlgorithm(envs as EnvCopies<ParallelEnv<unknown, unknown>>, resolvePPOConfig(config));
+export function makeAlgorithm(envs: EnvCopies<AnyParallelEnv> | VectorEnv<string>, config: Partial<PPOConfig> & { readonly algo: 'ppo' | 'ippo' }, options?: OnPolicyOptions): OnPolicyAlgorithm;
+export function makeAlgorithm(envs: EnvCopies<AnyParallelEnv & HasGlobalState> | VectorEnv<string>, config?: Partial<PPOConfig>, options?: OnPolicyOptions): OnPolicyAlgorithm;
+export function makeAlgorithm(envs: EnvCopies<AnyParallelEnv> | VectorEnv<string>, config: Partial<PPOConfig> = {}, options: OnPolicyOptions = {}): OnPolicyAlgorithm {
+  return new OnPolicyAlgorithm(envs as EnvCopies<ParallelEnv<unknown, unknown>> | VectorEnv<string>, resolvePPOConfig(config), options);
 }

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 
 /** Backends in the order they are tried: fastest first. */
@@ -22,10 +24,31 @@ export interface BackendOptions {
 const require = createRequire(import.meta.url);
 let current: BackendReport | undefined;
 
+/**
+ * Why tfjs-node package `pkg` (resolved from `from`) cannot load, found without loading it, or null
+ * when its native addon is built. Loading one whose addon is missing (installed with
+ * `ignore-scripts`) registers half its kernels first and floods stderr with warnings.
+ */
+export function nativeAddonProblem(pkg: string, from: string = import.meta.url): string | null {
+  let root: string;
+  try {
+    root = dirname(createRequire(from).resolve(`${pkg}/package.json`));
+  } catch {
+    return `Cannot find module '${pkg}'`;
+  }
+  const lib = join(root, 'lib');
+  const built = existsSync(lib) && readdirSync(lib).some((d) => d.startsWith('napi-v') && existsSync(join(lib, d, 'tfjs_binding.node')));
+  return built ? null : `${pkg} is installed without its native addon (its install script did not run; README "GPU" says how to fetch it)`;
+}
+
 async function tryLoad(name: BackendName): Promise<void> {
-  if (name === 'tensorflow-gpu') require('@tensorflow/tfjs-node-gpu');
-  else if (name === 'tensorflow') require('@tensorflow/tfjs-node');
-  else if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : name === 'tensorflow' ? '@tensorflow/tfjs-node' : undefined;
+  if (pkg !== undefined) {
+    const problem = nativeAddonProblem(pkg);
+    if (problem !== null) throw new Error(problem);
+    require(pkg);
+  }
+  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   const tfName = name === 'tensorflow-gpu' ? 'tensorflow' : name;
   const ok = await tf.setBackend(tfName);
   if (!ok) throw new Error(`tf.setBackend('${tfName}') returned false`);

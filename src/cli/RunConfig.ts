@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { ALGO_NAMES, type AlgoName } from '../algos/PPOConfig.js';
 
 /** Which environment a run trains on. */
 export type EnvName = 'decoding' | 'answer' | 'focal';
-/** Which algorithm a run trains. */
-export type AlgoName = 'ppo' | 'ippo' | 'mappo';
+export type { AlgoName };
 
 /**
  * Everything a CLI run needs, after defaults, config file and flags are merged (`resolveRunConfig`).
@@ -67,7 +67,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
 const posInt = z.coerce.number().int().positive();
 const schema = z.strictObject({
   env: z.enum(['decoding', 'answer', 'focal']),
-  algo: z.enum(['ppo', 'ippo', 'mappo']),
+  algo: z.enum(ALGO_NAMES),
   models: z.array(z.string().min(1)),
   data: z.string().min(1).optional(),
   seed: z.coerce.number().int().nonnegative(),
@@ -110,7 +110,9 @@ export function readConfigFile(path: string): Record<string, unknown> {
  */
 export function resolveRunConfig(file: Record<string, unknown> = {}, flags: Record<string, unknown> = {}): RunConfig {
   const merged: Record<string, unknown> = { ...DEFAULT_RUN_CONFIG };
-  for (const src of [file, flags]) for (const [k, v] of Object.entries(src)) if (v !== undefined) merged[k] = v;
+  // `package` (name, version, commit) is what a run's config.json records about the code that wrote it, not a setting.
+  const { package: _written, ...settings } = file;
+  for (const src of [settings, flags]) for (const [k, v] of Object.entries(src)) if (v !== undefined) merged[k] = v;
   const res = schema.safeParse(merged);
   if (!res.success) {
     const issue = res.error.issues[0];

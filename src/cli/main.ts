@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { EnsembleGymError } from '../core/errors.js';
+import { versionLine } from '../core/packageInfo.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -20,7 +21,7 @@ const STD_IO: MainIO = { out: (t) => process.stdout.write(t), err: (l) => proces
 export function buildProgram(io: MainIO = STD_IO): Command {
   const program = new Command('llm-ensemble-gym')
     .description('LLM ensembling as a multi-agent RL environment: train PPO / MAPPO to weigh models span by span.')
-    .version('0.1.0')
+    .version(versionLine(), '-V, --version', 'print the package version (and git commit when run from a checkout)')
     .addOption(new Option('--verbose', 'print stack traces of errors'))
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: (t) => io.err(t.replace(/\n$/, '')), outputError: (line, write) => write(line) });

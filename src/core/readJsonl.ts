@@ -1,5 +1,6 @@
 import { readFile, truncate } from 'node:fs/promises';
 import { EnsembleGymError, preview } from './errors.js';
+import { escapeControlChars } from './escapeControlChars.js';
 
 /** A JSONL file with a corrupt line that is not the torn tail of a crash; names the file and the line. */
 export class JsonlError extends EnsembleGymError {
@@ -33,7 +34,7 @@ function parseLine(text: string): { value: Record<string, unknown> } | { problem
   try {
     v = JSON.parse(text);
   } catch (e) {
-    return { problem: `not valid JSON (${(e as Error).message}): ${preview(text, 60)}` };
+    return { problem: `not valid JSON (${escapeControlChars((e as Error).message)}): ${preview(text, 60)}` };
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return { problem: `expected a JSON object, got ${preview(v, 60)}` };
   return { value: v as Record<string, unknown> };
@@ -52,11 +53,13 @@ export function parseJsonl<T = Record<string, unknown>>(text: string, source = '
     warnings.push(m);
     opts.onWarning?.(m);
   };
+  // A UTF-8 byte-order mark (some Windows editors write one) is not part of the first record.
+  const unmarked = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   // Some file systems zero-fill the end of a file whose size was updated before its data reached disk.
-  const nulTail = /\u0000+$/.exec(text);
-  let body = text;
+  const nulTail = /\u0000+$/.exec(unmarked);
+  let body = unmarked;
   if (nulTail) {
-    body = text.slice(0, nulTail.index);
+    body = unmarked.slice(0, nulTail.index);
     warn(`${source}: skipped ${nulTail[0].length} NUL bytes at the end (left by a crash during a write)`);
   }
   const lines = body.split('\n');

@@ -1,12 +1,12 @@
 import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError, preview } from '../core/errors.js';
 import { nullRecord } from '../core/nullRecord.js';
-import { hasGlobalState, type AgentRecord, type EnvMetadata, type HasGlobalState, type Info, type ParallelEnv, type ResetOptions } from '../core/ParallelEnv.js';
+import { hasGlobalState, type AgentRecord, type EnvMetadata, type HasGlobalState, type Info, type ParallelEnv } from '../core/ParallelEnv.js';
 import type { Box, Space } from '../core/spaces.js';
 import { availableParallelism } from 'node:os';
 import { spaceToJSON, WorkerEnv, type WorkerEnvSpec } from './WorkerEnv.js';
 
 /** Gymnasium 1.0 autoreset modes a `VectorEnv` can run in. */
-export type AutoresetMode = 'next-step' | 'same-step';
+export type AutoresetMode = 'next-step' | 'same-step' | 'disabled';
 
 /** Options of `VectorEnv` (defaults in brackets). */
 export interface VectorEnvOptions {
@@ -16,6 +16,9 @@ export interface VectorEnvOptions {
    * `finalInfos[e]` what the ending step returned (Gymnasium's `final_obs` / `final_info`).
    * `'next-step'`: the row holds the final observation; the next `step` ignores that copy's actions,
    * resets it and returns its first observation with reward 0 and both flags false.
+   * `'disabled'`: a copy whose episode ends stays ended (its rows are ignored, reward 0, `active` 0)
+   * until `reset({ mask })` resets it, with the seed the caller chooses (what an algorithm that seeds
+   * every episode, and replays episodes on resume, needs).
    * ['same-step': one-question episodes would otherwise spend every other step resetting]
    */
   readonly autoreset?: AutoresetMode;
@@ -23,6 +26,21 @@ export interface VectorEnvOptions {
 
 /** Per-agent batch: row e (numEnvs rows of the agent's flat width) belongs to copy e. */
 export type AgentBatch<Agent extends string, X> = AgentRecord<Agent, X>;
+
+/** Options of `VectorEnv.reset`. */
+export interface VectorResetOptions {
+  /** One seed (copy e gets `seed + e`) or one seed per copy. */
+  readonly seed?: number | readonly number[];
+  readonly options?: Record<string, unknown>;
+  /** Reset only copies whose entry is truthy (Gymnasium's `reset_mask`); other rows come back zero with `active` 0. */
+  readonly mask?: ArrayLike<number | boolean>;
+}
+
+/** Options of `VectorEnv.step`. */
+export interface VectorStepOptions {
+  /** Step only copies whose entry is truthy; the others are left as they are (rows zero, `active` 0). */
+  readonly mask?: ArrayLike<number | boolean>;
+}
 
 /** What `VectorEnv.reset` returns. */
 export interface VectorResetResult<Agent extends string> {
@@ -66,6 +84,7 @@ export class VectorEnv<Agent extends string = string> {
   private readonly obsSpaces = new Map<Agent, Space>();
   private readonly actSpaces = new Map<Agent, Space>();
   private readonly needsReset: Uint8Array;
+  private readonly mode: AutoresetMode;
   /** The copies' global-state space, or null when the copies have no global state (`HasGlobalState`). */
   readonly stateSpace: Box | null;
   private started = false;
@@ -75,7 +94,7 @@ export class VectorEnv<Agent extends string = string> {
   constructor(envs: readonly ParallelEnv<unknown, unknown, Agent>[], opts: VectorEnvOptions = {}) {
     if (envs.length === 0) throw new ConfigError('envs', 'no env given', 'Pass at least one env copy.');
     const autoreset = opts.autoreset ?? 'same-step';
-    if (autoreset !== 'next-step' && autoreset !== 'same-step') throw new ConfigError('autoreset', `unknown mode ${JSON.stringify(autoreset)}`, "Use 'same-step' or 'next-step'.");
+    if (autoreset !== 'next-step' && autoreset !== 'same-step' && autoreset !== 'disabled') throw new ConfigError('autoreset', `unknown mode ${JSON.stringify(autoreset)}`, "Use 'same-step', 'next-step' or 'disabled'.");
     this.envs = [...envs];
     this.numEnvs = envs.length;
     const first = envs[0];
@@ -102,7 +121,9 @@ export class VectorEnv<Agent extends string = string> {
     this.needsReset = new Uint8Array(this.numEnvs);
     this.stateSpace = envs.every((e) => hasGlobalState(e)) ? (first as unknown as HasGlobalState).stateSpace : null;
     if (this.stateSpace !== null) envs.forEach((env, i) => i > 0 && sameSpace(i, 'global state space', (env as unknown as HasGlobalState).stateSpace, this.stateSpace as Box));
-    this.metadata = { ...first.metadata, name: `Vector(${first.metadata.name})`, autoreset, numEnvs: this.numEnvs };
+    this.mode = autoreset;
+    // metadata speaks the env vocabulary, where a vector that never resets by itself is 'none'
+    this.metadata = { ...first.metadata, name: `Vector(${first.metadata.name})`, autoreset: autoreset === 'disabled' ? 'none' : autoreset, numEnvs: this.numEnvs };
   }
 
   /** Builds `numEnvs` copies with `make(index)` and batches them. */
@@ -128,9 +149,9 @@ export class VectorEnv<Agent extends string = string> {
     }
   }
 
-  /** The autoreset mode (also in `metadata.autoreset`). */
+  /** The autoreset mode (also in `metadata.autoreset`, where 'disabled' reads 'none'). */
   get autoreset(): AutoresetMode {
-    return this.metadata.autoreset as AutoresetMode;
+    return this.mode;
   }
 
   /** The single-copy observation space of `agent` (rows of the batch). */
@@ -159,31 +180,40 @@ export class VectorEnv<Agent extends string = string> {
   }
 
   /**
-   * Resets every copy (copy e with `seed + e` when a seed is given). The seed must be an integer such
-   * that every `seed + e` is exact (a safe integer), or copies would share seeds; anything else is a
-   * ConfigError naming `seed` and the range, and changes nothing.
+   * Resets every copy, or those in `mask` (copy e with `seed + e`, or `seed[e]` for a list). Seeds must
+   * be integers such that every copy's seed is exact (a safe integer), or copies would share seeds;
+   * anything else is a ConfigError naming `seed` and the range, and changes nothing.
    */
-  async reset(opts: ResetOptions = {}): Promise<VectorResetResult<Agent>> {
+  async reset(opts: VectorResetOptions = {}): Promise<VectorResetResult<Agent>> {
     if (this.closed) throw new EnvStateError('reset() called after close(): create a new VectorEnv.');
-    const seed: unknown = opts?.seed;
-    if (seed !== undefined && !(typeof seed === 'number' && Number.isSafeInteger(seed) && Number.isSafeInteger(seed + (this.numEnvs - 1)))) {
+    const { seed, mask } = opts ?? {};
+    if (Array.isArray(seed) && seed.length !== this.numEnvs) throw new ConfigError('seed', `has ${seed.length} entries for ${this.numEnvs} copies`, 'Pass one seed, or one per copy.');
+    if (Array.isArray(seed)) {
+      const bad = seed.findIndex((x) => !(typeof x === 'number' && Number.isSafeInteger(x)));
+      if (bad !== -1) throw new ConfigError(`seed[${bad}]`, `${preview(seed[bad])} is not an integer in [${-Number.MAX_SAFE_INTEGER}, ${Number.MAX_SAFE_INTEGER}]`, 'Pass integer seeds, one per copy.');
+    } else if (seed !== undefined && !(typeof seed === 'number' && Number.isSafeInteger(seed) && Number.isSafeInteger(seed + (this.numEnvs - 1)))) {
       throw new ConfigError('seed', `${preview(seed)} is not an integer in [${-Number.MAX_SAFE_INTEGER}, ${Number.MAX_SAFE_INTEGER - this.numEnvs + 1}]`, `Pass an integer seed; copy e is seeded with seed + e, which must stay exact so the ${this.numEnvs} copies differ.`);
     }
+    if (mask !== undefined && mask.length !== this.numEnvs) throw new ConfigError('mask', `has ${mask.length} entries for ${this.numEnvs} copies`, 'Pass one entry per copy.');
+    if (mask !== undefined && !this.started && !Array.from(mask).every(Boolean)) throw new EnvStateError('reset({ mask }) before a full reset(): reset every copy first.');
+    const seedOf = (e: number): number | undefined => (seed === undefined ? undefined : typeof seed === 'number' ? seed + e : (seed as readonly number[])[e]);
     const out = this.allocate(false);
     await Promise.all(
       this.envs.map(async (env, e) => {
-        const r = await env.reset(opts.seed === undefined ? { options: opts.options } : { seed: opts.seed + e, options: opts.options });
+        if (mask !== undefined && !mask[e]) return;
+        const s = seedOf(e);
+        const r = await env.reset(s === undefined ? { options: opts.options } : { seed: s, options: opts.options });
         this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
         out.infos[e] = r.infos;
+        this.needsReset[e] = 0;
       }),
     );
-    this.needsReset.fill(0);
     this.started = true;
     return out;
   }
 
   /** Steps every copy with its row of `actions` (rows of agents that are not live are ignored), autoresetting ended copies. */
-  async step(actions: AgentBatch<Agent, Float32Array>): Promise<VectorStepResult<Agent>> {
+  async step(actions: AgentBatch<Agent, Float32Array>, opts: VectorStepOptions = {}): Promise<VectorStepResult<Agent>> {
     if (this.closed) throw new EnvStateError('step() called after close(): create a new VectorEnv.');
     if (!this.started) throw new EnvStateError('step() called before reset(): call reset({seed}) first.');
     if (typeof actions !== 'object' || actions === null || Array.isArray(actions) || ArrayBuffer.isView(actions)) {
@@ -202,16 +232,19 @@ export class VectorEnv<Agent extends string = string> {
         throw new InvalidActionError(a, x, `${this.numEnvs} rows of ${this.actionSpace(a)}`, `Pass a Float32Array of ${this.numEnvs} x ${dim} = ${want} numbers (row e = copy e).`);
       }
     }
-    const records = this.actionRecords(actions);
+    const { mask } = opts;
+    if (mask !== undefined && mask.length !== this.numEnvs) throw new ConfigError('mask', `has ${mask.length} entries for ${this.numEnvs} copies`, 'Pass one entry per copy.');
+    const records = this.actionRecords(actions, mask);
     const out = this.allocate(true);
     // Copies advance concurrently (they are independent), which lets worker-thread copies run in parallel.
-    await Promise.all(this.envs.map((env, e) => this.advance(env, e, records[e], out)));
+    await Promise.all(this.envs.map((env, e) => (mask !== undefined && !mask[e] ? undefined : this.advance(env, e, records[e], out))));
     return out;
   }
 
   /** Steps (or, after an end in next-step mode, resets) copy e and writes its row of `out`. */
   private async advance(env: ParallelEnv<unknown, unknown, Agent>, e: number, record: AgentRecord<Agent, unknown> | null, out: VectorStepResult<Agent>): Promise<void> {
     if (record === null) {
+      if (this.mode === 'disabled') return;
       const r = await env.reset();
       this.needsReset[e] = 0;
       this.write(out, e, r.observations as Partial<AgentRecord<Agent, unknown>>, env.agents);
@@ -257,10 +290,10 @@ export class VectorEnv<Agent extends string = string> {
    * copy steps, so a bad row changes nothing: finite, the exact encoding of an element of the agent's
    * space (bits 0 / 1, whole choices: a row is never rounded or thresholded into one), in the space.
    */
-  private actionRecords(actions: AgentBatch<Agent, Float32Array>): (AgentRecord<Agent, unknown> | null)[] {
+  private actionRecords(actions: AgentBatch<Agent, Float32Array>, mask?: ArrayLike<number | boolean>): (AgentRecord<Agent, unknown> | null)[] {
     const records: (AgentRecord<Agent, unknown> | null)[] = new Array(this.numEnvs);
     for (let e = 0; e < this.numEnvs; e++) {
-      if (this.needsReset[e]) {
+      if (this.needsReset[e] || (mask !== undefined && !mask[e])) {
         records[e] = null;
         continue;
       }
@@ -291,14 +324,21 @@ export class VectorEnv<Agent extends string = string> {
 
   private allocate(withRewards: boolean): VectorStepResult<Agent> {
     const n = this.numEnvs;
-    // fromEntries defines own entries, so any agent name is a plain key.
-    const per = <X>(make: () => X): AgentBatch<Agent, X> => Object.fromEntries(this.possibleAgents.map((a) => [a, make()])) as AgentBatch<Agent, X>;
-    const observations = Object.fromEntries(this.possibleAgents.map((a) => [a, new Float32Array(n * this.obsDims.get(a)!)])) as AgentBatch<Agent, Float32Array>;
-    const active = per(() => new Uint8Array(n));
-    const none = {} as AgentBatch<Agent, never>;
-    const rewards = withRewards ? per(() => new Float32Array(n)) : none;
-    const terminations = withRewards ? per(() => new Uint8Array(n)) : none;
-    const truncations = withRewards ? per(() => new Uint8Array(n)) : none;
+    // Prototype-less records: any agent name is a plain key.
+    const observations = Object.create(null) as AgentBatch<Agent, Float32Array>;
+    const active = Object.create(null) as AgentBatch<Agent, Uint8Array>;
+    const rewards = Object.create(null) as AgentBatch<Agent, Float32Array>;
+    const terminations = Object.create(null) as AgentBatch<Agent, Uint8Array>;
+    const truncations = Object.create(null) as AgentBatch<Agent, Uint8Array>;
+    for (const a of this.possibleAgents) {
+      observations[a] = new Float32Array(n * this.obsDims.get(a)!);
+      active[a] = new Uint8Array(n);
+      if (withRewards) {
+        rewards[a] = new Float32Array(n);
+        terminations[a] = new Uint8Array(n);
+        truncations[a] = new Uint8Array(n);
+      }
+    }
     return { observations, active, rewards, terminations, truncations, infos: new Array(n), finalObservations: new Array(n).fill(null), finalInfos: new Array(n).fill(null) };
   }
 

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError, EnsembleGymError, preview } from '../core/errors.js';
+import { escapeControlChars } from '../core/escapeControlChars.js';
 import { Rng } from '../core/Rng.js';
 
 /** Which part of the data an item belongs to; statistics and training use `train` only. */
@@ -38,7 +39,17 @@ export interface AnswerDataOptions {
   readonly testFraction?: number;
   /** Seed of the split of items without a `split` [0]. */
   readonly splitSeed?: number;
+  /**
+   * Largest JSON file, and largest JSONL line, `loadAnswerData` reads, in bytes [`MAX_ANSWER_JSON_BYTES`, 256 MiB].
+   * JSONL files are streamed line by line and have no size limit of their own.
+   */
+  readonly maxJsonBytes?: number;
+  /** Called while `loadAnswerData` reads a file, with bytes read so far and the file size (at most once per 1 % read). */
+  readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
+
+/** Default `maxJsonBytes`: a JSON answer file is parsed in one piece, which takes about 20 times its size in memory. */
+export const MAX_ANSWER_JSON_BYTES = 256 * 1024 * 1024;
 
 /** A data file that does not follow the answer-data format; the message names the file and the JSON path. */
 export class AnswerDataError extends EnsembleGymError {}
@@ -89,7 +100,9 @@ function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(marked);
   } catch (e) {
-    throw new AnswerDataError(`${where}: not valid JSON (${(e as Error).message})`);
+    const nul = text.indexOf('\u0000');
+    const hint = nul >= 0 ? `; it holds a NUL byte (\\u0000) at character ${nul + 1}: binary data, or text in another encoding than UTF-8` : '';
+    throw new AnswerDataError(`${where}: not valid JSON (${escapeControlChars((e as Error).message)})${hint}`);
   }
 }
 
@@ -107,17 +120,26 @@ function splitDraw(seed: number, id: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
+/** Scores divided by their sum (all-zero: uniform). Scaled by the maximum first, so huge finite scores (1.797e308) cannot overflow the sum. */
 function normalise(scores: readonly number[]): Float32Array {
+  let max = 0;
+  for (const s of scores) if (s > max) max = s;
+  if (!(max > 0)) return new Float32Array(scores.length).fill(1 / scores.length);
   let z = 0;
-  for (const s of scores) z += s;
-  return z > 0 ? Float32Array.from(scores, (s) => s / z) : new Float32Array(scores.length).fill(1 / scores.length);
+  for (const s of scores) z += s / max;
+  return Float32Array.from(scores, (s) => s / max / z);
 }
 
-/**
- * Builds a dataset from already-parsed parts, validating every item (`where(i)` names item i in
- * messages). The single path every loader goes through.
- */
-function build(source: string, rawModels: unknown, rawItems: readonly unknown[], opts: AnswerDataOptions, where: (i: number) => string): AnswerDataset {
+/** Validates items one at a time (so a streamed file never holds its raw parsed lines) and assembles the dataset. */
+interface ItemBuilder {
+  /** Validates one raw item; `where` prefixes its messages (file, line). */
+  add(raw: unknown, where: string): void;
+  /** The dataset of every item added. */
+  finish(): AnswerDataset;
+}
+
+/** An `ItemBuilder` for the models `rawModels` (validated here) of `source`. */
+function itemBuilder(source: string, rawModels: unknown, opts: AnswerDataOptions): ItemBuilder {
   const testFraction = opts.testFraction ?? 0.2;
   if (!(testFraction >= 0 && testFraction <= 1)) throw new ConfigError('testFraction', `must be in [0, 1], got ${testFraction}`, 'Set testFraction to the share of unsplit items that go to test.');
   const splitSeed = opts.splitSeed ?? 0;
@@ -127,29 +149,45 @@ function build(source: string, rawModels: unknown, rawItems: readonly unknown[],
   const dupModel = models.find((m, i) => models.indexOf(m) !== i);
   if (dupModel !== undefined) throw new AnswerDataError(`${source}: models lists "${dupModel}" twice; model names must be unique (they name the agents)`);
   const seen = new Map<string, number>();
-  const items: AnswerItem[] = rawItems.map((raw, i) => {
-    const r = itemSchema.safeParse(raw);
-    if (!r.success) throw new AnswerDataError(`${where(i)}${issueText(raw, r.error.issues[0], ['items', i])}`);
-    const it: RawItem = r.data;
-    const id = String(it.id);
-    const at = `items[${i}]`;
-    const prev = seen.get(id);
-    if (prev !== undefined) throw new AnswerDataError(`${where(i)}${at}.id "${id}" repeats items[${prev}].id; item ids must be unique`);
-    seen.set(id, i);
-    if (it.scores.length !== models.length) {
-      throw new AnswerDataError(`${where(i)}${at}.scores has ${it.scores.length} rows but there are ${models.length} models (${models.join(', ')}); give one row of option scores per model`);
-    }
-    const k = it.scores[0].length;
-    it.scores.forEach((row, m) => {
-      if (row.length !== k) throw new AnswerDataError(`${where(i)}${at}.scores[${m}] has ${row.length} options but ${at}.scores[0] has ${k}; every model scores the same options`);
-    });
-    if (it.label >= k) throw new AnswerDataError(`${where(i)}${at}.scores[${models.length - 1}] has ${k} options, label ${it.label} is out of range (0..${k - 1})`);
-    const split: AnswerSplit = it.split ?? (splitDraw(splitSeed, id) < testFraction ? 'test' : 'train');
-    return { id, task: it.task ?? 'default', split, label: it.label, numOptions: k, probs: it.scores.map(normalise) };
-  });
-  const maxOptions = items.reduce((a, it) => Math.max(a, it.numOptions), 0);
-  const tasks = [...new Set(items.map((it) => it.task))].sort();
-  return { models, items, maxOptions, tasks, source };
+  const items: AnswerItem[] = [];
+  return {
+    add(raw, where) {
+      const i = items.length;
+      const r = itemSchema.safeParse(raw);
+      if (!r.success) throw new AnswerDataError(`${where}${issueText(raw, r.error.issues[0], ['items', i])}`);
+      const it: RawItem = r.data;
+      const id = String(it.id);
+      const at = `items[${i}]`;
+      const prev = seen.get(id);
+      if (prev !== undefined) throw new AnswerDataError(`${where}${at}.id "${id}" repeats items[${prev}].id; item ids must be unique`);
+      seen.set(id, i);
+      if (it.scores.length !== models.length) {
+        throw new AnswerDataError(`${where}${at}.scores has ${it.scores.length} rows but there are ${models.length} models (${models.join(', ')}); give one row of option scores per model`);
+      }
+      const k = it.scores[0].length;
+      it.scores.forEach((row, m) => {
+        if (row.length !== k) throw new AnswerDataError(`${where}${at}.scores[${m}] has ${row.length} options but ${at}.scores[0] has ${k}; every model scores the same options`);
+      });
+      if (it.label >= k) throw new AnswerDataError(`${where}${at}.scores[${models.length - 1}] has ${k} options, label ${it.label} is out of range (0..${k - 1})`);
+      const split: AnswerSplit = it.split ?? (splitDraw(splitSeed, id) < testFraction ? 'test' : 'train');
+      items.push({ id, task: it.task ?? 'default', split, label: it.label, numOptions: k, probs: it.scores.map(normalise) });
+    },
+    finish() {
+      const maxOptions = items.reduce((a, it) => Math.max(a, it.numOptions), 0);
+      const tasks = [...new Set(items.map((it) => it.task))].sort();
+      return { models, items, maxOptions, tasks, source };
+    },
+  };
+}
+
+/**
+ * Builds a dataset from already-parsed parts, validating every item (`where(i)` names item i in
+ * messages). The single path every loader goes through.
+ */
+function build(source: string, rawModels: unknown, rawItems: readonly unknown[], opts: AnswerDataOptions, where: (i: number) => string): AnswerDataset {
+  const b = itemBuilder(source, rawModels, opts);
+  rawItems.forEach((raw, i) => b.add(raw, where(i)));
+  return b.finish();
 }
 
 /**
@@ -158,7 +196,9 @@ function build(source: string, rawModels: unknown, rawItems: readonly unknown[],
  * optional `task` and `split`, `label` (0-based option index) and `scores[model][option]` (finite,
  * ≥ 0, normalised per model). Errors name `source` and the JSON path (and the line for JSONL).
  */
-export function parseAnswerData(text: string, source = 'answer data', opts: AnswerDataOptions = {}): AnswerDataset {
+export function parseAnswerData(rawText: string, source = 'answer data', opts: AnswerDataOptions = {}): AnswerDataset {
+  // A UTF-8 byte-order mark (Windows editors, Excel exports) is not data.
+  const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
   const format = opts.format ?? 'auto';
   const asJsonl = format === 'jsonl' || (format === 'auto' && (source.endsWith('.jsonl') || looksLikeJsonl(text)));
   if (!asJsonl) {
@@ -167,18 +207,58 @@ export function parseAnswerData(text: string, source = 'answer data', opts: Answ
     if (!r.success) throw new AnswerDataError(`${source}: ${issueText(root, r.error.issues[0], [])}`);
     return build(source, r.data.models, r.data.items, opts, () => `${source}: `);
   }
-  const lines = text.split(/\r?\n/);
-  const rows: { line: number; value: unknown }[] = [];
-  lines.forEach((l, i) => {
-    if (l.trim() !== '') rows.push({ line: i + 1, value: parseJson(l, `${source}:${i + 1}`) });
-  });
-  if (rows.length === 0) throw new AnswerDataError(`${source}: empty; the first line must be {"models": [...]}`);
-  const head = rows[0].value as { models?: unknown } | null;
-  if (head === null || typeof head !== 'object' || !('models' in head)) {
-    throw new AnswerDataError(`${source}:${rows[0].line}: the first line must be a header {"models": ["m0", ...]}, got ${JSON.stringify(head)?.slice(0, 60)}`);
+  const reader = jsonlReader(source, opts);
+  text.split(/\r?\n/).forEach((l, i) => reader.line(l, i + 1));
+  return reader.finish();
+}
+
+/** The value of JSONL line `line`; a first line that is not JSON says how a JSON object spread over several lines is read instead. */
+function parseJsonlLine(text: string, source: string, line: number, first: boolean): unknown {
+  try {
+    return parseJson(text, `${source}:${line}`);
+  } catch (e) {
+    if (first && /^\s*[{[]\s*$/.test(text)) {
+      throw new AnswerDataError(`${(e as Error).message}; this looks like one JSON object written over several lines: name the file .json, or write JSONL (a {"models": [...]} header line, then one item per line)`);
+    }
+    throw e;
   }
-  const items = rows.slice(1);
-  return build(source, head.models, items.map((r) => r.value), opts, (i) => `${source}:${items[i].line}: `);
+}
+
+/**
+ * Reads JSONL one line at a time: a `{"models": [...]}` header line, then one item per line, each
+ * validated as it comes; or a single line holding the whole `{"models", "items"}` object (the JSON
+ * form saved under a .jsonl name).
+ */
+function jsonlReader(source: string, opts: AnswerDataOptions): { line(text: string, n: number): void; finish(): AnswerDataset } {
+  let builder: ItemBuilder | undefined;
+  let whole: { line: number; value: { models?: unknown; items?: unknown } } | undefined;
+  return {
+    line(raw, n) {
+      const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (text.trim() === '') return;
+      const value = parseJsonlLine(text, source, n, builder === undefined && whole === undefined);
+      if (whole) {
+        throw new AnswerDataError(`${source}:${whole.line}: the header line holds "items" and more lines follow (line ${n}); put items either inside the first object (JSON form) or one per line after a {"models": [...]} header (JSONL), not both`);
+      }
+      if (builder) return builder.add(value, `${source}:${n}: `);
+      const head = value as { models?: unknown; items?: unknown } | null;
+      if (head === null || typeof head !== 'object' || !('models' in head)) {
+        throw new AnswerDataError(`${source}:${n}: the first line must be a header {"models": ["m0", ...]}, got ${escapeControlChars(JSON.stringify(head)?.slice(0, 60) ?? String(head))}`);
+      }
+      if ('items' in head) whole = { line: n, value: head };
+      else builder = itemBuilder(source, head.models, opts);
+    },
+    finish() {
+      if (whole) {
+        const r = fileSchema.safeParse(whole.value);
+        if (!r.success) throw new AnswerDataError(`${source}:${whole.line}: ${issueText(whole.value, r.error.issues[0], [])}`);
+        const at = whole.line;
+        return build(source, r.data.models, r.data.items, opts, () => `${source}:${at}: `);
+      }
+      if (!builder) throw new AnswerDataError(`${source}: empty; the first line must be {"models": [...]}`);
+      return builder.finish();
+    },
+  };
 }
 
 /** Whether the text's first line is a complete JSON object holding `models` but not `items`. */
@@ -192,15 +272,110 @@ function looksLikeJsonl(text: string): boolean {
   }
 }
 
-/** Reads and validates an answer-data file (JSON or JSONL); see `parseAnswerData`. */
-export async function loadAnswerData(path: string, opts: AnswerDataOptions = {}): Promise<AnswerDataset> {
-  let text: string;
+/** A mebibyte figure for messages: `256 MiB`. */
+function mib(bytes: number): string {
+  const m = bytes / 2 ** 20;
+  return `${m >= 10 ? Math.round(m) : Number(m.toPrecision(2))} MiB`;
+}
+
+/** Length of the byte-order mark `head` starts with (UTF-8: 3); throws for UTF-16 / UTF-32, naming the encoding and the fix. */
+function checkEncoding(path: string, head: Buffer): number {
+  const fix = 'answer data must be UTF-8: re-save it as UTF-8 (iconv -f ENCODING -t UTF-8 in > out; in Python open(path, "w", encoding="utf-8"); in PowerShell Out-File -Encoding utf8)';
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 3;
+  const utf16 = (enc: string, how: string) => new AnswerDataError(`${path}: the file is ${enc} (${how}); ${fix.replace('ENCODING', enc.replace(' ', ''))}`);
+  if (head.length >= 4 && head.readUInt32LE(0) === 0x0000feff) throw utf16('UTF-32 LE', 'byte-order mark FF FE 00 00');
+  if (head[0] === 0xff && head[1] === 0xfe) throw utf16('UTF-16 LE', 'byte-order mark FF FE');
+  if (head[0] === 0xfe && head[1] === 0xff) throw utf16('UTF-16 BE', 'byte-order mark FE FF');
+  // Without a mark, ASCII text in UTF-16 has a NUL byte next to every character.
+  if (head.length >= 4 && head[0] !== 0 && head[1] === 0 && head[2] !== 0 && head[3] === 0) throw utf16('UTF-16 LE', 'a NUL byte after every character');
+  if (head.length >= 4 && head[0] === 0 && head[1] !== 0 && head[2] === 0 && head[3] !== 0) throw utf16('UTF-16 BE', 'a NUL byte before every character');
+  return 0;
+}
+
+/**
+ * Calls `onLine(text, lineNumber)` for every line of `path` from byte `start`, reading 1 MiB at a time
+ * (memory stays at one line plus one chunk); a line longer than `maxLine` bytes is an AnswerDataError.
+ */
+async function forEachLine(path: string, start: number, size: number, maxLine: number, onLine: (text: string, line: number) => void, onProgress?: (read: number, total: number) => void): Promise<void> {
+  const fh = await open(path, 'r');
   try {
-    text = await readFile(path, 'utf8');
+    const chunk = Buffer.alloc(2 ** 20);
+    let pos = start;
+    let parts: Buffer[] = [];
+    let partBytes = 0;
+    let line = 1;
+    let reported = 0;
+    const emit = (tail: Buffer): void => {
+      const buf = parts.length === 0 ? tail : Buffer.concat([...parts, tail]);
+      parts = [];
+      partBytes = 0;
+      onLine(buf.toString('utf8'), line++);
+    };
+    for (;;) {
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      let from = 0;
+      for (let nl = chunk.indexOf(0x0a, from); nl !== -1 && nl < bytesRead; nl = chunk.indexOf(0x0a, from)) {
+        if (partBytes + nl - from > maxLine) break;
+        emit(chunk.subarray(from, nl));
+        from = nl + 1;
+      }
+      partBytes += bytesRead - from;
+      if (partBytes > maxLine) {
+        throw new AnswerDataError(`${path}:${line}: line ${line} is longer than the ${mib(maxLine)} limit of one JSONL line; write one item per line (or raise maxJsonBytes)`);
+      }
+      parts.push(Buffer.from(chunk.subarray(from, bytesRead)));
+      if (onProgress && (pos - reported >= size / 100 || pos >= size)) {
+        reported = pos;
+        onProgress(pos, size);
+      }
+    }
+    if (partBytes > 0) emit(Buffer.alloc(0));
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Reads and validates an answer-data file (JSON or JSONL); see `parseAnswerData`. JSONL is streamed
+ * line by line (no file size limit; `onProgress` reports the bytes read); a JSON file, parsed in one
+ * piece, may be at most `maxJsonBytes` (256 MiB). A UTF-8 byte-order mark is skipped; UTF-16 / UTF-32
+ * files are refused with the encoding named and how to convert them.
+ */
+export async function loadAnswerData(path: string, opts: AnswerDataOptions = {}): Promise<AnswerDataset> {
+  const maxJson = opts.maxJsonBytes ?? MAX_ANSWER_JSON_BYTES;
+  let size: number;
+  let head: Buffer;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new AnswerDataError(`${path}: not a file; pass the path of a JSON or JSONL answer-data file`);
+    size = st.size;
+    const fh = await open(path, 'r');
+    try {
+      head = Buffer.alloc(Math.min(size, 65536));
+      await fh.read(head, 0, head.length, 0);
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
+    if (e instanceof AnswerDataError) throw e;
     throw new AnswerDataError(`${path}: cannot read the answer data (${(e as Error).message}); check the path`);
   }
-  return parseAnswerData(text, path, opts);
+  const bom = checkEncoding(path, head);
+  const headText = head.subarray(bom).toString('utf8');
+  const format = opts.format ?? 'auto';
+  const asJsonl = format === 'jsonl' || (format === 'auto' && (path.endsWith('.jsonl') || looksLikeJsonl(headText)));
+  if (!asJsonl) {
+    if (size > maxJson) {
+      throw new AnswerDataError(`${path}: ${mib(size)} is over the ${mib(maxJson)} limit of a JSON answer file (parsed in one piece); write JSONL instead (a {"models": [...]} header line, then one item per line), which is streamed with no size limit`);
+    }
+    const text = (await readFile(path)).subarray(bom).toString('utf8');
+    return parseAnswerData(text, path, { ...opts, format: 'json' });
+  }
+  const reader = jsonlReader(path, opts);
+  await forEachLine(path, bom, size, maxJson, reader.line, opts.onProgress);
+  return reader.finish();
 }
 
 /** Validates an in-memory dataset object of the JSON form (e.g. from a generator); see `parseAnswerData`. */

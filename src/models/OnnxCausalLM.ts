@@ -150,6 +150,16 @@ export class OnnxCausalLM implements ModelAdapter {
       if (tokenizer.vocabSize > width) {
         throw new ModelLoadError(tokenizerPath, `the tokenizer has ${tokenizer.vocabSize} ids but the model's logits only ${width}`, 'Use the tokenizer.json the model was trained with.', 'model.vocab');
       }
+      // Padded embeddings leave a few percent of the logits without a token; a tokenizer much
+      // smaller than the logits belongs to another model.
+      if (tokenizer.vocabSize < width * (1 - MAX_VOCAB_PADDING)) {
+        throw new ModelLoadError(tokenizerPath, `the tokenizer has ${tokenizer.vocabSize} ids but the model's logits have ${width} (more than ${MAX_VOCAB_PADDING * 100} % padding)`, 'Use the tokenizer.json the model was trained with.', 'model.vocab');
+      }
+      const bad = probe.logprobs.findIndex((x) => Number.isNaN(x));
+      if (bad >= 0) {
+        throw new ModelLoadError(onnxPath, `the probe run gives NaN log-probabilities (first at id ${bad}): the weights hold NaN or Inf`, 'Re-export or re-download the model; check the training run that wrote it.');
+      }
+      if (graph.hasPositionIds) await checkPositions(session, graph, bosId ?? 0, maxContext, configPath);
       const useCache = (opts.useCache ?? true) && graph.nLayers > 0;
       const chunk = opts.prefillChunk ?? 256;
       if (!Number.isInteger(chunk) || chunk < 1) throw new ConfigError('prefillChunk', `${chunk} must be a positive integer`, 'Use e.g. 256.');
@@ -289,11 +299,11 @@ interface GraphRun {
 }
 
 /** Runs `ids` after `pastLen` cached tokens whose key/values are `past` (empty when 0), feeding only the inputs the graph has. */
-async function runGraph(session: ort.InferenceSession, g: GraphInfo, ids: readonly number[], pastLen: number, past: Record<string, ort.Tensor>): Promise<GraphRun> {
+async function runGraph(session: ort.InferenceSession, g: GraphInfo, ids: readonly number[], pastLen: number, past: Record<string, ort.Tensor>, firstPosition = pastLen): Promise<GraphRun> {
   const n = ids.length;
   const feeds: Record<string, ort.Tensor> = { input_ids: int64([1, n], (i) => ids[i]) };
   if (g.hasAttentionMask) feeds.attention_mask = int64([1, pastLen + n], () => 1);
-  if (g.hasPositionIds) feeds.position_ids = int64([1, n], (i) => pastLen + i);
+  if (g.hasPositionIds) feeds.position_ids = int64([1, n], (i) => firstPosition + i);
   if (g.hasCachePosition) feeds.cache_position = int64([n], (i) => pastLen + i);
   if (g.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', Uint8Array.of(pastLen > 0 ? 1 : 0), [1]);
   const emptyPast = new Float32Array(0);
@@ -325,6 +335,34 @@ async function runGraph(session: ort.InferenceSession, g: GraphInfo, ids: readon
     for (const kv of ['key', 'value']) presents[`past_key_values.${l}.${kv}`] = out[`present.${l}.${kv}`];
   }
   return { logprobs, hidden, presents, logitsWidth: width };
+}
+
+/** Share of the logits that may have no token (padded embeddings, e.g. rounded up to a multiple of 128). */
+const MAX_VOCAB_PADDING = 0.1;
+
+/**
+ * Probes the last position the config claims (`maxContext - 1`, one token, no past) and, when the
+ * graph fails there, finds the real limit by bisection (one-token runs) and throws a ModelLoadError naming both.
+ */
+async function checkPositions(session: ort.InferenceSession, g: GraphInfo, id: number, maxContext: number, configPath: string): Promise<void> {
+  const works = async (pos: number): Promise<boolean> => {
+    try {
+      const r = await runGraph(session, g, [id], 0, {}, pos);
+      disposeAll(r.presents);
+      return !r.logprobs.some((x) => Number.isNaN(x));
+    } catch {
+      return false;
+    }
+  };
+  if (await works(maxContext - 1)) return;
+  let lo = 0; // works (the probe at position 0 ran)
+  let hi = maxContext - 1; // fails
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (await works(mid)) lo = mid;
+    else hi = mid;
+  }
+  throw new ModelLoadError(configPath, `the context is ${maxContext} positions but the graph supports only ${lo + 1} (position ${hi} fails)`, `Set "n_positions" (or "max_position_embeddings") to ${lo + 1}, or load with { maxContext: ${lo + 1} }.`, 'n_positions');
 }
 
 function int64(dims: number[], f: (i: number) => number): ort.Tensor {

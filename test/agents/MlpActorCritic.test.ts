@@ -88,3 +88,44 @@ test('act accepts number[] observations and rejects non-finite or junk ones with
   }
   p.dispose();
 });
+
+test('the JS acting path (actorOut, logProbs, valueBatch, actBatch) matches the tfjs forward within 1e-5 for every head family', async () => {
+  const { Box, Dict, Discrete, MultiBinary } = await import('../../src/core/spaces.js');
+  const spaces = [new Box(-1, 1, [3]), new Simplex(4), new MultiBinary(3), new Discrete(5), new Dict({ w: new Simplex(3), k: new Discrete(2), g: new Box(-Infinity, Infinity, [2]) })];
+  for (const [i, space] of spaces.entries()) {
+    const head = ActionHead.fromSpace(space);
+    const p = new MlpActorCritic({ groups: [{ members: ['a', 'b'], obsDim: 6, criticDim: 6, head: head.tree }], hidden: [16, 8], initLogStd: -0.3, criticInput: 'observation', seed: i });
+    // larger weights than the init so outputs are far from 0 and the comparison means something
+    p.setWeights(p.getWeights().map((w, j) => w * 3 + 0.05 * Math.sin(j)));
+    const rows = 12;
+    const rng = new Rng(`x${i}`);
+    const x = Float32Array.from({ length: rows * p.groups[0].actorIn }, () => rng.normal());
+    const outJs = p.actorOut(0, x, rows);
+    const [outTf, lsTf, vTf] = tf.tidy(() => [p.actorForward(0, tf.tensor2d(x, [rows, p.groups[0].actorIn])).dataSync(), p.logStd(0).dataSync(), p.criticForward(0, tf.tensor2d(x, [rows, p.groups[0].criticIn])).dataSync()]);
+    const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
+      assert.equal(a.length, b.length, what);
+      for (let j = 0; j < a.length; j++) assert.ok(Math.abs(a[j] - b[j]) <= 1e-5 * Math.max(1, Math.abs(b[j])), `${what}[${j}]: ${a[j]} vs ${b[j]} (${space})`);
+    };
+    close(outJs, outTf, 'actor output');
+    close(p.valueBatch(0, x, rows), vTf, 'value');
+    const { raw, logProb } = p.actBatch(0, x, rows, new Rng(7));
+    const rawTf = head.sample(outTf as Float32Array, lsTf as Float32Array, rows, new Rng(7), false);
+    close(raw, rawTf, 'sampled action');
+    const lpTf = tf.tidy(() => head.logProbEntropy(tf.tensor2d(outTf as Float32Array, [rows, head.dim]), tf.tensor1d(lsTf as Float32Array), tf.tensor2d(raw, [rows, head.dim])).logProb.dataSync());
+    close(logProb, lpTf, 'log-prob');
+    p.dispose();
+  }
+});
+
+test('the acting path sees every change of the weights (setWeights, load, optimizer assign)', () => {
+  const p = new MlpActorCritic(spec(false, 1));
+  const x = Float32Array.of(1, -1, 0.5, 2);
+  const before = p.actorOut(0, x, 1);
+  p.setWeights(p.getWeights().map((w) => w * 2));
+  assert.notDeepEqual(p.actorOut(0, x, 1), before);
+  p.load(new MlpActorCritic(spec(false, 1)).save());
+  assert.deepEqual(p.actorOut(0, x, 1), before);
+  tf.tidy(() => p.theta.assign(tf.add(p.theta, 0.1) as tf.Tensor1D));
+  assert.notDeepEqual(p.actorOut(0, x, 1), before);
+  p.dispose();
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/initBackend.js';
-import { ppoLoss } from '../../src/algos/OnPolicyAlgorithm.js';
+import { ppoLoss } from '../../src/algos/ppoLoss.js';
 import { resolvePPOConfig, type PPOConfig } from '../../src/algos/PPOConfig.js';
 
 await initBackend();

@@ -1,5 +1,5 @@
 // The tiny decoder served over HTTP on loopback, as the serve and HTTP-adapter tests use it.
-import { startServer, type RunningServer, type ServeOptions } from '../../src/cli/serve.js';
+import { startServer, type RunningServer, type ServeOptions } from '../../src/models/openai/startServer.js';
 import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
 import { makeTinyDecoderDir, type TinyDecoderDir } from './tinyDecoder.js';
 

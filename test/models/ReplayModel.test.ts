@@ -34,6 +34,11 @@ before(async () => {
     }
     await s.dispose();
   }
+  // The contract's sequence that ends in EOS.
+  const e = await rec.start('ab');
+  await e.append([tokenizer.specialTokens.eos!]);
+  await e.next();
+  await e.dispose();
   await rec.close();
 });
 after(async () => {
@@ -46,7 +51,7 @@ exportAdapterContractTests('ReplayModel (recorded tiny decoder)', () => ReplayMo
 test('replay gives exactly what the model gave, and the file was written atomically (no temp left)', async () => {
   const live = await OnnxCausalLM.load(tiny.dir);
   const replay = await ReplayModel.load(replayPath, { tokenizer });
-  assert.equal(replay.size, 3 + 4);
+  assert.equal(replay.size, 3 + 4 + 1);
   assert.equal(replay.hiddenSize, live.hiddenSize);
   const a = await live.start('ab');
   const b = await replay.start('ab');

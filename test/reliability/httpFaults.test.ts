@@ -1,5 +1,5 @@
 // OpenAIHttpModel against a scripted server that misbehaves in ways serve's fault injection does not
-// cover (test/models/OpenAIHttpModel.test.ts covers one fault of each built-in kind): slow drip,
+// cover (test/models/openai/OpenAIHttpModel.test.ts covers one fault of each built-in kind): slow drip,
 // Retry-After as an HTTP date or beyond the deadline, exponential backoff, TCP resets, wrong JSON
 // shapes, and a seeded storm of mixed faults over many concurrent sessions, where the concurrency
 // limit must hold and every call must end in the right answer or a typed error.
@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Rng } from '../../src/core/Rng.js';
 import { ModelRequestError } from '../../src/models/errors.js';
 import type { TopK } from '../../src/models/ModelAdapter.js';
-import { OpenAIHttpModel, type OpenAIHttpModelOptions } from '../../src/models/OpenAIHttpModel.js';
+import { OpenAIHttpModel, type OpenAIHttpModelOptions } from '../../src/models/openai/OpenAIHttpModel.js';
 import { ListTokenizer } from '../envs/decodingFakes.js';
 
 const tokenizer = new ListTokenizer(['a', 'b', 'c', 'd']);

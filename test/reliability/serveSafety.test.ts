@@ -1,7 +1,7 @@
 // What `serve` promises a network-facing user: loopback by default, bearer auth checked before any
 // work (wrong or missing key: 401 in OpenAI's error shape, on every route), bounded bodies and
 // generation, no file paths taken from requests, hostile JSON answered with 400, and the API key
-// never in responses, logs, errors, or the state of a client adapter. (test/cli/serve.test.ts covers
+// never in responses, logs, errors, or the state of a client adapter. (test/models/openai/startServer.test.ts covers
 // the happy paths and the basic error statuses; this file covers the adversarial ones.)
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,10 +10,10 @@ import { request as httpRequest } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { inspect } from 'node:util';
-import { startServer, type RunningServer } from '../../src/cli/serve.js';
+import { startServer, type RunningServer } from '../../src/models/openai/startServer.js';
 import { ConfigError, EnsembleGymError } from '../../src/core/errors.js';
 import { ModelRequestError } from '../../src/models/errors.js';
-import { OpenAIHttpModel } from '../../src/models/OpenAIHttpModel.js';
+import { OpenAIHttpModel } from '../../src/models/openai/OpenAIHttpModel.js';
 import { FakeModel } from '../envs/decodingFakes.js';
 
 const KEY = 'sk-reliability-7f3a9c1e5b';
@@ -174,9 +174,9 @@ test('no file paths are taken from requests: path-like model names are just unkn
   const extra = await raw(open.url, { body: JSON.stringify({ prompt: 'ab', max_tokens: 1, model_dir: '/etc', path: '/etc/passwd', tokenizer: '/etc/shadow', file: '/etc/passwd' }) });
   assert.equal(extra.status, 200);
   assert.ok(!extra.body.includes('root:'));
-  const src = readFileSync(new URL('../../src/cli/serve.ts', import.meta.url), 'utf8');
-  assert.doesNotMatch(src, /from ['"](node:)?fs(\/promises)?['"]/, 'serve.ts must not import fs: it serves an adapter loaded by the caller');
-  assert.doesNotMatch(src, /\bimport\(/, 'serve.ts must not import modules chosen at run time');
+  const src = readFileSync(new URL('../../src/models/openai/startServer.ts', import.meta.url), 'utf8');
+  assert.doesNotMatch(src, /from ['"](node:)?fs(\/promises)?['"]/, 'startServer.ts must not import fs: it serves an adapter loaded by the caller');
+  assert.doesNotMatch(src, /\bimport\(/, 'startServer.ts must not import modules chosen at run time');
 });
 
 test('the API key never appears in logs, error messages, or a client adapter printed or serialised', async () => {

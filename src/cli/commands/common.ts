@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
+import { packageInfo } from '../../core/packageInfo.js';
 import { OnnxCausalLM } from '../../models/OnnxCausalLM.js';
 import { readConfigFile, resolveRunConfig, type RunConfig } from '../RunConfig.js';
 
@@ -56,6 +57,14 @@ export function configFromOptions(opts: Record<string, unknown>, extra: Record<s
   const { config, ...flags } = opts;
   const file = typeof config === 'string' ? readConfigFile(config) : {};
   return resolveRunConfig(file, { ...flags, ...extra });
+}
+
+/**
+ * The run config as a run's config.json stores it: model and data paths made absolute, so `eval`
+ * rebuilds the env from any working folder, plus `package` (version and git commit) for bug reports.
+ */
+export function runConfigRecord(cfg: RunConfig): Record<string, unknown> {
+  return { ...cfg, models: cfg.models.map((d) => resolve(d)), ...(cfg.data !== undefined ? { data: resolve(cfg.data) } : {}), package: packageInfo() };
 }
 
 /** Creates `<out>/<UTC timestamp>[-label]/` and returns its path. */

@@ -1,8 +1,10 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initBackend } from '../../backend/initBackend.js';
 import { sumReverseTask } from '../../ensemble/tasks/sumReverseTask.js';
-import { runDecodingExperiment, type DecodingExperimentConfig } from '../decoding/runDecodingExperiment.js';
-import { formatResultsTable } from '../decoding/formatResultsTable.js';
+import { runDecodingExperiment, type DecodingExperimentConfig } from '../../experiments/decoding/runDecodingExperiment.js';
+import { formatResultsTable } from '../formatResultsTable.js';
+import { Progress } from '../Progress.js';
 import { addDecodingOptions, addRunOptions, configFromOptions, createRunDir, loadModels } from './common.js';
 import { readConfigFile, type RunConfig } from '../RunConfig.js';
 import { addResumeOption, openRun, recordRun } from '../resumableRun.js';
@@ -32,6 +34,8 @@ export function demoExperimentConfig(cfg: RunConfig, runDir: string, explicit: R
     perAlgo: cfg.ppo?.learningRate === undefined ? { mappo: { learningRate: 2e-3 } } : {},
     ppo: { numSteps: quick ? 64 : 256, learningRate: 1e-3, hidden: [64, 64], numMinibatches: 4, updateEpochs: 4, entCoef: 0.003, gamma: 1, gaeLambda: 0.95, initLogStd: -0.5, ...(cfg.ppo ?? {}) },
     runDir,
+    // Absolute, so `eval --checkpoint <run>/checkpoints/ppo.json` reloads the same models from any folder; [] = the bundled ones.
+    modelDirs: cfg.models.map((d) => resolve(d)),
   };
 }
 
@@ -55,10 +59,11 @@ export function registerDemoCommand(program: Command): void {
       const fileKeys = typeof opts.config === 'string' ? Object.keys(readConfigFile(opts.config)) : [];
       const exp = demoExperimentConfig(cfg, runDir, new Set([...fileKeys, ...Object.keys(opts).filter((k) => opts[k] !== undefined)]));
       process.stderr.write(`run folder: ${runDir}${resumeDir ? ' (resumed)' : ''}\n`);
-      const res = await runDecodingExperiment(models, sumReverseTask, exp, { log: (l) => process.stderr.write(`${l}\n`) }, { resume: resumeDir !== null });
+      const res = await runDecodingExperiment(models, sumReverseTask, exp, { log: (l) => process.stderr.write(`${l}\n`), progress: (label, total, lines) => new Progress(label, total, lines) }, { resume: resumeDir !== null });
       process.stdout.write(`${formatResultsTable(res.rows)}\n`);
       process.stdout.write(`test items: ${exp.testItems}, training: ${exp.steps} env steps per algorithm (${Object.entries(res.trainSeconds).map(([a, s]) => `${a} ${s.toFixed(0)} s`).join(', ')})\n`);
       process.stdout.write(`results, metrics, checkpoints and plots: ${runDir}\n`);
+      process.stdout.write(`plots (PNG, SVG beside each): ${res.plots.join(', ')}\n`);
     } finally {
       await Promise.all(models.map((m) => m.close()));
     }

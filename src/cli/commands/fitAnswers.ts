@@ -17,7 +17,8 @@ import { FixedWeightsPolicy, gridSearchWeights } from '../../agents/baselines/Fi
 import { PluralityVotePolicy } from '../../agents/baselines/PluralityVotePolicy.js';
 import { StackedLogisticPolicy } from '../../agents/baselines/StackedLogisticPolicy.js';
 import { evaluateAnswers, type AnswerChooser } from '../answers/evaluateAnswers.js';
-import { addAlgoOption, addRunOptions, configFromOptions, createRunDir, numberFlag } from './common.js';
+import { addAlgoOption, addRunOptions, configFromOptions, createRunDir, numberFlag, runConfigRecord } from './common.js';
+import { packageInfo } from '../../core/packageInfo.js';
 import { loadRunData } from './runEnvs.js';
 import { addResumeOption, openRun, recordRun } from '../resumableRun.js';
 import { ppoConfigOf } from './train.js';
@@ -85,7 +86,7 @@ export function registerFitAnswersCommand(program: Command): void {
     const runDir = resumeDir ?? createRunDir(cfg.out, `fit-answers-${cfg.algo}${cfg.focal ? '-focal' : ''}`);
     recordRun(runDir, 'fit-answers', opts);
     process.stderr.write(`run folder: ${runDir}${resumeDir ? ' (resumed)' : ''}\n`);
-    writeFileSync(join(runDir, 'config.json'), JSON.stringify(cfg, null, 1));
+    writeFileSync(join(runDir, 'config.json'), JSON.stringify(runConfigRecord(cfg), null, 1));
     const rows = await answerBaselines(data, cfg.seed);
 
     const make = (split: 'train' | 'test'): AnswerEnsembleEnv | FocalEnv =>
@@ -112,7 +113,7 @@ export function registerFitAnswersCommand(program: Command): void {
     await testEnv.close();
 
     const plots = await writeRunPlots(join(runDir, 'plots'), { metrics: readMetricsJsonl(metricsPath), accuracy: rows.map((r) => ({ method: r.method, accuracy: r.accuracy })) });
-    writeFileSync(join(runDir, 'results.json'), JSON.stringify({ data: data.source, models: data.models, rows, trainSeconds, plots }, null, 1));
+    writeFileSync(join(runDir, 'results.json'), JSON.stringify({ data: data.source, models: data.models, rows, trainSeconds, plots, package: packageInfo() }, null, 1));
     process.stdout.write(
       `${renderTable(
         ['method', 'test accuracy %', 'models used', 'eval wall s'],

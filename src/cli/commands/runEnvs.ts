@@ -23,10 +23,23 @@ export interface RunEnvs {
   close(): Promise<void>;
 }
 
-/** Loads the recorded answers of `--data` with the run's split fraction and seed. */
-export async function loadRunData(cfg: RunConfig): Promise<AnswerDataset> {
+/** Files at least this big get progress lines while they load. */
+const PROGRESS_MIN_BYTES = 32 * 2 ** 20;
+
+/** Loads the recorded answers of `--data` with the run's split fraction and seed; big files print progress to stderr every 10 %. */
+export async function loadRunData(cfg: RunConfig, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<AnswerDataset> {
   if (!cfg.data) throw new ConfigError('--data', `--env ${cfg.env} replays recorded answers but no data file was given`, 'Pass --data FILE (JSON or JSONL answer data, see docs).');
-  return loadAnswerData(cfg.data, { testFraction: 1 - cfg.splitFrac, splitSeed: cfg.seed });
+  let shown = -1;
+  const t0 = performance.now();
+  const onProgress = (read: number, total: number): void => {
+    const tenth = Math.floor((10 * read) / total);
+    if (total < PROGRESS_MIN_BYTES || tenth === shown) return;
+    shown = tenth;
+    log(`reading ${cfg.data}: ${10 * tenth} % (${(read / 2 ** 20).toFixed(0)} of ${(total / 2 ** 20).toFixed(0)} MiB, ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  };
+  const data = await loadAnswerData(cfg.data, { testFraction: 1 - cfg.splitFrac, splitSeed: cfg.seed, onProgress });
+  if (shown >= 0) log(`read ${data.items.length} items of ${data.models.length} models in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return data;
 }
 
 /**

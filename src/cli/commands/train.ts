@@ -11,12 +11,12 @@ import { readMetricsJsonl } from '../../viz/MetricsRecord.js';
 import { writeRunPlots } from '../../viz/writeRunPlots.js';
 import { Progress } from '../Progress.js';
 import { renderTable } from '../renderTable.js';
-import { evaluateDecoding } from '../decoding/evaluateDecoding.js';
-import { policyChooser } from '../decoding/choosers.js';
+import { evaluateDecoding } from '../../experiments/decoding/evaluateDecoding.js';
 import { evaluateAnswers } from '../answers/evaluateAnswers.js';
 import type { RunConfig } from '../RunConfig.js';
 import { addResumeOption, openRun, recordRun } from '../resumableRun.js';
-import { addAlgoOption, addDecodingOptions, addRunOptions, configFromOptions, createRunDir, numberFlag } from './common.js';
+import { addAlgoOption, addDecodingOptions, addRunOptions, configFromOptions, createRunDir, numberFlag, runConfigRecord } from './common.js';
+import { packageInfo } from '../../core/packageInfo.js';
 import { buildRunEnvs, type RunEnvs } from './runEnvs.js';
 
 /** Test-split accuracy (success rate) and mean return of a trained algorithm. */
@@ -29,7 +29,7 @@ export interface TestScore {
 /** Evaluates `algo` on the run's test env: every test prompt once (decoding) or every test item once (answer). */
 export async function scoreOnTest(algo: OnPolicyAlgorithm, envs: RunEnvs, seed: number): Promise<TestScore> {
   if (envs.test instanceof EnsembleDecodingEnv) {
-    const r = await evaluateDecoding(envs.test, policyChooser(algo, seed), { seed });
+    const r = await evaluateDecoding(envs.test, algo.envPolicy(), { seed });
     return { accuracy: r.accuracy, meanReturn: r.accuracy, episodes: r.episodes };
   }
   const policy = algo.envPolicy();
@@ -68,7 +68,7 @@ export function registerTrainCommand(program: Command): void {
       const runDir = resumeDir ?? createRunDir(cfg.out, `train-${cfg.env}-${cfg.algo}`);
       recordRun(runDir, 'train', opts);
       process.stderr.write(`run folder: ${runDir}${resumeDir ? ' (resumed)' : ''}\n`);
-      writeFileSync(join(runDir, 'config.json'), JSON.stringify(cfg, null, 1));
+      writeFileSync(join(runDir, 'config.json'), JSON.stringify(runConfigRecord(cfg), null, 1));
       const metricsPath = join(runDir, 'metrics.jsonl');
       if (!resumeDir || !existsSync(metricsPath)) writeFileSync(metricsPath, '');
       const ppo = ppoConfigOf(cfg);
@@ -84,7 +84,7 @@ export function registerTrainCommand(program: Command): void {
       const trainSeconds = (performance.now() - t0) / 1000;
       const score = await scoreOnTest(algo, envs, cfg.seed);
       const plots = await writeRunPlots(join(runDir, 'plots'), { metrics: readMetricsJsonl(metricsPath) });
-      writeFileSync(join(runDir, 'results.json'), JSON.stringify({ env: cfg.env, algo: cfg.algo, steps: algo.globalStep, trainSeconds, test: score, plots }, null, 1));
+      writeFileSync(join(runDir, 'results.json'), JSON.stringify({ env: cfg.env, algo: cfg.algo, steps: algo.globalStep, trainSeconds, test: score, plots, package: packageInfo() }, null, 1));
       process.stdout.write(
         `${renderTable(['env', 'algo', 'train steps', 'train s', 'test episodes', 'test accuracy %', 'test mean return'], [[cfg.env, cfg.algo, algo.globalStep, trainSeconds.toFixed(1), score.episodes, (100 * score.accuracy).toFixed(1), score.meanReturn.toFixed(3)]])}\n`,
       );

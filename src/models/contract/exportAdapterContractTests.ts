@@ -13,6 +13,15 @@ export interface AdapterContractOptions {
   readonly appendText?: string;
   /** Closes what `makeAdapter` built beyond the adapter (servers, temp dirs) after the suite. */
   readonly teardown?: () => Promise<void>;
+  /**
+   * An adapter on the same weights that is fed ids directly (e.g. `OnnxCausalLM` for an HTTP model):
+   * when given, the EOS, multi-byte and non-canonical cases must agree with it within `tol`.
+   */
+  readonly reference?: () => Promise<ModelAdapter>;
+  /** A prompt after which end of text is the most likely next token; when given, `next()` must rank EOS first. */
+  readonly eosPrompt?: string;
+  /** Text of multi-byte characters appended byte token by byte token (default `'東'`); skipped when the tokenizer cannot encode it losslessly. */
+  readonly multiByteText?: string;
 }
 
 function isTopK(lp: NextToken['logprobs']): lp is TopK {
@@ -37,6 +46,40 @@ function assertSameNext(a: NextToken, b: NextToken, tol: number, what: string): 
   if (a.hidden || b.hidden) {
     assert.ok(a.hidden && b.hidden && a.hidden.length === b.hidden.length, `${what}: hidden present in one answer only`);
     a.hidden.forEach((h, i) => assert.ok(Math.abs(h - b.hidden![i]) <= tol * 10, `${what}: hidden[${i}] differs`));
+  }
+}
+
+/** The best id of an answer (full or top-k). */
+function argmax(next: NextToken): number {
+  const lp = next.logprobs;
+  if (isTopK(lp)) {
+    let best = 0;
+    lp.logprobs.forEach((x, i) => {
+      if (x > lp.logprobs[best]) best = i;
+    });
+    return lp.ids[best];
+  }
+  let best = 0;
+  for (let i = 1; i < lp.length; i++) if (lp[i] > lp[best]) best = i;
+  return best;
+}
+
+/** Asserts `a` agrees with the reference answer `ref` within `tol`: same best id, and each log-prob `a` reports equals `ref`'s. */
+function assertMatchesReference(a: NextToken, ref: NextToken, tol: number, what: string): void {
+  if (!isTopK(a.logprobs) && !isTopK(ref.logprobs)) return assertSameNext({ logprobs: a.logprobs }, { logprobs: ref.logprobs }, tol, what);
+  const full = (n: NextToken): Map<number, number> => {
+    const lp = n.logprobs;
+    const m = new Map<number, number>();
+    if (isTopK(lp)) lp.ids.forEach((id, i) => m.set(id, lp.logprobs[i]));
+    else lp.forEach((x, i) => m.set(i, x));
+    return m;
+  };
+  const r = full(ref);
+  assert.equal(argmax(a), argmax(ref), `${what}: the best token differs from the reference`);
+  for (const [id, x] of full(a)) {
+    const y = r.get(id);
+    if (y === undefined) continue; // outside the reference's top-k
+    assert.ok(Math.abs(x - y) <= tol, `${what}: log-prob of id ${id} is ${x}, the reference's ${y} (|Δ| > ${tol})`);
   }
 }
 
@@ -154,6 +197,75 @@ export function exportAdapterContractTests(name: string, makeAdapter: () => Prom
       assertSameNext(await a.next(), await b.next(), tol, 'one by one vs all at once');
       await a.dispose();
       await b.dispose();
+    });
+
+    /** Runs `ids` appended after `prompts[0]` on the adapter (one id at a time, next() between) and on the reference, and compares them. */
+    async function appendedMatchReference(ids: readonly number[], what: string): Promise<NextToken> {
+      const a = await adapter.start(prompts[0]);
+      const b = await adapter.start(prompts[0]);
+      const before = a.length;
+      for (const id of ids) {
+        await a.append([id]);
+        assertDistribution(adapter, await a.next());
+      }
+      await b.append(ids);
+      assert.equal(a.length, before + ids.length, `${what}: length must grow by the appended count`);
+      const last = await a.next();
+      assertSameNext(last, await b.next(), tol, `${what}: one by one vs all at once`);
+      if (opts.reference) {
+        const refModel = await opts.reference();
+        try {
+          const r = await refModel.start(prompts[0]);
+          await r.append(ids);
+          assertMatchesReference(last, await r.next(), tol, `${what} vs the reference`);
+        } finally {
+          await refModel.close();
+        }
+      }
+      await a.dispose();
+      await b.dispose();
+      return last;
+    }
+
+    it('a sequence that ends in EOS: EOS is fed as an id (not dropped as text), and the answer after it is a distribution', async (t) => {
+      const eos = adapter.tokenizer.specialTokens.eos;
+      if (eos === undefined) return t.skip('the tokenizer has no EOS token');
+      await appendedMatchReference([eos], 'after EOS');
+    });
+
+    it('when end of text is the most likely next token, next() ranks EOS first', async (t) => {
+      const eos = adapter.tokenizer.specialTokens.eos;
+      if (eos === undefined || opts.eosPrompt === undefined) return t.skip('pass eosPrompt: a prompt after which EOS is the most likely token');
+      const s = await adapter.start(opts.eosPrompt);
+      const next = await s.next();
+      assertDistribution(adapter, next);
+      assert.equal(argmax(next), eos, `after ${JSON.stringify(opts.eosPrompt)} the best token must be EOS (${eos})`);
+      await s.dispose();
+    });
+
+    it('multi-byte characters: byte tokens appended one at a time are fed exactly, and end where start(prompt + text) is', async (t) => {
+      const text = opts.multiByteText ?? '東';
+      const tok = adapter.tokenizer;
+      const ids = tok.encode(text);
+      const unk = tok.specialTokens.unk;
+      if (ids.length < 2 || ids.some((id) => id === unk) || tok.decode(ids) !== text) return t.skip(`the tokenizer does not split ${JSON.stringify(text)} into byte tokens losslessly`);
+      await appendedMatchReference(ids, `bytes of ${JSON.stringify(text)}`);
+      const whole = tok.encode(prompts[0] + text);
+      if (whole.join() !== [...tok.encode(prompts[0]), ...ids].join()) return;
+      const a = await adapter.start(prompts[0]);
+      await a.append(ids);
+      const b = await adapter.start(prompts[0] + text);
+      assertSameNext(await a.next(), await b.next(), tol, 'multi-byte append vs start');
+      await a.dispose();
+      await b.dispose();
+    });
+
+    it('non-canonical appends (one token per character instead of the tokenizer\'s merges) are fed as given, not re-tokenized', async (t) => {
+      const tok = adapter.tokenizer;
+      const ids = [...appendText].flatMap((ch) => tok.encode(ch));
+      if (ids.join() === tok.encode(appendText).join()) return t.skip(`${JSON.stringify(appendText)} is already one token per character in this tokenizer`);
+      if (tok.decode(ids) !== appendText) return t.skip(`the tokenizer cannot encode each character of ${JSON.stringify(appendText)}`);
+      await appendedMatchReference(ids, `characters of ${JSON.stringify(appendText)} one by one`);
     });
 
     it('bad token ids throw ModelInputError', async () => {

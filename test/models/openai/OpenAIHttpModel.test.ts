@@ -1,13 +1,15 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer, type ServeFault } from '../../src/cli/serve.js';
-import { ConfigError } from '../../src/core/errors.js';
-import { exportAdapterContractTests } from '../../src/models/contract/exportAdapterContractTests.js';
-import { ModelRequestError } from '../../src/models/errors.js';
-import type { ModelAdapter, Session, TopK } from '../../src/models/ModelAdapter.js';
-import type { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
-import { OpenAIHttpModel, type OpenAIHttpModelOptions } from '../../src/models/OpenAIHttpModel.js';
-import { startTinyServer, type TinyServer } from '../helpers/tinyServer.js';
+import { startServer, type RunningServer, type ServeFault } from '../../../src/models/openai/startServer.js';
+import { ConfigError } from '../../../src/core/errors.js';
+import { exportAdapterContractTests } from '../../../src/models/contract/exportAdapterContractTests.js';
+import { ModelRequestError } from '../../../src/models/errors.js';
+import type { ModelAdapter, Session, TopK } from '../../../src/models/ModelAdapter.js';
+import { fileURLToPath } from 'node:url';
+import { OnnxCausalLM } from '../../../src/models/OnnxCausalLM.js';
+import { BUNDLED_EOS_PROMPT } from '../../helpers/bundledPrompts.js';
+import { OpenAIHttpModel, type OpenAIHttpModelOptions } from '../../../src/models/openai/OpenAIHttpModel.js';
+import { startTinyServer, type TinyServer } from '../../helpers/tinyServer.js';
 
 let fixture: TinyServer;
 let local: OnnxCausalLM;
@@ -21,7 +23,31 @@ after(() => fixture.close());
 const connect = (url: string, extra: Partial<OpenAIHttpModelOptions> = {}): Promise<OpenAIHttpModel> =>
   OpenAIHttpModel.connect({ baseUrl: url, model: 'tiny', tokenizer: local.tokenizer, topK: 10, backoffMs: 5, maxBackoffMs: 20, seed: 1, ...extra });
 
-exportAdapterContractTests('OpenAIHttpModel (local serve of the tiny decoder)', () => connect(server.url), { tol: 1e-4 });
+exportAdapterContractTests('OpenAIHttpModel (local serve of the tiny decoder)', () => connect(server.url), { tol: 1e-4, reference: () => OnnxCausalLM.load(fixture.tiny.dir) });
+
+// A byte-level BPE model served by `serve`: EOS, multi-byte characters (東 is three byte tokens) and
+// non-canonical appends must reach the model as the ids they are, as OnnxCausalLM sees them.
+const byteLevelDir = fileURLToPath(new URL('../../../models/tiny-sum-bytebpe/', import.meta.url));
+let byteLevel: { model: OnnxCausalLM; server: RunningServer } | undefined;
+exportAdapterContractTests(
+  'OpenAIHttpModel (serve of the bundled byte-level model)',
+  async () => {
+    byteLevel ??= await (async () => {
+      const model = await OnnxCausalLM.load(byteLevelDir);
+      return { model, server: await startServer(model) };
+    })();
+    return OpenAIHttpModel.connect({ baseUrl: byteLevel.server.url, model: byteLevel.model.id, tokenizer: byteLevel.model.tokenizer, topK: 20, promptFormat: 'ids' });
+  },
+  {
+    tol: 1e-4,
+    reference: () => OnnxCausalLM.load(byteLevelDir),
+    eosPrompt: BUNDLED_EOS_PROMPT,
+    teardown: async () => {
+      await byteLevel?.server.close();
+      await byteLevel?.model.close();
+    },
+  },
+);
 
 test('top-k log-probs over HTTP equal the local model’s within 1e-6, ids mapped to the local tokenizer', async () => {
   const remote = await connect(server.url);
@@ -97,7 +123,7 @@ test('when retries run out the client fails cleanly with a typed error naming th
   const cases: Array<[(i: number) => ServeFault | undefined, RegExp]> = [
     [(i) => (i > 0 ? { kind: 'status', status: 503 } : undefined), /HTTP 503.*gave up after 3 attempts/],
     [(i) => (i > 0 ? { kind: 'garbled' } : undefined), /not valid JSON/],
-    [(i) => (i > 0 ? { kind: 'drop' } : undefined), /connection failed/],
+    [(i) => (i > 0 ? { kind: 'drop' } : undefined), /closed the connection before answering/],
   ];
   for (const [faults, re] of cases) {
     const f = await withFaults(faults, { maxRetries: 2 });
@@ -186,7 +212,9 @@ test('chat-style logprobs (content[].top_logprobs with bytes, as llama.cpp sends
   await new Promise<void>((r) => stub.listen(0, '127.0.0.1', () => r()));
   try {
     const port = (stub.address() as { port: number }).port;
-    const remote = await OpenAIHttpModel.connect({ baseUrl: `http://127.0.0.1:${port}/v1/`, model: 'stub', tokenizer: local.tokenizer });
+    // The stub reports no context length: no silent default, the error names the option.
+    await assert.rejects(OpenAIHttpModel.connect({ baseUrl: `http://127.0.0.1:${port}/v1/`, model: 'stub', tokenizer: local.tokenizer }), (e: unknown) => e instanceof ConfigError && e.field === 'maxContext');
+    const remote = await OpenAIHttpModel.connect({ baseUrl: `http://127.0.0.1:${port}/v1/`, model: 'stub', tokenizer: local.tokenizer, maxContext: 4096 });
     assert.equal(remote.maxContext, 4096);
     const t = (await (await remote.start('x')).next()).logprobs as TopK;
     const tok = local.tokenizer;
@@ -222,7 +250,7 @@ test('a response over maxResponseBytes is cut off (declared or streamed without 
     const port = (stub.address() as { port: number }).port;
     for (const path of ['declared', 'streamed']) {
       const base = `http://127.0.0.1:${port}/${path}`;
-      const remote = await OpenAIHttpModel.connect({ baseUrl: base, model: 'stub', tokenizer: local.tokenizer, maxResponseBytes: 16_384, timeoutMs: 10_000 });
+      const remote = await OpenAIHttpModel.connect({ baseUrl: base, model: 'stub', tokenizer: local.tokenizer, maxResponseBytes: 16_384, timeoutMs: 10_000, maxContext: 64 });
       await assert.rejects((await remote.start('x')).next(), (e: unknown) =>
         e instanceof ModelRequestError && e.message.includes(`${base}/v1/completions`) && /maxResponseBytes/.test(e.message) && /limit 16384/.test(e.message) && !e.retryable);
       assert.equal(remote.stats.requests, 1, 'an oversized answer is not retried');
@@ -235,4 +263,25 @@ test('a response over maxResponseBytes is cut off (declared or streamed without 
     stub.close();
   }
   await assert.rejects(connect(server.url, { maxResponseBytes: 0 }), (e: unknown) => e instanceof ConfigError && e.field === 'maxResponseBytes');
+});
+
+test('tokenIdKeys (vLLM return_tokens_as_token_ids): top tokens come back as token_id:N and map to exactly those ids, byte tokens of 東 included', async () => {
+  const m = await OnnxCausalLM.load(byteLevelDir);
+  const s = await startServer(m);
+  try {
+    const remote = await OpenAIHttpModel.connect({ baseUrl: s.url, model: m.id, tokenizer: m.tokenizer, topK: 20, tokenIdKeys: true });
+    const bytes = m.tokenizer.encode('東');
+    const a = await remote.start('ab ');
+    const b = await m.start('ab ');
+    await a.append(bytes.slice(0, 1));
+    await b.append(bytes.slice(0, 1));
+    const t = (await a.next()).logprobs as TopK;
+    const full = (await b.next()).logprobs as Float32Array;
+    assert.equal(t.ids.length, 20);
+    t.ids.forEach((id, i) => assert.ok(Math.abs(t.logprobs[i] - full[id]) < 1e-5, `id ${id}`));
+    await remote.close();
+  } finally {
+    await s.close();
+    await m.close();
+  }
 });

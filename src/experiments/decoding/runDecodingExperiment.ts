@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packageInfo } from '../../core/packageInfo.js';
 import { EnsembleDecodingEnv } from '../../envs/EnsembleDecodingEnv.js';
 import type { Task } from '../../ensemble/tasks/Task.js';
 import type { ModelAdapter } from '../../models/ModelAdapter.js';
@@ -8,11 +9,11 @@ import type { PPOConfig } from '../../algos/PPOConfig.js';
 import { readMetricsJsonl } from '../../viz/MetricsRecord.js';
 import type { WeightTrace } from '../../viz/weightHeatmapSpec.js';
 import { writeRunPlots } from '../../viz/writeRunPlots.js';
-import { Progress } from '../Progress.js';
-import { evaluateDecoding, type ActionChooser, type DecodingEvalResult } from './evaluateDecoding.js';
+import type { Policy } from '../../agents/Policy.js';
+import { FixedWeightsPolicy, simplexGrid } from '../../agents/baselines/FixedWeightsPolicy.js';
+import { evaluateDecoding, type DecodingEvalResult } from './evaluateDecoding.js';
 import { segmentCreditScorer } from './segmentCreditScorer.js';
-import { fixedWeightsChooser, policyChooser, segmentOracleChooser } from './choosers.js';
-import { simplexGrid } from '../../agents/baselines/FixedWeightsPolicy.js';
+import { SegmentOraclePolicy } from './SegmentOraclePolicy.js';
 
 /** Settings of one decoding experiment (train PPO/MAPPO, compare with baselines on the test split). */
 export interface DecodingExperimentConfig {
@@ -36,6 +37,8 @@ export interface DecodingExperimentConfig {
   readonly perAlgo?: Partial<Record<'ppo' | 'ippo' | 'mappo', Partial<PPOConfig>>>;
   /** Run folder (created). */
   readonly runDir: string;
+  /** Model directories as config.json records them for `eval` (absolute; empty: the bundled models); unset: not recorded. */
+  readonly modelDirs?: readonly string[];
 }
 
 /** One row of the comparison table. */
@@ -60,10 +63,20 @@ export interface DecodingExperimentResults {
   readonly plots: readonly string[];
 }
 
+/** A progress display for one loop of `total` units (the CLI passes its progress bar). */
+export interface ProgressSink {
+  update(done: number, facts?: { successRate?: number; meanReturn?: number }): void;
+  stop(): void;
+}
+
 /** Where progress lines go. */
 export interface ExperimentIO {
   readonly log: (line: string) => void;
+  /** A progress display for `label` (`lines`: plain lines when not on a terminal); default none. */
+  readonly progress?: (label: string, total: number, lines?: boolean) => ProgressSink;
 }
+
+const NO_PROGRESS: ProgressSink = { update: () => {}, stop: () => {} };
 
 function row(method: string, kind: MethodResult['kind'], r: DecodingEvalResult, weights?: readonly number[]): MethodResult {
   return { method, kind, accuracy: r.accuracy, tokensPerSecond: r.tokensPerSecond, wallSeconds: r.wallSeconds, ...(weights ? { weights } : {}) };
@@ -78,7 +91,9 @@ function row(method: string, kind: MethodResult['kind'], r: DecodingEvalResult, 
  */
 export async function runDecodingExperiment(models: readonly ModelAdapter[], task: Task, cfg: DecodingExperimentConfig, io: ExperimentIO, opts: { readonly resume?: boolean } = {}): Promise<DecodingExperimentResults> {
   mkdirSync(join(cfg.runDir, 'checkpoints'), { recursive: true });
-  writeFileSync(join(cfg.runDir, 'config.json'), JSON.stringify({ ...cfg, task: task.name, models: models.map((m) => m.id) }, null, 1));
+  // `models` holds what `eval` reloads (directories); `modelIds` the names the tables use.
+  const { modelDirs, ...settings } = cfg;
+  writeFileSync(join(cfg.runDir, 'config.json'), JSON.stringify({ ...settings, task: task.name, modelIds: models.map((m) => m.id), ...(modelDirs ? { models: modelDirs } : {}), package: packageInfo() }, null, 1));
   const metricsPath = join(cfg.runDir, 'metrics.jsonl');
   if (!opts.resume || !existsSync(metricsPath)) writeFileSync(metricsPath, '');
   const envOf = (split: 'train' | 'validation' | 'test', numItems: number): EnsembleDecodingEnv =>
@@ -92,9 +107,11 @@ export async function runDecodingExperiment(models: readonly ModelAdapter[], tas
   const n = models.length;
   const rows: MethodResult[] = [];
   const traces: WeightTrace[] = [];
-  const evalTest = async (label: string, choose: ActionChooser, traceItems = 0): Promise<DecodingEvalResult> => {
-    const bar = new Progress(`eval ${label}`, testEnv.items.length, false);
-    const r = await evaluateDecoding(testEnv, choose, { seed: cfg.seed, traceItems, onEpisode: (done, _t, acc) => bar.update(done, { successRate: acc }) });
+  const progress = (label: string, total: number, lines?: boolean): ProgressSink => io.progress?.(label, total, lines) ?? NO_PROGRESS;
+  const fixedWeights = (weights: readonly number[]): Policy => new FixedWeightsPolicy({ agents: ids, weights });
+  const evalTest = async (label: string, policy: Policy, traceItems = 0): Promise<DecodingEvalResult> => {
+    const bar = progress(`eval ${label}`, testEnv.items.length, false);
+    const r = await evaluateDecoding(testEnv, policy, { seed: cfg.seed, traceItems, onEpisode: (done, _t, acc) => bar.update(done, { successRate: acc }) });
     bar.stop();
     return r;
   };
@@ -104,7 +121,7 @@ export async function runDecodingExperiment(models: readonly ModelAdapter[], tas
   const segCorrect = task.segmentNames.map(() => new Array<number>(n).fill(0));
   for (let i = 0; i < n; i++) {
     const oneHot = ids.map((_, j) => (j === i ? 1 : 0));
-    const r = await evaluateDecoding(valEnv, fixedWeightsChooser(oneHot), { seed: cfg.seed });
+    const r = await evaluateDecoding(valEnv, fixedWeights(oneHot), { seed: cfg.seed });
     for (const o of r.outcomes) {
       const item = valEnv.items[o.itemIndex] as Parameters<Task['segmentScores']>[1];
       task.segmentScores(o.prediction, item).forEach((s, k) => (segCorrect[k][i] += s.correct ? 1 : 0));
@@ -113,18 +130,18 @@ export async function runDecodingExperiment(models: readonly ModelAdapter[], tas
   const bestModelBySegment = segCorrect.map((counts) => counts.indexOf(Math.max(...counts)));
   let best = { weights: ids.map(() => 1 / n), accuracy: -1 };
   const grid = simplexGrid(n, cfg.gridResolution);
-  const gridBar = new Progress('grid', grid.length, false);
+  const gridBar = progress('grid', grid.length, false);
   for (let g = 0; g < grid.length; g++) {
-    const r = await evaluateDecoding(valEnv, fixedWeightsChooser(grid[g]), { seed: cfg.seed });
+    const r = await evaluateDecoding(valEnv, fixedWeights(grid[g]), { seed: cfg.seed });
     if (r.accuracy > best.accuracy) best = { weights: grid[g], accuracy: r.accuracy };
     gridBar.update(g + 1, { successRate: best.accuracy });
   }
   gridBar.stop();
   io.log(`best fixed weights on validation: [${best.weights.map((w) => w.toFixed(2)).join(', ')}] (accuracy ${(100 * best.accuracy).toFixed(1)}%)`);
 
-  for (let i = 0; i < n; i++) rows.push(row(`${ids[i]} alone`, 'single', await evalTest(ids[i], fixedWeightsChooser(ids.map((_, j) => (j === i ? 1 : 0))))));
-  rows.push(row('uniform weights', 'baseline', await evalTest('uniform', fixedWeightsChooser(ids.map(() => 1 / n)))));
-  const fixed = await evalTest('best fixed', fixedWeightsChooser(best.weights), 3);
+  for (let i = 0; i < n; i++) rows.push(row(`${ids[i]} alone`, 'single', await evalTest(ids[i], fixedWeights(ids.map((_, j) => (j === i ? 1 : 0))))));
+  rows.push(row('uniform weights', 'baseline', await evalTest('uniform', fixedWeights(ids.map(() => 1 / n)))));
+  const fixed = await evalTest('best fixed', fixedWeights(best.weights), 3);
   rows.push(row('best fixed weights', 'baseline', fixed, best.weights));
   traces.push(...fixed.traces.map((t) => ({ ...t, item: `fixed: ${t.item}` })));
 
@@ -134,7 +151,7 @@ export async function runDecodingExperiment(models: readonly ModelAdapter[], tas
   for (const algoName of cfg.algos) {
     const trainEnv = envOf('train', cfg.trainItems);
     const ppo = { ...cfg.ppo, ...cfg.perAlgo?.[algoName], algo: algoName, seed: cfg.seed, totalSteps: cfg.steps };
-    const bar = new Progress(algoName, plannedSteps(trainEnv, ppo));
+    const bar = progress(algoName, plannedSteps(trainEnv, ppo));
     const t0 = performance.now();
     const algo = await runWithCheckpoints(trainEnv, ppo, {
       checkpointPath: join(cfg.runDir, 'checkpoints', `${algoName}.json`), metricsPath, label: algoName, resume: opts.resume ?? false,
@@ -143,14 +160,14 @@ export async function runDecodingExperiment(models: readonly ModelAdapter[], tas
     bar.stop();
     trainSeconds[algoName] = (performance.now() - t0) / 1000;
     io.log(`${algoName}: trained ${algo.globalStep} steps in ${trainSeconds[algoName].toFixed(1)} s`);
-    const r = await evalTest(algoName, policyChooser(algo, cfg.seed), 3);
+    const r = await evalTest(algoName, algo.envPolicy(), 3);
     learned.push(row(algoName.toUpperCase(), 'learned', r));
     traces.push(...r.traces.map((t) => ({ ...t, item: `${algoName}: ${t.item}` })));
     algo.dispose();
     await trainEnv.close();
   }
   rows.push(...learned);
-  rows.push(row('oracle switching (segment-aware)', 'oracle', await evalTest('oracle', segmentOracleChooser(task, bestModelBySegment))));
+  rows.push(row('oracle switching (segment-aware)', 'oracle', await evalTest('oracle', new SegmentOraclePolicy(testEnv, task, bestModelBySegment))));
 
   const plots = await writeRunPlots(join(cfg.runDir, 'plots'), {
     metrics: readMetricsJsonl(metricsPath),
@@ -166,7 +183,7 @@ export async function runDecodingExperiment(models: readonly ModelAdapter[], tas
     runDir: cfg.runDir,
     plots,
   };
-  writeFileSync(join(cfg.runDir, 'results.json'), JSON.stringify(results, null, 1));
+  writeFileSync(join(cfg.runDir, 'results.json'), JSON.stringify({ ...results, package: packageInfo() }, null, 1));
   await valEnv.close();
   await testEnv.close();
   return results;

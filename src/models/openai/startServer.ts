@@ -1,11 +1,11 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
-import { ConfigError, EnsembleGymError } from '../core/errors.js';
-import { Rng } from '../core/Rng.js';
-import type { ModelAdapter, NextToken, Session } from '../models/ModelAdapter.js';
-import { tokenText } from '../models/tokenText.js';
+import { ConfigError, EnsembleGymError } from '../../core/errors.js';
+import { Rng } from '../../core/Rng.js';
+import type { ModelAdapter, NextToken, Session } from '../ModelAdapter.js';
+import { tokenText } from '../tokenText.js';
+import { completionRequest, type CompletionRequest } from './protocol.js';
 
 /** A fault the server injects into one request (for testing clients). */
 export type ServeFault =
@@ -53,16 +53,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const completionRequest = z.object({
-  model: z.string().optional(),
-  prompt: z.union([z.string(), z.array(z.string()).length(1)]),
-  max_tokens: z.number().int().nonnegative().optional(),
-  logprobs: z.number().int().nonnegative().nullable().optional(),
-  echo: z.boolean().optional(),
-  temperature: z.number().nonnegative().optional(),
-  seed: z.number().int().optional(),
-  stream: z.literal(false).optional(),
-});
 
 class HttpError extends EnsembleGymError {
   constructor(
@@ -135,8 +125,9 @@ function choose(next: NextToken, temperature: number, rng: Rng): [number, number
   const lp = next.logprobs;
   const ids = lp instanceof Float32Array ? Array.from(lp.keys()) : Array.from(lp.ids);
   const values = lp instanceof Float32Array ? Array.from(lp) : Array.from(lp.logprobs);
+  // One pass: `categorical` normalises the weights itself (O(V) per token, not O(V²)).
   const w = values.map((v) => Math.exp((v - best[1]) / temperature));
-  const i = rng.categorical(w.map((x) => x / w.reduce((a, b) => a + b, 0)));
+  const i = rng.categorical(w);
   return [ids[i], values[i]];
 }
 
@@ -153,6 +144,10 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
   const maxLogprobs = opts.maxLogprobs ?? 20;
   const timeoutMs = opts.requestTimeoutMs ?? 30_000;
   const modelName = opts.modelName ?? adapter.id;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new ConfigError('serve.maxTokens', `${maxTokens} must be a positive integer`, 'Pass at least 1 (default 256): with 0 every request would answer an empty completion.');
+  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) throw new ConfigError('serve.port', `${opts.port} is not a port`, 'Pass an integer in [0, 65535] (0: a free port).');
+  if (!Number.isInteger(maxBody) || maxBody < 1) throw new ConfigError('serve.maxBodyBytes', `${maxBody} must be a positive integer`, 'Leave it out for 1 MiB.');
+  if (!(timeoutMs > 0)) throw new ConfigError('serve.requestTimeoutMs', `${timeoutMs} must be positive`, 'Leave it out for 30 s.');
   let apiKey: string | undefined;
   if (opts.apiKeyEnv !== undefined) {
     apiKey = process.env[opts.apiKeyEnv];
@@ -171,11 +166,43 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     }
   }
 
-  async function complete(body: z.infer<typeof completionRequest>): Promise<unknown> {
+  /** The prompt as ids plus the longest leading part that is text encoding back to exactly those ids (sessions start from text). */
+  function promptOf(body: CompletionRequest): { text: string; ids: number[]; textLength: number } {
+    const tok = adapter.tokenizer;
+    const p = body.prompt;
+    if (typeof p === 'string' || typeof p[0] === 'string') {
+      const text = typeof p === 'string' ? p : (p[0] as string);
+      const ids = tok.encode(text);
+      return { text, ids, textLength: ids.length };
+    }
+    let ids = (Array.isArray(p[0]) ? p[0] : p) as number[];
+    ids.forEach((id, i) => {
+      if (id < 0 || id >= adapter.vocabSize) throw new HttpError(400, `prompt token ${i} is ${id}, outside this model's vocabulary [0, ${adapter.vocabSize})`, 'invalid_request_error', null, 'prompt');
+    });
+    // A leading BOS stands for the BOS the model adds itself.
+    if (tok.specialTokens.bos !== undefined && ids[0] === tok.specialTokens.bos) ids = ids.slice(1);
+    // [serve] ids are fed as ids: the session starts from the longest prefix whose text encodes back to
+    // the same ids; the rest (non-canonical splits, partial UTF-8, EOS) is appended as given.
+    const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+    // The whole prompt first (adapters keyed by prompt text, like a replay, need it), then a
+    // non-canonical tail, then the shortest leading part: a bounded number of encodes either way.
+    const ends = [...Array.from({ length: Math.min(16, ids.length) }, (_, i) => ids.length - i), ...Array.from({ length: Math.min(16, ids.length) }, (_, i) => i + 1)];
+    for (const j of ends) {
+      const text = tok.decode(ids.slice(0, j));
+      if (same(tok.encode(text), ids.slice(0, j))) return { text, ids, textLength: j };
+    }
+    return { text: '', ids, textLength: 0 };
+  }
+
+  async function complete(body: CompletionRequest, deadline: number): Promise<unknown> {
+    const overdue = (): void => {
+      if (Date.now() >= deadline) throw new HttpError(504, `the request took longer than ${timeoutMs} ms`, 'server_error', 'timeout');
+    };
     if (body.model !== undefined && body.model !== modelName) {
       throw new HttpError(404, `The model \`${body.model}\` does not exist. This server serves \`${modelName}\`.`, 'invalid_request_error', 'model_not_found', 'model');
     }
-    const prompt = typeof body.prompt === 'string' ? body.prompt : body.prompt[0];
+    const { text: prompt, ids: promptIds, textLength } = promptOf(body);
+    const idKeys = body.return_tokens_as_token_ids === true;
     const nTokens = body.max_tokens ?? Math.min(16, maxTokens);
     if (nTokens > maxTokens) throw new HttpError(400, `max_tokens ${nTokens} exceeds this server's limit of ${maxTokens}`, 'invalid_request_error', null, 'max_tokens');
     const k = body.logprobs ?? null;
@@ -185,9 +212,8 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     const tok = adapter.tokenizer;
     // Checked here, not left to the adapter: one that does not check would start a session at or
     // past its context and answer 200 with an empty completion.
-    const promptIds = tok.encode(prompt);
     checkContext(promptIds.length, nTokens);
-    const { session, ids: cachedIds } = await sessions.acquire(promptIds, prompt);
+    const { session, ids: cachedIds } = await sessions.acquire(promptIds, prompt, textLength);
     const promptTokens = session.length;
     if (promptTokens !== promptIds.length) {
       // The adapter added tokens of its own (BOS): check again with its count.
@@ -204,13 +230,19 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     let finish = 'length';
     try {
       for (let t = 0; t < nTokens; t++) {
+        // Checked between tokens: an adapter that computes without yielding never lets a timer fire.
+        overdue();
         if (session.length >= adapter.maxContext) break;
         const next = await session.next();
         const [id, lp] = choose(next, temperature, rng);
+        if (Number.isNaN(lp) || (k !== null && topOf(next, Math.max(k, 1)).some(([, v]) => Number.isNaN(v)))) {
+          // A fault of the model, not of the request: never serve NaN as a log-probability.
+          throw new HttpError(500, `the model returned NaN log-probabilities after ${session.length} tokens: its weights or inputs are damaged`, 'server_error', 'model_error');
+        }
         if (k !== null) {
           const top: Record<string, number> = {};
           for (const [i, v] of topOf(next, Math.max(k, 1))) {
-            const s = tokenText(tok, i);
+            const s = idKeys ? `token_id:${i}` : tokenText(tok, i);
             if (!(s in top)) top[s] = v;
           }
           tops.push(top);
@@ -234,15 +266,15 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     }
     await sessions.release({ session, ids: cachedIds });
     const generated = tok.decode(ids);
-    const tokens = ids.map((i) => tokenText(tok, i));
+    const tokens = ids.map((i) => (idKeys ? `token_id:${i}` : tokenText(tok, i)));
     let logprobs: unknown = null;
     if (k !== null) {
-      const promptTexts = body.echo ? tok.encode(prompt).map((i) => tokenText(tok, i)) : [];
+      const promptTexts = body.echo ? promptIds.map((i) => (idKeys ? `token_id:${i}` : tokenText(tok, i))) : [];
       logprobs = {
         tokens: [...promptTexts, ...tokens],
         token_logprobs: [...promptTexts.map(() => null), ...tokenLogprobs],
         top_logprobs: [...promptTexts.map(() => null), ...tops],
-        text_offset: [...textOffsets(promptTexts, 0), ...textOffsets(tokens, body.echo ? prompt.length : 0)],
+        text_offset: [...textOffsets(promptTexts, 0), ...textOffsets(tokens, body.echo ? tok.decode(promptIds).length : 0)],
       };
     }
     return {
@@ -250,17 +282,22 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
       object: 'text_completion',
       created: Math.floor(Date.now() / 1000),
       model: modelName,
-      choices: [{ index: 0, text: (body.echo ? prompt : '') + generated, logprobs, finish_reason: finish }],
+      choices: [{ index: 0, text: (body.echo ? tok.decode(promptIds) : '') + generated, logprobs, finish_reason: finish }],
       usage: { prompt_tokens: promptTokens, completion_tokens: ids.length, total_tokens: promptTokens + ids.length },
     };
   }
 
-  async function route(req: IncomingMessage): Promise<unknown> {
+  async function route(req: IncomingMessage, deadline: number): Promise<unknown> {
     const path = (req.url ?? '/').split('?')[0];
     if (apiKey !== undefined) {
       const auth = req.headers.authorization ?? '';
       const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
       if (!sameKey(given, apiKey)) throw new HttpError(401, 'Incorrect or missing API key. Send "Authorization: Bearer <key>".', 'invalid_request_error', 'invalid_api_key');
+    }
+    if (path === '/props') {
+      if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed on ${path}; use GET`, 'invalid_request_error', 'method_not_allowed');
+      // llama.cpp server's shape, so clients that read the context from /props find it here too.
+      return { n_ctx: adapter.maxContext, default_generation_settings: { n_ctx: adapter.maxContext }, total_slots: 1 };
     }
     if (path === '/v1/models') {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed on ${path}; use GET`, 'invalid_request_error', 'method_not_allowed');
@@ -268,6 +305,8 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     }
     if (path === '/v1/completions') {
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on ${path}; use POST`, 'invalid_request_error', 'method_not_allowed');
+      const declared = Number(req.headers['content-length']);
+      if (declared > maxBody) throw new HttpError(413, `request body of ${req.headers['content-length']} bytes exceeds ${maxBody} bytes`, 'invalid_request_error', 'body_too_large');
       const text = await readBody(req, maxBody);
       let json: unknown;
       try {
@@ -280,9 +319,9 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
         const issue = parsed.error.issues[0];
         throw new HttpError(400, `field "${issue.path.join('.')}": ${issue.message}`, 'invalid_request_error', null, issue.path.join('.') || null);
       }
-      return complete(parsed.data);
+      return complete(parsed.data, deadline);
     }
-    throw new HttpError(404, `no route ${req.method} ${path}; this server has POST /v1/completions and GET /v1/models`, 'invalid_request_error', 'not_found');
+    throw new HttpError(404, `no route ${req.method} ${path}; this server has POST /v1/completions, GET /v1/models and GET /props`, 'invalid_request_error', 'not_found');
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -295,9 +334,10 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     if (fault?.kind === 'rateLimit') return sendError(res, new HttpError(429, 'injected fault: rate limited', 'rate_limit_error', 'rate_limit_exceeded'), { 'retry-after': String(fault.retryAfterS) });
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     let timer: NodeJS.Timeout | undefined;
+    const deadline = Date.now() + timeoutMs;
     try {
       const body = await Promise.race([
-        route(req),
+        route(req, deadline),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new HttpError(504, `the request took longer than ${timeoutMs} ms`, 'server_error', 'timeout')), timeoutMs);
         }),
@@ -316,6 +356,12 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
       }
       sendJson(res, 200, body);
     } catch (e) {
+      if (e instanceof HttpError && (e.status === 401 || e.status === 413) && !req.complete) {
+        // The rest of the body is not read: answer, then close the connection (no keep-alive drain).
+        const socket = req.socket;
+        res.once('finish', () => socket?.destroy());
+        return sendError(res, e, { connection: 'close' });
+      }
       if (e instanceof HttpError) return sendError(res, e);
       // Adapter errors carry an actionable message; anything else is a bug worth a 500 with its text.
       const status = e instanceof EnsembleGymError ? 400 : 500;
@@ -332,7 +378,11 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE' || e.code === 'EACCES') reject(new ConfigError('serve.port', `port ${opts.port} on ${host} cannot be bound (${e.code === 'EADDRINUSE' ? 'it is in use' : 'permission denied'})`, 'Pick another port, or 0 for a free one.'));
+      else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' || e.code === 'EADDRNOTAVAIL' || e.code === 'EAI_NONAME') reject(new ConfigError('serve.host', `${JSON.stringify(host)} is not an address of this machine (${e.code})`, 'Pass 127.0.0.1 (loopback), 0.0.0.0 (all interfaces) or an address this machine has.'));
+      else reject(e);
+    });
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
@@ -365,13 +415,25 @@ class PrefixSessionCache {
     private readonly capacity: number,
   ) {}
 
-  /** A session holding `prompt` (encoded as `ids`): the kept one with the longest matching token prefix, extended, or a new one. */
-  async acquire(ids: number[], prompt: string): Promise<HeldSession> {
+  /**
+   * A session holding `ids`: the kept one with the longest matching token prefix, extended, or a new
+   * one started on `text` (which encodes to the first `textLength` ids) with the rest appended.
+   */
+  async acquire(ids: number[], text: string, textLength: number): Promise<HeldSession> {
     let best = -1;
     this.entries.forEach((e, i) => {
       if (e.ids.length <= ids.length && e.ids.every((x, j) => x === ids[j]) && (best < 0 || e.ids.length > this.entries[best].ids.length)) best = i;
     });
-    if (best < 0) return { session: await this.adapter.start(prompt), ids };
+    if (best < 0) {
+      const session = await this.adapter.start(text);
+      try {
+        if (ids.length > textLength) await session.append(ids.slice(textLength));
+      } catch (e) {
+        await session.dispose();
+        throw e;
+      }
+      return { session, ids };
+    }
     const [hit] = this.entries.splice(best, 1);
     try {
       if (ids.length > hit.ids.length) await hit.session.append(ids.slice(hit.ids.length));

@@ -1,17 +1,7 @@
+import { Rng } from '../../core/Rng.js';
+import type { Policy } from '../../agents/Policy.js';
 import type { EnsembleDecodingEnv } from '../../envs/EnsembleDecodingEnv.js';
 import type { WeightTrace } from '../../viz/weightHeatmapSpec.js';
-
-/** What a chooser sees at each step of an evaluation episode. */
-export interface ChooserContext {
-  readonly env: EnsembleDecodingEnv;
-  /** Step index within the episode (0 at the first span). */
-  readonly step: number;
-  /** Answer text decoded so far. */
-  readonly text: string;
-}
-
-/** Picks every agent's action for one step (a trained policy, fixed weights, an oracle, ...). */
-export type ActionChooser = (observations: Record<string, Float32Array>, ctx: ChooserContext) => Record<string, Float32Array>;
 
 /** One evaluated episode. */
 export interface EpisodeOutcome {
@@ -22,7 +12,7 @@ export interface EpisodeOutcome {
   readonly score: number;
 }
 
-/** Accuracy and speed of one chooser over a set of items. */
+/** Accuracy and speed of one policy over a set of items. */
 export interface DecodingEvalResult {
   /** Mean task score (exact-match accuracy for 0/1 scorers). */
   readonly accuracy: number;
@@ -42,17 +32,19 @@ export interface EvaluateOptions {
   readonly itemIndices?: readonly number[];
   /** How many of the first items keep a weight trace (default 0). */
   readonly traceItems?: number;
-  /** Episode seed (only matters for sampled decoding; default 0). */
+  /** Episode seed and seed of the policy's generator (`<seed>/eval`; default 0). */
   readonly seed?: number;
   /** Called after each episode with the number done so far. */
   readonly onEpisode?: (done: number, total: number, accuracy: number) => void;
 }
 
 /**
- * Runs one episode per item with `choose` picking the actions and returns accuracy, tokens/s, wall
- * time and, for the first items, the weights used per span.
+ * Runs one episode per item with `policy` acting deterministically (a trained policy, fixed weights,
+ * the segment oracle, ...) and returns accuracy, tokens/s, wall time and, for the first items, the
+ * weights used per span.
  */
-export async function evaluateDecoding(env: EnsembleDecodingEnv, choose: ActionChooser, opts: EvaluateOptions = {}): Promise<DecodingEvalResult> {
+export async function evaluateDecoding(env: EnsembleDecodingEnv, policy: Policy, opts: EvaluateOptions = {}): Promise<DecodingEvalResult> {
+  const rng = new Rng(`${opts.seed ?? 0}/eval`);
   const indices = opts.itemIndices ?? env.items.map((_, i) => i);
   const outcomes: EpisodeOutcome[] = [];
   const traces: WeightTrace[] = [];
@@ -64,16 +56,14 @@ export async function evaluateDecoding(env: EnsembleDecodingEnv, choose: ActionC
     let { observations } = await env.reset({ seed: opts.seed ?? 0, options: { itemIndex } });
     const weights: number[][] = [];
     const spanTexts: string[] = [];
-    let step = 0;
     let last: Record<string, unknown> = {};
     while (env.agents.length > 0) {
-      const actions = choose(observations, { env, step, text: env.text });
-      const res = await env.step(actions);
+      const { actions } = policy.act(observations as Record<string, Float32Array>, rng, { deterministic: true });
+      const res = await env.step(actions as Record<string, Float32Array>);
       observations = res.observations;
       last = res.infos[env.possibleAgents[0]];
       weights.push(last.weights as number[]);
       spanTexts.push(last.spanText as string);
-      step++;
     }
     const prediction = last.text as string;
     const score = last.score as number;

@@ -1,5 +1,5 @@
-import { renderTable } from '../renderTable.js';
-import type { MethodResult } from './runDecodingExperiment.js';
+import { renderTable } from './renderTable.js';
+import type { MethodResult } from '../experiments/decoding/runDecodingExperiment.js';
 
 /** The comparison table: accuracy (%), tokens/s and wall time per method, plus each learned method's gain over the best fixed weights. */
 export function formatResultsTable(rows: readonly MethodResult[]): string {

@@ -1,12 +1,12 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../../src/cli/serve.js';
-import { ConfigError } from '../../src/core/errors.js';
-import { OnnxCausalLM } from '../../src/models/OnnxCausalLM.js';
-import type { ModelAdapter } from '../../src/models/ModelAdapter.js';
-import { tokenText } from '../../src/models/tokenText.js';
-import type { TinyDecoderDir } from '../helpers/tinyDecoder.js';
-import { startTinyServer, type TinyServer } from '../helpers/tinyServer.js';
+import { startServer, type RunningServer } from '../../../src/models/openai/startServer.js';
+import { ConfigError } from '../../../src/core/errors.js';
+import { OnnxCausalLM } from '../../../src/models/OnnxCausalLM.js';
+import type { ModelAdapter } from '../../../src/models/ModelAdapter.js';
+import { tokenText } from '../../../src/models/tokenText.js';
+import type { TinyDecoderDir } from '../../helpers/tinyDecoder.js';
+import { startTinyServer, type TinyServer } from '../../helpers/tinyServer.js';
 
 let fixture: TinyServer;
 let tiny: TinyDecoderDir;
