@@ -205,6 +205,8 @@ test('seeds that are not integers, or whose seed + e is not exact, are ConfigErr
   for (const seed of [NaN, Infinity, -Infinity, 1.5, 1e300, 2 ** 53, Number.MAX_SAFE_INTEGER - 1, '3', null]) {
     await assert.rejects(v.reset({ seed } as never), (e: unknown) => e instanceof ConfigError && e.field === 'seed' && /not an integer in \[-9007199254740991, 9007199254740989\]/.test(e.message), String(seed));
   }
+  await assert.rejects(v.reset({ seed: [1, NaN, 3] }), (e: unknown) => e instanceof ConfigError && e.field === 'seed[1]');
+  await assert.rejects(v.reset({ seed: [1, 2, 2 ** 53] }), (e: unknown) => e instanceof ConfigError && e.field === 'seed[2]');
   await assert.rejects(v.step(acts([0, 0, 0])), EnvStateError, 'a rejected reset does not start the env');
   const top = await v.reset({ seed: Number.MAX_SAFE_INTEGER - 2 });
   assert.equal(top.observations.p.length, 6);

@@ -2,8 +2,7 @@
 // validation as model names, so every agent-keyed record on the way must treat them as plain keys.
 // End to end: answer data with such models → AnswerEnsembleEnv → VectorEnv, toAEC, toSingleAgent,
 // RecordEpisodeStatistics → PPO, IPPO and MAPPO train a few iterations → evaluation on the test
-// split; and the same data through `fit-answers`. The training parts also need OnPolicyAlgorithm's
-// agent-keyed records to be prototype-less (they fail on `actionSums[a] ??=` until it is).
+// split; and the same data through `fit-answers`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
