@@ -46,9 +46,15 @@ export { toAEC, AECWrapper, type AECLast } from './envs/wrappers/toAEC.js';
 export { RecordEpisodeStatistics, type EpisodeStatistics, type EpisodeSummary } from './envs/wrappers/RecordEpisodeStatistics.js';
 export type { Tokenizer, SpecialTokens } from './models/Tokenizer.js';
 export type { ModelAdapter, Session, NextToken, TopK } from './models/ModelAdapter.js';
-export { ModelLoadError, ModelInputError, ModelClosedError, ModelRequestError } from './models/errors.js';
+export { ModelLoadError, ModelInputError, ModelClosedError, ModelRequestError, ModelDependencyError } from './models/errors.js';
 export { HfTokenizer, type SpecialTokenIds } from './models/HfTokenizer.js';
 export { OnnxCausalLM, type OnnxCausalLMOptions, type OnnxRunStats } from './models/OnnxCausalLM.js';
+export { LlamaCppModel, LLAMA_LOGPROB_FLOOR, type LlamaCppModelOptions } from './models/LlamaCppModel.js';
+export { GgufTokenizer } from './models/gguf/GgufTokenizer.js';
+export { byteLevelAlphabet } from './models/byteLevelAlphabet.js';
+export { writeGguf, GgufWriteError, type GgufTensor, type GgufValue } from './models/gguf/writeGguf.js';
+export { decoderToGguf, type GgufVocab } from './models/gguf/decoderToGguf.js';
+export { nodeLlamaCppAvailable, NODE_LLAMA_CPP_INSTALL, type LlamaGpu } from './models/gguf/nodeLlamaCpp.js';
 export { OpenAIHttpModel, CHAT_MAX_TOP_LOGPROBS, type OpenAIHttpModelOptions, type OpenAIEndpoint, type PromptFormat, type ReplicaSpread } from './models/openai/OpenAIHttpModel.js';
 export { ReplayModel } from './models/ReplayModel.js';
 export { RecordingModel, type RecordingOptions } from './models/RecordingModel.js';
@@ -87,6 +93,7 @@ export {
   effectiveInclude,
   MIN_CONCENTRATION,
   type WeightParam,
+  type ActionParam,
   type WeightContext,
 } from './ensemble/actionToWeights.js';
 export {
@@ -113,7 +120,7 @@ export {
   pluralityVoteAccuracy,
   type DiversityReport,
 } from './ensemble/diversityMetrics.js';
-export { fuseAnswer, fusedDistribution, argmaxWithTies, fusionAccuracy, bestFixedWeights, FUSION_TIE_TOLERANCE, type FusableItem } from './ensemble/fuseAnswers.js';
+export { fuseAnswer, fusedDistribution, argmaxWithTies, fusionAccuracy, bestFixedWeights, FUSION_TIE_TOLERANCE, FUSION_MODES, type FusionMode, type FusableItem } from './ensemble/fuseAnswers.js';
 export {
   loadAnswerData,
   parseAnswerData,

@@ -110,8 +110,9 @@ async function alignMetricsWithCheckpoint(path: string, iteration: number, label
   // Every non-blank line parses: truncateTornTail checked the whole file.
   const kept = lines.filter((line) => {
     if (line.trim() === '') return true;
-    const rec = JSON.parse(line) as { iteration?: unknown; algo?: unknown } | null;
-    const ours = rec?.algo === undefined || rec.algo === label;
+    // Lines of this trainer: its own (`algo` = label), untagged ones, and lines others tagged `trainer: label`.
+    const rec = JSON.parse(line) as { iteration?: unknown; algo?: unknown; trainer?: unknown } | null;
+    const ours = rec?.algo === undefined || rec.algo === label || rec.trainer === label;
     return !(ours && typeof rec?.iteration === 'number' && rec.iteration > iteration);
   });
   // A complete last line without its newline would have the next append glued onto it.

@@ -14,8 +14,11 @@ export interface WeightContext {
   readonly space?: string;
 }
 
-/** Parameterisations an env can be configured with. */
-export type WeightParam = 'softmax' | 'concentration' | 'dirichlet';
+/** Parameterisations `actionToWeights` knows (`'dirichlet'` samples, so envs take only `ActionParam`). */
+export type WeightParam = ActionParam | 'dirichlet';
+
+/** How an env turns agent i's one action number into its weight: softmax of logits, or normalised concentrations (every env's `actionParam`). */
+export type ActionParam = 'softmax' | 'concentration';
 
 function agentName(ctx: WeightContext | undefined, i: number): string {
   return ctx?.agents?.[i] ?? `agent ${i}`;

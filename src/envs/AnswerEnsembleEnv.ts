@@ -3,16 +3,24 @@ import type { AgentRecord, EnvMetadata, HasGlobalState, Info, ParallelEnv, Reset
 import { putOwn } from '../core/putOwn.js';
 import { Rng } from '../core/Rng.js';
 import { Box } from '../core/spaces.js';
-import { concentrationWeights, softmaxWeights, type WeightContext } from '../ensemble/actionToWeights.js';
-import { fuseAnswer } from '../ensemble/fuseAnswers.js';
+import type { ActionParam } from '../ensemble/actionToWeights.js';
+import { FUSION_MODES, type FusionMode } from '../ensemble/fuseAnswers.js';
 import { ItemSampler, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
+import { AnswerFusion, rewardBounds, type AnswerReward } from './AnswerFusion.js';
+import { richFeatureDim, writeRichFeatures, type AnswerFeatures } from './ownModelFeatures.js';
 
 /** Options of `AnswerEnsembleEnv` (defaults in brackets). */
 export interface AnswerEnsembleConfig {
   /** Recorded answers to replay (see `loadAnswerData`). */
   readonly data: AnswerDataset;
-  /** How actions become weights: `'softmax'` of one logit per agent, or normalised `'concentration'` (≥ 0) ['softmax']. */
-  readonly weights?: 'softmax' | 'concentration';
+  /** How the agents' actions become the team answer: mixing `'weights'`, per-option `'votes'`, or per-model `'calibrated'` votes (see `FusionMode`) ['weights']. */
+  readonly fusion?: FusionMode;
+  /** `'weights'` mode: `'softmax'` of one logit per agent, or normalised `'concentration'` (≥ 0) ['softmax']. */
+  readonly actionParam?: ActionParam;
+  /** `'correct'`: the reward says whether the greedy answer is right; `'expected'`: its expectation when the answer is drawn from the fused distribution (smoother for learning; infos still report the greedy answer); `'gain'`: that expectation minus the one of the zero actions (see `AnswerReward`) ['correct']. */
+  readonly reward?: AnswerReward;
+  /** What agent i observes of its own model beyond the task: `'scores'`, or `'rich'` (also recorded scores, log-scores, top option, margin, entropy) ['scores']. */
+  readonly features?: AnswerFeatures;
   /** Reward when the fused answer is right [1]. */
   readonly correctReward?: number;
   /** Reward when it is wrong (RL-Focal uses 0; -1 penalises mistakes) [0]. */
@@ -37,13 +45,25 @@ export interface AnswerResetOptions {
 /** Fills defaults and rejects bad values with a `ConfigError` naming the field. */
 export function resolveAnswerEnsembleConfig(config: AnswerEnsembleConfig): ResolvedAnswerEnsembleConfig {
   if (!config || !config.data || !Array.isArray(config.data.models)) throw new ConfigError('data', 'missing', 'Pass data: await loadAnswerData(path).');
-  const c = { weights: 'softmax' as const, correctReward: 1, wrongReward: 0, split: 'train' as const, order: 'shuffle' as const, ...config };
-  if (c.weights !== 'softmax' && c.weights !== 'concentration') throw new ConfigError('weights', `unknown parameterisation ${JSON.stringify(c.weights)}`, "Use 'softmax' or 'concentration'.");
+  checkFusionOptions(config);
+  const c = { fusion: 'weights' as const, actionParam: 'softmax' as const, reward: 'correct' as const, features: 'scores' as const, correctReward: 1, wrongReward: 0, split: 'train' as const, order: 'shuffle' as const, ...config };
   for (const f of ['correctReward', 'wrongReward'] as const) {
     if (!Number.isFinite(c[f])) throw new ConfigError(f, `must be a finite number, got ${c[f]}`, `Set ${f} to a finite number.`);
   }
   if (c.data.items.length === 0) throw new ConfigError('data', `${c.data.source} has no items`, 'Record at least one item.');
   return c;
+}
+
+/** Checks the fusion options every answer env shares (`fusion`, `actionParam`, `reward`, `features`), naming the field of a bad value. */
+export function checkFusionOptions(config: { readonly fusion?: unknown; readonly actionParam?: unknown; readonly reward?: unknown; readonly features?: unknown }): void {
+  if ('weights' in config) throw new ConfigError('weights', 'was renamed actionParam (the same name every env uses)', "Pass actionParam: 'softmax' or 'concentration' instead of weights.");
+  const oneOf = (field: string, v: unknown, allowed: readonly string[]): void => {
+    if (v !== undefined && !allowed.includes(v as string)) throw new ConfigError(field, `unknown value ${JSON.stringify(v)}`, `Use ${allowed.map((a) => `'${a}'`).join(', ')}.`);
+  };
+  oneOf('fusion', config.fusion, FUSION_MODES);
+  oneOf('actionParam', config.actionParam, ['softmax', 'concentration']);
+  oneOf('reward', config.reward, ['correct', 'expected', 'gain']);
+  oneOf('features', config.features, ['scores', 'rich']);
 }
 
 /** Per-item arrays laid out once so reset and step only copy. */
@@ -52,6 +72,8 @@ export interface PackedAnswers {
   readonly probs: Float32Array[];
   /** `rows[item][i]`: row i of `probs[item]` (a view). */
   readonly rows: Float32Array[][];
+  /** `rawRows[item][i]`: model i's recorded scores, padded to K (its normalised scores when the item has none). */
+  readonly rawRows: Float32Array[][];
   readonly taskIndex: Int32Array;
 }
 
@@ -60,24 +82,35 @@ export function packAnswers(data: AnswerDataset): PackedAnswers {
   const n = data.models.length, k = data.maxOptions;
   const probs: Float32Array[] = [];
   const rows: Float32Array[][] = [];
+  const rawRows: Float32Array[][] = [];
   for (const it of data.items) {
+    rawRows.push(data.models.map((_, i) => {
+      const r = new Float32Array(k);
+      r.set((it.scores ?? it.probs)[i]);
+      return r;
+    }));
     const p = new Float32Array(n * k);
     it.probs.forEach((row, i) => p.set(row, i * k));
     probs.push(p);
     rows.push(data.models.map((_, i) => p.subarray(i * k, (i + 1) * k)));
   }
-  return { probs, rows, taskIndex: Int32Array.from(data.items, (it) => data.tasks.indexOf(it.task)) };
+  return { probs, rows, rawRows, taskIndex: Int32Array.from(data.items, (it) => data.tasks.indexOf(it.task)) };
 }
 
 /**
- * RL-Focal's Fusion as a cooperative parallel env. An episode is one recorded question; there is one
- * agent per model, named after it. Agent i observes `[model i's distribution over the options,
- * padded to K = maxOptions (K), option mask (K), one-hot of the item's task (T)]` and acts with one
- * number: a logit (weights = softmax over agents) or a concentration ≥ 0 (weights = normalised).
- * The fused answer is the argmax of Σ_i w_i·p_i over the item's options; every agent receives
- * `correctReward` if it is the label, else `wrongReward`, and the episode terminates after that one
- * step. `infos[agent]` (one object shared by all agents) holds `fused`, `label`, `correct`, `weights`
- * (in agent order) and `itemId`. The global state is `[all models' padded distributions (N·K), mask (K), task one-hot (T)]`.
+ * RL-Focal's Fusion as a cooperative parallel env (a Dec-POMDP). An episode is one recorded question;
+ * there is one agent per model, named after it. Agent i observes only its own model: `[model i's
+ * distribution over the options, padded to K = maxOptions (K), option mask (K), one-hot of the item's
+ * task (T)]`, followed with `features: 'rich'` by model i's recorded scores, log-scores, top option, margin and entropy
+ * (3K + 2, see `writeRichFeatures`). Its action depends on `fusion` (see `FusionMode`): one number
+ * (a logit or a concentration ≥ 0 turned into a mixing weight; answer = argmax Σ_i w_i·p_i), K option
+ * logits (`'votes'`; answer = argmax Σ_i votes_i over the item's options, so a masked option is never
+ * the answer), `[log-temperature, K biases]` (`'calibrated'`), or three coefficients (`'linear'`). Every agent receives `correctReward`
+ * if the answer is the label, else `wrongReward` (with `reward: 'expected'`, their expectation under
+ * the fused distribution; with `'gain'`, that expectation minus the one of all-zero actions), and the episode terminates after that one step. `infos[agent]` (one object
+ * shared by all agents) holds `fused`, `label`, `correct`, `labelProbability`, `weights` (agent order;
+ * `'weights'` mode) or `votes` (summed, per option), and `itemId`. The global state is `[all models'
+ * padded distributions (N·K), mask (K), task one-hot (T)]`.
  */
 export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array, string>, HasGlobalState {
   readonly possibleAgents: readonly string[];
@@ -90,10 +123,7 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
   private readonly actSpace: Box;
   private readonly sampler: ItemSampler;
   private readonly index: Map<string, number>;
-  private readonly ctx: WeightContext;
-  private readonly actionBuf: Float64Array;
-  private readonly weightBuf: Float64Array;
-  private readonly mixBuf: Float64Array;
+  private readonly fusion: AnswerFusion;
   private live: readonly string[] = [];
   private rng: Rng | null = null;
   private item = -1;
@@ -107,20 +137,17 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
     this.possibleAgents = [...this.data.models];
     this.index = new Map(this.possibleAgents.map((a, i) => [a, i]));
     this.packed = packAnswers(this.data);
-    this.obsSpace = new Box(0, 1, [2 * k + t]);
-    this.actSpace = this.config.weights === 'softmax' ? new Box(-Infinity, Infinity, [1]) : new Box(0, Infinity, [1]);
+    this.obsSpace = new Box(0, 1, [2 * k + t + (this.config.features === 'rich' ? richFeatureDim(k) : 0)]);
+    this.fusion = new AnswerFusion(this.config.fusion, this.config.actionParam, this.possibleAgents, k);
+    this.actSpace = this.fusion.actionSpace;
     this.stateSpace = new Box(0, 1, [n * k + k + t]);
     this.sampler = new ItemSampler(this.data, this.config.split, this.config.order);
-    this.ctx = { agents: this.possibleAgents, space: String(this.actSpace) };
-    this.actionBuf = new Float64Array(n);
-    this.weightBuf = new Float64Array(n);
-    this.mixBuf = new Float64Array(k);
     const { correctReward, wrongReward } = this.config;
     this.metadata = {
       name: 'AnswerEnsemble-v0',
       renderModes: [],
       autoreset: 'none',
-      rewardRange: [Math.min(correctReward, wrongReward), Math.max(correctReward, wrongReward)],
+      rewardRange: rewardBounds(this.config.reward, correctReward, wrongReward),
     };
   }
 
@@ -140,7 +167,7 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
     return this.obsSpace;
   }
 
-  /** `Box(-inf, inf, [1])` logit (softmax) or `Box(0, inf, [1])` concentration; ±Infinity is rejected. */
+  /** `'weights'`: `Box(-inf, inf, [1])` logit or `Box(0, inf, [1])` concentration; `'votes'`: `Box(-inf, inf, [K])`; `'calibrated'`: `Box(-inf, inf, [K + 1])`. Non-finite entries are rejected. */
   actionSpace(agent: string): Box {
     this.agentIndex(agent);
     return this.actSpace;
@@ -167,16 +194,12 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
   /** Fuses the models' answers with the agents' weights, scores it, and ends the episode. */
   async step(actions: AgentRecord<string, Float32Array>): Promise<StepResult<Float32Array, string>> {
     this.checkStep(actions);
-    const n = this.possibleAgents.length;
-    for (let i = 0; i < n; i++) this.actionBuf[i] = actions[this.possibleAgents[i]][0];
-    // Both parameterisations validate finiteness and throw before any state changes.
-    const w = this.config.weights === 'softmax' ? softmaxWeights(this.actionBuf, this.ctx, this.weightBuf) : concentrationWeights(this.actionBuf, this.ctx, this.weightBuf);
     const item = this.data.items[this.item];
-    const fused = fuseAnswer(this.packed.rows[this.item], w, item.numOptions, this.mixBuf);
-    const correct = fused === item.label;
-    const reward = correct ? this.config.correctReward : this.config.wrongReward;
+    const out = this.fusion.fuse(this.possibleAgents.map((a) => actions[a]), this.packed.rows[this.item], this.packed.rawRows[this.item], item.numOptions, item.label);
+    const correct = out.fused === item.label;
+    const reward = this.fusion.score(this.config.reward, out, this.config.correctReward, this.config.wrongReward, this.packed.rows[this.item], this.packed.rawRows[this.item], item.numOptions, item.label);
     const acting = this.live;
-    const info = { fused, label: item.label, correct, weights: Array.from(w), itemId: item.id };
+    const info = { fused: out.fused, label: item.label, correct, labelProbability: out.labelProbability, ...(out.weights ? { weights: Array.from(out.weights) } : { votes: Array.from(out.votes!) }), itemId: item.id };
     const observations = {} as AgentRecord<string, Float32Array>;
     const rewards = {} as AgentRecord<string, number>;
     const terminations = {} as AgentRecord<string, boolean>;
@@ -223,6 +246,7 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
     o.set(this.packed.rows[this.item][i]);
     o.fill(1, k, k + this.data.items[this.item].numOptions);
     o[2 * k + this.packed.taskIndex[this.item]] = 1;
+    if (this.config.features === 'rich') writeRichFeatures(o, 2 * k + this.data.tasks.length, this.packed.rows[this.item][i], this.packed.rawRows[this.item][i], this.data.items[this.item].numOptions, k);
     return o;
   }
 
@@ -237,13 +261,6 @@ export class AnswerEnsembleEnv implements ParallelEnv<Float32Array, Float32Array
     for (const a in actions) {
       if (!this.index.has(a)) throw new InvalidActionError(a, actions[a], 'no space (not a live agent)', `Only live agents act; env.agents is ${this.live.join(', ')}.`);
     }
-    const hint = this.config.weights === 'softmax' ? 'Pass one finite logit per agent, e.g. Float32Array.of(0).' : 'Pass one finite concentration >= 0 per agent, e.g. Float32Array.of(1).';
-    for (const a of this.live) {
-      const x = actions[a];
-      if (x === undefined) throw new InvalidActionError(a, undefined, String(this.actSpace), `Every live agent must act. ${hint}`);
-      const why = this.actSpace.explain(x);
-      if (why !== null) throw new InvalidActionError(a, x, String(this.actSpace), `${why}. ${hint}`);
-      if (!Number.isFinite(x[0])) throw new InvalidActionError(a, x, String(this.actSpace), `entry 0 = ${x[0]} is not finite. ${hint}`);
-    }
+    for (const a of this.live) this.fusion.check(a, actions[a]);
   }
 }

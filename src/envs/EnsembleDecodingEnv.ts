@@ -4,7 +4,7 @@ import { Rng } from '../core/Rng.js';
 import { Box } from '../core/spaces.js';
 import { UnionVocabulary, type PendingBytes } from '../ensemble/UnionVocabulary.js';
 import { mixDistributions } from '../ensemble/mixDistributions.js';
-import { actionToWeights } from '../ensemble/actionToWeights.js';
+import { actionToWeights, type ActionParam } from '../ensemble/actionToWeights.js';
 import type { Split, Task } from '../ensemble/tasks/Task.js';
 import type { ModelAdapter, NextToken, Session } from '../models/ModelAdapter.js';
 import { HiddenProjection, type ProjectionMode } from './decoding/HiddenProjection.js';
@@ -20,8 +20,8 @@ export interface DecodingItem {
 /** Task score of a decoded answer for an item (higher is better), e.g. exact match in {0, 1}. */
 export type DecodingScorer = (prediction: string, item: DecodingItem) => number;
 
-/** How agents' actions become mixing weights: `softmax` of per-agent logits, or normalised `concentration`s (≥ 0). */
-export type DecodingActionParam = 'softmax' | 'concentration';
+/** How agents' actions become mixing weights: the `ActionParam` every env's `actionParam` option takes (this name is kept for existing imports). */
+export type DecodingActionParam = ActionParam;
 
 /** Options of `EnsembleDecodingEnv`; every optional field is documented with its default. */
 export interface EnsembleDecodingConfig {

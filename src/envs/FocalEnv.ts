@@ -3,13 +3,15 @@ import type { AgentRecord, EnvMetadata, HasGlobalState, Info, ParallelEnv, Reset
 import { putOwn } from '../core/putOwn.js';
 import { Rng } from '../core/Rng.js';
 import { Box, MultiBinary, type Space } from '../core/spaces.js';
-import { concentrationWeights, effectiveInclude, includeWeights, softmaxWeights, type WeightContext } from '../ensemble/actionToWeights.js';
+import { effectiveInclude, type ActionParam } from '../ensemble/actionToWeights.js';
 import { pluralityVoteAccuracy } from '../ensemble/diversityMetrics.js';
 import { EnsembleInputError } from '../ensemble/EnsembleInputError.js';
 import { focalDiversity } from '../ensemble/focalDiversity.js';
-import { argmaxWithTies, fuseAnswer } from '../ensemble/fuseAnswers.js';
+import { argmaxWithTies, type FusionMode } from '../ensemble/fuseAnswers.js';
 import { ItemSampler, itemsOf, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
-import { packAnswers, type AnswerResetOptions, type PackedAnswers } from './AnswerEnsembleEnv.js';
+import { checkFusionOptions, packAnswers, type AnswerResetOptions, type PackedAnswers } from './AnswerEnsembleEnv.js';
+import { AnswerFusion, rewardBounds, type AnswerReward } from './AnswerFusion.js';
+import { richFeatureDim, writeRichFeatures, type AnswerFeatures } from './ownModelFeatures.js';
 
 /** Options of `FocalEnv` (defaults in brackets). */
 export interface FocalEnvConfig {
@@ -25,8 +27,14 @@ export interface FocalEnvConfig {
   readonly wrongReward?: number;
   /** One decider with MultiBinary(N) (`'single'`), or one decider per model with MultiBinary(1) (`'per-model'`) ['single']. */
   readonly deciders?: 'single' | 'per-model';
-  /** How fusion actions become weights (see `AnswerEnsembleEnv`) ['softmax']. */
-  readonly weights?: 'softmax' | 'concentration';
+  /** How the fusion agents' actions become the answer of the sub-ensemble (see `FusionMode`; only included models count) ['weights']. */
+  readonly fusion?: FusionMode;
+  /** `'weights'` mode: softmax logits or concentrations (see `AnswerEnsembleEnv`) ['softmax']. */
+  readonly actionParam?: ActionParam;
+  /** Correctness part of the reward: `'correct'` (greedy answer right), `'expected'` (its chance under the fused distribution) or `'gain'` (that chance minus the one of all models' zero actions; see `AnswerReward`) ['correct']. */
+  readonly reward?: AnswerReward;
+  /** Own-model features of fusion agents: `'scores'` or `'rich'` (see `AnswerEnsembleEnv`) ['scores']. */
+  readonly features?: AnswerFeatures;
   /** Split episodes are drawn from ['train']. */
   readonly split?: AnswerSplit | 'all';
   /** Order items are drawn in ['shuffle']. */
@@ -47,12 +55,12 @@ export interface SubsetStats {
 /** Fills defaults and rejects bad values with a `ConfigError` naming the field. */
 export function resolveFocalEnvConfig(config: FocalEnvConfig): ResolvedFocalEnvConfig {
   if (!config || !config.data || !Array.isArray(config.data.models)) throw new ConfigError('data', 'missing', 'Pass data: await loadAnswerData(path).');
-  const c = { alpha: 0.1, beta: 0, correctReward: 1, wrongReward: 0, deciders: 'single' as const, weights: 'softmax' as const, split: 'train' as const, order: 'shuffle' as const, ...config };
+  checkFusionOptions(config);
+  const c = { alpha: 0.1, beta: 0, correctReward: 1, wrongReward: 0, deciders: 'single' as const, fusion: 'weights' as const, actionParam: 'softmax' as const, reward: 'correct' as const, features: 'scores' as const, split: 'train' as const, order: 'shuffle' as const, ...config };
   for (const f of ['alpha', 'beta', 'correctReward', 'wrongReward'] as const) {
     if (!Number.isFinite(c[f])) throw new ConfigError(f, `must be a finite number, got ${c[f]}`, `Set ${f} to a finite number.`);
   }
   if (c.deciders !== 'single' && c.deciders !== 'per-model') throw new ConfigError('deciders', `unknown value ${JSON.stringify(c.deciders)}`, "Use 'single' or 'per-model'.");
-  if (c.weights !== 'softmax' && c.weights !== 'concentration') throw new ConfigError('weights', `unknown parameterisation ${JSON.stringify(c.weights)}`, "Use 'softmax' or 'concentration'.");
   if (c.data.items.length === 0) throw new ConfigError('data', `${c.data.source} has no items`, 'Record at least one item.');
   if (itemsOf(c.data, 'train').length === 0) throw new ConfigError('data', `${c.data.source} has no train items, so no sub-ensemble statistics can be computed`, 'Mark some items "split": "train" (statistics never use test labels).');
   return c;
@@ -65,9 +73,11 @@ const FUSE = 1;
  * RL-Focal's Decider + Fusion as one cooperative parallel env. An episode is one recorded question in
  * two steps. Step 1 (decide): the decider(s) choose which models to include (MultiBinary); if none is
  * included, the model with the best train-split accuracy is (ties: the lowest index). Step 2 (fuse):
- * one fusion agent per model (named after it) weighs the included models; excluded models get weight
- * 0 and the included weights are renormalised. Reward (to every agent, after step 2; 0 after step 1):
- * `correct ? correctReward : wrongReward − α·|S|/N + β·focalDiversity(S)`.
+ * one fusion agent per model (named after it) fuses the included models under `fusion` (weights:
+ * excluded models get weight 0 and the included weights are renormalised; votes: only included models'
+ * votes are summed). Reward (to every agent, after step 2; 0 after step 1):
+ * `(correct ? correctReward : wrongReward) − α·|S|/N + β·focalDiversity(S)` (with `reward: 'expected'`
+ * the first term is its expectation under the fused distribution).
  *
  * PettingZoo design: every agent is live and acts at both steps, and the observation's first two
  * entries are the one-hot phase. Only the phase's agents' actions take effect; the others must still
@@ -79,7 +89,8 @@ const FUSE = 1;
  * - decider: `[phase (2), every model's padded distribution (N·K), option mask (K), task one-hot (T),
  *   selection (N), focal diversity (1), fitness (1)]`; per-model deciders append their model one-hot (N).
  * - fusion agent i: `[phase (2), model i's distribution (K), option mask (K), task one-hot (T),
- *   included_i (1), selection (N), focal diversity (1), fitness (1)]`.
+ *   included_i (1), selection (N), focal diversity (1), fitness (1)]`, then with `features: 'rich'`
+ *   model i's rich features (3K + 2, see `writeRichFeatures`).
  * `selection` is the previous question's effective selection during the decide step (all ones after a
  * seeded reset) and this question's during the fuse step; focal diversity and fitness (plurality-vote
  * accuracy) are those of `selection`, computed once from the train split's labels only, so playing the
@@ -99,13 +110,13 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
   private readonly fusionObs: Box;
   private readonly deciderAct: MultiBinary;
   private readonly fusionAct: Box;
+  private readonly fusion: AnswerFusion;
   private readonly sampler: ItemSampler;
   private readonly trainCorrect: Uint8Array[];
   private readonly trainTop: Int32Array[];
   private readonly trainLabels: Int32Array;
   private readonly trainAccuracy: Float64Array;
   private readonly stats = new Map<string, SubsetStats>();
-  private readonly ctx: WeightContext;
   private live: readonly string[] = [];
   private rng: Rng | null = null;
   private item = -1;
@@ -128,12 +139,12 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
     const common = n + 2;
     const deciderDim = 2 + n * k + k + t + common + (this.config.deciders === 'per-model' ? n : 0);
     this.deciderObs = new Box(0, 1, [deciderDim]);
-    this.fusionObs = new Box(0, 1, [2 + 2 * k + t + 1 + common]);
+    this.fusionObs = new Box(0, 1, [2 + 2 * k + t + 1 + common + (this.config.features === 'rich' ? richFeatureDim(k) : 0)]);
     this.stateSpace = new Box(0, 1, [2 + n * k + k + t + common]);
     this.deciderAct = new MultiBinary(this.config.deciders === 'single' ? n : 1);
-    this.fusionAct = this.config.weights === 'softmax' ? new Box(-Infinity, Infinity, [1]) : new Box(0, Infinity, [1]);
+    this.fusion = new AnswerFusion(this.config.fusion, this.config.actionParam, this.fusionAgents, k);
+    this.fusionAct = this.fusion.actionSpace;
     this.sampler = new ItemSampler(this.data, this.config.split, this.config.order);
-    this.ctx = { agents: this.fusionAgents, space: String(this.fusionAct) };
     // Statistics come from the train split only: labels of test items are never read here.
     const train = itemsOf(this.data, 'train');
     this.trainLabels = Int32Array.from(train, (it) => it.label);
@@ -142,8 +153,9 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
     this.trainAccuracy = Float64Array.from(this.trainCorrect, (c) => c.reduce((s, x) => s + x, 0) / c.length);
     this.selection = new Uint8Array(n).fill(1);
     const { correctReward, wrongReward, alpha, beta } = this.config;
-    const lo = Math.min(correctReward, wrongReward) - Math.max(alpha, 0) + Math.min(beta, 0);
-    const hi = Math.max(correctReward, wrongReward) - (alpha < 0 ? alpha : alpha / n) + Math.max(beta, 0);
+    const [scoreLo, scoreHi] = rewardBounds(this.config.reward, correctReward, wrongReward);
+    const lo = scoreLo - Math.max(alpha, 0) + Math.min(beta, 0);
+    const hi = scoreHi - (alpha < 0 ? alpha : alpha / n) + Math.max(beta, 0);
     this.metadata = { name: 'FocalEnv-v0', renderModes: [], autoreset: 'none', rewardRange: [Math.min(lo, 0), Math.max(hi, 0)], phases: ['decide', 'fuse'] };
   }
 
@@ -172,7 +184,7 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
     return this.isDecider(agent) ? this.deciderObs : this.fusionObs;
   }
 
-  /** Deciders: MultiBinary(N) (single) or MultiBinary(1) (per model); fusion agents: a logit or a concentration. */
+  /** Deciders: MultiBinary(N) (single) or MultiBinary(1) (per model); fusion agents: the `fusion` mode's space (see `AnswerEnsembleEnv.actionSpace`). */
   actionSpace(agent: string): Space<Float32Array | Uint8Array> {
     return (this.isDecider(agent) ? this.deciderAct : this.fusionAct) as Space<Float32Array | Uint8Array>;
   }
@@ -243,18 +255,18 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
       }
       return { observations: this.observeAll(), rewards, terminations, truncations, infos };
     }
-    const logits = Float64Array.from(this.fusionAgents, (a) => actions[a][0]);
-    const raw = this.config.weights === 'softmax' ? softmaxWeights(logits, this.ctx) : concentrationWeights(logits, this.ctx);
-    const w = includeWeights(this.selection, raw, this.ctx);
     const item = this.data.items[this.item];
-    const fused = fuseAnswer(this.packed.rows[this.item], w, item.numOptions);
+    const out = this.fusion.fuse(this.fusionAgents.map((a) => actions[a] as Float32Array), this.packed.rows[this.item], this.packed.rawRows[this.item], item.numOptions, item.label, this.selection);
+    const fused = out.fused;
     const correct = fused === item.label;
     const size = this.selection.reduce((s, b) => s + b, 0);
     const stats = this.subsetStats(this.selection);
     const { correctReward, wrongReward, alpha, beta } = this.config;
-    const reward = (correct ? correctReward : wrongReward) - (alpha * size) / this.n + beta * stats.focalDiversity;
+    const score = this.fusion.score(this.config.reward, out, correctReward, wrongReward, this.packed.rows[this.item], this.packed.rawRows[this.item], item.numOptions, item.label);
+    const reward = score - (alpha * size) / this.n + beta * stats.focalDiversity;
     const observations = this.observeAll();
-    const shared = { phase: 'done', fused, label: item.label, correct, weights: Array.from(w), selection: Array.from(this.selection), size, ...stats, itemId: item.id };
+    const fusedBy = out.weights ? { weights: Array.from(out.weights) } : { votes: Array.from(out.votes!) };
+    const shared = { phase: 'done', fused, label: item.label, correct, labelProbability: out.labelProbability, ...fusedBy, selection: Array.from(this.selection), size, ...stats, itemId: item.id };
     const used = { ...shared, actionUsed: true };
     const unused = { ...shared, actionUsed: false };
     for (const a of acting) {
@@ -322,7 +334,8 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
       o[2 + 2 * k + this.packed.taskIndex[this.item]] = 1;
       const at = 2 + 2 * k + this.data.tasks.length;
       o[at] = this.phase === FUSE ? this.selection[i] : 0;
-      this.writeSelection(o, at + 1);
+      const end = this.writeSelection(o, at + 1);
+      if (this.config.features === 'rich') writeRichFeatures(o, end, this.packed.rows[this.item][i], this.packed.rawRows[this.item][i], this.data.items[this.item].numOptions, k);
       putOwn(out, a, o);
     });
     return out;
@@ -342,14 +355,15 @@ export class FocalEnv implements ParallelEnv<Float32Array, Float32Array | Uint8A
     for (const a of this.live) {
       const x = actions[a];
       const decider = this.isDecider(a);
-      const space = decider ? this.deciderAct : this.fusionAct;
-      const hint = decider
-        ? `Deciders send include bits (0 or 1), e.g. Uint8Array.of(${Array(space.flatDim).fill(1).join(', ')}); they act in both steps but only the decide step uses them.`
-        : `Fusion agents send one finite ${this.config.weights === 'softmax' ? 'logit' : 'concentration >= 0'}; they act in both steps but only the fuse step uses them.`;
+      if (!decider) {
+        this.fusion.check(a, x, ' Fusion agents act in both steps but only the fuse step uses them.');
+        continue;
+      }
+      const space = this.deciderAct;
+      const hint = `Deciders send include bits (0 or 1), e.g. Uint8Array.of(${Array(space.flatDim).fill(1).join(', ')}); they act in both steps but only the decide step uses them.`;
       if (x === undefined) throw new InvalidActionError(a, undefined, String(space), `Every live agent must act. ${hint}`);
       const why = space.explain(x);
       if (why !== null) throw new InvalidActionError(a, x, String(space), `${why}. ${hint}`);
-      if (!decider && !Number.isFinite(x[0])) throw new InvalidActionError(a, x, String(space), `entry 0 = ${x[0]} is not finite. ${hint}`);
     }
   }
 }

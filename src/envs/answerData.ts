@@ -17,6 +17,8 @@ export interface AnswerItem {
   readonly numOptions: number;
   /** `probs[model]`: the model's scores over the options, normalised to sum 1 (all-zero scores become uniform). */
   readonly probs: readonly Float32Array[];
+  /** `scores[model]`: the scores as recorded, before normalisation (absent for items built by hand: then `probs`). */
+  readonly scores?: readonly Float32Array[];
 }
 
 /** Recorded answers of several models on multiple-choice items (what `AnswerEnsembleEnv` and `FocalEnv` replay). */
@@ -170,7 +172,7 @@ function itemBuilder(source: string, rawModels: unknown, opts: AnswerDataOptions
       });
       if (it.label >= k) throw new AnswerDataError(`${where}${at}.scores[${models.length - 1}] has ${k} options, label ${it.label} is out of range (0..${k - 1})`);
       const split: AnswerSplit = it.split ?? (splitDraw(splitSeed, id) < testFraction ? 'test' : 'train');
-      items.push({ id, task: it.task ?? 'default', split, label: it.label, numOptions: k, probs: it.scores.map(normalise) });
+      items.push({ id, task: it.task ?? 'default', split, label: it.label, numOptions: k, probs: it.scores.map(normalise), scores: it.scores.map((row) => Float32Array.from(row)) });
     },
     finish() {
       const maxOptions = items.reduce((a, it) => Math.max(a, it.numOptions), 0);

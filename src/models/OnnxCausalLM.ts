@@ -39,12 +39,21 @@ export interface OnnxCausalLMOptions {
    * 1000 tokens of a 150k vocabulary); with the KV cache, feeding it in chunks gives the same answer.
    */
   readonly prefillChunk?: number;
+  /**
+   * Most sessions run together in one graph call (default 16; 1 turns batching off). Sessions whose
+   * `next()` calls fall in the same event-loop turn are stacked along the batch dimension (KV caches
+   * left-padded, padding masked out through `attention_mask`), which needs a graph with
+   * `attention_mask` and `position_ids`; other graphs batch only sessions of equal lengths.
+   */
+  readonly maxBatch?: number;
 }
 
-/** Counters of work done, for tests and benchmarks (tokens fed through the graph, graph runs). */
+/** Counters of work done, for tests and benchmarks (graph runs, real tokens fed, batch rows run). */
 export interface OnnxRunStats {
   runs: number;
   tokensProcessed: number;
+  /** Session chunks run; `rows / runs` is the mean batch size. */
+  rows: number;
 }
 
 const PAST_KEY = /^past_key_values\.(\d+)\.key$/;
@@ -72,7 +81,9 @@ interface GraphInfo {
  */
 export class OnnxCausalLM implements ModelAdapter {
   /** Work done by this model's sessions (the load-time probe run is not counted). */
-  readonly stats: OnnxRunStats = { runs: 0, tokensProcessed: 0 };
+  readonly stats: OnnxRunStats = { runs: 0, tokensProcessed: 0, rows: 0 };
+  private queue: BatchRequest[] = [];
+  private flushScheduled = false;
   private closed = false;
 
   private constructor(
@@ -86,6 +97,7 @@ export class OnnxCausalLM implements ModelAdapter {
     private readonly graph: GraphInfo,
     readonly useCache: boolean,
     readonly prefillChunk: number,
+    readonly maxBatch: number,
   ) {}
 
   /** Loads and validates a model directory; throws `ModelLoadError` naming the file/field and the fix. */
@@ -140,9 +152,8 @@ export class OnnxCausalLM implements ModelAdapter {
         throw new ModelLoadError(configPath, 'BOS is to be added but no BOS token is known', 'Set "bos_token_id" in config.json, or load with { addBos: false }.', 'bos_token_id');
       }
       // One probe run tells the logits width and hidden size, and fails early on graphs we cannot feed.
-      const probe = await runGraph(session, graph, [bosId ?? 0], 0, {});
-      disposeAll(probe.presents);
-      const width = probe.logitsWidth;
+      const [probe] = await runBatch(session, graph, [{ ids: [bosId ?? 0], past: EMPTY_CACHE }]);
+      const width = probe.logprobs.length;
       const cfgVocab = cfgInt('vocab_size');
       if (cfgVocab !== undefined && cfgVocab !== width) {
         throw new ModelLoadError(configPath, `vocab_size is ${cfgVocab} but the graph's logits have width ${width}`, 'Set vocab_size to the logits width (the lm_head output size).', 'vocab_size');
@@ -163,7 +174,9 @@ export class OnnxCausalLM implements ModelAdapter {
       const useCache = (opts.useCache ?? true) && graph.nLayers > 0;
       const chunk = opts.prefillChunk ?? 256;
       if (!Number.isInteger(chunk) || chunk < 1) throw new ConfigError('prefillChunk', `${chunk} must be a positive integer`, 'Use e.g. 256.');
-      return new OnnxCausalLM(opts.id ?? basename(root), tokenizer, width, probe.hidden?.length ?? 0, maxContext, bosId, session, graph, useCache, chunk);
+      const maxBatch = opts.maxBatch ?? 16;
+      if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new ConfigError('maxBatch', `${maxBatch} must be a positive integer`, 'Use e.g. 16, or 1 to run every session on its own.');
+      return new OnnxCausalLM(opts.id ?? basename(root), tokenizer, width, probe.hidden?.length ?? 0, maxContext, bosId, session, graph, useCache, chunk, maxBatch);
     } catch (e) {
       await session.release();
       throw e;
@@ -209,20 +222,45 @@ export class OnnxCausalLM implements ModelAdapter {
     });
   }
 
-  /** @internal Runs `ids` after `pastLen` cached tokens (see `runGraph`), counting the work. */
-  async forward(ids: readonly number[], pastLen: number, past: Record<string, ort.Tensor>): Promise<GraphRun> {
+  /**
+   * @internal Runs `ids` after the cached tokens `past`, batched with the other sessions' requests of
+   * this event-loop turn (up to `maxBatch` rows per graph call); resolves with this row's result.
+   */
+  forward(ids: readonly number[], past: LayerCache): Promise<RowResult> {
     this.assertOpen();
-    const r = await runGraph(this.session, this.graph, ids, pastLen, past);
-    this.stats.runs++;
-    this.stats.tokensProcessed += ids.length;
-    return r;
+    return new Promise<RowResult>((resolve, reject) => {
+      this.queue.push({ ids, past, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // setImmediate, not a microtask: sessions whose callers awaited other work first still join the batch.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Runs the queued requests in groups the graph can take together, one graph call per group. */
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    const queue = this.queue;
+    this.queue = [];
+    for (const group of groupRequests(queue, this.graph, this.maxBatch)) {
+      try {
+        this.assertOpen();
+        const results = await runBatch(this.session, this.graph, group);
+        this.stats.runs++;
+        this.stats.rows += group.length;
+        for (const r of group) this.stats.tokensProcessed += r.ids.length;
+        group.forEach((r, i) => r.resolve(results[i]));
+      } catch (e) {
+        for (const r of group) r.reject(e);
+      }
+    }
   }
 }
 
 /** One decoding context: consumed ids, the KV cache of the ids already run, and the ids still pending. */
 class OnnxSession implements Session {
-  private past: Record<string, ort.Tensor> = {};
-  private pastLen = 0;
+  private past: LayerCache = EMPTY_CACHE;
   private pending: number[];
   private readonly all: number[];
   private last: { logprobs: Float32Array; hidden?: Float32Array } | undefined;
@@ -248,16 +286,15 @@ class OnnxSession implements Session {
       const chunk = this.model.prefillChunk;
       while (this.pending.length > 0) {
         const run = this.pending.slice(0, chunk);
-        const r = await this.model.forward(run, this.pastLen, this.past);
-        disposeAll(this.past);
-        this.past = r.presents;
-        this.pastLen += run.length;
+        const r = await this.model.forward(run, this.past);
+        this.assertLive();
+        this.past = r.cache;
         this.pending = this.pending.slice(run.length);
         this.last = { logprobs: r.logprobs, hidden: r.hidden };
       }
     } else if (this.pending.length > 0 || !this.last) {
-      const r = await this.model.forward(this.all, 0, {});
-      disposeAll(r.presents);
+      const r = await this.model.forward(this.all, EMPTY_CACHE);
+      this.assertLive();
       this.pending = [];
       this.last = { logprobs: r.logprobs, hidden: r.hidden };
     }
@@ -279,8 +316,7 @@ class OnnxSession implements Session {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    disposeAll(this.past);
-    this.past = {};
+    this.past = EMPTY_CACHE;
     this.last = undefined;
   }
 
@@ -290,28 +326,105 @@ class OnnxSession implements Session {
   }
 }
 
-/** What one graph run gives: log-probs and hidden state at the last position, and the new KV cache. */
-interface GraphRun {
-  readonly logprobs: Float32Array;
-  readonly hidden?: Float32Array;
-  readonly presents: Record<string, ort.Tensor>;
-  readonly logitsWidth: number;
+/** One session's KV cache: per layer, keys and values as `[kvHeads, len, headDim]` row-major floats. */
+interface LayerCache {
+  readonly len: number;
+  readonly keys: readonly Float32Array[];
+  readonly values: readonly Float32Array[];
 }
 
-/** Runs `ids` after `pastLen` cached tokens whose key/values are `past` (empty when 0), feeding only the inputs the graph has. */
-async function runGraph(session: ort.InferenceSession, g: GraphInfo, ids: readonly number[], pastLen: number, past: Record<string, ort.Tensor>, firstPosition = pastLen): Promise<GraphRun> {
-  const n = ids.length;
-  const feeds: Record<string, ort.Tensor> = { input_ids: int64([1, n], (i) => ids[i]) };
-  if (g.hasAttentionMask) feeds.attention_mask = int64([1, pastLen + n], () => 1);
-  if (g.hasPositionIds) feeds.position_ids = int64([1, n], (i) => firstPosition + i);
-  if (g.hasCachePosition) feeds.cache_position = int64([n], (i) => pastLen + i);
-  if (g.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', Uint8Array.of(pastLen > 0 ? 1 : 0), [1]);
-  const emptyPast = new Float32Array(0);
-  for (let l = 0; l < g.nLayers; l++) {
-    for (const kv of ['key', 'value']) {
-      const name = `past_key_values.${l}.${kv}`;
-      feeds[name] = past[name] ?? new ort.Tensor('float32', emptyPast, [1, g.kvHeads, 0, g.headDim]);
+const EMPTY_CACHE: LayerCache = { len: 0, keys: [], values: [] };
+
+/** One row of a batched run: its new ids after its cached tokens. */
+interface BatchRow {
+  readonly ids: readonly number[];
+  readonly past: LayerCache;
+  /** Position of the first new id (default `past.len`); the load-time position probe sets it. */
+  readonly firstPosition?: number;
+}
+
+/** A queued row and the promise it settles. */
+interface BatchRequest extends BatchRow {
+  resolve(r: RowResult): void;
+  reject(e: unknown): void;
+}
+
+/** What a run gives one row: log-probs and hidden state at its last token, and its new KV cache. */
+interface RowResult {
+  readonly logprobs: Float32Array;
+  readonly hidden?: Float32Array;
+  readonly cache: LayerCache;
+}
+
+/** Longest run of new ids batched with single-token decode steps (padding a decode row to this costs little). */
+const SHORT_RUN = 8;
+
+/**
+ * Splits queued requests into groups of at most `maxBatch` rows that one graph call can take:
+ * with `attention_mask` and `position_ids` any rows mix, short runs (decode steps and re-tokenized
+ * spans, up to `SHORT_RUN` ids) apart from longer prefill chunks, so a decode row is not padded to a
+ * prompt's length; otherwise only rows of equal cached and new lengths, which need no padding.
+ */
+function groupRequests(queue: readonly BatchRequest[], g: GraphInfo, maxBatch: number): BatchRequest[][] {
+  const canPad = g.hasAttentionMask && g.hasPositionIds;
+  const byKey = new Map<string, BatchRequest[]>();
+  for (const r of queue) {
+    const key = canPad ? (r.ids.length <= SHORT_RUN ? 'short' : 'long') : `${r.past.len}/${r.ids.length}`;
+    const list = byKey.get(key) ?? [];
+    list.push(r);
+    byKey.set(key, list);
+  }
+  const groups: BatchRequest[][] = [];
+  for (const list of byKey.values()) for (let i = 0; i < list.length; i += maxBatch) groups.push(list.slice(i, i + maxBatch));
+  return groups;
+}
+
+/**
+ * Runs several rows in one graph call, feeding only the inputs the graph has. Rows are right-aligned
+ * in a frame of `P + S` positions (P = longest cache, S = most new ids): row b's cache sits at
+ * [P − past_b, P) and its new ids at [P + S − n_b, P + S); every padding slot has attention_mask 0,
+ * so real tokens never see it. Position ids are each row's own (past_b + k). With one row there is
+ * no padding and the run is the plain decoder-with-past call.
+ */
+async function runBatch(session: ort.InferenceSession, g: GraphInfo, rows: readonly BatchRow[]): Promise<RowResult[]> {
+  const B = rows.length;
+  const P = Math.max(...rows.map((r) => r.past.len));
+  const S = Math.max(...rows.map((r) => r.ids.length));
+  const T = P + S;
+  const ids = new BigInt64Array(B * S);
+  const mask = new BigInt64Array(B * T);
+  const pos = new BigInt64Array(B * S);
+  rows.forEach((r, b) => {
+    const n = r.ids.length;
+    const padNew = S - n;
+    for (let k = 0; k < n; k++) {
+      ids[b * S + padNew + k] = BigInt(r.ids[k]);
+      pos[b * S + padNew + k] = BigInt((r.firstPosition ?? r.past.len) + k);
     }
+    for (let j = P - r.past.len; j < P; j++) mask[b * T + j] = 1n;
+    for (let j = P + padNew; j < T; j++) mask[b * T + j] = 1n;
+  });
+  const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, [B, S]) };
+  if (g.hasAttentionMask) feeds.attention_mask = new ort.Tensor('int64', mask, [B, T]);
+  if (g.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', pos, [B, S]);
+  if (g.hasCachePosition) feeds.cache_position = int64([S], (i) => P + i);
+  if (g.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', Uint8Array.of(P > 0 ? 1 : 0), [1]);
+  const H = g.kvHeads;
+  const hd = g.headDim;
+  const stack = (pick: (c: LayerCache) => Float32Array): Float32Array => {
+    if (B === 1) return P === 0 ? new Float32Array(0) : pick(rows[0].past);
+    const out = new Float32Array(B * H * P * hd);
+    rows.forEach((r, b) => {
+      const len = r.past.len;
+      if (len === 0) return;
+      const src = pick(r.past);
+      for (let h = 0; h < H; h++) out.set(src.subarray(h * len * hd, (h + 1) * len * hd), ((b * H + h) * P + (P - len)) * hd);
+    });
+    return out;
+  };
+  for (let l = 0; l < g.nLayers; l++) {
+    feeds[`past_key_values.${l}.key`] = new ort.Tensor('float32', stack((c) => c.keys[l]), [B, H, P, hd]);
+    feeds[`past_key_values.${l}.value`] = new ort.Tensor('float32', stack((c) => c.values[l]), [B, H, P, hd]);
   }
   const fetches = ['logits', ...(g.hasHidden ? ['last_hidden_state'] : []), ...Array.from({ length: g.nLayers }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat()];
   const out = await session.run(feeds, fetches);
@@ -321,20 +434,42 @@ async function runGraph(session: ort.InferenceSession, g: GraphInfo, ids: readon
   }
   const width = logits.dims[logits.dims.length - 1];
   const data = logits.data as Float32Array;
-  const logprobs = logSoftmax(data, data.length - width, width);
-  let hidden: Float32Array | undefined;
-  if (g.hasHidden) {
-    const h = out.last_hidden_state;
-    const hd = h.data as Float32Array;
-    hidden = hd.slice(hd.length - h.dims[h.dims.length - 1]);
-    h.dispose();
+  const hData = g.hasHidden ? (out.last_hidden_state.data as Float32Array) : undefined;
+  const D = g.hasHidden ? out.last_hidden_state.dims[out.last_hidden_state.dims.length - 1] : 0;
+  const results = rows.map((r, b): RowResult => {
+    const at = b * S + S - 1; // the last column holds every row's last real token
+    const len = r.past.len + r.ids.length;
+    const keys: Float32Array[] = [];
+    const values: Float32Array[] = [];
+    for (let l = 0; l < g.nLayers; l++) {
+      keys.push(unstack(out[`present.${l}.key`], b, r, P, S));
+      values.push(unstack(out[`present.${l}.value`], b, r, P, S));
+    }
+    return {
+      logprobs: logSoftmax(data, at * width, width),
+      hidden: hData ? hData.slice(at * D, (at + 1) * D) : undefined,
+      cache: { len, keys, values },
+    };
+  });
+  for (const t of Object.values(out)) t.dispose();
+  return results;
+}
+
+/** Row b's real cache entries of a present tensor `[B, H, P + S, hd]`, as a compact `[H, past_b + n_b, hd]` copy. */
+function unstack(t: ort.Tensor, b: number, r: BatchRow, P: number, S: number): Float32Array {
+  const [B, H, T, hd] = t.dims;
+  const d = t.data as Float32Array;
+  if (B === 1) return d; // one row: no padding, the whole tensor is the cache (a CPU tensor's array outlives dispose())
+  const past = r.past.len;
+  const n = r.ids.length;
+  const len = past + n;
+  const outArr = new Float32Array(H * len * hd);
+  for (let h = 0; h < H; h++) {
+    const base = (b * H + h) * T;
+    outArr.set(d.subarray((base + P - past) * hd, (base + P) * hd), h * len * hd);
+    outArr.set(d.subarray((base + P + S - n) * hd, (base + T) * hd), (h * len + past) * hd);
   }
-  logits.dispose();
-  const presents: Record<string, ort.Tensor> = {};
-  for (let l = 0; l < g.nLayers; l++) {
-    for (const kv of ['key', 'value']) presents[`past_key_values.${l}.${kv}`] = out[`present.${l}.${kv}`];
-  }
-  return { logprobs, hidden, presents, logitsWidth: width };
+  return outArr;
 }
 
 /** Share of the logits that may have no token (padded embeddings, e.g. rounded up to a multiple of 128). */
@@ -347,8 +482,7 @@ const MAX_VOCAB_PADDING = 0.1;
 async function checkPositions(session: ort.InferenceSession, g: GraphInfo, id: number, maxContext: number, configPath: string): Promise<void> {
   const works = async (pos: number): Promise<boolean> => {
     try {
-      const r = await runGraph(session, g, [id], 0, {}, pos);
-      disposeAll(r.presents);
+      const [r] = await runBatch(session, g, [{ ids: [id], past: EMPTY_CACHE, firstPosition: pos }]);
       return !r.logprobs.some((x) => Number.isNaN(x));
     } catch {
       return false;
@@ -370,10 +504,6 @@ function int64(dims: number[], f: (i: number) => number): ort.Tensor {
   const data = new BigInt64Array(n);
   for (let i = 0; i < n; i++) data[i] = BigInt(f(i));
   return new ort.Tensor('int64', data, dims);
-}
-
-function disposeAll(tensors: Record<string, ort.Tensor>): void {
-  for (const t of Object.values(tensors)) t.dispose();
 }
 
 function boolField(v: unknown): boolean | undefined {

@@ -51,3 +51,15 @@ export class ModelRequestError extends EnsembleGymError {
     super(`request to ${url}${status === undefined ? '' : ` (HTTP ${status})`}: ${problem}. ${fix}`);
   }
 }
+
+/** An optional package an adapter needs is not installed; the message names the install command. */
+export class ModelDependencyError extends EnsembleGymError {
+  /** `pkg` is the missing package, `install` the command that adds it. */
+  constructor(
+    readonly pkg: string,
+    readonly install: string,
+    what: string,
+  ) {
+    super(`${what} needs the optional package "${pkg}", which is not installed. Run \`${install}\` in your project.`);
+  }
+}

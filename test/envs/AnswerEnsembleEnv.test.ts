@@ -13,7 +13,7 @@ const act = (xs: number[], agents: readonly string[]) => Object.fromEntries(agen
 
 test('passes checkParallelEnv (softmax logits and concentrations)', async () => {
   await assertParallelEnv(() => new AnswerEnsembleEnv({ data }));
-  await assertParallelEnv(() => new AnswerEnsembleEnv({ data, weights: 'concentration', wrongReward: -1 }));
+  await assertParallelEnv(() => new AnswerEnsembleEnv({ data, actionParam: 'concentration', wrongReward: -1 }));
 });
 
 test('hand-checked episode: observation layout, fused answer, reward and infos', async () => {
@@ -123,7 +123,7 @@ test('invalid actions throw InvalidActionError and leave the env unchanged', asy
     }),
     { numRuns: 200 },
   );
-  const conc = new AnswerEnsembleEnv({ data, weights: 'concentration' });
+  const conc = new AnswerEnsembleEnv({ data, actionParam: 'concentration' });
   await conc.reset({ seed: 0 });
   await assert.rejects(conc.step(act([-1, 1, 1], conc.possibleAgents)), (e: unknown) => e instanceof InvalidActionError && e.agent === 'expert_a');
 });

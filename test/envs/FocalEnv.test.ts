@@ -20,7 +20,7 @@ const subsets = (n: number) => Array.from({ length: 2 ** n }, (_, m) => Array.fr
 test('passes checkParallelEnv (single decider, per-model deciders, concentrations)', async () => {
   await assertParallelEnv(() => new FocalEnv({ data }));
   await assertParallelEnv(() => new FocalEnv({ data, deciders: 'per-model', beta: 0.2 }));
-  await assertParallelEnv(() => new FocalEnv({ data, weights: 'concentration', wrongReward: -1, alpha: 0.3 }));
+  await assertParallelEnv(() => new FocalEnv({ data, actionParam: 'concentration', wrongReward: -1, alpha: 0.3 }));
 });
 
 test('hand-checked episode: two phases, selection rule, reward with the size penalty', async () => {

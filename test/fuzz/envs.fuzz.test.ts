@@ -40,9 +40,13 @@ const fakeModels = (topK: boolean): FakeModel[] => [
 const TARGETS = {
   CoordinationGameEnv: { make: () => new CoordinationGameEnv({ nAgents: 3, horizon: 4, cueNoise: 0.2 }), resetOptions: fc.oneof(fc.constant(undefined), junkValue) },
   AnswerEnsembleEnv: { make: () => new AnswerEnsembleEnv({ data: answers }), resetOptions: answerOptions },
-  'AnswerEnsembleEnv(concentration)': { make: () => new AnswerEnsembleEnv({ data: answers, weights: 'concentration', wrongReward: -1 }), resetOptions: answerOptions },
+  'AnswerEnsembleEnv(concentration)': { make: () => new AnswerEnsembleEnv({ data: answers, actionParam: 'concentration', wrongReward: -1 }), resetOptions: answerOptions },
+  'AnswerEnsembleEnv(votes, expected, rich)': { make: () => new AnswerEnsembleEnv({ data: answers, fusion: 'votes', reward: 'expected', features: 'rich', wrongReward: -1 }), resetOptions: answerOptions },
+  'AnswerEnsembleEnv(calibrated)': { make: () => new AnswerEnsembleEnv({ data: answers, fusion: 'calibrated' }), resetOptions: answerOptions },
   FocalEnv: { make: () => new FocalEnv({ data: answers, beta: 0.5 }), resetOptions: answerOptions },
-  'FocalEnv(per-model, concentration)': { make: () => new FocalEnv({ data: answers, deciders: 'per-model', weights: 'concentration' }), resetOptions: answerOptions },
+  'FocalEnv(votes, rich)': { make: () => new FocalEnv({ data: answers, fusion: 'votes', features: 'rich', reward: 'expected' }), resetOptions: answerOptions },
+  'FocalEnv(per-model, calibrated)': { make: () => new FocalEnv({ data: answers, deciders: 'per-model', fusion: 'calibrated' }), resetOptions: answerOptions },
+  'FocalEnv(per-model, concentration)': { make: () => new FocalEnv({ data: answers, deciders: 'per-model', actionParam: 'concentration' }), resetOptions: answerOptions },
   EnsembleDecodingEnv: {
     make: () => new EnsembleDecodingEnv({ models: fakeModels(false), items: ITEMS, endOfAnswer: ';', spanLength: 2, maxSteps: 3, obsHiddenDim: 4 }),
     resetOptions: fc.oneof(fc.constant(undefined), fc.record({ itemIndex: fc.oneof(fc.integer({ min: -1, max: 3 }), junkValue) }), junkValue),

@@ -24,7 +24,9 @@ type AnyEnv = ParallelEnv<unknown, unknown, string>;
 const TARGETS: Array<[string, () => AnyEnv, 'ppo' | 'ippo' | 'mappo']> = [
   ['CoordinationGameEnv/mappo', () => new CoordinationGameEnv({ nAgents: 3 }) as AnyEnv, 'mappo'],
   ['AnswerEnsembleEnv/ippo', () => new AnswerEnsembleEnv({ data: answers }) as AnyEnv, 'ippo'],
-  ['AnswerEnsembleEnv(concentration)/mappo', () => new AnswerEnsembleEnv({ data: answers, weights: 'concentration' }) as AnyEnv, 'mappo'],
+  ['AnswerEnsembleEnv(votes)/mappo', () => new AnswerEnsembleEnv({ data: answers, fusion: 'votes', features: 'rich' }) as AnyEnv, 'mappo'],
+  ['FocalEnv(calibrated)/ippo', () => new FocalEnv({ data: answers, fusion: 'calibrated', reward: 'expected' }) as AnyEnv, 'ippo'],
+  ['AnswerEnsembleEnv(concentration)/mappo', () => new AnswerEnsembleEnv({ data: answers, actionParam: 'concentration' }) as AnyEnv, 'mappo'],
   ['FocalEnv/mappo', () => new FocalEnv({ data: answers }) as unknown as AnyEnv, 'mappo'],
 ];
 

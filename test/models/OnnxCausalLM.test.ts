@@ -48,13 +48,13 @@ test('the KV cache is reused: each token is run through the graph once', async (
   const m = await OnnxCausalLM.load(tiny.dir);
   const s = await m.start('abc'); // BOS + 3
   await s.next();
-  assert.deepEqual(m.stats, { runs: 1, tokensProcessed: 4 });
+  assert.deepEqual(m.stats, { runs: 1, tokensProcessed: 4, rows: 1 });
   await s.next(); // nothing new: no run
-  assert.deepEqual(m.stats, { runs: 1, tokensProcessed: 4 });
+  assert.deepEqual(m.stats, { runs: 1, tokensProcessed: 4, rows: 1 });
   await s.append([5]);
   await s.append([6, 7]);
   await s.next();
-  assert.deepEqual(m.stats, { runs: 2, tokensProcessed: 7 });
+  assert.deepEqual(m.stats, { runs: 2, tokensProcessed: 7, rows: 2 });
   assert.equal(s.length, 7);
   await m.close();
 });
@@ -80,7 +80,7 @@ test('prefillChunk feeds a long prompt in chunks through the cache and gives the
   const x = (await a.next()).logprobs as Float32Array;
   const y = (await b.next()).logprobs as Float32Array;
   x.forEach((v, i) => assert.ok(Math.abs(v - y[i]) < 1e-4));
-  assert.deepEqual(m.stats, { runs: 4, tokensProcessed: 18 });
+  assert.deepEqual(m.stats, { runs: 4, tokensProcessed: 18, rows: 4 });
   await m.close();
   await assert.rejects(OnnxCausalLM.load(tiny.dir, { prefillChunk: 0 }), /prefillChunk/);
 });

@@ -104,7 +104,7 @@ test('train, fit-answers and demo killed with SIGKILL and resumed end with the m
   const lines: string[] = [];
   const t0 = performance.now();
   lines.push(await killAndResume('train', ['train', '--env', 'answer', '--algo', 'mappo', '--data', data, '--steps', '1280', '--seed', '3'], 10, 2, ['checkpoint.json'], (r) => r.test));
-  lines.push(await killAndResume('fit-answers', ['fit-answers', '--data', data, '--algo', 'ppo', '--steps', '1280', '--seed', '4'], 10, 2, ['checkpoint.json'], (r) => r.rows.map((x: { method: string; accuracy: number }) => [x.method, x.accuracy])));
+  lines.push(await killAndResume('fit-answers', ['fit-answers', '--data', data, '--algo', 'ppo', '--steps', '640', '--num-envs', '4', '--seed', '4'], 20, 2, ['checkpoint.json'], (r) => [r.curve, r.rows.map((x: { method: string; accuracy: number }) => [x.method, x.accuracy])]));
   lines.push(await killAndResume('demo', ['demo', '--quick', '--steps', '256', '--train-items', '8', '--test-items', '6', '--seed', '2'], 8, 2, ['checkpoints/ppo.json', 'checkpoints/mappo.json'], (r) => r.rows.map((x: { method: string; accuracy: number }) => [x.method, x.accuracy])));
   console.log(`reliability: ${lines.join('; ')}; metrics, checkpoints and test scores equal the uninterrupted runs' (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 });

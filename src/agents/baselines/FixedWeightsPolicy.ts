@@ -1,13 +1,14 @@
 import { ConfigError } from '../../core/errors.js';
 import type { ActResult, Policy, PolicyState } from '../Policy.js';
-import { weightsToActions, type WeightParam } from './weightActions.js';
+import type { ActionParam } from '../../ensemble/actionToWeights.js';
+import { weightsToActions } from './weightActions.js';
 
 /** Options of `FixedWeightsPolicy`. */
 export interface FixedWeightsOptions {
   readonly agents: readonly string[];
   /** One non-negative weight per agent (normalised by the env); default uniform. */
   readonly weights?: readonly number[];
-  readonly param?: WeightParam;
+  readonly param?: ActionParam;
 }
 
 /**
@@ -17,7 +18,7 @@ export interface FixedWeightsOptions {
 export class FixedWeightsPolicy implements Policy {
   readonly agents: readonly string[];
   readonly weights: readonly number[];
-  readonly param: WeightParam;
+  readonly param: ActionParam;
 
   /** Checks one finite non-negative weight per agent with a positive sum (`ConfigError` names the field). */
   constructor(opts: FixedWeightsOptions) {
@@ -44,7 +45,7 @@ export class FixedWeightsPolicy implements Policy {
     if (state.kind !== 'fixed-weights' || JSON.stringify(state.agents) !== JSON.stringify(this.agents)) {
       throw new ConfigError('policy.kind', `expected a fixed-weights snapshot for agents ${this.agents.join(', ')}`, 'Load a snapshot saved by FixedWeightsPolicy with the same agents.');
     }
-    Object.assign(this, { weights: [...(state.weights as number[])], param: state.param as WeightParam });
+    Object.assign(this, { weights: [...(state.weights as number[])], param: state.param as ActionParam });
   }
 
   /** Nothing to free. */
@@ -58,7 +59,7 @@ export interface GridSearchOptions {
   readonly evaluate: (policy: FixedWeightsPolicy) => Promise<number> | number;
   /** Grid resolution: weights are multiples of 1/steps summing to 1 (default 4). */
   readonly steps?: number;
-  readonly param?: WeightParam;
+  readonly param?: ActionParam;
 }
 
 /** All weight vectors of `n` entries that are multiples of 1/steps and sum to 1. */

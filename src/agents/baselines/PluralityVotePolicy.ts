@@ -1,7 +1,8 @@
 import { ConfigError } from '../../core/errors.js';
 import type { ActResult, Policy, PolicyState } from '../Policy.js';
 import { readAnswerObservation } from './answerObservation.js';
-import { weightsToActions, type WeightParam } from './weightActions.js';
+import type { ActionParam } from '../../ensemble/actionToWeights.js';
+import { weightsToActions } from './weightActions.js';
 
 /**
  * Answer-level plurality vote on AnswerEnsembleEnv: each model votes for its top option; the option
@@ -13,7 +14,7 @@ export class PluralityVotePolicy implements Policy {
   readonly agents: readonly string[];
 
   /** `numOptions` is the dataset's `maxOptions` (the observation's padding width K). */
-  constructor(agents: readonly string[], readonly numOptions: number, readonly param: WeightParam = 'softmax') {
+  constructor(agents: readonly string[], readonly numOptions: number, readonly param: ActionParam = 'softmax') {
     this.agents = [...agents];
     if (!Number.isInteger(numOptions) || numOptions < 1) throw new ConfigError('numOptions', `must be a positive integer, got ${numOptions}`, 'Pass data.maxOptions.');
   }

@@ -2,7 +2,8 @@ import { ConfigError } from '../../core/errors.js';
 import type { AnswerDataset } from '../../envs/answerData.js';
 import type { ActResult, Policy, PolicyState } from '../Policy.js';
 import { readAnswerObservation } from './answerObservation.js';
-import { weightsToActions, type WeightParam } from './weightActions.js';
+import type { ActionParam } from '../../ensemble/actionToWeights.js';
+import { weightsToActions } from './weightActions.js';
 
 /** Options of `StackedLogisticPolicy.fit` (defaults in brackets). */
 export interface StackedLogisticOptions {
@@ -11,7 +12,7 @@ export interface StackedLogisticOptions {
   readonly learningRate?: number;
   /** L2 penalty on the coefficients [1e-3]. */
   readonly l2?: number;
-  readonly param?: WeightParam;
+  readonly param?: ActionParam;
 }
 
 /**
@@ -23,7 +24,7 @@ export interface StackedLogisticOptions {
 export class StackedLogisticPolicy implements Policy {
   readonly agents: readonly string[];
 
-  private constructor(agents: readonly string[], readonly numOptions: number, readonly numTasks: number, readonly coef: number[][], readonly param: WeightParam) {
+  private constructor(agents: readonly string[], readonly numOptions: number, readonly numTasks: number, readonly coef: number[][], readonly param: ActionParam) {
     this.agents = [...agents];
   }
 

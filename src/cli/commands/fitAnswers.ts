@@ -1,125 +1,83 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { initBackend } from '../../backend/initBackend.js';
-import { ConfigError } from '../../core/errors.js';
-import { Rng } from '../../core/Rng.js';
-import { plannedSteps, runWithCheckpoints } from '../../algos/runWithCheckpoints.js';
-import { AnswerEnsembleEnv } from '../../envs/AnswerEnsembleEnv.js';
-import { FocalEnv } from '../../envs/FocalEnv.js';
-import { itemsOf, type AnswerDataset } from '../../envs/answerData.js';
-import { readMetricsJsonl } from '../../viz/MetricsRecord.js';
-import { writeRunPlots } from '../../viz/writeRunPlots.js';
+import type { PPOConfig } from '../../algos/PPOConfig.js';
+import { FIT_ANSWERS_DEFAULTS } from '../../experiments/answers/fitAnswersDefaults.js';
+import { runFitAnswers } from '../../experiments/answers/runFitAnswers.js';
+import type { FusionEnvOptions } from '../../experiments/answers/trainAnswerFusion.js';
 import { Progress } from '../Progress.js';
 import { renderTable } from '../renderTable.js';
-import type { Policy } from '../../agents/Policy.js';
-import { FixedWeightsPolicy, gridSearchWeights } from '../../agents/baselines/FixedWeightsPolicy.js';
-import { PluralityVotePolicy } from '../../agents/baselines/PluralityVotePolicy.js';
-import { StackedLogisticPolicy } from '../../agents/baselines/StackedLogisticPolicy.js';
-import { evaluateAnswers, type AnswerChooser } from '../answers/evaluateAnswers.js';
-import { addAlgoOption, addRunOptions, configFromOptions, createRunDir, numberFlag, runConfigRecord } from './common.js';
-import { packageInfo } from '../../core/packageInfo.js';
+import { readConfigFile, resolveRunConfig } from '../RunConfig.js';
+import { addAlgoOption, addRunOptions, createRunDir, intFlag, numberFlag, runConfigRecord } from './common.js';
 import { loadRunData } from './runEnvs.js';
+import { ConfigError } from '../../core/errors.js';
 import { addResumeOption, openRun, recordRun } from '../resumableRun.js';
-import { ppoConfigOf } from './train.js';
 
-/** One row of the fit-answers table. */
-export interface AnswerMethodResult {
-  readonly method: string;
-  readonly accuracy: number;
-  readonly meanSize: number;
-  readonly wallSeconds: number;
-  readonly weights?: readonly number[];
+const pct = (x: number): string => (100 * x).toFixed(1);
+
+/** Short column names for task names (initials of their words; a repeat gets a number). */
+export function taskAbbreviations(tasks: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return tasks.map((t) => {
+    const a = t.split(/[_\s-]+/).filter(Boolean).map((w) => w[0]).join('') || t;
+    const k = (seen.get(a) ?? 0) + 1;
+    seen.set(a, k);
+    return k > 1 ? `${a}${k}` : a;
+  });
 }
 
-/** A baseline or trained policy acting deterministically, as an evaluation chooser. */
-function chooserOf(policy: Policy, seed: number): AnswerChooser {
-  const rng = new Rng(`${seed}/baseline`);
-  return (obs) => policy.act(obs, rng, { deterministic: true }).actions as Record<string, Float32Array>;
-}
-
-/**
- * Baselines on the test split (from `src/agents/baselines`): each model alone, uniform weights, the
- * best fixed weights (grid chosen on the train split), plurality vote and per-task stacked
- * logistic regression (fitted on the train split).
- */
-export async function answerBaselines(data: AnswerDataset, seed: number): Promise<AnswerMethodResult[]> {
-  const agents = data.models;
-  const n = agents.length;
-  const trainEnv = new AnswerEnsembleEnv({ data, split: 'train', order: 'sequential' });
-  const testEnv = new AnswerEnsembleEnv({ data, split: 'test', order: 'sequential' });
-  const nTrain = itemsOf(data, 'train').length;
-  const nTest = itemsOf(data, 'test').length;
-  const rows: AnswerMethodResult[] = [];
-  const run = async (method: string, policy: Policy, meanSize: number, weights?: readonly number[]): Promise<void> => {
-    const r = await evaluateAnswers(testEnv, chooserOf(policy, seed), nTest, seed);
-    rows.push({ method, accuracy: r.accuracy, meanSize, wallSeconds: r.wallSeconds, ...(weights ? { weights } : {}) });
-  };
-  for (let i = 0; i < n; i++) await run(`${agents[i]} alone`, new FixedWeightsPolicy({ agents, weights: agents.map((_, j) => (j === i ? 1 : 0)) }), 1);
-  await run('uniform weights', new FixedWeightsPolicy({ agents }), n);
-  const best = await gridSearchWeights({ agents, steps: n <= 4 ? 4 : 2, evaluate: async (p) => (await evaluateAnswers(trainEnv, chooserOf(p, seed), nTrain, seed)).accuracy });
-  await run('best fixed weights', best.policy, best.policy.weights.filter((w) => w > 0).length, best.policy.weights);
-  await run('plurality vote', new PluralityVotePolicy(agents, data.maxOptions), n);
-  await run('stacked logistic regression', StackedLogisticPolicy.fit(data), n);
-  await trainEnv.close();
-  await testEnv.close();
-  return rows;
-}
-
-/** Registers `fit-answers`: RL-Focal fusion (or decider + fusion with --focal) on recorded answers, against baselines. */
+/** Registers `fit-answers`: learned fusion (or decider + fusion with --focal) on recorded answers, against every baseline, overall and per task. */
 export function registerFitAnswersCommand(program: Command): void {
+  const D = FIT_ANSWERS_DEFAULTS;
   const cmd = program
     .command('fit-answers')
-    .description('learn how to fuse recorded model answers (RL-Focal fusion; with --focal also the sub-ensemble decider) and compare with single models, uniform, best fixed weights, plurality vote and stacked logistic regression on the held-out split')
+    .description('learn how to fuse recorded model answers (fusion agents, with --focal also the sub-ensemble decider) and compare with single models, uniform, best single, per-task best single, plurality vote, mean of scores, best fixed weights, stacked softmax regression (global and per task) and the oracle on the held-out split, overall and per task')
     .option('--data <file>', '(required unless --resume) recorded answers: JSON {"models": [...], "items": [...]} or JSONL (header line, then one item per line)')
     .option('--split-frac <f>', 'fraction of items without a "split" used for training (default 0.8)', numberFlag('--split-frac'))
-    .option('--focal', 'train the RL-Focal decider (which models to include) together with the fusion weights');
+    .option('--focal', 'train the RL-Focal decider (which models to include) together with the fusion agents')
+    .addOption(new Option('--fusion <mode>', `how the agents' actions become the answer (default ${D.env.fusion})`).choices(['weights', 'votes', 'calibrated', 'linear']))
+    .addOption(new Option('--reward <kind>', `correct: the greedy answer is right; expected: its chance under the fused distribution; gain: that chance minus the one of zero actions (default ${D.env.reward})`).choices(['correct', 'expected', 'gain']))
+    .addOption(new Option('--features <kind>', `what each agent sees of its own model (default ${D.env.features})`).choices(['scores', 'rich']))
+    .option('--alpha <a>', `--focal: size penalty alpha (default ${D.focalEnv.alpha})`, numberFlag('--alpha'))
+    .option('--num-envs <n>', `env copies stepped as one batch (default ${D.numEnvs})`, intFlag('--num-envs'));
   addAlgoOption(cmd, ['ppo', 'ippo', 'mappo']);
   addRunOptions(cmd);
   addResumeOption(cmd);
   cmd.action(async (given: Record<string, unknown>) => {
     const { options: opts, resumeDir } = openRun('fit-answers', given);
     if (opts.data === undefined) throw new ConfigError('--data', "required option '--data <file>' not specified", 'Pass --data FILE (recorded answers), or --resume RUN_DIR to continue a run.');
-    const cfg = configFromOptions(opts, { env: opts.focal ? 'focal' : 'answer' });
+    const { config, fusion, reward, features, alpha, numEnvs, ...flags } = opts;
+    const file = typeof config === 'string' ? readConfigFile(config) : {};
+    // fit-answers' own defaults sit under the config file and the flags.
+    const cfg = resolveRunConfig({ algo: D.algo, steps: D.steps, ...file }, { ...flags, env: opts.focal ? 'focal' : 'answer' });
+    const base = cfg.focal ? D.focalEnv : D.env;
+    const env: FusionEnvOptions = {
+      ...base,
+      ...(fusion !== undefined ? { fusion: fusion as FusionEnvOptions['fusion'] } : {}),
+      ...(reward !== undefined ? { reward: reward as FusionEnvOptions['reward'] } : {}),
+      ...(features !== undefined ? { features: features as FusionEnvOptions['features'] } : {}),
+      ...(alpha !== undefined ? { alpha: alpha as number } : {}),
+    };
     await initBackend();
     const data = await loadRunData(cfg);
     const runDir = resumeDir ?? createRunDir(cfg.out, `fit-answers-${cfg.algo}${cfg.focal ? '-focal' : ''}`);
     recordRun(runDir, 'fit-answers', opts);
     process.stderr.write(`run folder: ${runDir}${resumeDir ? ' (resumed)' : ''}\n`);
-    writeFileSync(join(runDir, 'config.json'), JSON.stringify(runConfigRecord(cfg), null, 1));
-    const rows = await answerBaselines(data, cfg.seed);
-
-    const make = (split: 'train' | 'test'): AnswerEnsembleEnv | FocalEnv =>
-      cfg.focal ? new FocalEnv({ data, split, order: split === 'test' ? 'sequential' : 'shuffle' }) : new AnswerEnsembleEnv({ data, split, order: split === 'test' ? 'sequential' : 'shuffle' });
-    const trainEnv = make('train');
-    const testEnv = make('test');
-    const metricsPath = join(runDir, 'metrics.jsonl');
-    if (!resumeDir || !existsSync(metricsPath)) writeFileSync(metricsPath, '');
-    const label = `${cfg.algo}${cfg.focal ? '+focal' : ''}`;
-    const bar = new Progress(label, plannedSteps(trainEnv, ppoConfigOf(cfg)));
-    const t0 = performance.now();
-    const algo = await runWithCheckpoints(trainEnv, ppoConfigOf(cfg), {
-      checkpointPath: join(runDir, 'checkpoint.json'), metricsPath, label, resume: resumeDir !== null,
-      callbacks: [{ onIteration: (m) => bar.update(m.globalStep, { meanReturn: m.episodeReturn ?? undefined }) }],
-    });
+    const ppo = { ...(cfg.focal ? D.focalPpo : D.ppo), ...(cfg.ppo as Partial<PPOConfig> | undefined), algo: cfg.algo, seed: cfg.seed, totalSteps: cfg.steps };
+    const copies = (numEnvs as number | undefined) ?? D.numEnvs;
+    writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...runConfigRecord(cfg), fitAnswers: { env, ppo, numEnvs: copies } }, null, 1));
+    const bar = new Progress(`${cfg.algo}${cfg.focal ? '+focal' : ''}`, cfg.steps);
+    const res = await runFitAnswers({ data, focal: cfg.focal, env, ppo, numEnvs: copies, runDir, onIteration: (m) => bar.update(m.globalStep, { meanReturn: m.episodeReturn ?? undefined }), resume: resumeDir !== null });
     bar.stop();
-    const trainSeconds = (performance.now() - t0) / 1000;
-    const policy = algo.envPolicy();
-    const rng = new Rng(`${cfg.seed}/eval`);
-    const learned = await evaluateAnswers(testEnv, (obs) => policy.act(obs, rng, { deterministic: true }).actions as Record<string, Float32Array>, itemsOf(data, 'test').length, cfg.seed);
-    rows.push({ method: `${cfg.algo.toUpperCase()}${cfg.focal ? ' (decider + fusion)' : ' (fusion)'}`, accuracy: learned.accuracy, meanSize: learned.meanSize, wallSeconds: learned.wallSeconds });
-    algo.dispose();
-    await trainEnv.close();
-    await testEnv.close();
-
-    const plots = await writeRunPlots(join(runDir, 'plots'), { metrics: readMetricsJsonl(metricsPath), accuracy: rows.map((r) => ({ method: r.method, accuracy: r.accuracy })) });
-    writeFileSync(join(runDir, 'results.json'), JSON.stringify({ data: data.source, models: data.models, rows, trainSeconds, plots, package: packageInfo() }, null, 1));
-    process.stdout.write(
-      `${renderTable(
-        ['method', 'test accuracy %', 'models used', 'eval wall s'],
-        rows.map((r) => [r.method + (r.weights && r.method.startsWith('best') ? ` [${r.weights.map((w) => w.toFixed(2)).join(', ')}]` : ''), (100 * r.accuracy).toFixed(1), r.meanSize.toFixed(2), r.wallSeconds.toFixed(3)]),
-      )}\n`,
-    );
-    process.stdout.write(`${itemsOf(data, 'train').length} train / ${itemsOf(data, 'test').length} test items; trained ${algo.globalStep} steps in ${trainSeconds.toFixed(1)} s; run folder: ${runDir}\n`);
+    const note = (r: (typeof res.rows)[number]): string => {
+      if (r.selectionFrequency) return ` [chosen: ${r.selectionFrequency.map((f, i) => `${data.models[i]} ${pct(f)}%`).join(', ')}]`;
+      if (r.weights) return ` [${r.weights.map((w) => w.toFixed(2)).join(', ')}]`;
+      return r.chosen && !r.chosen.includes(';') ? ` [${r.chosen}]` : '';
+    };
+    process.stdout.write(`${renderTable(['method (fitted on train)', 'test accuracy %', 'models used'], res.rows.map((r) => [r.method + note(r), pct(r.accuracy), r.meanSize.toFixed(2)]))}\n`);
+    const short = taskAbbreviations(res.tasks);
+    process.stdout.write(`per task (test accuracy %; ${short.map((a, i) => `${a} = ${res.tasks[i]}`).join(', ')}):\n${renderTable(['method', ...short], res.rows.map((r) => [r.method, ...res.tasks.map((t) => (r.perTask[t] === undefined ? '-' : pct(r.perTask[t])))]))}\n`);
+    process.stdout.write(`${res.numTrain} train / ${res.numTest} test items; trained ${res.globalStep} steps in ${res.trainSeconds.toFixed(1)} s; total ${res.totalSeconds.toFixed(1)} s; run folder: ${runDir}\n`);
   });
 }

@@ -12,7 +12,7 @@ import { writeRunPlots } from '../../viz/writeRunPlots.js';
 import { Progress } from '../Progress.js';
 import { renderTable } from '../renderTable.js';
 import { evaluateDecoding } from '../../experiments/decoding/evaluateDecoding.js';
-import { evaluateAnswers } from '../answers/evaluateAnswers.js';
+import { evaluateAnswers } from '../../experiments/answers/evaluateAnswers.js';
 import type { RunConfig } from '../RunConfig.js';
 import { addResumeOption, openRun, recordRun } from '../resumableRun.js';
 import { addAlgoOption, addDecodingOptions, addRunOptions, configFromOptions, createRunDir, numberFlag, runConfigRecord } from './common.js';
