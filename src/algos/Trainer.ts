@@ -21,10 +21,20 @@ export interface TrainerCallbacks {
 /** Options of `Trainer`. */
 export interface TrainerOptions {
   /**
-   * Append one JSON line of metrics per iteration here (directories are created). On an algorithm
-   * resumed from a checkpoint, the file is first made to match it (see `Trainer.run`).
+   * Append one JSON line of metrics per iteration here (directories are created): the iteration's
+   * metrics plus `algo` (`metricsLabel`), `step` (the global step) and `meanReturn`, so the file is
+   * also a `metrics.jsonl` that `readMetricsJsonl` and the plots read. On an algorithm resumed from a
+   * checkpoint, the file is first made to match it (see `Trainer.run`).
    */
   readonly metricsPath?: string;
+  /** The `algo` field of each metrics line (default `config.algo`); runs that share one file tell their lines apart by it. */
+  readonly metricsLabel?: string;
+  /**
+   * The run continues one that was interrupted, so the metrics file is aligned with the algorithm
+   * even at iteration 0 (lines of this label logged before the first checkpoint are dropped).
+   * Default: aligned only when the algorithm's iteration is above 0.
+   */
+  readonly resumed?: boolean;
   /** Write a checkpoint here every `checkpointEvery` iterations and at the end. */
   readonly checkpointPath?: string;
   readonly checkpointEvery?: number;
@@ -46,14 +56,16 @@ export class Trainer {
 
   /**
    * Runs until the configured total steps (or `maxIterations` more iterations); returns the metrics of each.
-   * The first call on a resumed algorithm (iteration > 0) first aligns `metricsPath` with its checkpoint:
-   * a torn last line is cut and the lines of later iterations are dropped, so no iteration is logged twice.
+   * The first call on a resumed algorithm (iteration > 0, or `resumed`) first aligns `metricsPath` with
+   * its checkpoint: a torn last line is cut and the lines of this label with later iterations are
+   * dropped, so no iteration is logged twice and the file ends as an uninterrupted run's would.
    */
   async run(maxIterations = Infinity): Promise<TrainerMetrics[]> {
     const out: TrainerMetrics[] = [];
     const { algo, options } = this;
+    const label = options.metricsLabel ?? algo.config.algo;
     if (!this.started) {
-      if (options.metricsPath && algo.iteration > 0) await alignMetricsWithCheckpoint(options.metricsPath, algo.iteration);
+      if (options.metricsPath && (algo.iteration > 0 || options.resumed)) await alignMetricsWithCheckpoint(options.metricsPath, algo.iteration, label);
       this.started = true;
     }
     let done = 0;
@@ -64,7 +76,7 @@ export class Trainer {
       const metrics: TrainerMetrics = { ...m, stepsPerSecond: (algo.config.numSteps * algo.numEnvs) / seconds };
       out.push(metrics);
       done += 1;
-      if (options.metricsPath) appendFileSync(options.metricsPath, `${JSON.stringify(metrics)}\n`);
+      if (options.metricsPath) appendFileSync(options.metricsPath, `${JSON.stringify({ ...metrics, algo: label, step: metrics.globalStep, meanReturn: metrics.episodeReturn })}\n`);
       let stop = false;
       for (const cb of options.callbacks ?? []) if ((await cb.onIteration?.(metrics, algo)) === false) stop = true;
       const every = options.checkpointEvery ?? 0;
@@ -79,10 +91,11 @@ export class Trainer {
 /**
  * Makes the metrics log of a run resumed at `iteration` match its checkpoint. The metrics line of an
  * iteration is appended before its checkpoint is written, so after a crash the log may hold iterations
- * the checkpoint does not (they are trained and logged again) and a torn line; both are removed, the
- * rest is kept byte for byte. The file is rewritten atomically, and only when something changes.
+ * the checkpoint does not (they are trained and logged again) and a torn line; both are removed (lines
+ * of other labels, i.e. other algorithms sharing the file, are kept), the rest is kept byte for byte.
+ * The file is rewritten atomically, and only when something changes.
  */
-async function alignMetricsWithCheckpoint(path: string, iteration: number): Promise<void> {
+async function alignMetricsWithCheckpoint(path: string, iteration: number, label: string): Promise<void> {
   // Throws JsonlError (leaving the file as it is) on a corrupt line that is not a torn tail.
   await truncateTornTail(path);
   let text: string;
@@ -97,8 +110,10 @@ async function alignMetricsWithCheckpoint(path: string, iteration: number): Prom
   // Every non-blank line parses: truncateTornTail checked the whole file.
   const kept = lines.filter((line) => {
     if (line.trim() === '') return true;
-    const logged = (JSON.parse(line) as { iteration?: unknown }).iteration;
-    return !(typeof logged === 'number' && logged > iteration);
+    // Lines of this trainer: its own (`algo` = label), untagged ones, and lines others tagged `trainer: label`.
+    const rec = JSON.parse(line) as { iteration?: unknown; algo?: unknown; trainer?: unknown } | null;
+    const ours = rec?.algo === undefined || rec.algo === label || rec.trainer === label;
+    return !(ours && typeof rec?.iteration === 'number' && rec.iteration > iteration);
   });
   // A complete last line without its newline would have the next append glued onto it.
   if (kept.length === lines.length && (text === '' || text.endsWith('\n'))) return;

@@ -2,6 +2,7 @@ import { EnvStateError, InvalidActionError, UnknownAgentError } from '../core/er
 import type { AgentRecord, EnvMetadata, Info, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../core/ParallelEnv.js';
 import { Rng } from '../core/Rng.js';
 import type { Space } from '../core/spaces.js';
+import { putOwn } from '../core/putOwn.js';
 
 /** The observation and action space of one agent (one object per kind of agent, built once). */
 export interface AgentSpaces<OS extends Space = Space, AS extends Space = Space> {
@@ -222,9 +223,10 @@ export abstract class EnvBase<OS extends Space, AS extends Space, Options = Reco
     const observations = {} as AgentRecord<Agent, ElementOf<OS>>;
     const infos = {} as AgentRecord<Agent, Info>;
     const shared = typeof info !== 'function';
+    // putOwn: an agent named `__proto__` must be an entry, not the record's prototype.
     this.possibleAgents.forEach((a, i) => {
-      observations[a] = observation(a, i);
-      infos[a] = shared ? (copyInfo(info) as Info) : info(a, i);
+      putOwn(observations, a, observation(a, i));
+      putOwn(infos, a, shared ? (copyInfo(info) as Info) : info(a, i));
       this.addActionMask(a, infos[a]);
     });
     return { observations, infos };
@@ -245,11 +247,11 @@ export abstract class EnvBase<OS extends Space, AS extends Space, Options = Reco
     const shared = typeof parts.info !== 'function';
     for (let i = 0; i < acting.length; i++) {
       const a = acting[i];
-      observations[a] = parts.observation(a, i);
-      rewards[a] = pick(parts.reward, a, i);
-      terminations[a] = pick(parts.terminated, a, i);
-      truncations[a] = pick(parts.truncated, a, i);
-      infos[a] = shared ? (copyInfo(parts.info) as Info) : (parts.info as (agent: Agent, i: number) => Info)(a, i);
+      putOwn(observations, a, parts.observation(a, i));
+      putOwn(rewards, a, pick(parts.reward, a, i));
+      putOwn(terminations, a, pick(parts.terminated, a, i));
+      putOwn(truncations, a, pick(parts.truncated, a, i));
+      putOwn(infos, a, shared ? (copyInfo(parts.info) as Info) : (parts.info as (agent: Agent, i: number) => Info)(a, i));
       if (!terminations[a] && !truncations[a]) this.addActionMask(a, infos[a]);
     }
     return { observations, rewards, terminations, truncations, infos };

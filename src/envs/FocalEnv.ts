@@ -1,6 +1,7 @@
 import { ConfigError, UnknownAgentError } from '../core/errors.js';
 import type { AgentRecord, EnvMetadata, HasGlobalState, ResetResult, StepResult } from '../core/ParallelEnv.js';
 import type { Rng } from '../core/Rng.js';
+import { putOwn } from '../core/putOwn.js';
 import { Box, MultiBinary, type Space } from '../core/spaces.js';
 import { effectiveInclude, type ActionParam } from '../ensemble/actionToWeights.js';
 import { pluralityVoteAccuracy } from '../ensemble/diversityMetrics.js';
@@ -288,7 +289,7 @@ export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, Ans
       const o = new Float32Array(this.deciderObs.flatDim);
       const at = this.writeDecider(o);
       if (this.config.deciders === 'per-model') o[at + j] = 1;
-      out[d] = o;
+      putOwn(out, d, o);
     });
     this.fusionAgents.forEach((a, i) => {
       const o = new Float32Array(this.fusionObs.flatDim);
@@ -300,7 +301,7 @@ export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, Ans
       o[at] = this.phase === FUSE ? this.selection[i] : 0;
       const end = this.writeSelection(o, at + 1);
       if (this.config.features === 'rich') writeRichFeatures(o, end, this.packed.rows[this.item][i], this.packed.rawRows[this.item][i], this.data.items[this.item].numOptions, k);
-      out[a] = o;
+      putOwn(out, a, o);
     });
     return out;
   }

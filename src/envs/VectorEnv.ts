@@ -1,8 +1,9 @@
-import { ConfigError, EnvStateError, InvalidActionError, UnknownAgentError } from '../core/errors.js';
+import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError, UnknownAgentError, preview } from '../core/errors.js';
+import { nullRecord } from '../core/nullRecord.js';
 import { hasGlobalState, type AgentRecord, type EnvMetadata, type HasGlobalState, type Info, type ParallelEnv } from '../core/ParallelEnv.js';
 import type { Box, Space } from '../core/spaces.js';
 import { availableParallelism } from 'node:os';
-import { WorkerEnv, type WorkerEnvSpec } from './WorkerEnv.js';
+import { spaceToJSON, WorkerEnv, type WorkerEnvSpec } from './WorkerEnv.js';
 
 /** Gymnasium 1.0 autoreset modes a `VectorEnv` can run in. */
 export type AutoresetMode = 'next-step' | 'same-step' | 'disabled';
@@ -69,17 +70,19 @@ export interface VectorStepResult<Agent extends string> extends VectorResetResul
  * checked (finite, in the agent's space) before any copy steps, so an invalid batch leaves all
  * copies unchanged. `reset({ seed })` seeds copy e with `seed + e`. Copies live on this thread and
  * are advanced concurrently (independent copies, so results do not depend on timing), or in worker
- * threads with `VectorEnv.inWorkers`. All copies must have the same agents and spaces (copy 0's are used).
+ * threads with `VectorEnv.inWorkers`. All copies must have the same agents and spaces (checked when
+ * the batch is built). Agent names are plain keys (`__proto__` and `constructor` included).
  */
 export class VectorEnv<Agent extends string = string> {
   readonly numEnvs: number;
   readonly possibleAgents: readonly Agent[];
   readonly metadata: EnvMetadata;
   private readonly envs: ParallelEnv<unknown, unknown, Agent>[];
-  private readonly obsDims: AgentRecord<Agent, number>;
-  private readonly actDims: AgentRecord<Agent, number>;
-  private readonly obsSpaces: AgentRecord<Agent, Space>;
-  private readonly actSpaces: AgentRecord<Agent, Space>;
+  // Maps: agent names are arbitrary strings (`__proto__`, `constructor`).
+  private readonly obsDims = new Map<Agent, number>();
+  private readonly actDims = new Map<Agent, number>();
+  private readonly obsSpaces = new Map<Agent, Space>();
+  private readonly actSpaces = new Map<Agent, Space>();
   private readonly needsReset: Uint8Array;
   private readonly mode: AutoresetMode;
   /** The copies' global-state space, or null when the copies have no global state (`HasGlobalState`). */
@@ -101,18 +104,23 @@ export class VectorEnv<Agent extends string = string> {
         throw new ConfigError('envs', `copy ${i} has agents [${e.possibleAgents.join(', ')}], copy 0 has [${this.possibleAgents.join(', ')}]`, 'Build every copy from the same config.');
       }
     });
-    this.obsDims = Object.create(null) as AgentRecord<Agent, number>;
-    this.actDims = Object.create(null) as AgentRecord<Agent, number>;
-    this.obsSpaces = Object.create(null) as AgentRecord<Agent, Space>;
-    this.actSpaces = Object.create(null) as AgentRecord<Agent, Space>;
     for (const a of this.possibleAgents) {
-      this.obsSpaces[a] = first.observationSpace(a) as Space;
-      this.actSpaces[a] = first.actionSpace(a) as Space;
-      this.obsDims[a] = this.obsSpaces[a].flatDim;
-      this.actDims[a] = this.actSpaces[a].flatDim;
+      const obs = first.observationSpace(a) as Space;
+      const act = first.actionSpace(a) as Space;
+      this.obsSpaces.set(a, obs);
+      this.actSpaces.set(a, act);
+      this.obsDims.set(a, obs.flatDim);
+      this.actDims.set(a, act.flatDim);
+      // Rows have copy 0's layout: a copy with other spaces would be cut or padded silently.
+      envs.forEach((env, i) => {
+        if (i === 0) return;
+        sameSpace(i, `observation space of agent "${a}"`, env.observationSpace(a) as Space, obs);
+        sameSpace(i, `action space of agent "${a}"`, env.actionSpace(a) as Space, act);
+      });
     }
     this.needsReset = new Uint8Array(this.numEnvs);
     this.stateSpace = envs.every((e) => hasGlobalState(e)) ? (first as unknown as HasGlobalState).stateSpace : null;
+    if (this.stateSpace !== null) envs.forEach((env, i) => i > 0 && sameSpace(i, 'global state space', (env as unknown as HasGlobalState).stateSpace, this.stateSpace as Box));
     this.mode = autoreset;
     // metadata speaks the env vocabulary, where a vector that never resets by itself is 'none'
     this.metadata = { ...first.metadata, name: `Vector(${first.metadata.name})`, autoreset: autoreset === 'disabled' ? 'none' : autoreset, numEnvs: this.numEnvs };
@@ -148,16 +156,17 @@ export class VectorEnv<Agent extends string = string> {
 
   /** The single-copy observation space of `agent` (rows of the batch). */
   observationSpace(agent: Agent): Space {
-    return this.obsSpaces[agent] ?? this.unknownAgent(agent);
+    return this.obsSpaces.get(agent) ?? this.unknownAgent(agent);
   }
 
   /** The single-copy action space of `agent` (rows of the action batch). */
   actionSpace(agent: Agent): Space {
-    return this.actSpaces[agent] ?? this.unknownAgent(agent);
+    return this.actSpaces.get(agent) ?? this.unknownAgent(agent);
   }
 
   /** Every copy's global state, row e = copy e (numEnvs × stateSpace.flatDim), matching the rows of the last result. */
   states(): Float32Array {
+    if (this.closed) throw new EnvStateError('states() called after close(): create a new VectorEnv.');
     if (this.stateSpace === null) throw new EnvStateError('states(): the env copies have no global state (they do not implement HasGlobalState).');
     if (!this.started) throw new EnvStateError('states() called before reset(): call reset({seed}) first.');
     const dim = this.stateSpace.flatDim;
@@ -170,11 +179,21 @@ export class VectorEnv<Agent extends string = string> {
     throw new UnknownAgentError(agent, this.possibleAgents);
   }
 
-  /** Resets every copy, or those in `mask` (copy e with `seed + e`, or `seed[e]` for a list). */
+  /**
+   * Resets every copy, or those in `mask` (copy e with `seed + e`, or `seed[e]` for a list). Seeds must
+   * be integers such that every copy's seed is exact (a safe integer), or copies would share seeds;
+   * anything else is a ConfigError naming `seed` and the range, and changes nothing.
+   */
   async reset(opts: VectorResetOptions = {}): Promise<VectorResetResult<Agent>> {
     if (this.closed) throw new EnvStateError('reset() called after close(): create a new VectorEnv.');
-    const { seed, mask } = opts;
+    const { seed, mask } = opts ?? {};
     if (Array.isArray(seed) && seed.length !== this.numEnvs) throw new ConfigError('seed', `has ${seed.length} entries for ${this.numEnvs} copies`, 'Pass one seed, or one per copy.');
+    if (Array.isArray(seed)) {
+      const bad = seed.findIndex((x) => !(typeof x === 'number' && Number.isSafeInteger(x)));
+      if (bad !== -1) throw new ConfigError(`seed[${bad}]`, `${preview(seed[bad])} is not an integer in [${-Number.MAX_SAFE_INTEGER}, ${Number.MAX_SAFE_INTEGER}]`, 'Pass integer seeds, one per copy.');
+    } else if (seed !== undefined && !(typeof seed === 'number' && Number.isSafeInteger(seed) && Number.isSafeInteger(seed + (this.numEnvs - 1)))) {
+      throw new ConfigError('seed', `${preview(seed)} is not an integer in [${-Number.MAX_SAFE_INTEGER}, ${Number.MAX_SAFE_INTEGER - this.numEnvs + 1}]`, `Pass an integer seed; copy e is seeded with seed + e, which must stay exact so the ${this.numEnvs} copies differ.`);
+    }
     if (mask !== undefined && mask.length !== this.numEnvs) throw new ConfigError('mask', `has ${mask.length} entries for ${this.numEnvs} copies`, 'Pass one entry per copy.');
     if (mask !== undefined && !this.started && !Array.from(mask).every(Boolean)) throw new EnvStateError('reset({ mask }) before a full reset(): reset every copy first.');
     const seedOf = (e: number): number | undefined => (seed === undefined ? undefined : typeof seed === 'number' ? seed + e : (seed as readonly number[])[e]);
@@ -197,11 +216,20 @@ export class VectorEnv<Agent extends string = string> {
   async step(actions: AgentBatch<Agent, Float32Array>, opts: VectorStepOptions = {}): Promise<VectorStepResult<Agent>> {
     if (this.closed) throw new EnvStateError('step() called after close(): create a new VectorEnv.');
     if (!this.started) throw new EnvStateError('step() called before reset(): call reset({seed}) first.');
+    if (typeof actions !== 'object' || actions === null || Array.isArray(actions) || ArrayBuffer.isView(actions)) {
+      throw new InvalidActionError('(all)', actions, `a record of ${this.numEnvs}-row batches`, `Pass { agent: Float32Array } for the agents ${this.possibleAgents.join(', ')}.`);
+    }
+    for (const k of Object.keys(actions)) {
+      if (!this.actSpaces.has(k as Agent)) {
+        throw new InvalidActionError(k, (actions as Record<string, unknown>)[k], `agents [${this.possibleAgents.join(', ')}]`, `"${k}" is not an agent of this env; pass rows only for its agents.`);
+      }
+    }
     for (const a of this.possibleAgents) {
-      const x = actions?.[a];
-      const want = this.numEnvs * this.actDims[a];
+      const x = Object.hasOwn(actions, a) ? actions[a] : undefined;
+      const dim = this.actDims.get(a)!;
+      const want = this.numEnvs * dim;
       if (!(x instanceof Float32Array) || x.length !== want) {
-        throw new InvalidActionError(a, x, `${this.numEnvs} rows of ${this.actionSpace(a)}`, `Pass a Float32Array of ${this.numEnvs} x ${this.actDims[a]} = ${want} numbers (row e = copy e).`);
+        throw new InvalidActionError(a, x, `${this.numEnvs} rows of ${this.actionSpace(a)}`, `Pass a Float32Array of ${this.numEnvs} x ${dim} = ${want} numbers (row e = copy e).`);
       }
     }
     const { mask } = opts;
@@ -224,7 +252,7 @@ export class VectorEnv<Agent extends string = string> {
       return;
     }
     const acting = env.agents;
-    const r = await env.step(record);
+    const r = await env.step(record as AgentRecord<Agent, unknown>);
     for (const a of acting) {
       out.rewards[a][e] = r.rewards[a];
       out.terminations[a][e] = r.terminations[a] ? 1 : 0;
@@ -251,12 +279,16 @@ export class VectorEnv<Agent extends string = string> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const env of this.envs) await env.close();
+    // Every copy is closed even when one fails; the first failure is reported after.
+    const results = await Promise.allSettled(this.envs.map((env) => env.close()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /**
-   * Copy e's action record (null for a copy that resets in this step), every row checked (finite, in
-   * the agent's space) before any copy steps, so a bad row changes nothing.
+   * Copy e's action record (null for a copy that resets in this step), every row checked before any
+   * copy steps, so a bad row changes nothing: finite, the exact encoding of an element of the agent's
+   * space (bits 0 / 1, whole choices: a row is never rounded or thresholded into one), in the space.
    */
   private actionRecords(actions: AgentBatch<Agent, Float32Array>, mask?: ArrayLike<number | boolean>): (AgentRecord<Agent, unknown> | null)[] {
     const records: (AgentRecord<Agent, unknown> | null)[] = new Array(this.numEnvs);
@@ -265,18 +297,24 @@ export class VectorEnv<Agent extends string = string> {
         records[e] = null;
         continue;
       }
-      const record = Object.create(null) as AgentRecord<Agent, unknown>;
+      const record = nullRecord<Agent, unknown>();
       for (const a of this.envs[e].agents) {
-        const space = this.actSpaces[a];
-        const dim = this.actDims[a];
+        const space = this.actSpaces.get(a);
+        if (space === undefined) throw new EnsembleGymError(`copy ${e} reports live agent "${a}", which is not one of its possible agents ${this.possibleAgents.join(', ')}.`);
+        const dim = this.actDims.get(a)!;
         const row = actions[a];
         const off = e * dim;
+        const given = row.subarray(off, off + dim);
         for (let j = 0; j < dim; j++) {
-          if (!Number.isFinite(row[off + j])) throw new InvalidActionError(a, row.subarray(off, off + dim), String(space), `copy ${e}: entry ${j} = ${row[off + j]} is not finite; every used row must be finite.`);
+          if (!Number.isFinite(row[off + j])) throw new InvalidActionError(a, given, String(space), `copy ${e}: entry ${j} = ${row[off + j]} is not finite; every used row must be finite.`);
         }
         const x = space.unflatten(row, off);
+        const back = new Float32Array(dim);
+        space.flatten(x, back, 0);
+        const j = back.findIndex((v, i) => v !== given[i]);
+        if (j !== -1) throw new InvalidActionError(a, given, String(space), `copy ${e}: entry ${j} = ${given[j]} is not a value of the space (it would be read as ${back[j]}); pass exact values (bits 0 or 1, whole-number choices).`);
         const why = space.explain(x);
-        if (why !== null) throw new InvalidActionError(a, row.subarray(off, off + dim), String(space), `copy ${e}: ${why}.`);
+        if (why !== null) throw new InvalidActionError(a, given, String(space), `copy ${e}: ${why}.`);
         record[a] = x;
       }
       records[e] = record;
@@ -286,13 +324,14 @@ export class VectorEnv<Agent extends string = string> {
 
   private allocate(withRewards: boolean): VectorStepResult<Agent> {
     const n = this.numEnvs;
+    // Prototype-less records: any agent name is a plain key.
     const observations = Object.create(null) as AgentBatch<Agent, Float32Array>;
     const active = Object.create(null) as AgentBatch<Agent, Uint8Array>;
     const rewards = Object.create(null) as AgentBatch<Agent, Float32Array>;
     const terminations = Object.create(null) as AgentBatch<Agent, Uint8Array>;
     const truncations = Object.create(null) as AgentBatch<Agent, Uint8Array>;
     for (const a of this.possibleAgents) {
-      observations[a] = new Float32Array(n * this.obsDims[a]);
+      observations[a] = new Float32Array(n * this.obsDims.get(a)!);
       active[a] = new Uint8Array(n);
       if (withRewards) {
         rewards[a] = new Float32Array(n);
@@ -306,10 +345,26 @@ export class VectorEnv<Agent extends string = string> {
   /** Writes copy e's observations of `agents` into row e and marks them active. */
   private write(out: VectorResetResult<Agent>, e: number, obs: Partial<AgentRecord<Agent, unknown>>, agents: readonly Agent[]): void {
     for (const a of agents) {
+      if (!Object.hasOwn(obs, a)) continue;
       const o = obs[a];
       if (o === undefined) continue;
-      this.obsSpaces[a].flatten(o, out.observations[a], e * this.obsDims[a]);
+      this.obsSpaces.get(a)!.flatten(o, out.observations[a], e * this.obsDims.get(a)!);
       out.active[a][e] = 1;
     }
+  }
+}
+
+/** Throws a ConfigError naming copy `i`, `what` and both spaces when `space` differs from copy 0's `base`. */
+function sameSpace(i: number, what: string, space: Space, base: Space): void {
+  if (describeSpace(space) === describeSpace(base)) return;
+  throw new ConfigError('envs', `copy ${i}'s ${what} is ${String(space)}, copy 0's is ${String(base)}`, 'Build every copy from the same config: batch rows have copy 0\'s layout, so other spaces would be cut or padded.');
+}
+
+/** A canonical description of a space (bounds included), for comparing the copies' spaces. */
+function describeSpace(space: Space): string {
+  try {
+    return JSON.stringify(spaceToJSON(space), (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+  } catch {
+    return `${String(space)}/${space.flatDim}`;
   }
 }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError, UnknownAgentError } from '../core/errors.js';
+import { ConfigError, EnvStateError, InvalidActionError, UnknownAgentError } from '../core/errors.js';
+import { errorFromJSON, type ErrorJSON } from './errorJSON.js';
 import type { AgentRecord, EnvMetadata, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../core/ParallelEnv.js';
 import { Box, Dict, Discrete, MultiBinary, MultiDiscrete, Simplex, type Space } from '../core/spaces.js';
 
@@ -65,28 +66,26 @@ export interface EnvDescription {
   readonly stateSpace?: SpaceJSON;
 }
 
-/** An error as plain data (typed errors keep their fields, so the main thread can rebuild them). */
-export interface ErrorJSON {
-  readonly name: string;
-  readonly message: string;
-  readonly agent?: string;
-  readonly value?: unknown;
-  readonly space?: string;
-  readonly hint?: string;
-}
-
-/** Typed error on this thread from its plain-data form. */
-function rebuildError(e: ErrorJSON): Error {
-  if (e.name === 'InvalidActionError' && e.agent !== undefined) return new InvalidActionError(e.agent, e.value, e.space ?? '?', e.hint ?? '');
-  if (e.name === 'EnvStateError') return new EnvStateError(e.message);
-  const err = e.name === 'Error' ? new Error(e.message) : new EnsembleGymError(e.message);
-  if (e.name !== 'Error') err.name = e.name;
-  return err;
-}
-
 interface Pending {
+  readonly what: string;
   resolve(v: unknown): void;
   reject(e: Error): void;
+}
+
+/** The path (`a.b[2]`) of the first value in `x` that structured clone refuses, or null when all of it clones. */
+function uncloneablePath(x: unknown, path: string, depth = 0): string | null {
+  try {
+    structuredClone(x);
+    return null;
+  } catch {
+    if (depth < 8 && typeof x === 'object' && x !== null) {
+      for (const k of Object.keys(x)) {
+        const p = uncloneablePath((x as Record<string, unknown>)[k], Array.isArray(x) ? `${path}[${k}]` : `${path}.${k}`, depth + 1);
+        if (p !== null) return p;
+      }
+    }
+    return path;
+  }
 }
 
 /** One worker thread holding several env copies; requests are matched to replies by id. */
@@ -96,6 +95,8 @@ class WorkerHost {
   private nextId = 0;
   private open: number;
   private failure: Error | null = null;
+  /** Set once the thread has ended (on its own, by a crash, or terminated). */
+  exited = false;
 
   constructor(copies: number) {
     this.open = copies;
@@ -112,25 +113,49 @@ class WorkerHost {
       if (!p) return;
       this.pending.delete(m.id);
       if (m.ok) p.resolve(m.value);
-      else p.reject(rebuildError(m.error!));
+      else p.reject(errorFromJSON(m.error!));
     });
-    const failAll = (e: Error) => {
-      this.failure = e;
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
-    };
-    this.worker.on('error', (e) => failAll(new EnsembleGymError(`env worker thread failed: ${e.message}`)));
-    this.worker.on('exit', (code) => code !== 0 && failAll(new EnsembleGymError(`env worker thread exited with code ${code}`)));
+    // A crash (uncaught error in the thread) rejects the pending calls with that error, its class kept;
+    // later calls, and calls pending when the thread exits without one, get an EnvStateError saying so.
+    this.worker.on('error', (e) => {
+      this.fail(new EnvStateError(`env worker thread crashed (${e.name}: ${e.message}): its env copies are gone; build new ones.`), e);
+    });
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      this.fail(new EnvStateError(`env worker thread exited with code ${code}: its env copies are gone; build new ones.`));
+    });
   }
 
-  /** Sends one request and waits for its reply. */
-  call<T>(op: string, args: Record<string, unknown>): Promise<T> {
+  private fail(later: Error, pendingError?: Error): void {
+    this.failure ??= later;
+    for (const p of this.pending.values()) {
+      p.reject(pendingError ?? new EnvStateError(`env worker thread ended during ${p.what}: ${this.failure.message}`));
+    }
+    this.pending.clear();
+  }
+
+  /**
+   * Sends one request and waits for its reply. `what` names the call in errors; a message that cannot
+   * be cloned is refused before anything is sent, with `refuse(path)`'s error (path of the first bad value).
+   */
+  call<T>(op: string, args: Record<string, unknown>, what: string, refuse?: (path: string) => Error): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ id, op, ...args });
+      try {
+        this.worker.postMessage({ id, op, ...args });
+      } catch (e) {
+        const path = uncloneablePath(args, 'args');
+        reject(refuse && path !== null ? refuse(path) : new EnvStateError(`${what} could not be sent to the env worker thread: ${(e as Error).message}`));
+        return;
+      }
+      this.pending.set(id, { what, resolve: resolve as (v: unknown) => void, reject });
     });
+  }
+
+  /** Whether the thread is gone (its copies with it). */
+  get dead(): boolean {
+    return this.failure !== null;
   }
 
   /** Stops the thread now. */
@@ -141,15 +166,16 @@ class WorkerHost {
   /** Called when one of its copies closes; the thread ends after the last one. */
   async release(): Promise<void> {
     if (--this.open > 0) return;
-    await this.worker.terminate();
+    if (!this.exited) await this.worker.terminate();
   }
 }
 
 /**
  * A ParallelEnv whose copy lives in a worker thread: reset/step/close are forwarded, spaces are
  * rebuilt from their plain-data form, and `agents` (and the global state, when the env has one)
- * follow the worker's answers. Typed errors
- * (InvalidActionError, EnvStateError) arrive as the same classes.
+ * follow the worker's answers. Errors arrive as the same classes (the package's typed errors with
+ * their fields, built-in ones such as TypeError as themselves). A thread that ends mid-call rejects
+ * the call with an EnvStateError; `close()` then still resolves.
  */
 export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
   readonly possibleAgents: readonly string[];
@@ -192,7 +218,9 @@ export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
     try {
       for (let e = 0; e < numEnvs; e++) {
         const host = hosts[e % t];
-        const d = await host.call<EnvDescription>('create', { copy: e, spec });
+        const d = await host.call<EnvDescription>('create', { copy: e, spec }, `creating env copy ${e}`, (path) =>
+          new ConfigError(path.replace(/^args\.spec/, 'spec'), 'cannot be sent to a worker thread (not structured-cloneable: a function, symbol or class instance)', 'Pass the module path, the factory name and a plain-data config.'),
+        );
         envs.push(new WorkerEnv(host, e, d));
       }
     } catch (err) {
@@ -210,14 +238,14 @@ export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
 
   /** The copy's observation space of `agent`. */
   observationSpace(agent: string): Space {
-    const s = this.obsSpaces[agent];
+    const s = Object.hasOwn(this.obsSpaces, agent) ? this.obsSpaces[agent] : undefined;
     if (!s) throw new UnknownAgentError(agent, this.possibleAgents);
     return s;
   }
 
   /** The copy's action space of `agent`. */
   actionSpace(agent: string): Space {
-    const s = this.actSpaces[agent];
+    const s = Object.hasOwn(this.actSpaces, agent) ? this.actSpaces[agent] : undefined;
     if (!s) throw new UnknownAgentError(agent, this.possibleAgents);
     return s;
   }
@@ -225,7 +253,9 @@ export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
   /** Forwards `reset` to the copy in its worker. */
   async reset(opts: ResetOptions = {}): Promise<ResetResult<unknown, string>> {
     if (this.closed) throw new EnvStateError('reset() called after close(): create a new env.');
-    const r = await this.host.call<{ result: ResetResult<unknown, string>; agents: string[]; state: Float32Array | null }>('reset', { copy: this.copy, opts });
+    const r = await this.host.call<{ result: ResetResult<unknown, string>; agents: string[]; state: Float32Array | null }>('reset', { copy: this.copy, opts }, `reset() of copy ${this.copy}`, (path) =>
+      new ConfigError(path.replace(/^args\.opts\./, ''), 'cannot be sent to the env worker thread (not structured-cloneable: a function, symbol or class instance)', 'Pass plain data (numbers, strings, arrays, plain objects, typed arrays) in reset options of envs run in worker threads.'),
+    );
     this.live = r.agents;
     this.lastState = r.state;
     return r.result;
@@ -234,7 +264,11 @@ export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
   /** Forwards `step` to the copy in its worker. */
   async step(actions: AgentRecord<string, unknown>): Promise<StepResult<unknown, string>> {
     if (this.closed) throw new EnvStateError('step() called after close(): create a new env.');
-    const r = await this.host.call<{ result: StepResult<unknown, string>; agents: string[]; state: Float32Array | null }>('step', { copy: this.copy, actions });
+    const r = await this.host.call<{ result: StepResult<unknown, string>; agents: string[]; state: Float32Array | null }>('step', { copy: this.copy, actions }, `step() of copy ${this.copy}`, (path) => {
+      const agent = /^args\.actions\.([^.[]+)/.exec(path)?.[1] ?? '(all)';
+      const value = agent === '(all)' ? actions : (actions as Record<string, unknown>)[agent];
+      return new InvalidActionError(agent, value, Object.hasOwn(this.actSpaces, agent) ? String(this.actSpaces[agent]) : 'a structured-cloneable action', `${path.replace(/^args\./, '')} cannot be sent to the env worker thread (not structured-cloneable); pass numbers or typed arrays.`);
+    });
     this.live = r.agents;
     this.lastState = r.state;
     return r.result;
@@ -246,7 +280,10 @@ export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
     this.closed = true;
     this.live = [];
     try {
-      await this.host.call('close', { copy: this.copy });
+      // A thread that has ended took the copy with it: nothing is left to close.
+      if (!this.host.dead) await this.host.call('close', { copy: this.copy }, `close() of copy ${this.copy}`);
+    } catch (e) {
+      if (!this.host.dead) throw e;
     } finally {
       await this.host.release();
     }

@@ -2,8 +2,10 @@
 // and answers create / reset / step / close requests for them, one reply per request id.
 import { parentPort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
+import { ConfigError, EnsembleGymError } from '../core/errors.js';
 import { hasGlobalState, type ParallelEnv } from '../core/ParallelEnv.js';
-import { spaceToJSON, type EnvDescription, type ErrorJSON, type WorkerEnvSpec } from './WorkerEnv.js';
+import { errorToJSON } from './errorJSON.js';
+import { spaceToJSON, type EnvDescription, type WorkerEnvSpec } from './WorkerEnv.js';
 
 type Env = ParallelEnv<unknown, unknown, string>;
 interface Request {
@@ -17,19 +19,6 @@ interface Request {
 
 const envs = new Map<number, Env>();
 
-/** Plain-data form of a thrown value, keeping the fields of typed errors. */
-function errorJSON(e: unknown): ErrorJSON {
-  if (!(e instanceof Error)) return { name: 'Error', message: String(e) };
-  const x = e as Error & { agent?: string; value?: unknown; space?: string; hint?: string };
-  let value: unknown = x.value;
-  try {
-    structuredClone(value);
-  } catch {
-    value = String(value);
-  }
-  return { name: x.name, message: x.message, agent: x.agent, value, space: x.space, hint: x.hint };
-}
-
 /** The env's global state after a call (sent with every reply, so the main thread can answer state() synchronously). */
 function stateOf(env: Env): Float32Array | null {
   return hasGlobalState(env) ? env.state() : null;
@@ -37,7 +26,7 @@ function stateOf(env: Env): Float32Array | null {
 
 function envOf(copy: number): Env {
   const env = envs.get(copy);
-  if (!env) throw new Error(`no env copy ${copy} in this worker`);
+  if (!env) throw new EnsembleGymError(`no env copy ${copy} in this worker thread (it was closed or never created).`);
   return env;
 }
 
@@ -45,11 +34,21 @@ async function handle(m: Request): Promise<unknown> {
   switch (m.op) {
     case 'create': {
       const spec = m.spec!;
-      const url = spec.module.startsWith('file:') ? spec.module : pathToFileURL(spec.module).href;
-      const mod = (await import(url)) as Record<string, unknown>;
-      const factory = mod[spec.factory];
-      if (typeof factory !== 'function') throw new Error(`${spec.module} has no exported function "${spec.factory}" (exports: ${Object.keys(mod).join(', ')})`);
+      if (typeof spec?.module !== 'string' || spec.module === '') throw new ConfigError('spec.module', `is ${JSON.stringify(spec?.module)}`, 'Pass the absolute path or file URL of the module that exports the env factory.');
+      if (typeof spec.factory !== 'string' || spec.factory === '') throw new ConfigError('spec.factory', `is ${JSON.stringify(spec.factory)}`, 'Pass the name of the exported factory function.');
+      let mod: Record<string, unknown>;
+      try {
+        const url = spec.module.startsWith('file:') ? spec.module : pathToFileURL(spec.module).href;
+        mod = (await import(url)) as Record<string, unknown>;
+      } catch (e) {
+        throw new ConfigError('spec.module', `${spec.module} cannot be imported (${(e as Error).message.split('\n')[0]})`, 'Pass the absolute path or file URL of an existing module that exports the env factory.');
+      }
+      const factory = Object.hasOwn(mod, spec.factory) ? mod[spec.factory] : undefined;
+      if (typeof factory !== 'function') throw new ConfigError('spec.factory', `${spec.module} has no exported function "${spec.factory}" (exports: ${Object.keys(mod).join(', ') || 'none'})`, `Export a function (config, index) => ParallelEnv named "${spec.factory}", or pass the name of one.`);
       const env = (await (factory as (c: unknown, i: number) => Env | Promise<Env>)(spec.config, m.copy)) as Env;
+      if (typeof env !== 'object' || env === null || !Array.isArray(env.possibleAgents) || typeof env.step !== 'function' || typeof env.reset !== 'function') {
+        throw new ConfigError('spec.factory', `"${spec.factory}" of ${spec.module} returned ${String(env)}, not a ParallelEnv`, 'Return an env (possibleAgents, reset, step, close, spaces) from the factory.');
+      }
       envs.set(m.copy, env);
       const agents = env.possibleAgents;
       const d: EnvDescription = {
@@ -81,7 +80,14 @@ async function handle(m: Request): Promise<unknown> {
 
 parentPort!.on('message', (m: Request) => {
   handle(m).then(
-    (value) => parentPort!.postMessage({ id: m.id, ok: true, value }),
-    (e: unknown) => parentPort!.postMessage({ id: m.id, ok: false, error: errorJSON(e) }),
+    (value) => {
+      try {
+        parentPort!.postMessage({ id: m.id, ok: true, value });
+      } catch (e) {
+        const err = new EnsembleGymError(`the env's ${m.op} result cannot be sent to the main thread (${(e as Error).message}): observations, rewards and infos of envs run in worker threads must be plain data.`);
+        parentPort!.postMessage({ id: m.id, ok: false, error: errorToJSON(err) });
+      }
+    },
+    (e: unknown) => parentPort!.postMessage({ id: m.id, ok: false, error: errorToJSON(e) }),
   );
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { EnvStateError, InvalidActionError } from '../../src/core/errors.js';
+import { ConfigError, EnvStateError, InvalidActionError } from '../../src/core/errors.js';
 import type { AgentRecord, EnvMetadata, Info, ParallelEnv, ResetOptions } from '../../src/core/ParallelEnv.js';
 import { Box } from '../../src/core/spaces.js';
 import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
@@ -164,4 +164,61 @@ test('states(): every copy\'s global state as rows, after reset and after autore
   await plain.reset({ seed: 0 });
   assert.throws(() => plain.states(), /no global state/);
   assert.throws(() => plain.observationSpace('r' as 'p'), /unknown agent "r"/);
+});
+
+test('copies whose spaces differ are refused, naming the copy, the agent and both spaces', async () => {
+  const { CoordinationGameEnv } = await import('../../src/envs/CoordinationGameEnv.js');
+  // nOptions changes both the observation (cue) width and the action width.
+  assert.throws(
+    () => new VectorEnv([new CoordinationGameEnv({ nAgents: 2, nOptions: 3 }), new CoordinationGameEnv({ nAgents: 2, nOptions: 3 }), new CoordinationGameEnv({ nAgents: 2, nOptions: 5 })]),
+    (e: unknown) => e instanceof ConfigError && /copy 2's observation space of agent "agent_0" is Box.*copy 0's is Box/.test(e.message),
+  );
+  // Same shape, other bounds: still refused (rows would be validated against copy 0's bounds).
+  class Wide extends CounterEnv {
+    override actionSpace(): Box {
+      return new Box(-2, 2, [1]);
+    }
+  }
+  assert.throws(() => new VectorEnv([new CounterEnv(2), new Wide(2)]), (e: unknown) => e instanceof ConfigError && /copy 1's action space of agent "p"/.test(e.message));
+});
+
+test('extra or unknown agents in the actions, MultiBinary values other than 0 / 1 and rounded choices are InvalidActionErrors that change nothing', async () => {
+  const { FocalEnv } = await import('../../src/envs/FocalEnv.js');
+  const data = syntheticAnswers({ seed: 7, numItems: 40 });
+  const v = await VectorEnv.create(() => new FocalEnv({ data }), 2);
+  const ref = await VectorEnv.create(() => new FocalEnv({ data }), 2);
+  await v.reset({ seed: 5 });
+  await ref.reset({ seed: 5 });
+  const good = () => Object.fromEntries(v.possibleAgents.map((a) => [a, new Float32Array(2 * v.actionSpace(a).flatDim).fill(1)]));
+  await assert.rejects(v.step({ ...good(), ghost: new Float32Array(2) }), (e: unknown) => e instanceof InvalidActionError && e.agent === 'ghost' && /not an agent/.test(e.message));
+  await assert.rejects(v.step({ ...good(), ['__proto__']: new Float32Array(2) } as never), (e: unknown) => e instanceof InvalidActionError);
+  for (const bad of [-5, 0.7, 0.5, 2]) {
+    const a = good();
+    a.decider[1] = bad;
+    await assert.rejects(v.step(a), (e: unknown) => e instanceof InvalidActionError && e.agent === 'decider' && /copy 0: entry 1/.test(e.message), `bit ${bad}`);
+  }
+  assert.deepEqual(await v.step(good()), await ref.step(good()));
+});
+
+test('seeds that are not integers, or whose seed + e is not exact, are ConfigErrors naming seed and the range; the VectorEnv is unchanged', async () => {
+  const v = await VectorEnv.create((i) => new CounterEnv(3 + i), 3);
+  for (const seed of [NaN, Infinity, -Infinity, 1.5, 1e300, 2 ** 53, Number.MAX_SAFE_INTEGER - 1, '3', null]) {
+    await assert.rejects(v.reset({ seed } as never), (e: unknown) => e instanceof ConfigError && e.field === 'seed' && /not an integer in \[-9007199254740991, 9007199254740989\]/.test(e.message), String(seed));
+  }
+  await assert.rejects(v.reset({ seed: [1, NaN, 3] }), (e: unknown) => e instanceof ConfigError && e.field === 'seed[1]');
+  await assert.rejects(v.reset({ seed: [1, 2, 2 ** 53] }), (e: unknown) => e instanceof ConfigError && e.field === 'seed[2]');
+  await assert.rejects(v.step(acts([0, 0, 0])), EnvStateError, 'a rejected reset does not start the env');
+  const top = await v.reset({ seed: Number.MAX_SAFE_INTEGER - 2 });
+  assert.equal(top.observations.p.length, 6);
+});
+
+test('states(), step() and reset() after close() throw EnvStateError', async () => {
+  const data = syntheticAnswers({ seed: 8, numItems: 30 });
+  const v = await VectorEnv.create(() => new AnswerEnsembleEnv({ data }), 2);
+  await v.reset({ seed: 1 });
+  assert.equal(v.states().length, 2 * v.stateSpace!.flatDim);
+  await v.close();
+  assert.throws(() => v.states(), (e: unknown) => e instanceof EnvStateError && /after close/.test(e.message));
+  await assert.rejects(v.step(Object.fromEntries(v.possibleAgents.map((a) => [a, new Float32Array(2)]))), EnvStateError);
+  await assert.rejects(v.reset(), EnvStateError);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { InvalidActionError } from '../../src/core/errors.js';
+import { ConfigError, EnsembleGymError, EnvStateError, InvalidActionError } from '../../src/core/errors.js';
 import { assertParallelEnv } from '../../src/core/checkParallelEnv.js';
 import { Box, Dict, Discrete, MultiBinary, MultiDiscrete, Simplex } from '../../src/core/spaces.js';
 import { VectorEnv } from '../../src/envs/VectorEnv.js';
@@ -50,4 +50,55 @@ test('typed errors come back from the worker as the same classes; a bad factory 
 
 test('a copy in a worker thread passes checkParallelEnv (each instance starts a thread, so few steps)', async () => {
   await assertParallelEnv(async () => (await WorkerEnv.spawn(spec, 1, 1))[0], { steps: 30 });
+});
+
+const faultSpec = (fault: string) => ({ module: fileURLToPath(new URL('./workerFaultEnv.ts', import.meta.url)), factory: 'faultyEnv', config: { fault } });
+const actionsOf = (env: WorkerEnv) => Object.fromEntries(env.possibleAgents.map((a) => [a, new Float32Array(env.actionSpace(a).flatDim)]));
+
+test('errors keep their class across the thread: a TypeError stays a TypeError, a ConfigError keeps its field', async () => {
+  for (const [fault, check] of [
+    ['type-error', (e: unknown) => e instanceof TypeError && !(e instanceof EnsembleGymError) && /Cannot read properties of undefined/.test((e as Error).message)],
+    ['config-error', (e: unknown) => e instanceof ConfigError && e.field === 'fault.field' && /is wrong on purpose/.test(e.message)],
+    ['uncloneable-info', (e: unknown) => e instanceof EnsembleGymError && /step result cannot be sent/.test((e as Error).message)],
+  ] as const) {
+    const [env] = await WorkerEnv.spawn(faultSpec(fault), 1, 1);
+    try {
+      await env.reset({ seed: 0 });
+      await assert.rejects(env.step(actionsOf(env)), check, fault);
+      await env.reset({ seed: 1 });
+    } finally {
+      await env.close();
+    }
+  }
+});
+
+test('reset options and actions that cannot be cloned are typed errors naming the field; the copy still works', async () => {
+  const [env] = await WorkerEnv.spawn(faultSpec('none'), 1, 1);
+  try {
+    await assert.rejects(env.reset({ seed: 0, options: { scorer: () => 1 } }), (e: unknown) => e instanceof ConfigError && e.field === 'options.scorer');
+    await assert.rejects(env.reset({ seed: 0, options: { deep: [1, { s: Symbol('x') }] } }), (e: unknown) => e instanceof ConfigError && e.field === 'options.deep[1].s');
+    await env.reset({ seed: 0 });
+    await assert.rejects(env.step({ ...actionsOf(env), agent_1: (() => 0) as never }), (e: unknown) => e instanceof InvalidActionError && e.agent === 'agent_1');
+    await env.step(actionsOf(env));
+  } finally {
+    await env.close();
+  }
+});
+
+test('a worker that exits (code 0 or 3) mid-call rejects the call with EnvStateError; later calls too; close() resolves', async () => {
+  for (const fault of ['exit0', 'exit3']) {
+    const v = await VectorEnv.inWorkers(faultSpec(fault), 2, { threads: 1 });
+    await v.reset({ seed: 0 });
+    const acts = Object.fromEntries(v.possibleAgents.map((a) => [a, new Float32Array(2 * v.actionSpace(a).flatDim)]));
+    await assert.rejects(v.step(acts), (e: unknown) => e instanceof EnvStateError && /worker thread (ended|exited)/.test((e as Error).message), fault);
+    await assert.rejects(v.reset(), (e: unknown) => e instanceof EnvStateError && new RegExp(`exited with code ${fault === 'exit0' ? 0 : 3}`).test((e as Error).message));
+    await v.close();
+  }
+});
+
+test('a missing module or factory is a ConfigError naming the module and the export', async () => {
+  const missing = fileURLToPath(new URL('./no-such-module.ts', import.meta.url));
+  await assert.rejects(WorkerEnv.spawn({ module: missing, factory: 'make' }, 1, 1), (e: unknown) => e instanceof ConfigError && e.field === 'spec.module' && e.message.includes(missing));
+  await assert.rejects(WorkerEnv.spawn({ ...spec, factory: 'nope' }, 2, 2), (e: unknown) => e instanceof ConfigError && e.field === 'spec.factory' && /"nope"/.test(e.message) && e.message.includes(spec.module));
+  await assert.rejects(WorkerEnv.spawn({ ...spec, config: { f: () => 1 } }, 1, 1), (e: unknown) => e instanceof ConfigError && e.field === 'spec.config.f');
 });

@@ -16,6 +16,7 @@ import { readCheckpoint, resumeFromCheckpoint } from '../../src/algos/checkpoint
 import { Trainer } from '../../src/algos/Trainer.js';
 import { Rng } from '../../src/core/Rng.js';
 import { readJsonl } from '../../src/core/readJsonl.js';
+import { readMetricsJsonl } from '../../src/viz/MetricsRecord.js';
 import { crashRunEnvs } from './crashRun.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -61,6 +62,8 @@ test('SIGKILL during training: the latest checkpoint loads, training resumes fro
     const after = await readJsonl<{ iteration: number }>(metricsPath);
     assert.deepEqual(after.warnings, []);
     assert.deepEqual(after.records.map((r) => r.iteration), Array.from({ length: m.iteration }, (_, i) => i + 1));
+    // Every line, before and after the resume, is a metrics record the plots read (algo and step).
+    assert.deepEqual(readMetricsJsonl(metricsPath).map((r) => [r.algo, r.step]), after.records.map((r) => ['mappo', (r as unknown as { globalStep: number }).globalStep]));
     const temps = readdirSync(dir).filter((f) => f.includes('.tmp'));
     console.log(`reliability: trainer killed after iteration ${run.lastSaved}; checkpoint at ${state.iteration} loaded and resumed to ${m.iteration}; ${records.length} metrics lines, ${warnings.length} torn; ${temps.length} temp files left`);
   } finally {

@@ -7,6 +7,7 @@ import { formatResultsTable } from '../formatResultsTable.js';
 import { Progress } from '../Progress.js';
 import { addDecodingOptions, addRunOptions, configFromOptions, createRunDir, loadModels } from './common.js';
 import { readConfigFile, type RunConfig } from '../RunConfig.js';
+import { addResumeOption, openRun, recordRun } from '../resumableRun.js';
 
 /**
  * Experiment settings of `demo` (and `--quick`) derived from the resolved run config. Unless set
@@ -46,16 +47,19 @@ export function registerDemoCommand(program: Command): void {
     .option('--quick', 'small budgets (seconds): checks the pipeline, numbers are not meaningful');
   addRunOptions(cmd);
   addDecodingOptions(cmd);
-  cmd.action(async (opts: Record<string, unknown>) => {
+  addResumeOption(cmd);
+  cmd.action(async (given: Record<string, unknown>) => {
+    const { options: opts, resumeDir } = openRun('demo', given);
     const cfg = configFromOptions(opts);
     await initBackend();
     const models = await loadModels(cfg.models);
     try {
-      const runDir = createRunDir(cfg.out, cfg.quick ? 'demo-quick' : 'demo');
+      const runDir = resumeDir ?? createRunDir(cfg.out, cfg.quick ? 'demo-quick' : 'demo');
+      recordRun(runDir, 'demo', opts);
       const fileKeys = typeof opts.config === 'string' ? Object.keys(readConfigFile(opts.config)) : [];
       const exp = demoExperimentConfig(cfg, runDir, new Set([...fileKeys, ...Object.keys(opts).filter((k) => opts[k] !== undefined)]));
-      process.stderr.write(`run folder: ${runDir}\n`);
-      const res = await runDecodingExperiment(models, sumReverseTask, exp, { log: (l) => process.stderr.write(`${l}\n`), progress: (label, total, lines) => new Progress(label, total, lines) });
+      process.stderr.write(`run folder: ${runDir}${resumeDir ? ' (resumed)' : ''}\n`);
+      const res = await runDecodingExperiment(models, sumReverseTask, exp, { log: (l) => process.stderr.write(`${l}\n`), progress: (label, total, lines) => new Progress(label, total, lines) }, { resume: resumeDir !== null });
       process.stdout.write(`${formatResultsTable(res.rows)}\n`);
       process.stdout.write(`test items: ${exp.testItems}, training: ${exp.steps} env steps per algorithm (${Object.entries(res.trainSeconds).map(([a, s]) => `${a} ${s.toFixed(0)} s`).join(', ')})\n`);
       process.stdout.write(`results, metrics, checkpoints and plots: ${runDir}\n`);

@@ -11,6 +11,8 @@ import { renderTable } from '../renderTable.js';
 import { readConfigFile, resolveRunConfig } from '../RunConfig.js';
 import { addAlgoOption, addRunOptions, createRunDir, intFlag, numberFlag, runConfigRecord } from './common.js';
 import { loadRunData } from './runEnvs.js';
+import { ConfigError } from '../../core/errors.js';
+import { addResumeOption, openRun, recordRun } from '../resumableRun.js';
 
 const pct = (x: number): string => (100 * x).toFixed(1);
 
@@ -31,7 +33,7 @@ export function registerFitAnswersCommand(program: Command): void {
   const cmd = program
     .command('fit-answers')
     .description('learn how to fuse recorded model answers (fusion agents, with --focal also the sub-ensemble decider) and compare with single models, uniform, best single, per-task best single, plurality vote, mean of scores, best fixed weights, stacked softmax regression (global and per task) and the oracle on the held-out split, overall and per task')
-    .requiredOption('--data <file>', 'recorded answers: JSON {"models": [...], "items": [...]} or JSONL (header line, then one item per line)')
+    .option('--data <file>', '(required unless --resume) recorded answers: JSON {"models": [...], "items": [...]} or JSONL (header line, then one item per line)')
     .option('--split-frac <f>', 'fraction of items without a "split" used for training (default 0.8)', numberFlag('--split-frac'))
     .option('--focal', 'train the RL-Focal decider (which models to include) together with the fusion agents')
     .addOption(new Option('--fusion <mode>', `how the agents' actions become the answer (default ${D.env.fusion})`).choices(['weights', 'votes', 'calibrated', 'linear']))
@@ -41,7 +43,10 @@ export function registerFitAnswersCommand(program: Command): void {
     .option('--num-envs <n>', `env copies stepped as one batch (default ${D.numEnvs})`, intFlag('--num-envs'));
   addAlgoOption(cmd, ['ppo', 'ippo', 'mappo']);
   addRunOptions(cmd);
-  cmd.action(async (opts: Record<string, unknown>) => {
+  addResumeOption(cmd);
+  cmd.action(async (given: Record<string, unknown>) => {
+    const { options: opts, resumeDir } = openRun('fit-answers', given);
+    if (opts.data === undefined) throw new ConfigError('--data', "required option '--data <file>' not specified", 'Pass --data FILE (recorded answers), or --resume RUN_DIR to continue a run.');
     const { config, fusion, reward, features, alpha, numEnvs, ...flags } = opts;
     const file = typeof config === 'string' ? readConfigFile(config) : {};
     // fit-answers' own defaults sit under the config file and the flags.
@@ -56,12 +61,14 @@ export function registerFitAnswersCommand(program: Command): void {
     };
     await initBackend();
     const data = await loadRunData(cfg);
-    const runDir = createRunDir(cfg.out, `fit-answers-${cfg.algo}${cfg.focal ? '-focal' : ''}`);
+    const runDir = resumeDir ?? createRunDir(cfg.out, `fit-answers-${cfg.algo}${cfg.focal ? '-focal' : ''}`);
+    recordRun(runDir, 'fit-answers', opts);
+    process.stderr.write(`run folder: ${runDir}${resumeDir ? ' (resumed)' : ''}\n`);
     const ppo = { ...(cfg.focal ? D.focalPpo : D.ppo), ...(cfg.ppo as Partial<PPOConfig> | undefined), algo: cfg.algo, seed: cfg.seed, totalSteps: cfg.steps };
     const copies = (numEnvs as number | undefined) ?? D.numEnvs;
     writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...runConfigRecord(cfg), fitAnswers: { env, ppo, numEnvs: copies } }, null, 1));
     const bar = new Progress(`${cfg.algo}${cfg.focal ? '+focal' : ''}`, cfg.steps);
-    const res = await runFitAnswers({ data, focal: cfg.focal, env, ppo, numEnvs: copies, runDir, onIteration: (m) => bar.update(m.globalStep, { meanReturn: m.episodeReturn ?? undefined }) });
+    const res = await runFitAnswers({ data, focal: cfg.focal, env, ppo, numEnvs: copies, runDir, onIteration: (m) => bar.update(m.globalStep, { meanReturn: m.episodeReturn ?? undefined }), resume: resumeDir !== null });
     bar.stop();
     const note = (r: (typeof res.rows)[number]): string => {
       if (r.selectionFrequency) return ` [chosen: ${r.selectionFrequency.map((f, i) => `${data.models[i]} ${pct(f)}%`).join(', ')}]`;

@@ -1,20 +1,20 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { initBackend } from '../../backend/initBackend.js';
-import { makeAlgorithm } from '../../algos/makeAlgorithm.js';
-import { Trainer } from '../../algos/Trainer.js';
+import { plannedSteps, runWithCheckpoints } from '../../algos/runWithCheckpoints.js';
 import type { OnPolicyAlgorithm } from '../../algos/OnPolicyAlgorithm.js';
 import type { PPOConfig } from '../../algos/PPOConfig.js';
 import { Rng } from '../../core/Rng.js';
 import { EnsembleDecodingEnv } from '../../envs/EnsembleDecodingEnv.js';
-import { readMetricsJsonl, type MetricsRecord } from '../../viz/MetricsRecord.js';
+import { readMetricsJsonl } from '../../viz/MetricsRecord.js';
 import { writeRunPlots } from '../../viz/writeRunPlots.js';
 import { Progress } from '../Progress.js';
 import { renderTable } from '../renderTable.js';
 import { evaluateDecoding } from '../../experiments/decoding/evaluateDecoding.js';
 import { evaluateAnswers } from '../../experiments/answers/evaluateAnswers.js';
 import type { RunConfig } from '../RunConfig.js';
+import { addResumeOption, openRun, recordRun } from '../resumableRun.js';
 import { addAlgoOption, addDecodingOptions, addRunOptions, configFromOptions, createRunDir, numberFlag, runConfigRecord } from './common.js';
 import { packageInfo } from '../../core/packageInfo.js';
 import { buildRunEnvs, type RunEnvs } from './runEnvs.js';
@@ -45,7 +45,10 @@ export function ppoConfigOf(cfg: RunConfig): Partial<PPOConfig> & { algo: PPOCon
   return { numSteps, ...(cfg.ppo as Partial<PPOConfig> | undefined), algo: cfg.algo, seed: cfg.seed, totalSteps: cfg.steps };
 }
 
-/** Registers `train`: trains PPO / IPPO / MAPPO on one env, writes metrics, checkpoint, plots and the test score. */
+/**
+ * Registers `train`: trains PPO / IPPO / MAPPO on one env, writes metrics, a checkpoint every iteration,
+ * plots and the test score; `--resume <run dir>` continues a killed run from its checkpoint.
+ */
 export function registerTrainCommand(program: Command): void {
   const cmd = program
     .command('train')
@@ -56,31 +59,28 @@ export function registerTrainCommand(program: Command): void {
   addAlgoOption(cmd);
   addRunOptions(cmd);
   addDecodingOptions(cmd);
-  cmd.action(async (opts: Record<string, unknown>) => {
+  addResumeOption(cmd);
+  cmd.action(async (given: Record<string, unknown>) => {
+    const { options: opts, resumeDir } = openRun('train', given);
     const cfg = configFromOptions(opts);
     await initBackend();
     const envs = await buildRunEnvs(cfg);
     try {
-      const runDir = createRunDir(cfg.out, `train-${cfg.env}-${cfg.algo}`);
+      const runDir = resumeDir ?? createRunDir(cfg.out, `train-${cfg.env}-${cfg.algo}`);
+      recordRun(runDir, 'train', opts);
+      process.stderr.write(`run folder: ${runDir}${resumeDir ? ' (resumed)' : ''}\n`);
       writeFileSync(join(runDir, 'config.json'), JSON.stringify(runConfigRecord(cfg), null, 1));
-      const algo = makeAlgorithm(envs.train, ppoConfigOf(cfg));
       const metricsPath = join(runDir, 'metrics.jsonl');
-      writeFileSync(metricsPath, '');
-      const bar = new Progress(cfg.algo, algo.numIterations * algo.config.numSteps * algo.numEnvs);
+      if (!resumeDir || !existsSync(metricsPath)) writeFileSync(metricsPath, '');
+      const ppo = ppoConfigOf(cfg);
+      const bar = new Progress(cfg.algo, plannedSteps(envs.train, ppo));
       const t0 = performance.now();
-      await new Trainer(algo, {
+      const algo = await runWithCheckpoints(envs.train, ppo, {
         checkpointPath: join(runDir, 'checkpoint.json'),
-        checkpointEvery: 10,
-        callbacks: [
-          {
-            onIteration: (m) => {
-              const rec: MetricsRecord = { ...m, algo: cfg.algo, step: m.globalStep, successRate: m.successRate ?? undefined, meanReturn: m.episodeReturn ?? undefined };
-              appendFileSync(metricsPath, `${JSON.stringify(rec)}\n`);
-              bar.update(m.globalStep, { successRate: m.successRate ?? undefined, meanReturn: m.episodeReturn ?? undefined });
-            },
-          },
-        ],
-      }).run();
+        metricsPath,
+        resume: resumeDir !== null,
+        callbacks: [{ onIteration: (m) => bar.update(m.globalStep, { successRate: m.successRate ?? undefined, meanReturn: m.episodeReturn ?? undefined }) }],
+      });
       bar.stop();
       const trainSeconds = (performance.now() - t0) / 1000;
       const score = await scoreOnTest(algo, envs, cfg.seed);

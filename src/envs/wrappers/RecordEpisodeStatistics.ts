@@ -1,4 +1,6 @@
 import { ConfigError } from '../../core/errors.js';
+import { nullRecord } from '../../core/nullRecord.js';
+import { putOwn } from '../../core/putOwn.js';
 import { hasGlobalState, type AgentRecord, type EnvMetadata, type Info, type ParallelEnv, type ResetOptions, type ResetResult, type StepResult } from '../../core/ParallelEnv.js';
 import type { Box, Space } from '../../core/spaces.js';
 
@@ -45,8 +47,9 @@ export class RecordEpisodeStatistics<Obs, Act, Agent extends string> implements 
   readonly stateSpace?: Box;
   /** Global state of the wrapped env, when it has one. */
   readonly state?: () => Float32Array;
-  private returns = {} as AgentRecord<Agent, number>;
-  private lengths = {} as AgentRecord<Agent, number>;
+  // Prototype-less: an agent may be named `constructor` or `__proto__`.
+  private returns = nullRecord<Agent, number>();
+  private lengths = nullRecord<Agent, number>();
   private finished: EpisodeStatistics[] = [];
 
   /** Wraps `env`, keeping statistics of the last `bufferLength` (default 100) episodes. */
@@ -89,8 +92,8 @@ export class RecordEpisodeStatistics<Obs, Act, Agent extends string> implements 
   /** Resets the wrapped env and starts counting from zero (an unfinished episode is dropped). */
   async reset(opts?: ResetOptions): Promise<ResetResult<Obs, Agent>> {
     const r = await this.env.reset(opts);
-    this.returns = {} as AgentRecord<Agent, number>;
-    this.lengths = {} as AgentRecord<Agent, number>;
+    this.returns = nullRecord<Agent, number>();
+    this.lengths = nullRecord<Agent, number>();
     this.finished = [];
     return r;
   }
@@ -106,7 +109,7 @@ export class RecordEpisodeStatistics<Obs, Act, Agent extends string> implements 
         const success = r.infos[a]?.success;
         const episode: EpisodeStatistics = { return: this.returns[a], length: this.lengths[a], ...(typeof success === 'boolean' ? { success } : {}) };
         this.finished.push(episode);
-        infos[a] = { ...r.infos[a], episode } as Info;
+        putOwn(infos, a, { ...r.infos[a], episode } as Info);
       }
     }
     if (this.env.agents.length === 0 && this.finished.length > 0) this.record(this.finished);

@@ -1,5 +1,7 @@
 import { EnvStateError, InvalidActionError } from '../../core/errors.js';
 import { hasGlobalState, type AgentRecord, type EnvMetadata, type Info, type ParallelEnv, type ResetOptions } from '../../core/ParallelEnv.js';
+import { nullRecord } from '../../core/nullRecord.js';
+import { putOwn } from '../../core/putOwn.js';
 import type { Box, Space } from '../../core/spaces.js';
 
 /** What `last()` returns for the selected agent (PettingZoo's `env.last()` as a named object). */
@@ -25,6 +27,8 @@ export class AECWrapper<Obs, Act, Agent extends string> {
   readonly metadata: EnvMetadata;
   /** The agent whose turn it is. */
   agentSelection!: Agent;
+  // Agents may be named `constructor` or `__proto__`: these records are written only with own
+  // properties (spread, `putOwn`) and read only where an own entry exists.
   rewards = {} as AgentRecord<Agent, number>;
   cumulativeRewards = {} as AgentRecord<Agent, number>;
   terminations = {} as AgentRecord<Agent, boolean>;
@@ -35,8 +39,8 @@ export class AECWrapper<Obs, Act, Agent extends string> {
   /** Global state of the wrapped env, when it has one. */
   readonly state?: () => Float32Array;
   private live: readonly Agent[] = [];
-  private observations = {} as AgentRecord<Agent, Obs>;
-  private actions: Partial<AgentRecord<Agent, Act>> = {};
+  private observations = nullRecord<Agent, Obs>();
+  private actions = nullRecord<Agent, Act>();
   private order: readonly Agent[] = [];
   private index = 0;
   private skipSelection: Agent | null = null;
@@ -71,12 +75,12 @@ export class AECWrapper<Obs, Act, Agent extends string> {
   async reset(opts?: ResetOptions): Promise<void> {
     const r = await this.env.reset(opts);
     this.started = true;
-    this.observations = { ...r.observations };
+    this.observations = nullRecord(r.observations);
     this.infos = { ...r.infos };
     this.live = [...this.env.agents];
     this.order = this.live;
     this.index = 0;
-    this.actions = {};
+    this.actions = nullRecord();
     this.skipSelection = null;
     this.rewards = {} as AgentRecord<Agent, number>;
     this.cumulativeRewards = {} as AgentRecord<Agent, number>;
@@ -122,16 +126,19 @@ export class AECWrapper<Obs, Act, Agent extends string> {
     const space = this.env.actionSpace(agent);
     const why = space.explain(action);
     if (why !== null) throw new InvalidActionError(agent, action, String(space), `${why}. Pass an element of actionSpace("${agent}").`);
-    this.actions = { ...this.actions, [agent]: action };
+    // Copied on record: a caller may reuse one buffer for every agent's action.
+    const actions = nullRecord(this.actions);
+    actions[agent] = copyAction(action as Act);
+    this.actions = actions;
     if (this.index < this.order.length - 1) {
       if (this.index === 0) this.clearRewards();
       this.index += 1;
       this.agentSelection = this.order[this.index];
       return;
     }
-    const r = await this.env.step(this.actions as AgentRecord<Agent, Act>);
-    this.actions = {};
-    this.observations = { ...r.observations };
+    const r = await this.env.step(this.actions);
+    this.actions = nullRecord();
+    this.observations = nullRecord(r.observations);
     this.terminations = { ...r.terminations };
     this.truncations = { ...r.truncations };
     this.infos = { ...r.infos };
@@ -157,16 +164,16 @@ export class AECWrapper<Obs, Act, Agent extends string> {
   /** Agents new to the cycle get neutral entries so `last()` never reads undefined. */
   private fillDefaults(): void {
     for (const a of this.live) {
-      this.rewards[a] ??= 0;
-      this.cumulativeRewards[a] ??= 0;
-      this.terminations[a] ??= false;
-      this.truncations[a] ??= false;
-      this.infos[a] ??= {};
+      if (!Object.hasOwn(this.rewards, a)) putOwn(this.rewards, a, 0);
+      if (!Object.hasOwn(this.cumulativeRewards, a)) putOwn(this.cumulativeRewards, a, 0);
+      if (!Object.hasOwn(this.terminations, a)) putOwn(this.terminations, a, false);
+      if (!Object.hasOwn(this.truncations, a)) putOwn(this.truncations, a, false);
+      if (!Object.hasOwn(this.infos, a)) putOwn(this.infos, a, {});
     }
   }
 
   private clearRewards(): void {
-    for (const a of this.live) this.rewards[a] = 0;
+    for (const a of this.live) putOwn(this.rewards, a, 0);
   }
 
   private isDone(a: Agent): boolean {
@@ -195,6 +202,18 @@ export class AECWrapper<Obs, Act, Agent extends string> {
     }
     this.clearRewards();
   }
+}
+
+/** A copy of an action that shares no buffer or array with it (typed arrays, arrays and Dict records are copied). */
+function copyAction<Act>(action: Act): Act {
+  if (ArrayBuffer.isView(action) && !(action instanceof DataView)) return (action as unknown as Float32Array).slice() as unknown as Act;
+  if (Array.isArray(action)) return action.map((x) => copyAction(x)) as unknown as Act;
+  if (typeof action === 'object' && action !== null) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(action)) Object.defineProperty(out, k, { value: copyAction((action as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
+    return out as Act;
+  }
+  return action;
 }
 
 /** Wraps a ParallelEnv with PettingZoo's AEC semantics (see `AECWrapper`). */

@@ -124,9 +124,8 @@ export class SingleAgentWrapper<Obs, Act, Agent extends string> implements Singl
       throw new InvalidActionError('(joint)', action, String(this.actionSpace), `${why}. Pass the concatenation of every agent's action in possibleAgents order (${this.env.possibleAgents.join(', ')}).`);
     }
     const flat = Float32Array.from(action as ArrayLike<number>);
-    const out = {} as AgentRecord<Agent, Act>;
-    for (const a of live) out[a] = this.env.actionSpace(a).unflatten(flat, this.actOffsets[this.env.possibleAgents.indexOf(a)]);
-    return out;
+    // fromEntries defines own entries, so agents named `__proto__` or `constructor` are plain keys.
+    return Object.fromEntries(live.map((a) => [a, this.env.actionSpace(a).unflatten(flat, this.actOffsets[this.env.possibleAgents.indexOf(a)])])) as AgentRecord<Agent, Act>;
   }
 }
 

@@ -1,10 +1,10 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PPOConfig } from '../../algos/PPOConfig.js';
 import { packageInfo } from '../../core/packageInfo.js';
 import type { TrainerMetrics } from '../../algos/Trainer.js';
 import { itemsOf, type AnswerDataset } from '../../envs/answerData.js';
-import type { MetricsRecord } from '../../viz/MetricsRecord.js';
+import { readMetricsJsonl } from '../../viz/MetricsRecord.js';
 import { writeRunPlots } from '../../viz/writeRunPlots.js';
 import { answerBaselines, methodRow, type AnswerMethodResult } from './answerBaselines.js';
 import { trainAnswerFusion, type CurvePoint, type FusionEnvOptions } from './trainAnswerFusion.js';
@@ -26,6 +26,8 @@ export interface FitAnswersConfig {
   readonly curvePoints?: number;
   /** Called after every training iteration (progress display). */
   readonly onIteration?: (m: TrainerMetrics) => void;
+  /** Continue a killed run in `runDir` from its checkpoint (a checkpoint is written every iteration). */
+  readonly resume?: boolean;
 }
 
 /** What a fit-answers run produced. */
@@ -51,13 +53,9 @@ export async function runFitAnswers(cfg: FitAnswersConfig): Promise<FitAnswersRe
   const { data, focal, runDir } = cfg;
   const rows: AnswerMethodResult[] = answerBaselines(data, cfg.ppo.seed);
   const metricsPath = join(runDir, 'metrics.jsonl');
-  writeFileSync(metricsPath, '');
+  if (!cfg.resume || !existsSync(metricsPath)) writeFileSync(metricsPath, '');
   const label = `${cfg.ppo.algo}${focal ? '+focal' : ''}`;
-  const records: MetricsRecord[] = [];
-  const log = (rec: MetricsRecord): void => {
-    records.push(rec);
-    appendFileSync(metricsPath, `${JSON.stringify(rec)}\n`);
-  };
+  const curveLabel = `${label} greedy accuracy (train items)`;
   const numIterations = Math.max(1, Math.floor(cfg.ppo.totalSteps / ((cfg.ppo.numSteps ?? 128) * cfg.numEnvs)));
   const every = Math.max(1, Math.round(numIterations / (cfg.curvePoints ?? 10)));
   const run = await trainAnswerFusion({
@@ -67,13 +65,17 @@ export async function runFitAnswers(cfg: FitAnswersConfig): Promise<FitAnswersRe
     ppo: cfg.ppo,
     numEnvs: cfg.numEnvs,
     checkpointPath: join(runDir, 'checkpoint.json'),
+    metricsPath,
+    label,
+    resume: cfg.resume,
     curve: { split: 'train', every, items: 400 },
-    onIteration: (m) => {
-      log({ ...m, algo: label, step: m.globalStep, meanReturn: m.episodeReturn ?? undefined, successRate: undefined });
-      cfg.onIteration?.(m);
-    },
+    // Curve points are logged as they are measured, tagged with the trainer's label and iteration, so a
+    // resumed run drops those past its checkpoint together with the iterations' own lines.
+    onCurvePoint: (c, iteration) => appendFileSync(metricsPath, `${JSON.stringify({ algo: curveLabel, step: c.step, successRate: c.accuracy, meanSize: c.meanSize, trainer: label, iteration })}\n`),
+    onIteration: (m) => cfg.onIteration?.(m),
   });
-  for (const c of run.curve) log({ algo: `${label} greedy accuracy (train items)`, step: c.step, successRate: c.accuracy, meanSize: c.meanSize });
+  const records = readMetricsJsonl(metricsPath);
+  const curve = records.filter((r) => r.algo === curveLabel).map((r) => ({ step: r.step, accuracy: r.successRate as number, meanSize: r.meanSize as number }));
   const test = itemsOf(data, 'test');
   const learned = await run.evaluate('test');
   const n = data.models.length;
@@ -84,7 +86,7 @@ export async function runFitAnswers(cfg: FitAnswersConfig): Promise<FitAnswersRe
   run.algo.dispose();
   const plots = await writeRunPlots(join(runDir, 'plots'), { metrics: records, accuracy: rows.map((r) => ({ method: r.method, accuracy: r.accuracy })) });
   const totalSeconds = (performance.now() - t0) / 1000;
-  const result = { rows, tasks: data.tasks, curve: run.curve, trainSeconds: run.trainSeconds, totalSeconds, globalStep, plots, numTrain: itemsOf(data, 'train').length, numTest: test.length };
+  const result = { rows, tasks: data.tasks, curve, trainSeconds: run.trainSeconds, totalSeconds, globalStep, plots, numTrain: itemsOf(data, 'train').length, numTest: test.length };
   writeFileSync(join(runDir, 'results.json'), JSON.stringify({ data: data.source, models: data.models, env: cfg.env, ppo: cfg.ppo, numEnvs: cfg.numEnvs, ...result, package: packageInfo() }, null, 1));
   return result;
 }

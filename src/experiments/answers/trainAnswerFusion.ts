@@ -1,4 +1,5 @@
 import { makeAlgorithm } from '../../algos/makeAlgorithm.js';
+import { runWithCheckpoints } from '../../algos/runWithCheckpoints.js';
 import type { OnPolicyAlgorithm } from '../../algos/OnPolicyAlgorithm.js';
 import type { PPOConfig } from '../../algos/PPOConfig.js';
 import { Trainer, type TrainerCallbacks, type TrainerMetrics } from '../../algos/Trainer.js';
@@ -25,6 +26,15 @@ export interface AnswerFusionTraining {
   readonly onIteration?: TrainerCallbacks['onIteration'];
   /** Where the trainer writes its checkpoint (none when absent). */
   readonly checkpointPath?: string;
+  /**
+   * With `checkpointPath`: the metrics JSONL the trainer writes (lines labelled `label`); then a
+   * checkpoint is written every iteration and `resume` continues from the one a killed run left.
+   */
+  readonly metricsPath?: string;
+  readonly label?: string;
+  readonly resume?: boolean;
+  /** Called with each learning-curve point as it is measured (and its iteration). */
+  readonly onCurvePoint?: (point: CurvePoint, iteration: number) => void;
   /** Learning curve: every `every` iterations, the greedy accuracy on about `items` items spread evenly over `split` (never the test split during a real run). */
   readonly curve?: { readonly split: AnswerSplit; readonly every: number; readonly items: number };
 }
@@ -55,8 +65,9 @@ export function makeAnswerEnv(data: AnswerDataset, focal: boolean, env: FusionEn
 /** Trains the fusion agents (and with `focal` the decider) with PPO / IPPO / MAPPO on `data`'s train split only. */
 export async function trainAnswerFusion(cfg: AnswerFusionTraining): Promise<TrainedAnswerFusion> {
   const envs = Array.from({ length: cfg.numEnvs }, () => makeAnswerEnv(cfg.data, cfg.focal, cfg.env, 'train', 'shuffle'));
-  const algo = makeAlgorithm(envs, cfg.ppo);
-  const policy = algo.envPolicy();
+  const checkpointed = cfg.checkpointPath !== undefined && cfg.metricsPath !== undefined;
+  let algo = checkpointed ? null : makeAlgorithm(envs, cfg.ppo);
+  let policy = algo?.envPolicy() ?? null;
   const curve: CurvePoint[] = [];
   let curveSeconds = 0;
   const score = async (split: AnswerSplit, items: number): Promise<AnswerEvalResult> => {
@@ -65,23 +76,30 @@ export async function trainAnswerFusion(cfg: AnswerFusionTraining): Promise<Trai
     const size = itemsOf(cfg.data, split).length;
     // A subset is spread evenly over the split, so every task is in it.
     const stride = Math.max(1, Math.floor(size / Math.min(items, size)));
-    const r = await evaluateAnswers(env, (obs) => policy.act(obs, rng, { deterministic: true }).actions as Record<string, Float32Array>, Math.floor(size / stride), cfg.ppo.seed, stride);
+    const r = await evaluateAnswers(env, (obs) => policy!.act(obs, rng, { deterministic: true }).actions as Record<string, Float32Array>, Math.floor(size / stride), cfg.ppo.seed, stride);
     await env.close();
     return r;
   };
-  const onCurve = async (m: TrainerMetrics): Promise<void> => {
+  const onCurve = async (m: TrainerMetrics, a: OnPolicyAlgorithm): Promise<void> => {
     const c = cfg.curve;
-    if (!c || (m.iteration % c.every !== 0 && m.iteration !== algo.numIterations)) return;
+    if (!c || (m.iteration % c.every !== 0 && m.iteration !== a.numIterations)) return;
+    policy ??= a.envPolicy();
     const t = performance.now();
     const r = await score(c.split, c.items);
-    curve.push({ step: m.globalStep, accuracy: r.accuracy, meanSize: r.meanSize });
+    const point = { step: m.globalStep, accuracy: r.accuracy, meanSize: r.meanSize };
+    curve.push(point);
+    cfg.onCurvePoint?.(point, m.iteration);
     curveSeconds += (performance.now() - t) / 1000;
   };
   const t0 = performance.now();
-  const metrics = await new Trainer(algo, {
-    checkpointPath: cfg.checkpointPath,
-    callbacks: [{ onIteration: async (m, a) => (await onCurve(m), cfg.onIteration?.(m, a)) }],
-  }).run();
+  const metrics: TrainerMetrics[] = [];
+  const callbacks = [{ onIteration: async (m: TrainerMetrics, a: OnPolicyAlgorithm) => (metrics.push(m), await onCurve(m, a), cfg.onIteration?.(m, a)) }];
+  if (algo) {
+    await new Trainer(algo, { checkpointPath: cfg.checkpointPath, callbacks }).run();
+  } else {
+    algo = await runWithCheckpoints(envs, cfg.ppo, { checkpointPath: cfg.checkpointPath!, metricsPath: cfg.metricsPath!, label: cfg.label, resume: cfg.resume ?? false, callbacks });
+    policy ??= algo.envPolicy();
+  }
   const trainSeconds = (performance.now() - t0) / 1000 - curveSeconds;
   for (const e of envs) await e.close();
   return {

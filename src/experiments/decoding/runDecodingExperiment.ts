@@ -1,13 +1,12 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageInfo } from '../../core/packageInfo.js';
 import { EnsembleDecodingEnv } from '../../envs/EnsembleDecodingEnv.js';
 import type { Task } from '../../ensemble/tasks/Task.js';
 import type { ModelAdapter } from '../../models/ModelAdapter.js';
-import { makeAlgorithm } from '../../algos/makeAlgorithm.js';
-import { Trainer } from '../../algos/Trainer.js';
+import { plannedSteps, runWithCheckpoints } from '../../algos/runWithCheckpoints.js';
 import type { PPOConfig } from '../../algos/PPOConfig.js';
-import { readMetricsJsonl, type MetricsRecord } from '../../viz/MetricsRecord.js';
+import { readMetricsJsonl } from '../../viz/MetricsRecord.js';
 import type { WeightTrace } from '../../viz/weightHeatmapSpec.js';
 import { writeRunPlots } from '../../viz/writeRunPlots.js';
 import type { Policy } from '../../agents/Policy.js';
@@ -87,15 +86,16 @@ function row(method: string, kind: MethodResult['kind'], r: DecodingEvalResult, 
  * The RLAE experiment on a task with a set of models: baselines (each model alone, uniform weights,
  * the best fixed weights on a grid chosen on validation items, a segment oracle), then PPO / MAPPO
  * trained on the train split, all evaluated greedily on held-out test items. Writes `config.json`,
- * `metrics.jsonl`, `checkpoints/<algo>.json`, `results.json` and `plots/*.png` into `runDir`.
+ * `metrics.jsonl`, `checkpoints/<algo>.json` (every iteration), `results.json` and `plots/*.png` into
+ * `runDir`. With `resume`, training continues from the checkpoints an interrupted run left there.
  */
-export async function runDecodingExperiment(models: readonly ModelAdapter[], task: Task, cfg: DecodingExperimentConfig, io: ExperimentIO): Promise<DecodingExperimentResults> {
+export async function runDecodingExperiment(models: readonly ModelAdapter[], task: Task, cfg: DecodingExperimentConfig, io: ExperimentIO, opts: { readonly resume?: boolean } = {}): Promise<DecodingExperimentResults> {
   mkdirSync(join(cfg.runDir, 'checkpoints'), { recursive: true });
   // `models` holds what `eval` reloads (directories); `modelIds` the names the tables use.
   const { modelDirs, ...settings } = cfg;
   writeFileSync(join(cfg.runDir, 'config.json'), JSON.stringify({ ...settings, task: task.name, modelIds: models.map((m) => m.id), ...(modelDirs ? { models: modelDirs } : {}), package: packageInfo() }, null, 1));
   const metricsPath = join(cfg.runDir, 'metrics.jsonl');
-  writeFileSync(metricsPath, '');
+  if (!opts.resume || !existsSync(metricsPath)) writeFileSync(metricsPath, '');
   const envOf = (split: 'train' | 'validation' | 'test', numItems: number): EnsembleDecodingEnv =>
     new EnsembleDecodingEnv({
       models, task, split, numItems, itemSeed: cfg.seed, spanLength: cfg.spanLength, maxSteps: cfg.maxSteps, closeModels: false,
@@ -150,22 +150,13 @@ export async function runDecodingExperiment(models: readonly ModelAdapter[], tas
   const learned: MethodResult[] = [];
   for (const algoName of cfg.algos) {
     const trainEnv = envOf('train', cfg.trainItems);
-    const algo = makeAlgorithm(trainEnv, { ...cfg.ppo, ...cfg.perAlgo?.[algoName], algo: algoName, seed: cfg.seed, totalSteps: cfg.steps });
-    const bar = progress(algoName, algo.numIterations * algo.config.numSteps);
+    const ppo = { ...cfg.ppo, ...cfg.perAlgo?.[algoName], algo: algoName, seed: cfg.seed, totalSteps: cfg.steps };
+    const bar = progress(algoName, plannedSteps(trainEnv, ppo));
     const t0 = performance.now();
-    const trainer = new Trainer(algo, {
-      checkpointPath: join(cfg.runDir, 'checkpoints', `${algoName}.json`),
-      callbacks: [
-        {
-          onIteration: (m) => {
-            const rec: MetricsRecord = { ...m, algo: algoName, step: m.globalStep, successRate: m.successRate ?? undefined, meanReturn: m.episodeReturn ?? undefined };
-            appendFileSync(metricsPath, `${JSON.stringify(rec)}\n`);
-            bar.update(m.globalStep, { successRate: m.successRate ?? undefined, meanReturn: m.episodeReturn ?? undefined });
-          },
-        },
-      ],
+    const algo = await runWithCheckpoints(trainEnv, ppo, {
+      checkpointPath: join(cfg.runDir, 'checkpoints', `${algoName}.json`), metricsPath, label: algoName, resume: opts.resume ?? false,
+      callbacks: [{ onIteration: (m) => bar.update(m.globalStep, { successRate: m.successRate ?? undefined, meanReturn: m.episodeReturn ?? undefined }) }],
     });
-    await trainer.run();
     bar.stop();
     trainSeconds[algoName] = (performance.now() - t0) / 1000;
     io.log(`${algoName}: trained ${algo.globalStep} steps in ${trainSeconds[algoName].toFixed(1)} s`);

@@ -104,3 +104,30 @@ test('global state is forwarded when the wrapped env has one', async () => {
   assert.deepEqual(env.state?.(), inner.state());
   assert.equal(toAEC(new StaggeredEnv()).state, undefined);
 });
+
+test('a caller that reuses one Float32Array for every agent\'s action gets the joint action it passed (actions are copied on record)', async () => {
+  const config = { nAgents: 3, nOptions: 3, horizon: 3, cueNoise: 0.2 };
+  const par = new CoordinationGameEnv(config);
+  const aec = toAEC(new CoordinationGameEnv(config));
+  await par.reset({ seed: 11 });
+  await aec.reset({ seed: 11 });
+  const rng = new Rng(11);
+  const buf = new Float32Array(3);
+  let steps = 0;
+  while (par.agents.length > 0) {
+    const actions = Object.fromEntries(par.agents.map((a) => [a, par.actionSpace(a).sample(rng)]));
+    const r = await par.step(actions);
+    for (const a of Object.keys(actions)) {
+      buf.set(actions[a]);
+      await aec.step(buf);
+    }
+    buf.fill(0);
+    for (const a of Object.keys(r.rewards)) {
+      assert.equal(aec.cumulativeRewards[a], r.rewards[a], `step ${steps}, agent ${a}`);
+      assert.deepEqual(aec.infos[a], r.infos[a]);
+    }
+    steps++;
+    for (const a of [...aec.agents]) if (aec.terminations[a] || aec.truncations[a]) await aec.step(null);
+  }
+  assert.ok(steps >= 1);
+});
