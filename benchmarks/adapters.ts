@@ -56,7 +56,15 @@ async function bestOf(models: readonly ModelAdapter[], textForRep: () => string)
 }
 
 const tiny = await makeTinyDecoderDir({ seed, sizes, chars: CHARS });
-const rows: Array<{ context: number; kvMsPerToken: number; fullMsPerToken: number; httpMsPerToken: number; kvOverFull: number; httpOverKv: number; httpOverFull: number }> = [];
+const rows: Array<{
+  context: number;
+  kvMsPerToken: number;
+  fullMsPerToken: number;
+  httpMsPerToken: number;
+  kvOverFull: number;
+  httpOverKv: number;
+  httpOverFull: number;
+}> = [];
 try {
   const kv = await OnnxCausalLM.load(tiny.dir, { id: 'tiny' });
   const full = await OnnxCausalLM.load(tiny.dir, { id: 'tiny', useCache: false });
@@ -68,7 +76,15 @@ try {
     for (const context of contexts) {
       // BOS + prompt + new tokens = context
       const [kvMs, fullMs, httpMs] = (await bestOf([kv, full, http], () => prompt(rng, context - 1 - newTokens))).map((ms) => ms / newTokens);
-      rows.push({ context, kvMsPerToken: kvMs, fullMsPerToken: fullMs, httpMsPerToken: httpMs, kvOverFull: fullMs / kvMs, httpOverKv: httpMs / kvMs, httpOverFull: httpMs / fullMs });
+      rows.push({
+        context,
+        kvMsPerToken: kvMs,
+        fullMsPerToken: fullMs,
+        httpMsPerToken: httpMs,
+        kvOverFull: fullMs / kvMs,
+        httpOverKv: httpMs / kvMs,
+        httpOverFull: httpMs / fullMs,
+      });
     }
   } finally {
     await http.close();
@@ -83,13 +99,23 @@ try {
 console.log(
   renderTable(
     ['context', 'KV cache ms/token', 'full prefix ms/token', 'HTTP ms/token', 'KV speed-up', 'HTTP / ONNX KV', 'HTTP / ONNX full prefix'],
-    rows.map((r) => [r.context, r.kvMsPerToken, r.fullMsPerToken, r.httpMsPerToken, `${r.kvOverFull.toFixed(2)}x`, `${r.httpOverKv.toFixed(2)}x`, `${r.httpOverFull.toFixed(2)}x`]),
+    rows.map((r) => [
+      r.context,
+      r.kvMsPerToken,
+      r.fullMsPerToken,
+      r.httpMsPerToken,
+      `${r.kvOverFull.toFixed(2)}x`,
+      `${r.httpOverKv.toFixed(2)}x`,
+      `${r.httpOverFull.toFixed(2)}x`,
+    ]),
     3,
   ),
 );
 const tag = smoke ? ' [smoke: tiny sizes, 1 rep; not meaningful]' : '';
 console.log(`ratio KV cache / full prefix tokens/s: ${rows.map((r) => `${r.kvOverFull.toFixed(2)}x @${r.context}`).join(', ')}${tag}`);
-console.log(`ratio HTTP / direct ONNX time per token: ${rows.map((r) => `${r.httpOverKv.toFixed(2)}x @${r.context}`).join(', ')} (the server's prefix cache reuses KV caches; vs full-prefix ONNX: ${rows.map((r) => `${r.httpOverFull.toFixed(2)}x`).join(', ')})${tag}`);
+console.log(
+  `ratio HTTP / direct ONNX time per token: ${rows.map((r) => `${r.httpOverKv.toFixed(2)}x @${r.context}`).join(', ')} (the server's prefix cache reuses KV caches; vs full-prefix ONNX: ${rows.map((r) => `${r.httpOverFull.toFixed(2)}x`).join(', ')})${tag}`,
+);
 
 writeBenchResult('adapters', smoke, {
   benchmark: 'adapters',

@@ -106,7 +106,14 @@ for (const size of pairSizes) {
   try {
     const engines: Array<[string, () => Promise<[ModelAdapter, ModelAdapter]>]> = [];
     if (!smoke) engines.push(['OnnxCausalLM', async () => [await OnnxCausalLM.load(pair.onnxDir), await OnnxCausalLM.load(pair.onnxDir, { maxBatch: 1 })]]);
-    if (hasLlama) engines.push(['LlamaCppModel', async () => [await LlamaCppModel.load(pair.ggufPath, { sequencesPerContext: SESSIONS }), await LlamaCppModel.load(pair.ggufPath, { sequencesPerContext: 1 })]]);
+    if (hasLlama)
+      engines.push([
+        'LlamaCppModel',
+        async () => [
+          await LlamaCppModel.load(pair.ggufPath, { sequencesPerContext: SESSIONS }),
+          await LlamaCppModel.load(pair.ggufPath, { sequencesPerContext: 1 }),
+        ],
+      ]);
     for (const [adapter, open] of engines) {
       const [on, off] = await open();
       try {
@@ -129,7 +136,9 @@ console.log(
   ),
 );
 const tag = smoke ? ' [smoke: 3 steps, 1 rep; not meaningful]' : '';
-console.log(`ratio ${SESSIONS} sessions / 1 session tokens/s: ${rows.map((r) => `${r.ratio.toFixed(2)}x ${r.adapter}:${r.model}`).join(', ')}${ggufNote}${tag}`);
+console.log(
+  `ratio ${SESSIONS} sessions / 1 session tokens/s: ${rows.map((r) => `${r.ratio.toFixed(2)}x ${r.adapter}:${r.model}`).join(', ')}${ggufNote}${tag}`,
+);
 
 writeBenchResult('batching', smoke, {
   benchmark: 'batching',

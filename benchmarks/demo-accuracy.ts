@@ -33,7 +33,9 @@ console.log(formatResultsTable(res.rows));
 const acc = (m: string): number => res.rows.find((r) => r.method === m)?.accuracy ?? NaN;
 const fixed = acc('best fixed weights');
 const gain = (m: string): string => `${((acc(m) - fixed) * 100).toFixed(1)} points`;
-console.log(`ratio learned vs best fixed weights: PPO ${gain('PPO')}, MAPPO ${gain('MAPPO')} (goal >= +5; ${exp.testItems} test prompts, ${exp.steps} training steps each, ${wall.toFixed(0)} s in all)${smoke ? ' [smoke: budgets too small to be meaningful]' : ''}`);
+console.log(
+  `ratio learned vs best fixed weights: PPO ${gain('PPO')}, MAPPO ${gain('MAPPO')} (goal >= +5; ${exp.testItems} test prompts, ${exp.steps} training steps each, ${wall.toFixed(0)} s in all)${smoke ? ' [smoke: budgets too small to be meaningful]' : ''}`,
+);
 
 writeBenchResult('demo-accuracy', smoke, {
   benchmark: 'demo-accuracy',

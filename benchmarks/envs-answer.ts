@@ -32,7 +32,8 @@ const agents = data.models;
 async function timeLoop(body: () => Promise<number>): Promise<{ agentSteps: number; steps: number; ms: number }> {
   const warmUntil = performance.now() + 1000 * Math.min(0.3, seconds / 2);
   while (performance.now() < warmUntil) await body();
-  let agentSteps = 0, steps = 0;
+  let agentSteps = 0,
+    steps = 0;
   const t0 = performance.now();
   const until = t0 + 1000 * seconds;
   while (performance.now() < until) {
@@ -55,7 +56,15 @@ async function single(): Promise<Row> {
     return agents.length;
   });
   await env.close();
-  return { config: 'single env (reset + step)', envs: 1, agents: agents.length, steps: r.steps, agentSteps: r.agentSteps, ms: r.ms, agentStepsPerSec: (1000 * r.agentSteps) / r.ms };
+  return {
+    config: 'single env (reset + step)',
+    envs: 1,
+    agents: agents.length,
+    steps: r.steps,
+    agentSteps: r.agentSteps,
+    ms: r.ms,
+    agentStepsPerSec: (1000 * r.agentSteps) / r.ms,
+  };
 }
 
 async function vector(n: number): Promise<Row> {
@@ -68,7 +77,15 @@ async function vector(n: number): Promise<Row> {
     return n * agents.length;
   });
   await v.close();
-  return { config: `VectorEnv x${n} (same-step)`, envs: n, agents: agents.length, steps: r.steps, agentSteps: r.agentSteps, ms: r.ms, agentStepsPerSec: (1000 * r.agentSteps) / r.ms };
+  return {
+    config: `VectorEnv x${n} (same-step)`,
+    envs: n,
+    agents: agents.length,
+    steps: r.steps,
+    agentSteps: r.agentSteps,
+    ms: r.ms,
+    agentStepsPerSec: (1000 * r.agentSteps) / r.ms,
+  };
 }
 
 const rows: Row[] = [await single()];

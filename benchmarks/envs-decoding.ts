@@ -96,12 +96,21 @@ interface Row {
   readonly ratioExclGc: number;
 }
 
-const ITEMS: DecodingItem[] = Array.from({ length: 32 }, (_, i) => ({ prompt: `Q: ${10 + i}+${(i % 9) + 1} ; rev abcd A:`, answer: ` ${11 + i + (i % 9)} ; dcba\n` }));
+const ITEMS: DecodingItem[] = Array.from({ length: 32 }, (_, i) => ({
+  prompt: `Q: ${10 + i}+${(i % 9) + 1} ; rev abcd A:`,
+  answer: ` ${11 + i + (i % 9)} ; dcba\n`,
+}));
 
 async function measure(label: string, dirs: readonly string[], spanLength: number, episodes: number): Promise<Row> {
   const clock = new AdapterClock();
   const models = await Promise.all(dirs.map((d, i) => OnnxCausalLM.load(d, { id: `m${i}` })));
-  const env = new EnsembleDecodingEnv({ models: models.map((m) => timed(m, clock)), items: ITEMS, endOfAnswer: '\n', spanLength, maxSteps: Math.ceil(24 / spanLength) });
+  const env = new EnsembleDecodingEnv({
+    models: models.map((m) => timed(m, clock)),
+    items: ITEMS,
+    endOfAnswer: '\n',
+    spanLength,
+    maxSteps: Math.ceil(24 / spanLength),
+  });
   const rng = new Rng(seed);
   // Warm-up episodes: onnxruntime allocates on its first runs and V8 optimises the env's hot loops.
   for (let w = 0; w < (smoke ? 2 : 15); w++) {
@@ -131,7 +140,20 @@ async function measure(label: string, dirs: readonly string[], spanLength: numbe
   await new Promise((r) => setTimeout(r, 100));
   const gcInEnvMs = gcPauses.filter(([st]) => st >= t0 && st < t1).reduce((acc, [st, d]) => acc + clock.outside(st, d), 0);
   const envMs = episodeMs - clock.total;
-  return { config: label, models: dirs.length, spanLength, episodes, steps, tokens, episodeMs, adapterMs: clock.total, envMs, gcInEnvMs, ratio: envMs / clock.total, ratioExclGc: (envMs - gcInEnvMs) / clock.total };
+  return {
+    config: label,
+    models: dirs.length,
+    spanLength,
+    episodes,
+    steps,
+    tokens,
+    episodeMs,
+    adapterMs: clock.total,
+    envMs,
+    gcInEnvMs,
+    ratio: envMs / clock.total,
+    ratioExclGc: (envMs - gcInEnvMs) / clock.total,
+  };
 }
 
 function bundledDirs(): string[] {
@@ -173,7 +195,19 @@ try {
 console.log(
   renderTable(
     ['config', 'models', 'k', 'episodes', 'tokens', 'episode ms', 'in adapters ms', 'env ms', 'of which GC ms', 'env / adapters', 'excl. GC'],
-    rows.map((r) => [r.config, r.models, r.spanLength, r.episodes, r.tokens, r.episodeMs, r.adapterMs, r.envMs, r.gcInEnvMs, `${(100 * r.ratio).toFixed(2)} %`, `${(100 * r.ratioExclGc).toFixed(2)} %`]),
+    rows.map((r) => [
+      r.config,
+      r.models,
+      r.spanLength,
+      r.episodes,
+      r.tokens,
+      r.episodeMs,
+      r.adapterMs,
+      r.envMs,
+      r.gcInEnvMs,
+      `${(100 * r.ratio).toFixed(2)} %`,
+      `${(100 * r.ratioExclGc).toFixed(2)} %`,
+    ]),
     1,
   ),
 );

@@ -47,9 +47,18 @@ function specEnv(): ParallelEnv<Float32Array, Float32Array> {
   const obs = new Box(-Infinity, Infinity, [OBS]);
   const act = new Box(-Infinity, Infinity, [ACT]);
   return {
-    possibleAgents: ['agent'], agents: ['agent'], metadata: { name: 'bench', renderModes: [], autoreset: 'none' },
-    observationSpace: () => obs, actionSpace: () => act,
-    reset: async () => { throw new Error('spaces only'); }, step: async () => { throw new Error('spaces only'); }, close: async () => {},
+    possibleAgents: ['agent'],
+    agents: ['agent'],
+    metadata: { name: 'bench', renderModes: [], autoreset: 'none' },
+    observationSpace: () => obs,
+    actionSpace: () => act,
+    reset: async () => {
+      throw new Error('spaces only');
+    },
+    step: async () => {
+      throw new Error('spaces only');
+    },
+    close: async () => {},
   };
 }
 
@@ -57,8 +66,20 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 function timeUpdates(backend: BackendName) {
   const algo = makeAlgorithm(specEnv(), {
-    algo: 'ippo', seed, hidden: [64, 64], learningRate: 3e-4, adamEps: 1e-5, clipCoef: 0.2, clipValueLoss: true, entCoef: 0.01,
-    maxGradNorm: 0.5, updateEpochs: EPOCHS, numMinibatches: N / MB, numSteps: N, valueNorm: false, targetKl: null,
+    algo: 'ippo',
+    seed,
+    hidden: [64, 64],
+    learningRate: 3e-4,
+    adamEps: 1e-5,
+    clipCoef: 0.2,
+    clipValueLoss: true,
+    entCoef: 0.01,
+    maxGradNorm: 0.5,
+    updateEpochs: EPOCHS,
+    numMinibatches: N / MB,
+    numSteps: N,
+    valueNorm: false,
+    targetKl: null,
   });
   // packed rows: [obs (actor) | obs (critic) | action | old log-prob | advantage | return | old value]
   const W = OBS + OBS + ACT + 4;
@@ -81,11 +102,18 @@ function timeUpdates(backend: BackendName) {
   }
   const tensors = tf.memory().numTensors;
   algo.dispose();
-  return { backend, updateSeconds: median(ts), samplesPerSecond: (N * EPOCHS) / median(ts), cpuSeconds: median(cpu), cpuSamplesPerSecond: (N * EPOCHS) / median(cpu), tensors };
+  return {
+    backend,
+    updateSeconds: median(ts),
+    samplesPerSecond: (N * EPOCHS) / median(ts),
+    cpuSeconds: median(cpu),
+    cpuSamplesPerSecond: (N * EPOCHS) / median(cpu),
+    tensors,
+  };
 }
 
 /** Median milliseconds of `f` over `n` calls after warm-up. */
-async function latency(f: () => unknown | Promise<unknown>, n: number): Promise<number> {
+async function latency(f: () => unknown, n: number): Promise<number> {
   for (let i = 0; i < 20; i++) await f();
   const ts: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -128,7 +156,12 @@ async function rolloutVsUpdate(backend: BackendName) {
   return { backend, rolloutSeconds: m.rolloutSeconds, updateSeconds: m.updateSeconds };
 }
 
-interface TorchRun { threads: number; update_samples_per_s: number; actor_ms_b1: number; actor_ms_b256: number }
+interface TorchRun {
+  threads: number;
+  update_samples_per_s: number;
+  actor_ms_b1: number;
+  actor_ms_b256: number;
+}
 
 /** Whether `py` runs and imports torch. */
 function importsTorch(py: string): boolean {
@@ -147,7 +180,14 @@ function importsTorch(py: string): boolean {
  */
 function torchPython(): { py: string | null; tried: string[] } {
   if (pythonFlag !== undefined) return { py: importsTorch(pythonFlag) ? pythonFlag : null, tried: [pythonFlag] };
-  const candidates = [...new Set((process.env.PATH ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, 'python3')))].filter((p) => existsSync(p));
+  const candidates = [
+    ...new Set(
+      (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter((d) => d !== '')
+        .map((d) => join(d, 'python3')),
+    ),
+  ].filter((p) => existsSync(p));
   for (const py of candidates) if (importsTorch(py)) return { py, tried: candidates };
   return { py: null, tried: candidates };
 }
@@ -159,8 +199,11 @@ function torchPython(): { py: string | null; tried: string[] } {
  */
 function torchReference(py: string, clock: 'wall' | 'cpu'): TorchRun[] {
   const out = join(mkdtempSync(join(tmpdir(), 'leg-torch-')), 'torch.json');
-  execFileSync(py, [TORCH_SCRIPT, '--clock', clock, '--threads', clock === 'wall' ? '1,2' : '1', '--batch', String(N), '--out', out], { stdio: 'ignore', timeout: 600_000 });
-  return JSON.parse(readFileSync(out, 'utf8')).runs;
+  execFileSync(py, [TORCH_SCRIPT, '--clock', clock, '--threads', clock === 'wall' ? '1,2' : '1', '--batch', String(N), '--out', out], {
+    stdio: 'ignore',
+    timeout: 600_000,
+  });
+  return (JSON.parse(readFileSync(out, 'utf8')) as { runs: TorchRun[] }).runs;
 }
 
 const backends: BackendName[] = ['wasm', 'cpu'];
@@ -191,28 +234,70 @@ const torchCpu = py ? torchReference(py, 'cpu')[0] : null;
 const torch1 = torch?.find((r) => r.threads === 1) ?? null;
 
 console.log(`PPO update: batch ${N}, ${EPOCHS} epochs, minibatch ${MB}, MLP 64-64 tanh, 5-d Gaussian${smoke ? ' (smoke: smaller batch, 1 rep)' : ''}`);
-console.log(renderTable(['backend', 'update s (median)', 'samples/s (wall)', 'vs torch 1 thread (wall)', 'samples/s (CPU time)', 'vs torch 1 thread (CPU time)'], [
-  ...updates.map((u) => [u.backend, u.updateSeconds, Math.round(u.samplesPerSecond), torch1 ? u.samplesPerSecond / torch1.update_samples_per_s : 'n/a',
-    Math.round(u.cpuSamplesPerSecond), torchCpu ? u.cpuSamplesPerSecond / torchCpu.update_samples_per_s : 'n/a']),
-  ...(torch ?? []).map((r) => [`torch ${r.threads} thread(s)`, (N * EPOCHS) / r.update_samples_per_s, r.update_samples_per_s, torch1 ? r.update_samples_per_s / torch1.update_samples_per_s : 'n/a',
-    r.threads === 1 && torchCpu ? torchCpu.update_samples_per_s : '', r.threads === 1 && torchCpu ? 1 : '']),
-]));
-console.log(renderTable(['backend', 'tfjs actor ms b1', 'onnx ms b1', 'tfjs/onnx b1', 'tfjs ms b256', 'onnx ms b256', 'tfjs/onnx b256'],
-  latencies.map((l) => [l.backend, l.tfjs_b1, l.onnx_b1, l.tfjs_b1 / l.onnx_b1, l.tfjs_b256, l.onnx_b256, l.tfjs_b256 / l.onnx_b256])));
+console.log(
+  renderTable(
+    ['backend', 'update s (median)', 'samples/s (wall)', 'vs torch 1 thread (wall)', 'samples/s (CPU time)', 'vs torch 1 thread (CPU time)'],
+    [
+      ...updates.map((u) => [
+        u.backend,
+        u.updateSeconds,
+        Math.round(u.samplesPerSecond),
+        torch1 ? u.samplesPerSecond / torch1.update_samples_per_s : 'n/a',
+        Math.round(u.cpuSamplesPerSecond),
+        torchCpu ? u.cpuSamplesPerSecond / torchCpu.update_samples_per_s : 'n/a',
+      ]),
+      ...(torch ?? []).map((r) => [
+        `torch ${r.threads} thread(s)`,
+        (N * EPOCHS) / r.update_samples_per_s,
+        r.update_samples_per_s,
+        torch1 ? r.update_samples_per_s / torch1.update_samples_per_s : 'n/a',
+        r.threads === 1 && torchCpu ? torchCpu.update_samples_per_s : '',
+        r.threads === 1 && torchCpu ? 1 : '',
+      ]),
+    ],
+  ),
+);
+console.log(
+  renderTable(
+    ['backend', 'tfjs actor ms b1', 'onnx ms b1', 'tfjs/onnx b1', 'tfjs ms b256', 'onnx ms b256', 'tfjs/onnx b256'],
+    latencies.map((l) => [l.backend, l.tfjs_b1, l.onnx_b1, l.tfjs_b1 / l.onnx_b1, l.tfjs_b256, l.onnx_b256, l.tfjs_b256 / l.onnx_b256]),
+  ),
+);
 if (torch1) console.log(`torch actor ms: b1 ${torch1.actor_ms_b1}, b256 ${torch1.actor_ms_b256}`);
-console.log(renderTable(['backend', `rollout s (${N} steps)`, 'update s', 'rollout/update'], rollouts.map((r) => [r.backend, r.rolloutSeconds, r.updateSeconds, r.rolloutSeconds / r.updateSeconds])));
+console.log(
+  renderTable(
+    ['backend', `rollout s (${N} steps)`, 'update s', 'rollout/update'],
+    rollouts.map((r) => [r.backend, r.rolloutSeconds, r.updateSeconds, r.rolloutSeconds / r.updateSeconds]),
+  ),
+);
 const best = updates.reduce((a, b) => (a.samplesPerSecond >= b.samplesPerSecond ? a : b));
-console.log(torch1 && torchCpu
-  ? `ratio: ${best.backend} / torch(1 thread) samples/s = ${(best.samplesPerSecond / torch1.update_samples_per_s).toFixed(3)} wall-clock, ${(best.cpuSamplesPerSecond / torchCpu.update_samples_per_s).toFixed(3)} CPU time (target >= 1.0)`
-  : `ratio: ${best.backend} / torch = n/a (${torchSkipped}); ${best.backend} samples/s = ${Math.round(best.samplesPerSecond)}`);
+console.log(
+  torch1 && torchCpu
+    ? `ratio: ${best.backend} / torch(1 thread) samples/s = ${(best.samplesPerSecond / torch1.update_samples_per_s).toFixed(3)} wall-clock, ${(best.cpuSamplesPerSecond / torchCpu.update_samples_per_s).toFixed(3)} CPU time (target >= 1.0)`
+    : `ratio: ${best.backend} / torch = n/a (${torchSkipped}); ${best.backend} samples/s = ${Math.round(best.samplesPerSecond)}`,
+);
 
-let versions: Record<string, string> = {};
+let versions: Record<string, string>;
 try {
-  versions = { tfjs: require('@tensorflow/tfjs/package.json').version, onnxruntime: require('onnxruntime-node/package.json').version };
+  const version = (pkg: string): string => (require(pkg) as { version: string }).version;
+  versions = { tfjs: version('@tensorflow/tfjs/package.json'), onnxruntime: version('onnxruntime-node/package.json') };
 } catch {
   versions = {};
 }
 writeBenchResult('ppo-update', smoke, {
-  seed, smoke, batch: N, epochs: EPOCHS, minibatch: MB, versions, node: process.version, machine: machineInfo(),
-  updates, latencies, rollouts, torch, torchCpu, torchSkipped, loadAverage: loadavg(),
+  seed,
+  smoke,
+  batch: N,
+  epochs: EPOCHS,
+  minibatch: MB,
+  versions,
+  node: process.version,
+  machine: machineInfo(),
+  updates,
+  latencies,
+  rollouts,
+  torch,
+  torchCpu,
+  torchSkipped,
+  loadAverage: loadavg(),
 });

@@ -55,11 +55,20 @@ interface Row {
 
 function post(url: URL, body: string, agent: Agent | false): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, timeout: 10_000, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${process.env[KEY_ENV]}` } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        timeout: 10_000,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${process.env[KEY_ENV]}` },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('request timed out after 10 s')));
     req.on('error', reject);
     req.end(body);
@@ -75,7 +84,8 @@ async function load(base: string, mode: 'keep-alive' | 'new connection', n: numb
   const agent = mode === 'keep-alive' ? new Agent({ keepAlive: true, maxSockets: c }) : false;
   const url = new URL('/v1/completions', base);
   const latencies: number[] = [];
-  let next = 0, failed = 0;
+  let next = 0,
+    failed = 0;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: c }, async () => {
@@ -97,7 +107,18 @@ async function load(base: string, mode: 'keep-alive' | 'new connection', n: numb
   if (agent) agent.destroy();
   latencies.sort((a, b) => a - b);
   const done = latencies.length;
-  return { mode, requests: done, concurrency: c, ok: done - failed, failed: failed + (n - done), seconds, reqPerSec: done / seconds, p50ms: quantile(latencies, 0.5), p99ms: quantile(latencies, 0.99), maxMs: latencies[done - 1] ?? NaN };
+  return {
+    mode,
+    requests: done,
+    concurrency: c,
+    ok: done - failed,
+    failed: failed + (n - done),
+    seconds,
+    reqPerSec: done / seconds,
+    p50ms: quantile(latencies, 0.5),
+    p99ms: quantile(latencies, 0.99),
+    maxMs: latencies[done - 1] ?? NaN,
+  };
 }
 
 async function settle(baseline: number): Promise<number> {
@@ -134,9 +155,15 @@ process.stdout.write(
     rows.map((r) => [r.mode, r.requests, r.concurrency, r.ok, r.failed, Math.round(r.reqPerSec), f(r.p50ms, 2), f(r.p99ms, 2), f(r.maxMs, 1)]),
   )}\n`,
 );
-process.stdout.write(`sockets: ${socketsBefore} open before the load, up to ${peakSockets} during it, ${socketsAfter} after it (clients closed), ${socketsClosed} after server.close() (baseline ${baseline})\n`);
-process.stdout.write(`heap after / before the load (after GC): ${f(heapRatio, 3)} (${f(heapBefore / 2 ** 20)} MiB -> ${f(heapAfter / 2 ** 20)} MiB, limit ${heapLimit})\n`);
-process.stdout.write(`ratio keep-alive / new connection throughput: ${f(rows[0].reqPerSec / rows[1].reqPerSec, 2)}x${smoke ? ' [smoke: short runs, figures are rough]' : ''}\n`);
+process.stdout.write(
+  `sockets: ${socketsBefore} open before the load, up to ${peakSockets} during it, ${socketsAfter} after it (clients closed), ${socketsClosed} after server.close() (baseline ${baseline})\n`,
+);
+process.stdout.write(
+  `heap after / before the load (after GC): ${f(heapRatio, 3)} (${f(heapBefore / 2 ** 20)} MiB -> ${f(heapAfter / 2 ** 20)} MiB, limit ${heapLimit})\n`,
+);
+process.stdout.write(
+  `ratio keep-alive / new connection throughput: ${f(rows[0].reqPerSec / rows[1].reqPerSec, 2)}x${smoke ? ' [smoke: short runs, figures are rough]' : ''}\n`,
+);
 
 writeBenchResult('serve-load', smoke, {
   benchmark: 'serve-load',

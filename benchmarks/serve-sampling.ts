@@ -24,7 +24,11 @@ logprobs[0] = -1e9; // never EOS, so every request runs its max_tokens
 
 /** An adapter that answers the same distribution after any prefix. */
 const adapter: ModelAdapter = {
-  id: 'flat', tokenizer, vocabSize: V, hiddenSize: 0, maxContext: 4096,
+  id: 'flat',
+  tokenizer,
+  vocabSize: V,
+  hiddenSize: 0,
+  maxContext: 4096,
   async start(prompt: string): Promise<Session> {
     let n = tokenizer.encode(prompt).length;
     return {
@@ -42,7 +46,11 @@ const adapter: ModelAdapter = {
 const server = await startServer(adapter, { maxTokens: tokens, requestTimeoutMs: 600_000 });
 async function msPerToken(temperature: number): Promise<number> {
   const t0 = performance.now();
-  const res = await fetch(`${server.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 't1.t2.', max_tokens: tokens, temperature, seed: 3 }) });
+  const res = await fetch(`${server.url}/v1/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: 't1.t2.', max_tokens: tokens, temperature, seed: 3 }),
+  });
   const json = (await res.json()) as { usage?: { completion_tokens: number } };
   if (res.status !== 200 || json.usage?.completion_tokens !== tokens) throw new Error(`unexpected answer ${res.status} ${JSON.stringify(json).slice(0, 200)}`);
   return (performance.now() - t0) / tokens;

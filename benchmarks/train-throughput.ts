@@ -81,7 +81,12 @@ function bundledDirs(): string[] {
 const backend = (await initBackend()).backend;
 const data = dataPath ? await loadAnswerData(dataPath) : syntheticData(smoke ? 300 : 3000);
 // fit-answers' settings: ppoConfigOf(run config) with the default budget per algorithm
-const answerCfg = (algo: PPOConfig['algo']): Partial<PPOConfig> & { algo: PPOConfig['algo'] } => ({ algo, seed, numSteps: Math.min(128, answerSteps), totalSteps: answerSteps });
+const answerCfg = (algo: PPOConfig['algo']): Partial<PPOConfig> & { algo: PPOConfig['algo'] } => ({
+  algo,
+  seed,
+  numSteps: Math.min(128, answerSteps),
+  totalSteps: answerSteps,
+});
 const rows: Row[] = [];
 // untimed warm-up: JIT and the tfjs kernels' first runs
 {
@@ -119,10 +124,29 @@ const dirs = bundledDirs();
 if (dirs.length > 0) {
   const models = await Promise.all(dirs.map((d) => OnnxCausalLM.load(d)));
   try {
-    const env = new EnsembleDecodingEnv({ models, task: sumReverseTask, split: 'train', numItems: 32, itemSeed: seed, spanLength: 4, maxSteps: 4, closeModels: false });
+    const env = new EnsembleDecodingEnv({
+      models,
+      task: sumReverseTask,
+      split: 'train',
+      numItems: 32,
+      itemSeed: seed,
+      spanLength: 4,
+      maxSteps: 4,
+      closeModels: false,
+    });
     // the demo's PPO settings (--quick rollout length)
     const steps = smoke ? 64 : 512;
-    const a = makeAlgorithm(env, { algo: 'ppo', seed, numSteps: 64, totalSteps: steps, learningRate: 1e-3, hidden: [64, 64], entCoef: 0.003, gamma: 1, initLogStd: -0.5 });
+    const a = makeAlgorithm(env, {
+      algo: 'ppo',
+      seed,
+      numSteps: 64,
+      totalSteps: steps,
+      learningRate: 1e-3,
+      hidden: [64, 64],
+      entCoef: 0.003,
+      gamma: 1,
+      initLogStd: -0.5,
+    });
     rows.push(await train('PPO decoding (bundled models)', a));
     a.dispose();
     await env.close();
@@ -134,7 +158,15 @@ if (dirs.length > 0) {
 console.log(
   renderTable(
     ['config', 'env steps', 'wall s', 'rollout s', 'update s', 'env steps/s', 'rollout steps/s'],
-    rows.map((r) => [r.config, r.envSteps, r.seconds.toFixed(2), r.rolloutSeconds.toFixed(2), r.updateSeconds.toFixed(2), Math.round(r.stepsPerSecond), Math.round(r.rolloutStepsPerSecond)]),
+    rows.map((r) => [
+      r.config,
+      r.envSteps,
+      r.seconds.toFixed(2),
+      r.rolloutSeconds.toFixed(2),
+      r.updateSeconds.toFixed(2),
+      Math.round(r.stepsPerSecond),
+      Math.round(r.rolloutStepsPerSecond),
+    ]),
   ),
 );
 const rate = (name: string) => Math.round(rows.find((r) => r.config === name)?.stepsPerSecond ?? NaN);
@@ -144,7 +176,14 @@ console.log(
     `; data ${data.source}, backend ${backend}${smoke ? ' [smoke: sizes too small to be meaningful]' : ''}`,
 );
 writeBenchResult('train-throughput', smoke, {
-  benchmark: 'train-throughput', seed, smoke, backend, data: data.source, answerSteps,
+  benchmark: 'train-throughput',
+  seed,
+  smoke,
+  backend,
+  data: data.source,
+  answerSteps,
   versions: versionsOf({ tfjs: '@tensorflow/tfjs', onnxruntime: 'onnxruntime-node' }),
-  machine: machineInfo(), rows, evaluation,
+  machine: machineInfo(),
+  rows,
+  evaluation,
 });

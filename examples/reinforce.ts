@@ -32,7 +32,8 @@ export async function trainReinforce(opts: ReinforceOptions = {}): Promise<numbe
   };
   let baseline = 0;
   const blocks: number[] = [];
-  let successes = 0, steps = 0;
+  let successes = 0,
+    steps = 0;
   for (let ep = 0; ep < episodes; ep++) {
     let { observations } = await env.reset({ seed: seed * 100_000 + ep });
     const trace: { a: string; obs: Float32Array; pick: number; p: number[] }[] = [];

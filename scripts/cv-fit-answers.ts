@@ -53,8 +53,16 @@ async function main(): Promise<void> {
   const data = await loadAnswerData(path);
   if (args.includes('--baselines')) {
     const acc = new Map<string, number[]>();
-    for (let f = 0; f < runFolds; f++) for (const r of answerBaselines(foldOf(data, folds, f, seed), seed)) acc.set(r.method, [...(acc.get(r.method) ?? []), r.accuracy]);
-    for (const [m, a] of acc) console.log(JSON.stringify({ name: `baseline: ${m}`, cvAccuracy: +((100 * a.reduce((x, y) => x + y, 0)) / a.length).toFixed(2), folds: a.map((x) => +(100 * x).toFixed(2)) }));
+    for (let f = 0; f < runFolds; f++)
+      for (const r of answerBaselines(foldOf(data, folds, f, seed), seed)) acc.set(r.method, [...(acc.get(r.method) ?? []), r.accuracy]);
+    for (const [m, a] of acc)
+      console.log(
+        JSON.stringify({
+          name: `baseline: ${m}`,
+          cvAccuracy: +((100 * a.reduce((x, y) => x + y, 0)) / a.length).toFixed(2),
+          folds: a.map((x) => +(100 * x).toFixed(2)),
+        }),
+      );
   }
   for (const s of settings) {
     const accs: number[] = [];
@@ -63,7 +71,14 @@ async function main(): Promise<void> {
     for (let f = 0; f < runFolds; f++) {
       const d = foldOf(data, folds, f, seed);
       const steps = s.steps ?? 20000;
-      const run = await trainAnswerFusion({ data: d, focal: s.focal ?? false, env: s.env ?? {}, numEnvs: s.numEnvs ?? 16, ppo: { algo: 'mappo', ...s.ppo, seed, totalSteps: steps }, curve: curveEvery > 0 ? { split: 'test', every: curveEvery, items: 400 } : undefined });
+      const run = await trainAnswerFusion({
+        data: d,
+        focal: s.focal ?? false,
+        env: s.env ?? {},
+        numEnvs: s.numEnvs ?? 16,
+        ppo: { algo: 'mappo', ...s.ppo, seed, totalSteps: steps },
+        curve: curveEvery > 0 ? { split: 'test', every: curveEvery, items: 400 } : undefined,
+      });
       if (run.curve.length) console.log(`  fold ${f + 1} curve: ${run.curve.map((c) => `${c.step}:${(100 * c.accuracy).toFixed(1)}`).join(' ')}`);
       const r = await run.evaluate('test');
       accs.push(r.accuracy);
@@ -72,7 +87,15 @@ async function main(): Promise<void> {
       run.algo.dispose();
     }
     const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
-    console.log(JSON.stringify({ name: s.name ?? JSON.stringify(s), cvAccuracy: +(100 * mean).toFixed(2), folds: accs.map((a) => +(100 * a).toFixed(2)), meanSize: +(sizes.reduce((a, b) => a + b, 0) / sizes.length).toFixed(2), trainSecondsPerFold: +(secs / runFolds).toFixed(1) }));
+    console.log(
+      JSON.stringify({
+        name: s.name ?? JSON.stringify(s),
+        cvAccuracy: +(100 * mean).toFixed(2),
+        folds: accs.map((a) => +(100 * a).toFixed(2)),
+        meanSize: +(sizes.reduce((a, b) => a + b, 0) / sizes.length).toFixed(2),
+        trainSecondsPerFold: +(secs / runFolds).toFixed(1),
+      }),
+    );
   }
 }
 

@@ -30,15 +30,30 @@ if (files.length === 0) {
 
 // A per-run TAP file, so parallel runs in one checkout never read each other's counts.
 const tapFile = join(tmpdir(), `llm-ensemble-gym-tests-${process.pid}.tap`);
-const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
-  '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files];
+const args = [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=tap',
+  `--test-reporter-destination=${tapFile}`,
+  ...files,
+];
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, LEG_QUIET: process.env.LEG_QUIET ?? '1' } });
 child.on('exit', (code, signal) => {
   let tap = '';
-  try { tap = readFileSync(tapFile, 'utf8'); } catch { /* a missing file reads as zero tests, which fails below */ }
+  try {
+    tap = readFileSync(tapFile, 'utf8');
+  } catch {
+    /* a missing file reads as zero tests, which fails below */
+  }
   rmSync(tapFile, { force: true });
   const count = (k) => Number((tap.match(new RegExp(`^# ${k} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
-  const passed = count('pass'), failed = count('fail'), skipped = count('skipped'), tests = count('tests');
+  const passed = count('pass'),
+    failed = count('fail'),
+    skipped = count('skipped'),
+    tests = count('tests');
   console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
   if (tests === 0) {
     console.error('run-tests: zero tests ran - failing on purpose');

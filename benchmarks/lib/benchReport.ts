@@ -46,7 +46,12 @@ export function versionsOf(packages: Record<string, string> = {}): Record<string
  * Writes `report` as JSON to bench-results/<name>[-smoke].json (creating the folder), with `package`
  * (name, version, git commit when available) added so a result says what code it measured; returns the path.
  */
-export function writeBenchResult(name: string, smoke: boolean, report: Record<string, unknown>, dir = new URL('../../bench-results/', import.meta.url).pathname): string {
+export function writeBenchResult(
+  name: string,
+  smoke: boolean,
+  report: Record<string, unknown>,
+  dir = new URL('../../bench-results/', import.meta.url).pathname,
+): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}${smoke ? '-smoke' : ''}.json`);
   writeFileSync(path, JSON.stringify({ ...report, package: packageInfo() }, null, 1));

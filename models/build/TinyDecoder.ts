@@ -12,11 +12,22 @@ export interface TinyDecoderConfig {
 }
 
 interface LayerVars {
-  ln1Gamma: tf.Variable; ln1Beta: tf.Variable;
-  wq: tf.Variable; wk: tf.Variable; wv: tf.Variable; wo: tf.Variable;
-  bq: tf.Variable; bk: tf.Variable; bv: tf.Variable; bo: tf.Variable;
-  ln2Gamma: tf.Variable; ln2Beta: tf.Variable;
-  w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable;
+  ln1Gamma: tf.Variable;
+  ln1Beta: tf.Variable;
+  wq: tf.Variable;
+  wk: tf.Variable;
+  wv: tf.Variable;
+  wo: tf.Variable;
+  bq: tf.Variable;
+  bk: tf.Variable;
+  bv: tf.Variable;
+  bo: tf.Variable;
+  ln2Gamma: tf.Variable;
+  ln2Beta: tf.Variable;
+  w1: tf.Variable;
+  b1: tf.Variable;
+  w2: tf.Variable;
+  b2: tf.Variable;
 }
 
 const LN_EPS = 1e-5;
@@ -68,7 +79,10 @@ export class TinyDecoder {
   readonly lmHeadBias: tf.Variable;
 
   /** Creates freshly initialised weights from `seed`. */
-  constructor(readonly config: TinyDecoderConfig, seed: number | string) {
+  constructor(
+    readonly config: TinyDecoderConfig,
+    seed: number | string,
+  ) {
     const { vocabSize: V, dModel: D, nLayers: L, dFF: F, maxPositions: P } = config;
     if (D % config.nHeads !== 0) throw new Error(`dModel ${D} is not divisible by nHeads ${config.nHeads}`);
     const rng = new Rng(`tiny-decoder/${seed}`);
@@ -78,13 +92,22 @@ export class TinyDecoder {
     this.positionEmbedding = normal(rng, [P, D], std / 2, 'pos');
     for (let l = 0; l < L; l++) {
       this.layers.push({
-        ln1Gamma: constant([D], 1, `l${l}.ln1g`), ln1Beta: constant([D], 0, `l${l}.ln1b`),
-        wq: normal(rng, [D, D], std, `l${l}.wq`), wk: normal(rng, [D, D], std, `l${l}.wk`),
-        wv: normal(rng, [D, D], std, `l${l}.wv`), wo: normal(rng, [D, D], resStd, `l${l}.wo`),
-        bq: constant([D], 0, `l${l}.bq`), bk: constant([D], 0, `l${l}.bk`), bv: constant([D], 0, `l${l}.bv`), bo: constant([D], 0, `l${l}.bo`),
-        ln2Gamma: constant([D], 1, `l${l}.ln2g`), ln2Beta: constant([D], 0, `l${l}.ln2b`),
-        w1: normal(rng, [D, F], std, `l${l}.w1`), b1: constant([F], 0, `l${l}.b1`),
-        w2: normal(rng, [F, D], resStd, `l${l}.w2`), b2: constant([D], 0, `l${l}.b2`),
+        ln1Gamma: constant([D], 1, `l${l}.ln1g`),
+        ln1Beta: constant([D], 0, `l${l}.ln1b`),
+        wq: normal(rng, [D, D], std, `l${l}.wq`),
+        wk: normal(rng, [D, D], std, `l${l}.wk`),
+        wv: normal(rng, [D, D], std, `l${l}.wv`),
+        wo: normal(rng, [D, D], resStd, `l${l}.wo`),
+        bq: constant([D], 0, `l${l}.bq`),
+        bk: constant([D], 0, `l${l}.bk`),
+        bv: constant([D], 0, `l${l}.bv`),
+        bo: constant([D], 0, `l${l}.bo`),
+        ln2Gamma: constant([D], 1, `l${l}.ln2g`),
+        ln2Beta: constant([D], 0, `l${l}.ln2b`),
+        w1: normal(rng, [D, F], std, `l${l}.w1`),
+        b1: constant([F], 0, `l${l}.b1`),
+        w2: normal(rng, [F, D], resStd, `l${l}.w2`),
+        b2: constant([D], 0, `l${l}.b2`),
       });
     }
     this.lnFGamma = constant([D], 1, 'lnfg');
@@ -95,8 +118,15 @@ export class TinyDecoder {
 
   /** Every trainable variable. */
   variables(): tf.Variable[] {
-    return [this.tokenEmbedding, this.positionEmbedding, ...this.layers.flatMap((l) => Object.values(l) as tf.Variable[]),
-      this.lnFGamma, this.lnFBeta, this.lmHead, this.lmHeadBias];
+    return [
+      this.tokenEmbedding,
+      this.positionEmbedding,
+      ...this.layers.flatMap((l) => Object.values(l) as tf.Variable[]),
+      this.lnFGamma,
+      this.lnFBeta,
+      this.lmHead,
+      this.lmHeadBias,
+    ];
   }
 
   /** Number of parameters. */
@@ -127,7 +157,10 @@ export class TinyDecoder {
         const k = heads(h.matMul(l.wk).add(l.bk));
         const v = heads(h.matMul(l.wv).add(l.bv));
         const scores = tf.matMul(q, k, false, true).div(Math.sqrt(hd)).add(negative);
-        const att = tf.matMul(tf.softmax(scores, -1), v).transpose([0, 2, 1, 3]).reshape([B * T, D]);
+        const att = tf
+          .matMul(tf.softmax(scores, -1), v)
+          .transpose([0, 2, 1, 3])
+          .reshape([B * T, D]);
         x = x.add(att.matMul(l.wo).add(l.bo).reshape([B, T, D]));
         const h2 = layerNorm(x, l.ln2Gamma, l.ln2Beta).reshape([B * T, D]);
         x = x.add(gelu(h2.matMul(l.w1).add(l.b1)).matMul(l.w2).add(l.b2).reshape([B, T, D]));

@@ -59,7 +59,9 @@ async function main(): Promise<void> {
     },
   });
   const seed = Number(values.seed);
-  const previous = await readFile(RESULTS, 'utf8').then((s) => JSON.parse(s) as BuildResults).catch(() => undefined);
+  const previous = await readFile(RESULTS, 'utf8')
+    .then((s) => JSON.parse(s) as BuildResults)
+    .catch(() => undefined);
   if (values['readme-only']) {
     if (!previous) throw new Error(`--readme-only: ${RESULTS} is missing; run without it first`);
     await writeReadmes(previous);
@@ -74,8 +76,13 @@ async function main(): Promise<void> {
     const t = await trainBundledModel(spec, seed);
     const dir = await exportBundledModel(t, MODELS_DIR);
     training.set(name, {
-      seconds: t.report.seconds, tokenizerSeconds: t.tokenizerSeconds, steps: t.report.steps, batchSize: spec.batchSize,
-      finalLoss: t.report.finalLoss, parameters: t.model.parameterCount(), vocabSize: t.tokenizer.vocabSize,
+      seconds: t.report.seconds,
+      tokenizerSeconds: t.tokenizerSeconds,
+      steps: t.report.steps,
+      batchSize: spec.batchSize,
+      finalLoss: t.report.finalLoss,
+      parameters: t.model.parameterCount(),
+      vocabSize: t.tokenizer.vocabSize,
       onnxBytes: (await stat(join(dir, 'onnx', 'model.onnx'))).size,
     });
     t.model.dispose();
@@ -84,14 +91,20 @@ async function main(): Promise<void> {
 
   const m = await measureBundled(MODELS_DIR, seed, Number(values.validation), Number(values.test));
   const results: BuildResults = {
-    seed, task: m.task, validationItems: m.validationItems, testItems: m.testItems,
+    seed,
+    task: m.task,
+    validationItems: m.validationItems,
+    testItems: m.testItems,
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, backend: backend.backend },
     models: BUNDLED_MODELS.map((s, i) => {
       const tr = training.get(s.name);
       if (!tr) throw new Error(`${s.name}: no training record; run without --measure-only first`);
       return { name: s.name, tokenizer: s.tokenizer, role: s.role, training: tr, validation: m.singles[i].validation, test: m.singles[i].test };
     }),
-    uniform: m.uniform, bestFixed: m.bestFixed, oracle: m.oracle, check: m.check,
+    uniform: m.uniform,
+    bestFixed: m.bestFixed,
+    oracle: m.oracle,
+    check: m.check,
   };
   await writeFile(RESULTS, `${JSON.stringify(results, null, 1)}\n`);
   await writeReadmes(results);

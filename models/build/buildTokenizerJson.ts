@@ -26,14 +26,31 @@ function bpeModel(vocab: readonly string[], merges: readonly [string, string][],
   const v: Record<string, number> = { [SPECIAL_TOKEN]: 0 };
   for (const t of vocab) if (!(t in v)) v[t] = Object.keys(v).length;
   return {
-    type: 'BPE', dropout: null, unk_token: unk, continuing_subword_prefix: null, end_of_word_suffix: null,
-    fuse_unk: false, byte_fallback: byteFallback, ignore_merges: false, vocab: v, merges: merges.map(([a, b]) => [a, b]),
+    type: 'BPE',
+    dropout: null,
+    unk_token: unk,
+    continuing_subword_prefix: null,
+    end_of_word_suffix: null,
+    fuse_unk: false,
+    byte_fallback: byteFallback,
+    ignore_merges: false,
+    vocab: v,
+    merges: merges.map(([a, b]) => [a, b]),
   };
 }
 
 function document(model: unknown, preTokenizer: unknown, decoder: unknown): TokenizerJson {
-  return { version: '1.0', truncation: null, padding: null, added_tokens: addedTokens(), normalizer: null,
-    pre_tokenizer: preTokenizer, post_processor: null, decoder, model };
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: addedTokens(),
+    normalizer: null,
+    pre_tokenizer: preTokenizer,
+    post_processor: null,
+    decoder,
+    model,
+  };
 }
 
 function countWords(texts: readonly string[], split: (t: string) => string[]): Map<string, number> {
@@ -59,8 +76,7 @@ export function byteBpeTokenizerJson(texts: readonly string[], numMerges: number
   const splitter = new ByteLevelPreTokenizer(pre);
   const counts = countWords(texts, (t) => splitter.pre_tokenize(t));
   const { vocab, merges } = trainBpe(counts, [...byteLevelAlphabet()], numMerges);
-  return document(bpeModel(vocab, merges, null, false), pre,
-    { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true });
+  return document(bpeModel(vocab, merges, null, false), pre, { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true });
 }
 
 /** Sentencepiece-style BPE (`▁` marks a space, prepended to the first word): characters of `texts` plus `numMerges` merges. */
@@ -73,6 +89,5 @@ export function metaspaceBpeTokenizerJson(texts: readonly string[], numMerges: n
   const chars = new Set<string>();
   for (const w of counts.keys()) for (const c of w) chars.add(c);
   const { vocab, merges } = trainBpe(counts, ['<unk>', ...[...chars].sort()], numMerges);
-  return document(bpeModel(vocab, merges, '<unk>', false), pre,
-    { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true });
+  return document(bpeModel(vocab, merges, '<unk>', false), pre, { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true });
 }

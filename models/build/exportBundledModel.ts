@@ -7,7 +7,10 @@ import { BOS_EOS_ID, type TrainedModel } from './trainBundledModel.js';
 export async function exportBundledModel(t: TrainedModel, modelsDir: string): Promise<string> {
   const dir = join(modelsDir, t.spec.name);
   await writeDecoderModelDir(dir, toDecoderWeights(t.model), t.tokenizerJson, {
-    bos_token_id: BOS_EOS_ID, eos_token_id: BOS_EOS_ID, add_bos_token: true, tokenizer_kind: t.spec.tokenizer,
+    bos_token_id: BOS_EOS_ID,
+    eos_token_id: BOS_EOS_ID,
+    add_bos_token: true,
+    tokenizer_kind: t.spec.tokenizer,
   });
   return dir;
 }

@@ -24,7 +24,13 @@ export const CHECK_ITEMS = 50;
  * Measures the committed ONNX models in `modelsDir` on sum-then-reverse: each single model, uniform
  * weights, the best fixed weights (grid on validation, reported on test) and the per-segment oracle.
  */
-export async function measureBundled(modelsDir: string, seed: number, nValidation: number, nTest: number, log = (l: string) => console.error(l)): Promise<BundledMeasurement> {
+export async function measureBundled(
+  modelsDir: string,
+  seed: number,
+  nValidation: number,
+  nTest: number,
+  log = (l: string) => console.error(l),
+): Promise<BundledMeasurement> {
   const task = sumReverseTask;
   const valItems = task.items('validation', nValidation, seed);
   const testItems = task.items('test', nTest, seed);
@@ -49,7 +55,11 @@ export async function measureBundled(modelsDir: string, seed: number, nValidatio
     log(`best fixed ${grid.weights}: validation ${grid.validation.accuracy}, test ${JSON.stringify(bestTest)}`);
     const check = await evaluate(models, task, testItems.slice(0, CHECK_ITEMS), oneHot(0));
     return {
-      task: task.name, validationItems: valItems.length, testItems: testItems.length, singles, uniform,
+      task: task.name,
+      validationItems: valItems.length,
+      testItems: testItems.length,
+      singles,
+      uniform,
       bestFixed: { weights: grid.weights, validation: grid.validation, test: bestTest, grid: grid.all },
       oracle: { assignment: Object.fromEntries(task.segmentNames.map((seg, k) => [seg, BUNDLED_MODELS[assignment[k]].name])), test: oracle },
       check: { model: BUNDLED_MODELS[0].name, items: CHECK_ITEMS, accuracy: check.accuracy },

@@ -29,7 +29,10 @@ export async function evaluate(models: readonly CharModel[], task: Task, items: 
 export function simplexGrid(k: number, steps: number): number[][] {
   const out: number[][] = [];
   const rec = (prefix: number[], left: number) => {
-    if (prefix.length === k - 1) { out.push([...prefix, left].map((x) => x / steps)); return; }
+    if (prefix.length === k - 1) {
+      out.push([...prefix, left].map((x) => x / steps));
+      return;
+    }
     for (let i = left; i >= 0; i--) rec([...prefix, i], left - i);
   };
   rec([], steps);

@@ -106,7 +106,11 @@ export async function decodeMixture(models: readonly CharModel[], prompt: string
     if (mix.size === 0) throw new Error(`no model has positive weight after ${JSON.stringify(answer)} (weights ${w.join(', ')})`);
     let best = '';
     let bestP = -1;
-    for (const [c, p] of mix) if (p > bestP || (p === bestP && c < best)) { best = c; bestP = p; }
+    for (const [c, p] of mix)
+      if (p > bestP || (p === bestP && c < best)) {
+        best = c;
+        bestP = p;
+      }
     answer += best;
     if (best === END_CHAR) break;
   }

@@ -15,7 +15,11 @@ export function trainBpe(wordCounts: Map<string, number>, alphabet: readonly str
   const words: { symbols: string[]; count: number }[] = [];
   for (const [w, count] of wordCounts) {
     const symbols = [...w];
-    for (const s of symbols) if (!known.has(s)) { known.add(s); vocab.push(s); }
+    for (const s of symbols)
+      if (!known.has(s)) {
+        known.add(s);
+        vocab.push(s);
+      }
     words.push({ symbols, count });
   }
   const merges: [string, string][] = [];
@@ -30,18 +34,26 @@ export function trainBpe(wordCounts: Map<string, number>, alphabet: readonly str
     let best: string | undefined;
     let bestCount = 0;
     for (const [key, c] of pairs) {
-      if (c > bestCount || (c === bestCount && best !== undefined && key < best)) { best = key; bestCount = c; }
+      if (c > bestCount || (c === bestCount && best !== undefined && key < best)) {
+        best = key;
+        bestCount = c;
+      }
     }
     if (best === undefined || bestCount < 2) break;
     const [a, b] = best.split('\u0000') as [string, string];
     merges.push([a, b]);
     const merged = a + b;
-    if (!known.has(merged)) { known.add(merged); vocab.push(merged); }
+    if (!known.has(merged)) {
+      known.add(merged);
+      vocab.push(merged);
+    }
     for (const w of words) {
       const out: string[] = [];
       for (let i = 0; i < w.symbols.length; i++) {
-        if (i + 1 < w.symbols.length && w.symbols[i] === a && w.symbols[i + 1] === b) { out.push(merged); i++; }
-        else out.push(w.symbols[i]);
+        if (i + 1 < w.symbols.length && w.symbols[i] === a && w.symbols[i + 1] === b) {
+          out.push(merged);
+          i++;
+        } else out.push(w.symbols[i]);
       }
       w.symbols = out;
     }

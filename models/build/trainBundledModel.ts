@@ -48,12 +48,24 @@ export async function trainBundledModel(spec: BundledModelSpec, seed: number): P
   const tokenizerSeconds = (Date.now() - t0) / 1000;
   const tokenizer = HfTokenizer.fromJson(tokenizerJson, { source: `${spec.name}/tokenizer.json`, specialTokenIds: { bos: BOS_EOS_ID, eos: BOS_EOS_ID } });
   const examples = items.map((i) => encodeExample(tokenizer, i.prompt, i.answer));
-  const model = new TinyDecoder({
-    vocabSize: tokenizer.vocabSize, dModel: spec.dModel, nLayers: spec.nLayers, nHeads: spec.nHeads, dFF: spec.dFF, maxPositions: spec.maxPositions,
-  }, `${spec.name}/${seed}`);
+  const model = new TinyDecoder(
+    {
+      vocabSize: tokenizer.vocabSize,
+      dModel: spec.dModel,
+      nLayers: spec.nLayers,
+      nHeads: spec.nHeads,
+      dFF: spec.dFF,
+      maxPositions: spec.maxPositions,
+    },
+    `${spec.name}/${seed}`,
+  );
   const report = await trainDecoder(model, examples, {
-    steps: spec.steps, batchSize: spec.batchSize, learningRate: spec.learningRate, warmupSteps: Math.min(100, spec.steps / 10),
-    seed, label: spec.name,
+    steps: spec.steps,
+    batchSize: spec.batchSize,
+    learningRate: spec.learningRate,
+    warmupSteps: Math.min(100, spec.steps / 10),
+    seed,
+    label: spec.name,
   });
   return { spec, tokenizerJson, tokenizer, model, report, tokenizerSeconds };
 }

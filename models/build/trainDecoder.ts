@@ -32,9 +32,13 @@ export interface TrainReport {
 
 function progress(label: string, total: number): { update(step: number, loss: number): void; stop(): void } {
   if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar({
-      format: `${label} [{bar}] {value}/{total} loss {loss} ({duration}s)`, stream: process.stderr,
-    }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar(
+      {
+        format: `${label} [{bar}] {value}/{total} loss {loss} ({duration}s)`,
+        stream: process.stderr,
+      },
+      cliProgress.Presets.shades_classic,
+    );
     bar.start(total, 0, { loss: '-' });
     return { update: (s, l) => bar.update(s, { loss: l.toFixed(4) }), stop: () => bar.stop() };
   }
@@ -89,12 +93,16 @@ export async function trainDecoder(model: TinyDecoder, examples: readonly Encode
       const ids = tf.tensor2d(input, [B, T], 'int32');
       const tgt = tf.tensor1d(target, 'int32');
       const w = tf.tensor1d(weight);
-      return optimizer.minimize(() => {
-        const logits = model.logits(ids, undefined, from).reshape([B * Tk, cfg.vocabSize]);
-        const logp = tf.logSoftmax(logits);
-        const nll = tf.neg(tf.sum(logp.mul(tf.oneHot(tgt, cfg.vocabSize)), -1));
-        return nll.mul(w).sum().div(w.sum()) as tf.Scalar;
-      }, true, vars) as tf.Scalar;
+      return optimizer.minimize(
+        () => {
+          const logits = model.logits(ids, undefined, from).reshape([B * Tk, cfg.vocabSize]);
+          const logp = tf.logSoftmax(logits);
+          const nll = tf.neg(tf.sum(logp.mul(tf.oneHot(tgt, cfg.vocabSize)), -1));
+          return nll.mul(w).sum().div(w.sum()) as tf.Scalar;
+        },
+        true,
+        vars,
+      ) as tf.Scalar;
     });
     const loss = (await lossT.data())[0];
     lossT.dispose();

@@ -26,14 +26,27 @@ function table(r: BuildResults): string {
     head,
     ...r.models.map((m) => row(`single: \`${m.name}\``, m.test)),
     row('uniform weights', r.uniform),
-    row(`best fixed weights [${r.bestFixed.weights.map((w) => w.toFixed(1)).join(', ')}] (validation ${pct(r.bestFixed.validation.accuracy)})`, r.bestFixed.test),
-    row(`oracle switching per segment (${Object.entries(r.oracle.assignment).map(([s, m]) => `${s} → \`${m}\``).join(', ')})`, r.oracle.test),
+    row(
+      `best fixed weights [${r.bestFixed.weights.map((w) => w.toFixed(1)).join(', ')}] (validation ${pct(r.bestFixed.validation.accuracy)})`,
+      r.bestFixed.test,
+    ),
+    row(
+      `oracle switching per segment (${Object.entries(r.oracle.assignment)
+        .map(([s, m]) => `${s} → \`${m}\``)
+        .join(', ')})`,
+      r.oracle.test,
+    ),
   ].join('\n');
 }
 
 function trainingTable(r: BuildResults): string {
-  return ['| model | tokenizer | vocab | parameters | model.onnx | steps × batch | final loss | training time |', '|---|---|---|---|---|---|---|---|',
-    ...r.models.map((m) => `| \`${m.name}\` | ${m.tokenizer} | ${m.training.vocabSize} | ${m.training.parameters} | ${(m.training.onnxBytes / 1024).toFixed(0)} KiB | ${m.training.steps} × ${m.training.batchSize} | ${m.training.finalLoss.toFixed(3)} | ${m.training.seconds.toFixed(0)} s |`),
+  return [
+    '| model | tokenizer | vocab | parameters | model.onnx | steps × batch | final loss | training time |',
+    '|---|---|---|---|---|---|---|---|',
+    ...r.models.map(
+      (m) =>
+        `| \`${m.name}\` | ${m.tokenizer} | ${m.training.vocabSize} | ${m.training.parameters} | ${(m.training.onnxBytes / 1024).toFixed(0)} KiB | ${m.training.steps} × ${m.training.batchSize} | ${m.training.finalLoss.toFixed(3)} | ${m.training.seconds.toFixed(0)} s |`,
+    ),
   ].join('\n');
 }
 
@@ -109,7 +122,9 @@ machine (same seed; tfjs wasm is deterministic here).
 export function modelCard(spec: BundledModelSpec, r: BuildResults): string {
   const m = r.models.find((x) => x.name === spec.name);
   if (!m) throw new Error(`${spec.name}: not in results`);
-  const segs = Object.entries(m.test.segments).map(([s, a]) => `${s} segment ${pct(a)}`).join(', ');
+  const segs = Object.entries(m.test.segments)
+    .map(([s, a]) => `${s} segment ${pct(a)}`)
+    .join(', ');
   return `# ${spec.name}
 
 A tiny causal LM bundled with llm-ensemble-gym: **${spec.role}**.

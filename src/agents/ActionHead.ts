@@ -12,7 +12,16 @@ export type LeafTransform = 'identity' | 'clip' | 'softmax' | 'simplex' | 'bits'
 
 /** JSON-safe description of a head: a tree whose leaves are distributions and whose inner nodes are `Dict` keys. */
 export type HeadNode =
-  | { readonly type: 'leaf'; readonly kind: HeadKind; readonly dim: number; readonly transform: LeafTransform; readonly low?: number[]; readonly high?: number[]; readonly start?: number; readonly scalar?: boolean }
+  | {
+      readonly type: 'leaf';
+      readonly kind: HeadKind;
+      readonly dim: number;
+      readonly transform: LeafTransform;
+      readonly low?: number[];
+      readonly high?: number[];
+      readonly start?: number;
+      readonly scalar?: boolean;
+    }
   | { readonly type: 'dict'; readonly keys: readonly string[]; readonly children: readonly HeadNode[] }
   | { readonly type: 'multi'; readonly children: readonly HeadNode[] };
 
@@ -63,9 +72,7 @@ export class ActionHead {
       const last = this.blocks[this.blocks.length - 1];
       const elementwise = node.kind === 'gaussian' || node.kind === 'bernoulli';
       if (last && last.kind === node.kind && last.offset + last.count * last.dim === offset && (elementwise || last.dim === node.dim)) {
-        this.blocks[this.blocks.length - 1] = elementwise
-          ? { ...last, dim: last.dim + node.dim }
-          : { ...last, count: last.count + 1 };
+        this.blocks[this.blocks.length - 1] = elementwise ? { ...last, dim: last.dim + node.dim } : { ...last, count: last.count + 1 };
       } else {
         this.blocks.push({ kind: node.kind, offset, count: 1, dim: node.dim });
       }
@@ -89,13 +96,23 @@ export class ActionHead {
     if (space instanceof Box) {
       const bounded = Array.from(space.low).some(Number.isFinite) || Array.from(space.high).some(Number.isFinite);
       return bounded
-        ? { type: 'leaf', kind: 'gaussian', dim: space.flatDim, transform: 'clip', low: Array.from(space.low, (v) => (Number.isFinite(v) ? v : -3.4e38)), high: Array.from(space.high, (v) => (Number.isFinite(v) ? v : 3.4e38)) }
+        ? {
+            type: 'leaf',
+            kind: 'gaussian',
+            dim: space.flatDim,
+            transform: 'clip',
+            low: Array.from(space.low, (v) => (Number.isFinite(v) ? v : -3.4e38)),
+            high: Array.from(space.high, (v) => (Number.isFinite(v) ? v : 3.4e38)),
+          }
         : { type: 'leaf', kind: 'gaussian', dim: space.flatDim, transform: 'identity' };
     }
     if (space instanceof MultiBinary) return { type: 'leaf', kind: 'bernoulli', dim: space.n, transform: 'bits' };
     if (space instanceof Discrete) return { type: 'leaf', kind: 'categorical', dim: space.n, transform: 'index', start: space.start, scalar: true };
     if (space instanceof MultiDiscrete) {
-      return { type: 'multi', children: Array.from(space.nvec, (n) => ({ type: 'leaf', kind: 'categorical', dim: n, transform: 'index', start: 0 }) as HeadNode) };
+      return {
+        type: 'multi',
+        children: Array.from(space.nvec, (n) => ({ type: 'leaf', kind: 'categorical', dim: n, transform: 'index', start: 0 }) as HeadNode),
+      };
     }
     if (space instanceof Dict) {
       return { type: 'dict', keys: [...space.keys], children: space.keys.map((k) => ActionHead.nodeFor((space as Dict).spaces[k], simplex, `${field}.${k}`)) };
@@ -235,11 +252,19 @@ export class ActionHead {
    * `[dim]`. Gaussian: with z = (x - μ)·e^(-log σ), ∂log p/∂μ = z·e^(-log σ), ∂log p/∂log σ = z² - 1 and
    * ∂H/∂log σ = 1; Bernoulli: ∂log p/∂l = x - σ(l), ∂H/∂l = -σ(l)(1 - σ(l))·l.
    */
-  logProbEntropyBackward(out: Float32Array, logStd: Float32Array, raw: Float32Array, rows: number, dLogProb: Float32Array, dEntropy: Float32Array): { dOut: Float32Array; dLogStd: Float32Array } {
+  logProbEntropyBackward(
+    out: Float32Array,
+    logStd: Float32Array,
+    raw: Float32Array,
+    rows: number,
+    dLogProb: Float32Array,
+    dEntropy: Float32Array,
+  ): { dOut: Float32Array; dLogStd: Float32Array } {
     const dOut = new Float32Array(rows * this.dim);
     const dLs = new Float64Array(this.dim);
     for (let r = 0; r < rows; r++) {
-      const gl = dLogProb[r], ge = dEntropy[r];
+      const gl = dLogProb[r],
+        ge = dEntropy[r];
       for (const { node, offset } of this.leaves) {
         const base = r * this.dim + offset;
         for (let i = 0; i < node.dim; i++) {
@@ -318,7 +343,10 @@ export class ActionHead {
         if (b.kind === 'gaussian') return o;
         if (b.kind === 'bernoulli') return tf.sigmoid(o);
         const o3 = tf.reshape(o, [-1, b.count, b.dim]);
-        const m = b.kind === 'categorical' ? tf.softmax(o3) : tf.div(tf.add(tf.softplus(o3), HEAD_MIN_CONCENTRATION), tf.sum(tf.add(tf.softplus(o3), HEAD_MIN_CONCENTRATION), -1, true));
+        const m =
+          b.kind === 'categorical'
+            ? tf.softmax(o3)
+            : tf.div(tf.add(tf.softplus(o3), HEAD_MIN_CONCENTRATION), tf.sum(tf.add(tf.softplus(o3), HEAD_MIN_CONCENTRATION), -1, true));
         return tf.reshape(m, [-1, b.count * b.dim]);
       });
       return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor2D;

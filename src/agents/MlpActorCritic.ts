@@ -132,7 +132,8 @@ export class MlpActorCritic implements ActorCriticPolicy {
     const rng = new Rng(`${spec.seed}/init`);
     for (const g of this.groups) {
       // [ppo] orthogonal init: hidden gain √2, policy output 0.01, value output 1
-      const fill = (layers: Dense[], outGain: number) => layers.forEach((d, i) => init.set(orthogonal(d.inDim, d.outDim, i === layers.length - 1 ? outGain : Math.SQRT2, rng), d.w));
+      const fill = (layers: Dense[], outGain: number) =>
+        layers.forEach((d, i) => init.set(orthogonal(d.inDim, d.outDim, i === layers.length - 1 ? outGain : Math.SQRT2, rng), d.w));
       fill(g.actor, 0.01);
       fill(g.critic, 1);
       init.fill(spec.initLogStd, g.logStd, g.logStd + g.head.dim);
@@ -205,9 +206,16 @@ export class MlpActorCritic implements ActorCriticPolicy {
    * backward pass on tfjs and writes their weight gradients into the flat `grad` (`numParams` floats)
    * at the group's offsets. Call `backward` at most once; it frees the pass's tensors (`dispose` does if not).
    */
-  updatePass(g: number, actorIn: tf.Tensor2D, criticIn: tf.Tensor2D): {
-    out: Float32Array; value: Float32Array; logStd: Float32Array;
-    backward(dOut: Float32Array, dValue: Float32Array, grad: Float32Array): void; dispose(): void;
+  updatePass(
+    g: number,
+    actorIn: tf.Tensor2D,
+    criticIn: tf.Tensor2D,
+  ): {
+    out: Float32Array;
+    value: Float32Array;
+    logStd: Float32Array;
+    backward(dOut: Float32Array, dValue: Float32Array, grad: Float32Array): void;
+    dispose(): void;
   } {
     const grp = this.groups[g];
     const B = actorIn.shape[0];
@@ -233,7 +241,10 @@ export class MlpActorCritic implements ActorCriticPolicy {
       live = false;
     };
     return {
-      out: outs, value, logStd: ls, dispose,
+      out: outs,
+      value,
+      logStd: ls,
+      dispose,
       backward: (dOut, dValue, grad) => {
         const dy = new Float32Array(B * (D + 1));
         for (let r = 0; r < B; r++) {
@@ -406,11 +417,16 @@ export class MlpActorCritic implements ActorCriticPolicy {
         const o: unknown = observations[a];
         const numeric = o instanceof Float32Array || (Array.isArray(o) && o.every((v) => typeof v === 'number'));
         if (!numeric || (o as ArrayLike<number>).length !== grp.spec.obsDim) {
-          throw new ConfigError(`observations.${a}`, `expected ${grp.spec.obsDim} numbers (a Float32Array), got ${describe(o)}`, 'Pass one flat observation per agent of the policy.');
+          throw new ConfigError(
+            `observations.${a}`,
+            `expected ${grp.spec.obsDim} numbers (a Float32Array), got ${describe(o)}`,
+            'Pass one flat observation per agent of the policy.',
+          );
         }
         const f = o instanceof Float32Array ? o : Float32Array.from(o as number[]);
         const bad = f.findIndex((v) => !Number.isFinite(v));
-        if (bad >= 0) throw new ConfigError(`observations.${a}`, `entry ${bad} is ${f[bad]}`, 'Pass finite observations (the policy would otherwise emit NaN actions).');
+        if (bad >= 0)
+          throw new ConfigError(`observations.${a}`, `entry ${bad} is ${f[bad]}`, 'Pass finite observations (the policy would otherwise emit NaN actions).');
         return f;
       });
       const x = MlpActorCritic.withMemberOneHot(obs, 1, grp.spec.obsDim);
@@ -432,7 +448,8 @@ export class MlpActorCritic implements ActorCriticPolicy {
 
   /** Overwrites all weights (length must be `numParams`). */
   setWeights(w: Float32Array): void {
-    if (w.length !== this.numParams) throw new ConfigError('weights', `has ${w.length} floats, expected ${this.numParams}`, 'Use weights of a policy with the same spec.');
+    if (w.length !== this.numParams)
+      throw new ConfigError('weights', `has ${w.length} floats, expected ${this.numParams}`, 'Use weights of a policy with the same spec.');
     tf.tidy(() => this.theta.assign(tf.tensor1d(w)));
   }
 
@@ -443,9 +460,14 @@ export class MlpActorCritic implements ActorCriticPolicy {
 
   /** Restores weights saved from a policy with an identical spec. */
   load(state: PolicyState): void {
-    if (state.kind !== 'mlp-actor-critic') throw new ConfigError('policy.kind', `is "${state.kind}", expected "mlp-actor-critic"`, 'Load a snapshot saved by MlpActorCritic.save().');
+    if (state.kind !== 'mlp-actor-critic')
+      throw new ConfigError('policy.kind', `is "${state.kind}", expected "mlp-actor-critic"`, 'Load a snapshot saved by MlpActorCritic.save().');
     if (JSON.stringify(state.spec) !== JSON.stringify(this.spec)) {
-      throw new ConfigError('policy.spec', 'differs from this policy\'s spec (agents, dims, heads or hidden sizes)', 'Create the policy with MlpActorCritic.fromState(state) or with the same spec.');
+      throw new ConfigError(
+        'policy.spec',
+        "differs from this policy's spec (agents, dims, heads or hidden sizes)",
+        'Create the policy with MlpActorCritic.fromState(state) or with the same spec.',
+      );
     }
     this.setWeights(decodeFloat32(state.weights as string, this.numParams, 'policy.weights'));
   }

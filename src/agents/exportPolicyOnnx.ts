@@ -29,9 +29,15 @@ export function buildPolicyOnnx(policy: MlpActorCritic, group = 0): Uint8Array {
   const parts: string[] = [];
   const leaves = grp.head.leafLayout();
   for (const leaf of leaves) {
-    const x = leaves.length === 1
-      ? logits
-      : g.op('Slice', [logits, g.constInt64('start', [1], [leaf.offset]), g.constInt64('end', [1], [leaf.offset + leaf.dim]), g.constInt64('axis', [1], [1])]);
+    const x =
+      leaves.length === 1
+        ? logits
+        : g.op('Slice', [
+            logits,
+            g.constInt64('start', [1], [leaf.offset]),
+            g.constInt64('end', [1], [leaf.offset + leaf.dim]),
+            g.constInt64('axis', [1], [1]),
+          ]);
     if (leaf.kind === 'gaussian') parts.push(leaves.length === 1 ? g.op('Identity', [x]) : x);
     else if (leaf.kind === 'bernoulli') parts.push(g.op('Sigmoid', [x]));
     else if (leaf.kind === 'categorical') parts.push(g.op('Softmax', [x], { axis: attr.int(-1) }));
@@ -44,7 +50,10 @@ export function buildPolicyOnnx(policy: MlpActorCritic, group = 0): Uint8Array {
   const mean = parts.length === 1 ? parts[0] : g.op('Concat', parts, { axis: attr.int(1) });
   g.output(logits, ONNX_POLICY_IO.logits, DataType.FLOAT, ['batch', grp.head.dim]);
   g.output(mean, ONNX_POLICY_IO.mean, DataType.FLOAT, ['batch', grp.head.dim]);
-  return g.build({ docString: `actor of group ${group} (${grp.spec.members.join(', ')})`, metadata: { head: JSON.stringify(grp.head.tree), members: JSON.stringify(grp.spec.members) } });
+  return g.build({
+    docString: `actor of group ${group} (${grp.spec.members.join(', ')})`,
+    metadata: { head: JSON.stringify(grp.head.tree), members: JSON.stringify(grp.spec.members) },
+  });
 }
 
 /** Writes the trained actor (group `group`) of `policy` as an ONNX file at `path` (see `buildPolicyOnnx`). */
@@ -57,7 +66,11 @@ const require = createRequire(import.meta.url);
 
 /** An exported actor run by onnxruntime-node (one intra-op thread): tfjs-free inference of action means. */
 export class OnnxPolicy {
-  private constructor(private readonly ort: Ort, private readonly session: import('onnxruntime-node').InferenceSession, readonly inputDim: number) {}
+  private constructor(
+    private readonly ort: Ort,
+    private readonly session: import('onnxruntime-node').InferenceSession,
+    readonly inputDim: number,
+  ) {}
 
   /** Loads a model written by `exportPolicyOnnx`. */
   static async load(path: string): Promise<OnnxPolicy> {

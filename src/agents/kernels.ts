@@ -17,7 +17,8 @@ export const splitV = (x: tf.Tensor, sizes: number[], axis: number): tf.Tensor[]
 /** `tensors` joined along `axis`. */
 export const concat = (tensors: tf.Tensor[], axis: number): tf.Tensor => run('Concat', tensors as unknown as tf.NamedTensorMap, { axis }) as tf.Tensor;
 /** Batched `a · b` of 3-D operands, with optional transposes of the last two axes. */
-export const batchMatMul = (a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor => run('BatchMatMul', { a, b }, { transposeA, transposeB }) as tf.Tensor;
+export const batchMatMul = (a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor =>
+  run('BatchMatMul', { a, b }, { transposeA, transposeB }) as tf.Tensor;
 /** Batched `a · b + bias` of 3-D operands and a 1-D bias (one fused kernel). */
 export const fusedMatMul = (a: tf.Tensor, b: tf.Tensor, bias: tf.Tensor): tf.Tensor =>
   run('_FusedMatMul', { a, b, bias }, { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0.2 }) as tf.Tensor;

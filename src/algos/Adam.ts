@@ -65,7 +65,8 @@ export class Adam {
   /** Restores `state()`; throws `ConfigError` when the moment sizes do not match the parameter. */
   load(s: AdamState): void {
     const n = this.param.shape[0];
-    if (s.m.length !== n || s.v.length !== n) throw new ConfigError('optimizer.m', `has ${s.m.length} entries, expected ${n}`, 'Resume with the config the checkpoint was written with.');
+    if (s.m.length !== n || s.v.length !== n)
+      throw new ConfigError('optimizer.m', `has ${s.m.length} entries, expected ${n}`, 'Resume with the config the checkpoint was written with.');
     this.step = s.step;
     this.m = Float32Array.from(s.m);
     this.v = Float32Array.from(s.v);

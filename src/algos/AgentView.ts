@@ -50,7 +50,7 @@ export function perAgentView(env: EnvSpaces): AgentView {
   const index = new Map(agents.map((a, i) => [a, i]));
   const at = (a: string): number => {
     const i = index.get(a);
-    if (i === undefined) throw new ConfigError('learner', `"${a}" is not an agent of this env (${agents.join(', ')})`, 'Use one of the env\'s possibleAgents.');
+    if (i === undefined) throw new ConfigError('learner', `"${a}" is not an agent of this env (${agents.join(', ')})`, "Use one of the env's possibleAgents.");
     return i;
   };
   return {

@@ -83,12 +83,20 @@ export class OnPolicyAlgorithm {
   private mbRng: Rng;
 
   /** Builds policy, optimizer and buffers for `envs` under a resolved config. */
-  constructor(envs: EnvCopies<ParallelEnv<unknown, unknown>> | VectorEnv<string>, readonly config: PPOConfig, options: OnPolicyOptions = {}) {
+  constructor(
+    envs: EnvCopies<ParallelEnv<unknown, unknown>> | VectorEnv<string>,
+    readonly config: PPOConfig,
+    options: OnPolicyOptions = {},
+  ) {
     this.vec = toVectorEnv(envs);
     const spec = ALGO_SPECS[config.algo];
     const useState = spec.critic === 'state';
     if (useState && this.vec.stateSpace === null) {
-      throw new ConfigError('ppo.algo', `is '${config.algo}' but the env (${this.vec.metadata.name}) has no state()`, "Use an env with HasGlobalState, or algo 'ppo' / 'ippo'.");
+      throw new ConfigError(
+        'ppo.algo',
+        `is '${config.algo}' but the env (${this.vec.metadata.name}) has no state()`,
+        "Use an env with HasGlobalState, or algo 'ppo' / 'ippo'.",
+      );
     }
     this.view = spec.view(this.vec);
     this.numEnvs = this.vec.numEnvs;
@@ -98,8 +106,15 @@ export class OnPolicyAlgorithm {
     const heads = learners.map((l) => ActionHead.fromSpace(this.view.actionSpace(l), config.simplexHead, `actionSpace(${l})`));
     let memberSets: string[][];
     if (config.shareParameters && learners.length > 1) {
-      const same = learners.every((l, i) => this.view.obsDim(l) === this.view.obsDim(learners[0]) && JSON.stringify(heads[i].tree) === JSON.stringify(heads[0].tree));
-      if (!same) throw new ConfigError('ppo.shareParameters', 'is true but agents have different observation or action spaces', 'Set shareParameters: false for heterogeneous agents.');
+      const same = learners.every(
+        (l, i) => this.view.obsDim(l) === this.view.obsDim(learners[0]) && JSON.stringify(heads[i].tree) === JSON.stringify(heads[0].tree),
+      );
+      if (!same)
+        throw new ConfigError(
+          'ppo.shareParameters',
+          'is true but agents have different observation or action spaces',
+          'Set shareParameters: false for heterogeneous agents.',
+        );
       memberSets = [[...learners]];
     } else {
       memberSets = learners.map((l) => [l]);
@@ -137,7 +152,11 @@ export class OnPolicyAlgorithm {
     const groups = this.policy.groups;
     this.iteration += 1;
     const t0 = performance.now();
-    const buf = new RolloutBuffer(groups.map((g) => ({ members: g.spec.members.length, actorIn: g.actorIn, criticIn: g.criticIn, actDim: g.head.dim })), T, E);
+    const buf = new RolloutBuffer(
+      groups.map((g) => ({ members: g.spec.members.length, actorIn: g.actorIn, criticIn: g.criticIn, actDim: g.head.dim })),
+      T,
+      E,
+    );
     const stats = await this.collector.collect(buf, this.actRng, this.denormalize);
     const nextV = this.collector.values(this.denormalize);
     this.globalStep += T * E;
@@ -167,12 +186,19 @@ export class OnPolicyAlgorithm {
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
     const extra = Object.assign({ meanWeights: null }, ...this.callbacks.map((cb) => cb.metrics?.() ?? {})) as { meanWeights: number[] | null };
     return {
-      iteration: this.iteration, globalStep: this.globalStep, learningRate: lr,
-      episodeReturn: mean(stats.episodeReturns), episodeLength: mean(stats.episodeLengths), episodes: stats.episodeReturns.length,
+      iteration: this.iteration,
+      globalStep: this.globalStep,
+      learningRate: lr,
+      episodeReturn: mean(stats.episodeReturns),
+      episodeLength: mean(stats.episodeLengths),
+      episodes: stats.episodeReturns.length,
       successRate: stats.successKnown ? stats.successes / stats.successKnown : null,
-      ...update, explainedVariance, meanAction: stats.meanAction,
+      ...update,
+      explainedVariance,
+      meanAction: stats.meanAction,
       ...extra,
-      rolloutSeconds: (t1 - t0) / 1000, updateSeconds: (t2 - t1) / 1000,
+      rolloutSeconds: (t1 - t0) / 1000,
+      updateSeconds: (t2 - t1) / 1000,
     };
   }
 
@@ -185,8 +211,11 @@ export class OnPolicyAlgorithm {
   /** JSON-safe state between iterations (for checkpoints). */
   saveState(): AlgorithmState {
     return {
-      config: this.config, iteration: this.iteration, globalStep: this.globalStep,
-      policy: this.policy.save(), optimizer: this.optimizer.state(),
+      config: this.config,
+      iteration: this.iteration,
+      globalStep: this.globalStep,
+      policy: this.policy.save(),
+      optimizer: this.optimizer.state(),
       valueNorms: this.valueNorms.map((v) => v.state()),
       rngs: { act: this.actRng.state(), minibatch: this.mbRng.state() },
       episodes: this.collector.episodeRecords(),
@@ -198,7 +227,12 @@ export class OnPolicyAlgorithm {
    * recorded actions, so training continues exactly as if it had never stopped.
    */
   async loadState(s: AlgorithmState): Promise<void> {
-    if (s.episodes.length !== this.numEnvs) throw new ConfigError('checkpoint.episodes', `has ${s.episodes.length} env copies, this run has ${this.numEnvs}`, 'Resume with the same number of env copies.');
+    if (s.episodes.length !== this.numEnvs)
+      throw new ConfigError(
+        'checkpoint.episodes',
+        `has ${s.episodes.length} env copies, this run has ${this.numEnvs}`,
+        'Resume with the same number of env copies.',
+      );
     this.policy.load(s.policy);
     this.optimizer.load(s.optimizer);
     s.valueNorms.forEach((v, i) => this.valueNorms[i].load(v));
@@ -241,7 +275,12 @@ export class OnPolicyAlgorithm {
 /** `envs` as a vector env in 'disabled' autoreset mode (episodes are seeded and reset by the collector). */
 function toVectorEnv(envs: EnvCopies<ParallelEnv<unknown, unknown>> | VectorEnv<string>): VectorEnv<string> {
   if (envs instanceof VectorEnv) {
-    if (envs.autoreset !== 'disabled') throw new ConfigError('envs', `is a VectorEnv with autoreset '${envs.autoreset}'`, "Create it with { autoreset: 'disabled' }: the algorithm resets and seeds every episode itself.");
+    if (envs.autoreset !== 'disabled')
+      throw new ConfigError(
+        'envs',
+        `is a VectorEnv with autoreset '${envs.autoreset}'`,
+        "Create it with { autoreset: 'disabled' }: the algorithm resets and seeds every episode itself.",
+      );
     return envs;
   }
   const list = (Array.isArray(envs) ? envs : [envs]) as ParallelEnv<unknown, unknown>[];

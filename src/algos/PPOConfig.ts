@@ -133,7 +133,11 @@ export function resolvePPOConfig(partial: Partial<PPOConfig> = {}): PPOConfig {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const k = String(issue.path[0]);
-    throw new ConfigError(`ppo.${k}`, `${issue.message} (got ${JSON.stringify(out[k])})`, `Set it to a valid value or leave it out for the default ${JSON.stringify((PPO_DEFAULTS as unknown as Record<string, unknown>)[k])}.`);
+    throw new ConfigError(
+      `ppo.${k}`,
+      `${issue.message} (got ${JSON.stringify(out[k])})`,
+      `Set it to a valid value or leave it out for the default ${JSON.stringify((PPO_DEFAULTS as unknown as Record<string, unknown>)[k])}.`,
+    );
   }
   return Object.freeze({ ...parsed.data, hidden: [...parsed.data.hidden] }) as PPOConfig;
 }

@@ -46,15 +46,26 @@ export class RolloutBuffer {
   readonly groups: BufferGroup[];
 
   /** Allocates `numSteps × numEnvs` rows per group member. */
-  constructor(layouts: readonly BufferGroupLayout[], readonly numSteps: number, readonly numEnvs: number) {
+  constructor(
+    layouts: readonly BufferGroupLayout[],
+    readonly numSteps: number,
+    readonly numEnvs: number,
+  ) {
     this.groups = layouts.map((layout) => {
       const n = numSteps * numEnvs * layout.members;
       return {
         layout,
-        actorIn: new Float32Array(n * layout.actorIn), criticIn: new Float32Array(n * layout.criticIn), raw: new Float32Array(n * layout.actDim),
-        logp: new Float32Array(n), vpred: new Float32Array(n), reward: new Float64Array(n),
-        terminated: new Uint8Array(n), truncated: new Uint8Array(n), finalValue: new Float64Array(n),
-        advantages: new Float64Array(n), returns: new Float64Array(n),
+        actorIn: new Float32Array(n * layout.actorIn),
+        criticIn: new Float32Array(n * layout.criticIn),
+        raw: new Float32Array(n * layout.actDim),
+        logp: new Float32Array(n),
+        vpred: new Float32Array(n),
+        reward: new Float64Array(n),
+        terminated: new Uint8Array(n),
+        truncated: new Uint8Array(n),
+        finalValue: new Float64Array(n),
+        advantages: new Float64Array(n),
+        returns: new Float64Array(n),
       };
     });
   }
@@ -101,8 +112,14 @@ export class RolloutBuffer {
       for (let j = 0; j < m; j++) {
         const idx = Array.from({ length: T }, (_, t) => this.row(g, t, e, j));
         const res = computeGae({
-          rewards: idx.map((r) => b.reward[r]), values: idx.map((r) => denorm(b.vpred[r])), terminated: idx.map((r) => b.terminated[r]),
-          truncated: idx.map((r) => b.truncated[r]), finalValues: idx.map((r) => b.finalValue[r]), nextValue: nextValues[e * m + j], gamma, lambda,
+          rewards: idx.map((r) => b.reward[r]),
+          values: idx.map((r) => denorm(b.vpred[r])),
+          terminated: idx.map((r) => b.terminated[r]),
+          truncated: idx.map((r) => b.truncated[r]),
+          finalValues: idx.map((r) => b.finalValue[r]),
+          nextValue: nextValues[e * m + j],
+          gamma,
+          lambda,
         });
         idx.forEach((r, t) => {
           b.advantages[r] = res.advantages[t];
@@ -129,9 +146,12 @@ export class RolloutBuffer {
         for (let j = 0; j < m; j++) {
           const r = i * m + j;
           let o = i * W + colBase + j * C;
-          data.set(b.actorIn.subarray(r * aIn, (r + 1) * aIn), o); o += aIn;
-          data.set(b.criticIn.subarray(r * cIn, (r + 1) * cIn), o); o += cIn;
-          data.set(b.raw.subarray(r * actDim, (r + 1) * actDim), o); o += actDim;
+          data.set(b.actorIn.subarray(r * aIn, (r + 1) * aIn), o);
+          o += aIn;
+          data.set(b.criticIn.subarray(r * cIn, (r + 1) * cIn), o);
+          o += cIn;
+          data.set(b.raw.subarray(r * actDim, (r + 1) * actDim), o);
+          o += actDim;
           data[o] = b.logp[r];
           data[o + 1] = b.advantages[r];
           data[o + 2] = target(g, r);

@@ -95,14 +95,24 @@ export class RolloutCollector {
     const grp = this.policy.groups[g];
     const members = grp.spec.members;
     if (members.length === 1) return learnerObs[members[0]];
-    return MlpActorCritic.withMemberOneHot(members.map((m) => learnerObs[m]), rows, grp.spec.obsDim);
+    return MlpActorCritic.withMemberOneHot(
+      members.map((m) => learnerObs[m]),
+      rows,
+      grp.spec.obsDim,
+    );
   }
 
   /** Critic input rows of group `g`: its actor rows, or every copy's global state per member. */
   private criticRows(g: number, actorRows: Float32Array, states: Float32Array | null, rows: number): Float32Array {
     if (!states) return actorRows;
     const grp = this.policy.groups[g];
-    return grp.spec.members.length === 1 ? states : MlpActorCritic.withMemberOneHot(grp.spec.members.map(() => states), rows, grp.spec.criticDim);
+    return grp.spec.members.length === 1
+      ? states
+      : MlpActorCritic.withMemberOneHot(
+          grp.spec.members.map(() => states),
+          rows,
+          grp.spec.criticDim,
+        );
   }
 
   /** Values (value scale) of every learner for the current observations: `[group][copy * members + member]`. */
@@ -160,7 +170,9 @@ export class RolloutCollector {
         const ep = this.episodes[e];
         ep.actions.push(learnerRaw[e]);
         const rewards = view.rewardRow(res.rewards, e);
-        let terminated = false, truncFlag = false, live = false;
+        let terminated = false,
+          truncFlag = false,
+          live = false;
         for (const a of agents) {
           terminated ||= res.terminations[a][e] === 1;
           truncFlag ||= res.truncations[a][e] === 1;
@@ -196,7 +208,11 @@ export class RolloutCollector {
           for (let e = 0; e < E; e++) if (truncatedEnd[e]) for (let j = 0; j < m; j++) buf.storeFinalValue(g, t, e, j, v[g][e * m + j]);
         });
       }
-      if (ended.some(Boolean)) await this.startEpisodes(this.episodes.map((ep) => ep.index + 1), ended);
+      if (ended.some(Boolean))
+        await this.startEpisodes(
+          this.episodes.map((ep) => ep.index + 1),
+          ended,
+        );
     }
     const meanAction = agentRecord<number[]>();
     for (const a of Object.keys(actionSums)) meanAction[a] = Array.from(actionSums[a].sum, (x) => x / actionSums[a].n);
@@ -205,12 +221,18 @@ export class RolloutCollector {
 
   /** Starts episode 0 of every copy (before the first rollout). */
   async start(): Promise<void> {
-    await this.startEpisodes(this.episodes.map(() => 0), null);
+    await this.startEpisodes(
+      this.episodes.map(() => 0),
+      null,
+    );
     this.started = true;
   }
 
   /** The env action rows (per agent, row e = copy e) of the learners' actions; adds float actions to `sums` when given. */
-  private actionRows(learnerActions: readonly Record<string, unknown>[], sums?: Record<string, { sum: Float64Array; n: number }>): Record<string, Float32Array> {
+  private actionRows(
+    learnerActions: readonly Record<string, unknown>[],
+    sums?: Record<string, { sum: Float64Array; n: number }>,
+  ): Record<string, Float32Array> {
     const { vec, view } = this;
     const E = vec.numEnvs;
     const rows = agentRecord<Float32Array>();
@@ -243,7 +265,10 @@ export class RolloutCollector {
   async restore(records: readonly EpisodeRecord[]): Promise<void> {
     const { vec, view, policy } = this;
     const E = vec.numEnvs;
-    await this.startEpisodes(records.map((r) => r.index), null);
+    await this.startEpisodes(
+      records.map((r) => r.index),
+      null,
+    );
     const longest = Math.max(0, ...records.map((r) => r.actions.length));
     for (let k = 0; k < longest; k++) {
       const mask = Uint8Array.from(records, (r) => (k < r.actions.length ? 1 : 0));

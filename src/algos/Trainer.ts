@@ -50,7 +50,10 @@ export class Trainer {
   private started = false;
 
   /** Wraps `algo`; the caller keeps ownership of the envs and of `algo`. */
-  constructor(readonly algo: OnPolicyAlgorithm, readonly options: TrainerOptions = {}) {
+  constructor(
+    readonly algo: OnPolicyAlgorithm,
+    readonly options: TrainerOptions = {},
+  ) {
     if (options.metricsPath) mkdirSync(dirname(options.metricsPath), { recursive: true });
   }
 
@@ -76,7 +79,8 @@ export class Trainer {
       const metrics: TrainerMetrics = { ...m, stepsPerSecond: (algo.config.numSteps * algo.numEnvs) / seconds };
       out.push(metrics);
       done += 1;
-      if (options.metricsPath) appendFileSync(options.metricsPath, `${JSON.stringify({ ...metrics, algo: label, step: metrics.globalStep, meanReturn: metrics.episodeReturn })}\n`);
+      if (options.metricsPath)
+        appendFileSync(options.metricsPath, `${JSON.stringify({ ...metrics, algo: label, step: metrics.globalStep, meanReturn: metrics.episodeReturn })}\n`);
       let stop = false;
       for (const cb of options.callbacks ?? []) if ((await cb.onIteration?.(metrics, algo)) === false) stop = true;
       const every = options.checkpointEvery ?? 0;

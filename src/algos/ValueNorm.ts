@@ -50,7 +50,8 @@ export class ValueNorm {
   constructor(opts: ValueNormOptions = {}) {
     this.mode = opts.mode ?? 'exact';
     this.beta = opts.beta ?? MAPPO_BETA;
-    if (this.mode !== 'exact' && this.mode !== 'ema') throw new ConfigError('valueNorm.mode', `unknown mode ${JSON.stringify(this.mode)}`, "Use 'exact' (default) or 'ema' (MAPPO).");
+    if (this.mode !== 'exact' && this.mode !== 'ema')
+      throw new ConfigError('valueNorm.mode', `unknown mode ${JSON.stringify(this.mode)}`, "Use 'exact' (default) or 'ema' (MAPPO).");
     if (!(this.beta > 0 && this.beta < 1)) throw new ConfigError('valueNorm.beta', `must be in (0, 1), got ${this.beta}`, 'MAPPO uses 0.99999.');
   }
 

@@ -10,7 +10,11 @@ import { resolvePPOConfig } from './PPOConfig.js';
 /** A checkpoint that cannot be used: unreadable, corrupt (checksum), of another format, or not matching the run. */
 export class CheckpointError extends EnsembleGymError {
   /** `path` is the checkpoint file; the message says what is wrong and what to do. */
-  constructor(readonly path: string, problem: string, fix: string) {
+  constructor(
+    readonly path: string,
+    problem: string,
+    fix: string,
+  ) {
     super(`checkpoint ${path}: ${problem}. ${fix}`);
   }
 }
@@ -42,7 +46,14 @@ const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 type HeadJSON = { type: 'leaf'; dim: number } | { type: 'dict' | 'multi'; children: HeadJSON[] };
 const headSchema: z.ZodType<HeadJSON> = z.lazy(() =>
   z.union([
-    z.object({ type: z.literal('leaf'), kind: z.enum(['gaussian', 'dirichlet', 'bernoulli', 'categorical']), dim: z.number().int().min(1).max(MAX_DIM), transform: z.string() }).loose(),
+    z
+      .object({
+        type: z.literal('leaf'),
+        kind: z.enum(['gaussian', 'dirichlet', 'bernoulli', 'categorical']),
+        dim: z.number().int().min(1).max(MAX_DIM),
+        transform: z.string(),
+      })
+      .loose(),
     z.object({ type: z.literal('dict'), keys: z.array(z.string()).max(MAX_DIM), children: z.array(headSchema).min(1).max(MAX_DIM) }).loose(),
     z.object({ type: z.literal('multi'), children: z.array(headSchema).min(1).max(MAX_DIM) }).loose(),
   ]),
@@ -71,7 +82,10 @@ const payloadSchema = z.object({
   globalStep: count,
   policy: z.object({ kind: z.literal('mlp-actor-critic'), spec: specSchema, weights: z.string().max(MAX_CHECKPOINT_BYTES) }).loose(),
   optimizer: z.object({ step: count, m: z.array(finite), v: z.array(finite) }).loose(),
-  valueNorms: z.array(z.object({ mean: finite, var: finite.refine((x) => x >= 0, 'must be >= 0'), count: finite.refine((x) => x >= 0, 'must be >= 0') }).loose()).min(1).max(MAX_GROUPS),
+  valueNorms: z
+    .array(z.object({ mean: finite, var: finite.refine((x) => x >= 0, 'must be >= 0'), count: finite.refine((x) => x >= 0, 'must be >= 0') }).loose())
+    .min(1)
+    .max(MAX_GROUPS),
   rngs: z.object({ act: rngSchema, minibatch: rngSchema }).loose(),
   episodes: z
     .array(z.object({ index: count, seed: z.number().int(), actions: z.array(z.array(z.array(finite))), ret: finite, length: count }).loose())
@@ -112,7 +126,11 @@ function validatePayload(path: string, text: string): AlgorithmState {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new CheckpointError(path, `payload is not valid JSON (${(e as Error).message})`, 'The checksum matches, so the file was written this way: use a checkpoint written by saveCheckpoint.');
+    throw new CheckpointError(
+      path,
+      `payload is not valid JSON (${(e as Error).message})`,
+      'The checksum matches, so the file was written this way: use a checkpoint written by saveCheckpoint.',
+    );
   }
   const parsed = payloadSchema.safeParse(raw);
   if (!parsed.success) {
@@ -133,8 +151,10 @@ function validatePayload(path: string, text: string): AlgorithmState {
   if (params > MAX_CHECKPOINT_PARAMS) bad('policy.spec.hidden', `describes ${params} parameters, more than the limit of ${MAX_CHECKPOINT_PARAMS}`);
   const stored = base64Floats(s.policy.weights);
   if (stored !== params) bad('policy.weights', `holds ${stored} floats, the spec (hidden ${JSON.stringify(s.policy.spec.hidden)}) needs ${params}`);
-  if (s.optimizer.m.length !== params || s.optimizer.v.length !== params) bad('optimizer', `moments have ${s.optimizer.m.length} / ${s.optimizer.v.length} entries, the policy has ${params} parameters`);
-  if (s.valueNorms.length !== s.policy.spec.groups.length) bad('valueNorms', `has ${s.valueNorms.length} entries, the policy has ${s.policy.spec.groups.length} groups`);
+  if (s.optimizer.m.length !== params || s.optimizer.v.length !== params)
+    bad('optimizer', `moments have ${s.optimizer.m.length} / ${s.optimizer.v.length} entries, the policy has ${params} parameters`);
+  if (s.valueNorms.length !== s.policy.spec.groups.length)
+    bad('valueNorms', `has ${s.valueNorms.length} entries, the policy has ${s.policy.spec.groups.length} groups`);
   return s as unknown as AlgorithmState;
 }
 
@@ -158,7 +178,8 @@ export function readCheckpoint(path: string): AlgorithmState {
   let text: string;
   try {
     const size = statSync(path).size;
-    if (size > MAX_CHECKPOINT_BYTES) throw new CheckpointError(path, `is ${size} bytes, more than the limit of ${MAX_CHECKPOINT_BYTES}`, 'Pass a checkpoint written by saveCheckpoint.');
+    if (size > MAX_CHECKPOINT_BYTES)
+      throw new CheckpointError(path, `is ${size} bytes, more than the limit of ${MAX_CHECKPOINT_BYTES}`, 'Pass a checkpoint written by saveCheckpoint.');
     text = readFileSync(path, 'utf8');
   } catch (e) {
     if (e instanceof CheckpointError) throw e;
@@ -168,10 +189,16 @@ export function readCheckpoint(path: string): AlgorithmState {
   try {
     file = JSON.parse(text) as CheckpointFile;
   } catch {
-    throw new CheckpointError(path, 'is not valid JSON (truncated or corrupt)', 'Use an intact checkpoint; saves are atomic, so an older one should still be whole.');
+    throw new CheckpointError(
+      path,
+      'is not valid JSON (truncated or corrupt)',
+      'Use an intact checkpoint; saves are atomic, so an older one should still be whole.',
+    );
   }
-  if (file?.format !== FORMAT) throw new CheckpointError(path, `has format ${JSON.stringify(file?.format)}, expected "${FORMAT}"`, 'Pass a checkpoint written by saveCheckpoint.');
-  if (file.version !== VERSION) throw new CheckpointError(path, `has version ${file.version}, this build reads version ${VERSION}`, 'Resume with the package version that wrote it.');
+  if (file?.format !== FORMAT)
+    throw new CheckpointError(path, `has format ${JSON.stringify(file?.format)}, expected "${FORMAT}"`, 'Pass a checkpoint written by saveCheckpoint.');
+  if (file.version !== VERSION)
+    throw new CheckpointError(path, `has version ${file.version}, this build reads version ${VERSION}`, 'Resume with the package version that wrote it.');
   if (typeof file.payload !== 'string' || sha256(file.payload) !== file.checksum) {
     throw new CheckpointError(path, 'fails its checksum (the file was modified or damaged)', 'Use an intact checkpoint.');
   }
@@ -193,13 +220,21 @@ export async function resumeFromCheckpoint(path: string, envs: EnvCopies<AnyPara
   try {
     const fresh = algo.saveState();
     if (JSON.stringify(fresh.policy.spec) !== JSON.stringify(state.policy.spec)) {
-      throw new CheckpointError(path, 'was written for envs with other agents, spaces or network sizes', 'Resume with the env (and config) the checkpoint was trained on.');
+      throw new CheckpointError(
+        path,
+        'was written for envs with other agents, spaces or network sizes',
+        'Resume with the env (and config) the checkpoint was trained on.',
+      );
     }
     await algo.loadState(state);
   } catch (e) {
     algo.dispose();
     if (e instanceof CheckpointError) throw e;
-    throw new CheckpointError(path, `does not match this run (${(e as Error).message})`, 'Resume with the env and number of env copies the checkpoint was trained on.');
+    throw new CheckpointError(
+      path,
+      `does not match this run (${(e as Error).message})`,
+      'Resume with the env and number of env copies the checkpoint was trained on.',
+    );
   }
   return algo;
 }

@@ -36,7 +36,10 @@ export async function evaluatePolicy(policy: Policy, env: ParallelEnv<Float32Arr
   const episodes = opts.episodes ?? 20;
   const rng = new Rng(`${opts.seed ?? 0}/evaluate`);
   let total = 0;
-  let stepOk = 0, stepKnown = 0, epOk = 0, epKnown = 0;
+  let stepOk = 0,
+    stepKnown = 0,
+    epOk = 0,
+    epKnown = 0;
   for (let ep = 0; ep < episodes; ep++) {
     let { observations } = await env.reset({ seed: rng.int(2 ** 31) });
     for (;;) {
@@ -45,10 +48,16 @@ export async function evaluatePolicy(policy: Policy, env: ParallelEnv<Float32Arr
       const agents = Object.keys(res.rewards);
       total += agents.reduce((s, a) => s + res.rewards[a], 0) / Math.max(agents.length, 1);
       const s = success(res.infos);
-      if (s !== null) { stepKnown += 1; stepOk += s ? 1 : 0; }
+      if (s !== null) {
+        stepKnown += 1;
+        stepOk += s ? 1 : 0;
+      }
       const ended = env.agents.length === 0 || agents.some((a) => res.terminations[a] || res.truncations[a]);
       if (ended) {
-        if (s !== null) { epKnown += 1; epOk += s ? 1 : 0; }
+        if (s !== null) {
+          epKnown += 1;
+          epOk += s ? 1 : 0;
+        }
         break;
       }
       observations = res.observations;

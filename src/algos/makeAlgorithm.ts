@@ -12,8 +12,20 @@ export type AnyParallelEnv = ParallelEnv<any, any, any>; // eslint-disable-line 
  * `envs` may also be a `VectorEnv` (e.g. `VectorEnv.inWorkers(...)`) created with `{ autoreset: 'disabled' }`;
  * its global state is checked at runtime.
  */
-export function makeAlgorithm(envs: EnvCopies<AnyParallelEnv> | VectorEnv<string>, config: Partial<PPOConfig> & { readonly algo: 'ppo' | 'ippo' }, options?: OnPolicyOptions): OnPolicyAlgorithm;
-export function makeAlgorithm(envs: EnvCopies<AnyParallelEnv & HasGlobalState> | VectorEnv<string>, config?: Partial<PPOConfig>, options?: OnPolicyOptions): OnPolicyAlgorithm;
-export function makeAlgorithm(envs: EnvCopies<AnyParallelEnv> | VectorEnv<string>, config: Partial<PPOConfig> = {}, options: OnPolicyOptions = {}): OnPolicyAlgorithm {
+export function makeAlgorithm(
+  envs: EnvCopies<AnyParallelEnv> | VectorEnv<string>,
+  config: Partial<PPOConfig> & { readonly algo: 'ppo' | 'ippo' },
+  options?: OnPolicyOptions,
+): OnPolicyAlgorithm;
+export function makeAlgorithm(
+  envs: EnvCopies<AnyParallelEnv & HasGlobalState> | VectorEnv<string>,
+  config?: Partial<PPOConfig>,
+  options?: OnPolicyOptions,
+): OnPolicyAlgorithm;
+export function makeAlgorithm(
+  envs: EnvCopies<AnyParallelEnv> | VectorEnv<string>,
+  config: Partial<PPOConfig> = {},
+  options: OnPolicyOptions = {},
+): OnPolicyAlgorithm {
   return new OnPolicyAlgorithm(envs as EnvCopies<ParallelEnv<unknown, unknown>> | VectorEnv<string>, resolvePPOConfig(config), options);
 }

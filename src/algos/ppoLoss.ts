@@ -26,12 +26,17 @@ export function ppoLossTerms(cfg: PPOConfig, lp: ArrayLike<number>, ent: ArrayLi
   const eps = cfg.clipCoef;
   const gLp = new Float32Array(n);
   const gV = new Float32Array(n);
-  let advMean = 0, advVar = 0;
+  let advMean = 0,
+    advVar = 0;
   for (let i = 0; i < n; i++) advMean += tail[4 * i + 1] / n;
   for (let i = 0; i < n; i++) advVar += (tail[4 * i + 1] - advMean) ** 2 / n;
   // [ppo] advantage normalisation (per minibatch)
   const [shift, scale] = cfg.normAdvantages ? [advMean, 1 / (Math.sqrt(advVar) + 1e-8)] : [0, 1];
-  let pg = 0, vLoss = 0, entSum = 0, kl = 0, clipped = 0;
+  let pg = 0,
+    vLoss = 0,
+    entSum = 0,
+    kl = 0,
+    clipped = 0;
   for (let i = 0; i < n; i++) {
     const [oldLp, advRaw, ret, oldV] = [tail[4 * i], tail[4 * i + 1], tail[4 * i + 2], tail[4 * i + 3]];
     const adv = (advRaw - shift) * scale;
@@ -76,7 +81,14 @@ export function ppoLossTerms(cfg: PPOConfig, lp: ArrayLike<number>, ent: ArrayLi
  * One custom-gradient op computed in JS (`ppoLossTerms`): on the CPU backends reading three short vectors
  * back costs less than dispatching the ~45 small tensor ops of the textbook form.
  */
-export function ppoLoss(cfg: PPOConfig, logProb: tf.Tensor1D, entropy: tf.Tensor1D, value: tf.Tensor1D, tail: Float32Array, weight = 1): { loss: tf.Scalar; stats: Float64Array } {
+export function ppoLoss(
+  cfg: PPOConfig,
+  logProb: tf.Tensor1D,
+  entropy: tf.Tensor1D,
+  value: tf.Tensor1D,
+  tail: Float32Array,
+  weight = 1,
+): { loss: tf.Scalar; stats: Float64Array } {
   const n = logProb.shape[0];
   const stats = new Float64Array(5);
   const f = tf.customGrad(((lpT: tf.Tensor, entT: tf.Tensor, vT: tf.Tensor) => {

@@ -35,7 +35,12 @@ export function ppoUpdate(learner: UpdateTarget, batch: PackedBatch, lr: number)
   const { data, rows: N, width: W, widths } = batch;
   const groups = policy.groups;
   const mbSize = Math.floor(N / cfg.numMinibatches);
-  if (mbSize < 1) throw new ConfigError('ppo.numMinibatches', `(${cfg.numMinibatches}) exceeds the batch of ${N} samples`, 'Use fewer minibatches or more steps / env copies.');
+  if (mbSize < 1)
+    throw new ConfigError(
+      'ppo.numMinibatches',
+      `(${cfg.numMinibatches}) exceeds the batch of ${N} samples`,
+      'Use fewer minibatches or more steps / env copies.',
+    );
   const totalMembers = groups.reduce((s, g) => s + g.spec.members.length, 0);
   const jsHeads = groups.every((g) => g.head.hasJsBackward);
   let epochsRun = 0;
@@ -89,7 +94,11 @@ export function ppoUpdate(learner: UpdateTarget, batch: PackedBatch, lr: number)
             const dLp = t.dLogProb.map((g) => g * w);
             const dEnt = new Float32Array(rows).fill(t.dEntropy * w);
             const { dOut, dLogStd } = head.logProbEntropyBackward(pass.out, pass.logStd, x.rawJs, rows, dLp, dEnt);
-            pass.backward(dOut, t.dValue.map((g) => g * w), grad);
+            pass.backward(
+              dOut,
+              t.dValue.map((g) => g * w),
+              grad,
+            );
             grad.set(dLogStd, x.grp.logStd);
           }
           optimizer.apply(grad, lr, cfg.maxGradNorm);
@@ -119,7 +128,11 @@ export function ppoUpdate(learner: UpdateTarget, batch: PackedBatch, lr: number)
     if (cfg.targetKl !== null && last[3] > cfg.targetKl) break;
   }
   return {
-    policyLoss: sums[0] / count, valueLoss: sums[1] / count, entropy: sums[2] / count,
-    approxKl: last[3], clipFraction: sums[4] / count, epochsRun,
+    policyLoss: sums[0] / count,
+    valueLoss: sums[1] / count,
+    entropy: sums[2] / count,
+    approxKl: last[3],
+    clipFraction: sums[4] / count,
+    epochsRun,
   };
 }

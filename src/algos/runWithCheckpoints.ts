@@ -27,7 +27,11 @@ export interface CheckpointedRunOptions {
  * written under another config is refused with `CheckpointError`. Returns the trained algorithm (the
  * caller disposes it; the envs stay the caller's).
  */
-export async function runWithCheckpoints(envs: EnvCopies<AnyParallelEnv>, config: Partial<PPOConfig>, opts: CheckpointedRunOptions): Promise<OnPolicyAlgorithm> {
+export async function runWithCheckpoints(
+  envs: EnvCopies<AnyParallelEnv>,
+  config: Partial<PPOConfig>,
+  opts: CheckpointedRunOptions,
+): Promise<OnPolicyAlgorithm> {
   let algo: OnPolicyAlgorithm;
   if (opts.resume && existsSync(opts.checkpointPath)) {
     algo = await resumeFromCheckpoint(opts.checkpointPath, envs);
@@ -36,7 +40,11 @@ export async function runWithCheckpoints(envs: EnvCopies<AnyParallelEnv>, config
     const differs = Object.keys(want).find((k) => JSON.stringify(want[k]) !== JSON.stringify(got[k]));
     if (differs !== undefined) {
       algo.dispose();
-      throw new CheckpointError(opts.checkpointPath, `was written with ppo.${differs} = ${JSON.stringify(got[differs])}, this run has ${JSON.stringify(want[differs])}`, 'Resume with the config of the run that wrote it.');
+      throw new CheckpointError(
+        opts.checkpointPath,
+        `was written with ppo.${differs} = ${JSON.stringify(got[differs])}, this run has ${JSON.stringify(want[differs])}`,
+        'Resume with the config of the run that wrote it.',
+      );
     }
   } else {
     algo = makeAlgorithm(envs, config as Partial<PPOConfig> & { algo: 'ppo' });

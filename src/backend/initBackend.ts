@@ -56,7 +56,9 @@ async function tryLoad(name: BackendName): Promise<void> {
 }
 
 function firstLine(e: unknown): string {
-  return String(e instanceof Error ? e.message : e).split('\n')[0].slice(0, 160);
+  return String(e instanceof Error ? e.message : e)
+    .split('\n')[0]
+    .slice(0, 160);
 }
 
 /**
@@ -78,7 +80,11 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
       await tryLoad(name);
       tf.enableProdMode();
       current = { backend: name, tfBackend: tf.getBackend(), skipped };
-      const log = opts.log ?? ((l: string) => { if (!process.env.LEG_QUIET) console.error(l); });
+      const log =
+        opts.log ??
+        ((l: string) => {
+          if (!process.env.LEG_QUIET) console.error(l);
+        });
       const why = skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
       log(`[llm-ensemble-gym] tfjs backend: ${name}${why ? ` (skipped ${why})` : ''}`);
       return current;
@@ -86,8 +92,11 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
       skipped.push({ backend: name, reason: firstLine(e) });
     }
   }
-  throw new ConfigError('backend', `no tfjs backend loaded (${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})`,
-    force ? 'Unset LEG_BACKEND / the forced backend to let the package pick one that loads.' : 'Reinstall dependencies with `npm ci`.');
+  throw new ConfigError(
+    'backend',
+    `no tfjs backend loaded (${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})`,
+    force ? 'Unset LEG_BACKEND / the forced backend to let the package pick one that loads.' : 'Reinstall dependencies with `npm ci`.',
+  );
 }
 
 /** The backend chosen by `initBackend`, or undefined before it ran. */

@@ -19,14 +19,22 @@ export class Progress {
    * `label` names the job (e.g. `ppo`), `total` is the number of units (env steps). `plainLines: false`
    * prints nothing off a TTY (for short jobs whose result is printed anyway).
    */
-  constructor(private readonly label: string, private readonly total: number, private readonly plainLines = true, private readonly stream: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly plainLines = true,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
     if (stream.isTTY && !process.env.LEG_QUIET) {
-      this.bar = new cliProgress.SingleBar({
-        format: `${label.padEnd(8)} [{bar}] {percentage}% | {value}/{total} steps | ETA {eta_formatted} | success {success} | return {ret}`,
-        stream,
-        hideCursor: true,
-        etaBuffer: 20,
-      }, cliProgress.Presets.shades_classic);
+      this.bar = new cliProgress.SingleBar(
+        {
+          format: `${label.padEnd(8)} [{bar}] {percentage}% | {value}/{total} steps | ETA {eta_formatted} | success {success} | return {ret}`,
+          stream,
+          hideCursor: true,
+          etaBuffer: 20,
+        },
+        cliProgress.Presets.shades_classic,
+      );
       this.bar.start(total, 0, { success: '-', ret: '-' });
     }
   }
@@ -44,7 +52,9 @@ export class Progress {
     this.lastPlain = decile;
     const elapsed = (Date.now() - this.started) / 1000;
     const eta = done > 0 ? (elapsed * (this.total - done)) / done : NaN;
-    this.stream.write(`${this.label}: ${done}/${this.total} steps (${decile * 10}%), success ${success}, return ${ret}, elapsed ${elapsed.toFixed(0)}s, ETA ${Number.isFinite(eta) ? eta.toFixed(0) + 's' : '-'}\n`);
+    this.stream.write(
+      `${this.label}: ${done}/${this.total} steps (${decile * 10}%), success ${success}, return ${ret}, elapsed ${elapsed.toFixed(0)}s, ETA ${Number.isFinite(eta) ? eta.toFixed(0) + 's' : '-'}\n`,
+    );
   }
 
   /** Completes and removes the bar. */

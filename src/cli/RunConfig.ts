@@ -94,7 +94,11 @@ export function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError('--config', `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'Pass the path of an existing JSON file.');
+    throw new ConfigError(
+      '--config',
+      `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      'Pass the path of an existing JSON file.',
+    );
   }
   let json: unknown;
   try {
@@ -122,7 +126,10 @@ export function resolveRunConfig(file: Record<string, unknown> = {}, flags: Reco
     const issue = res.error.issues[0];
     const field = issue.path.length > 0 ? issue.path.join('.') : ((issue as { keys?: string[] }).keys ?? []).join(', ');
     const known = Object.keys(DEFAULT_RUN_CONFIG).concat('data', 'envConfig', 'ppo').sort().join(', ');
-    const fix = issue.code === 'unrecognized_keys' ? `Known fields: ${known}.` : `Default: ${JSON.stringify((DEFAULT_RUN_CONFIG as unknown as Record<string, unknown>)[field]) ?? 'none'}.`;
+    const fix =
+      issue.code === 'unrecognized_keys'
+        ? `Known fields: ${known}.`
+        : `Default: ${JSON.stringify((DEFAULT_RUN_CONFIG as unknown as Record<string, unknown>)[field]) ?? 'none'}.`;
     throw new ConfigError(field || 'config', issue.message, fix);
   }
   // An unknown env name or a bad env option is reported now, naming the field, not when the run starts.

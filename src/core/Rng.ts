@@ -18,9 +18,7 @@ export class Rng {
   /** Creates a generator from a seed (number or string); the same seed gives the same stream. */
   constructor(seed: number | string, state?: object) {
     this.seed = String(seed);
-    this.gen = state
-      ? seedrandom.alea('', { state: state as seedrandom.State.Alea })
-      : seedrandom.alea(this.seed, { state: true });
+    this.gen = state ? seedrandom.alea('', { state: state as seedrandom.State.Alea }) : seedrandom.alea(this.seed, { state: true });
   }
 
   /** Restores a generator from `state()`; it continues exactly where the saved one stopped. */

@@ -38,12 +38,16 @@ export function batchify<Agent extends string, X>(
   const width = rowWidth(agents, space);
   const size = agents.length * width;
   if (out && out.length !== size) {
-    throw new EnsembleGymError(`batchify: out has length ${out.length}, expected ${agents.length} agents x ${width} = ${size}. Allocate out with that length or omit it.`);
+    throw new EnsembleGymError(
+      `batchify: out has length ${out.length}, expected ${agents.length} agents x ${width} = ${size}. Allocate out with that length or omit it.`,
+    );
   }
   const flat = out ?? new Float32Array(size);
   agents.forEach((agent, i) => {
     if (!Object.prototype.hasOwnProperty.call(record, agent)) {
-      throw new EnsembleGymError(`batchify: no entry for agent "${agent}" (record has ${Object.keys(record).join(', ') || 'no keys'}). Pass a record with every agent of the agent list.`);
+      throw new EnsembleGymError(
+        `batchify: no entry for agent "${agent}" (record has ${Object.keys(record).join(', ') || 'no keys'}). Pass a record with every agent of the agent list.`,
+      );
     }
     const x = record[agent] as X;
     const s = spaceFor(space, agent);
@@ -61,7 +65,9 @@ export function batchify<Agent extends string, X>(
 export function unbatchify<Agent extends string, X>(flat: Float32Array, agents: readonly Agent[], space: SpaceOf<Agent, X>): AgentRecord<Agent, X> {
   const width = rowWidth(agents, space);
   if (flat.length !== agents.length * width) {
-    throw new EnsembleGymError(`unbatchify: got ${flat.length} numbers, expected ${agents.length} agents x ${width} = ${agents.length * width}. Pass the same agent list and space used by batchify.`);
+    throw new EnsembleGymError(
+      `unbatchify: got ${flat.length} numbers, expected ${agents.length} agents x ${width} = ${agents.length * width}. Pass the same agent list and space used by batchify.`,
+    );
   }
   const out = {} as AgentRecord<Agent, X>;
   agents.forEach((agent, i) => {

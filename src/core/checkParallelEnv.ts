@@ -60,8 +60,7 @@ export interface EnvCheckOptions {
 
 /** An env, or a factory of fresh envs (preferred: it lets the checker compare two independent instances). */
 export type EnvUnderCheck<Obs, Act, Agent extends string> =
-  | ParallelEnv<Obs, Act, Agent>
-  | (() => ParallelEnv<Obs, Act, Agent> | Promise<ParallelEnv<Obs, Act, Agent>>);
+  ParallelEnv<Obs, Act, Agent> | (() => ParallelEnv<Obs, Act, Agent> | Promise<ParallelEnv<Obs, Act, Agent>>);
 
 /** Thrown by `assertParallelEnv`; the message lists every failed property. */
 export class EnvCheckError extends EnsembleGymError {
@@ -90,7 +89,8 @@ interface Rollout {
 const FIX = {
   keys: 'Fix: return one entry per agent that acted (the agents of env.agents before the step), including agents that terminate or truncate in this step, and no others.',
   seed: 'Fix: draw every random number from an Rng created in reset({seed}) (never from a global, shared or time-based source) and rebuild all episode state in reset.',
-  invalid: 'Fix: validate the whole action record (unknown or missing agents, actionSpace(agent).explain(action)) before changing any state, and throw InvalidActionError(agent, action, String(space), hint).',
+  invalid:
+    'Fix: validate the whole action record (unknown or missing agents, actionSpace(agent).explain(action)) before changing any state, and throw InvalidActionError(agent, action, String(space), hint).',
 } as const;
 
 /** Printable multi-line summary of problems (`[property] message` per line). */
@@ -119,7 +119,8 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | nul
   const bView = ArrayBuffer.isView(b) && !(b instanceof DataView);
   if (aView || bView || Array.isArray(a) || Array.isArray(b)) {
     if (aView !== bView || Array.isArray(a) !== Array.isArray(b) || (aView && a.constructor !== b?.constructor)) return `${at}: ${preview(a)} vs ${preview(b)}`;
-    const xa = a as ArrayLike<unknown>, xb = b as ArrayLike<unknown>;
+    const xa = a as ArrayLike<unknown>,
+      xb = b as ArrayLike<unknown>;
     if (xa.length !== xb.length) return `${at}: length ${xa.length} vs ${xb.length}`;
     for (let i = 0; i < xa.length; i++) {
       const d = firstDifference(xa[i], xb[i], `${path}[${i}]`);
@@ -128,7 +129,8 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | nul
     return null;
   }
   if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
-    const ka = Object.keys(a).sort(), kb = Object.keys(b).sort();
+    const ka = Object.keys(a).sort(),
+      kb = Object.keys(b).sort();
     if (ka.join('\u0000') !== kb.join('\u0000')) return `${at}: keys [${ka.join(', ')}] vs [${kb.join(', ')}]`;
     for (const k of ka) {
       const d = firstDifference((a as Rec)[k], (b as Rec)[k], path ? `${path}.${k}` : k);
@@ -142,7 +144,10 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | nul
 function isSpace(x: unknown): x is Space {
   const s = x as Partial<Space> | null;
   return (
-    typeof s === 'object' && s !== null && Array.isArray(s.shape) && typeof s.flatDim === 'number' &&
+    typeof s === 'object' &&
+    s !== null &&
+    Array.isArray(s.shape) &&
+    typeof s.flatDim === 'number' &&
     ['sample', 'contains', 'explain', 'flatten', 'unflatten'].every((m) => typeof (s as Rec)[m] === 'function')
   );
 }
@@ -262,7 +267,11 @@ class Checker {
     }
     const why = env.stateSpace.explain(s);
     if (why !== null) {
-      this.p.add('state-in-space', `state() ${where} is not in ${env.stateSpace}: ${why}. Fix: return a Float32Array that fits stateSpace (length ${env.stateSpace.flatDim}, within bounds, finite).`, 'contained');
+      this.p.add(
+        'state-in-space',
+        `state() ${where} is not in ${env.stateSpace}: ${why}. Fix: return a Float32Array that fits stateSpace (length ${env.stateSpace.flatDim}, within bounds, finite).`,
+        'contained',
+      );
     }
     if (!(s instanceof Float32Array)) {
       this.p.add('state-in-space', `state() ${where} returned ${preview(s)}, not a Float32Array. Fix: return a Float32Array.`, 'type');
@@ -274,17 +283,33 @@ class Checker {
   reset(res: unknown, where: string): void {
     const agents = [...this.env.agents];
     const r = res as { observations?: unknown; infos?: unknown } | null;
-    if (typeof r !== 'object' || r === null || typeof r.observations !== 'object' || r.observations === null || typeof r.infos !== 'object' || r.infos === null) {
+    if (
+      typeof r !== 'object' ||
+      r === null ||
+      typeof r.observations !== 'object' ||
+      r.observations === null ||
+      typeof r.infos !== 'object' ||
+      r.infos === null
+    ) {
       this.p.add('reset-keys', `reset() ${where} returned ${preview(res)}. Fix: return { observations, infos }, both records keyed by agent.`, 'shape');
       return;
     }
     if (agents.length === 0) this.p.add('reset-keys', `env.agents is empty after reset() ${where}. Fix: reset must make at least one agent live.`, 'empty');
     const unknown = agents.filter((a) => !this.env.possibleAgents.includes(a));
-    if (unknown.length > 0) this.p.add('reset-keys', `env.agents after reset() ${where} holds ${list(unknown)}, which are not in possibleAgents. Fix: only use agents from possibleAgents.`, 'unknown');
+    if (unknown.length > 0)
+      this.p.add(
+        'reset-keys',
+        `env.agents after reset() ${where} holds ${list(unknown)}, which are not in possibleAgents. Fix: only use agents from possibleAgents.`,
+        'unknown',
+      );
     for (const name of ['observations', 'infos'] as const) {
       const keys = Object.keys(r[name] as Rec);
       if (!sameSet(keys, agents)) {
-        this.p.add('reset-keys', `reset() ${where} returned ${name} for ${list(keys)} but env.agents is ${list(agents)}. Fix: return exactly one entry per live agent.`, name);
+        this.p.add(
+          'reset-keys',
+          `reset() ${where} returned ${name} for ${list(keys)} but env.agents is ${list(agents)}. Fix: return exactly one entry per live agent.`,
+          name,
+        );
       }
     }
     this.observations(r.observations as Rec, `after reset() ${where}`);
@@ -295,36 +320,61 @@ class Checker {
     const r = res as Record<string, unknown> | null;
     const names = ['observations', 'rewards', 'terminations', 'truncations', 'infos'] as const;
     if (typeof r !== 'object' || r === null || names.some((n) => typeof r[n] !== 'object' || r[n] === null)) {
-      this.p.add('step-keys', `step() ${where} returned ${preview(res)}. Fix: return { observations, rewards, terminations, truncations, infos }, each a record keyed by agent.`, 'shape');
+      this.p.add(
+        'step-keys',
+        `step() ${where} returned ${preview(res)}. Fix: return { observations, rewards, terminations, truncations, infos }, each a record keyed by agent.`,
+        'shape',
+      );
       return;
     }
     for (const n of names) {
       const keys = Object.keys(r[n] as Rec);
-      if (!sameSet(keys, acting)) this.p.add('step-keys', `step() ${where} returned ${n} for ${list(keys)} but the agents that acted were ${list(acting)}. ${FIX.keys}`, n);
+      if (!sameSet(keys, acting))
+        this.p.add('step-keys', `step() ${where} returned ${n} for ${list(keys)} but the agents that acted were ${list(acting)}. ${FIX.keys}`, n);
     }
-    const rewards = r.rewards as Rec, terms = r.terminations as Rec, truncs = r.truncations as Rec, infos = r.infos as Rec;
+    const rewards = r.rewards as Rec,
+      terms = r.terminations as Rec,
+      truncs = r.truncations as Rec,
+      infos = r.infos as Rec;
     for (const [a, v] of Object.entries(rewards)) {
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        this.p.add('reward-finite', `reward of agent "${a}" ${where} is ${preview(v)}. Fix: return a finite number for every reward (guard divisions and logs, clip scores).`, a);
+        this.p.add(
+          'reward-finite',
+          `reward of agent "${a}" ${where} is ${preview(v)}. Fix: return a finite number for every reward (guard divisions and logs, clip scores).`,
+          a,
+        );
       }
     }
-    for (const [n, rec] of [['terminations', terms], ['truncations', truncs]] as const) {
+    for (const [n, rec] of [
+      ['terminations', terms],
+      ['truncations', truncs],
+    ] as const) {
       for (const [a, v] of Object.entries(rec)) {
         if (typeof v !== 'boolean') this.p.add('done-flags-boolean', `${n}["${a}"] ${where} is ${preview(v)}, not a boolean. Fix: return true or false.`, n);
       }
     }
     for (const [a, v] of Object.entries(infos)) {
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) this.p.add('infos-objects', `infos["${a}"] ${where} is ${preview(v)}. Fix: return an object (use {} when there is nothing to report).`, a);
+      if (typeof v !== 'object' || v === null || Array.isArray(v))
+        this.p.add('infos-objects', `infos["${a}"] ${where} is ${preview(v)}. Fix: return an object (use {} when there is nothing to report).`, a);
     }
     this.observations(r.observations as Rec, `after step() ${where}`);
     const live = [...this.env.agents];
     for (const a of acting) {
       if ((terms[a] === true || truncs[a] === true) && live.includes(a)) {
-        this.p.add('done-agents-removed', `agent "${a}" ${terms[a] === true ? 'terminated' : 'truncated'} ${where} but is still in env.agents (${list(live)}). Fix: remove agents from env.agents in the step where they terminate or truncate.`, a);
+        this.p.add(
+          'done-agents-removed',
+          `agent "${a}" ${terms[a] === true ? 'terminated' : 'truncated'} ${where} but is still in env.agents (${list(live)}). Fix: remove agents from env.agents in the step where they terminate or truncate.`,
+          a,
+        );
       }
     }
     const unknown = live.filter((a) => !this.env.possibleAgents.includes(a));
-    if (unknown.length > 0) this.p.add('done-agents-removed', `env.agents ${where} holds ${list(unknown)}, not in possibleAgents. Fix: only use agents from possibleAgents.`, 'unknown');
+    if (unknown.length > 0)
+      this.p.add(
+        'done-agents-removed',
+        `env.agents ${where} holds ${list(unknown)}, not in possibleAgents. Fix: only use agents from possibleAgents.`,
+        'unknown',
+      );
   }
 }
 
@@ -344,10 +394,17 @@ async function rollout(env: Env, seed: number, steps: number, maxEpisodeSteps: n
   const rng = new Rng(`${seed}/actions`);
   const trace: TraceEntry[] = [];
   const fail = (call: string, e: unknown): Rollout => {
-    if (checker) p.add('valid-calls-succeed', `${call} threw ${errorText(e)}. Fix: valid calls (reset, then step with actions sampled from each agent's actionSpace) must not throw.`, call);
+    if (checker)
+      p.add(
+        'valid-calls-succeed',
+        `${call} threw ${errorText(e)}. Fix: valid calls (reset, then step with actions sampled from each agent's actionSpace) must not throw.`,
+        call,
+      );
     return { trace, aborted: true };
   };
-  let episode = 0, episodeStep = 0, stepped = 0;
+  let episode = 0,
+    episodeStep = 0,
+    stepped = 0;
   let endChecked = false;
   let last: { original: unknown; copy: unknown; where: string } | null = null;
   const where = (): string => `(episode ${episode}, step ${episodeStep})`;
@@ -377,9 +434,16 @@ async function rollout(env: Env, seed: number, steps: number, maxEpisodeSteps: n
         if (checker && p.wants('step-after-end')) {
           try {
             await env.step({});
-            p.add('step-after-end', `step({}) after the episode ended ${where()} did not throw. Fix: once env.agents is empty, step must throw EnvStateError('... call reset() first').`);
+            p.add(
+              'step-after-end',
+              `step({}) after the episode ended ${where()} did not throw. Fix: once env.agents is empty, step must throw EnvStateError('... call reset() first').`,
+            );
           } catch (e) {
-            if (!(e instanceof EnvStateError)) p.add('step-after-end', `step({}) after the episode ended threw ${errorText(e)} instead of EnvStateError. Fix: throw EnvStateError when no agent is live.`);
+            if (!(e instanceof EnvStateError))
+              p.add(
+                'step-after-end',
+                `step({}) after the episode ended threw ${errorText(e)} instead of EnvStateError. Fix: throw EnvStateError when no agent is live.`,
+              );
           }
         }
       }
@@ -396,7 +460,11 @@ async function rollout(env: Env, seed: number, steps: number, maxEpisodeSteps: n
       continue;
     }
     if (episodeStep >= maxEpisodeSteps) {
-      if (checker) p.add('episode-ends', `no episode ended within ${maxEpisodeSteps} steps, so step-after-end could not be checked. Fix: end episodes by truncation after a time limit, or raise maxEpisodeSteps.`);
+      if (checker)
+        p.add(
+          'episode-ends',
+          `no episode ended within ${maxEpisodeSteps} steps, so step-after-end could not be checked. Fix: end episodes by truncation after a time limit, or raise maxEpisodeSteps.`,
+        );
       break;
     }
     const actions = sampleActions(env, acting, rng);
@@ -415,7 +483,11 @@ async function rollout(env: Env, seed: number, steps: number, maxEpisodeSteps: n
       }
       if (last && p.wants('obs-not-aliased')) {
         const d = firstDifference(last.copy, last.original);
-        if (d) p.add('obs-not-aliased', `the observations returned ${last.where} changed during the next step (${d}). Fix: return a fresh array for every observation instead of reusing an internal buffer.`);
+        if (d)
+          p.add(
+            'obs-not-aliased',
+            `the observations returned ${last.where} changed during the next step (${d}). Fix: return a fresh array for every observation instead of reusing an internal buffer.`,
+          );
       }
       const observations = (res as { observations?: unknown } | null)?.observations;
       last = { original: observations, copy: clone(observations), where: w };
@@ -467,11 +539,16 @@ async function checkInvalidActions(env: Env, seed: number, reference: TraceEntry
       accepted = true;
       p.add('invalid-action-throws', `step() accepted ${kind} (${preview(actions)}). ${FIX.invalid}`, kind);
     } catch (e) {
-      if (!(e instanceof InvalidActionError)) p.add('invalid-action-throws', `step() with ${kind} threw ${errorText(e)} instead of InvalidActionError. ${FIX.invalid}`, kind);
+      if (!(e instanceof InvalidActionError))
+        p.add('invalid-action-throws', `step() with ${kind} threw ${errorText(e)} instead of InvalidActionError. ${FIX.invalid}`, kind);
     }
     if (accepted || !verifyState || !p.wants('invalid-action-keeps-state')) continue;
     const keep = (detail: string): void =>
-      p.add('invalid-action-keeps-state', `after rejecting ${kind}, ${detail}. ${FIX.invalid} A rejected step must leave the env exactly as before (no random draws, no counters).`, kind);
+      p.add(
+        'invalid-action-keeps-state',
+        `after rejecting ${kind}, ${detail}. ${FIX.invalid} A rejected step must leave the env exactly as before (no random draws, no counters).`,
+        kind,
+      );
     if (!sameSet(agentsBefore, env.agents)) {
       keep(`env.agents changed from ${list(agentsBefore)} to ${list([...env.agents])}`);
       continue;
@@ -501,14 +578,24 @@ function checkStatic(env: Env, p: Problems, seed: number): boolean {
       p.add('possible-agents', `possibleAgents is ${preview(agents)}. Fix: list every agent name the env can ever have (a non-empty string array).`);
       return false;
     }
-    if (agents.some((a) => typeof a !== 'string')) p.add('possible-agents', `possibleAgents ${preview(agents)} holds non-strings. Fix: name agents with strings.`);
+    if (agents.some((a) => typeof a !== 'string'))
+      p.add('possible-agents', `possibleAgents ${preview(agents)} holds non-strings. Fix: name agents with strings.`);
     const dup = agents.filter((a, i) => agents.indexOf(a) !== i);
     if (dup.length > 0) p.add('possible-agents', `possibleAgents repeats ${list(dup)}. Fix: give every agent a unique name.`);
   }
   if (p.wants('metadata')) {
     const m = env.metadata as unknown as Rec | undefined;
-    if (typeof m !== 'object' || m === null || typeof m.name !== 'string' || !['none', 'next-step', 'same-step'].includes(m.autoreset as string) || !Array.isArray(m.renderModes)) {
-      p.add('metadata', `metadata is ${preview(m)}. Fix: set metadata = { name: string, renderModes: string[], autoreset: 'none' | 'next-step' | 'same-step' }.`);
+    if (
+      typeof m !== 'object' ||
+      m === null ||
+      typeof m.name !== 'string' ||
+      !['none', 'next-step', 'same-step'].includes(m.autoreset as string) ||
+      !Array.isArray(m.renderModes)
+    ) {
+      p.add(
+        'metadata',
+        `metadata is ${preview(m)}. Fix: set metadata = { name: string, renderModes: string[], autoreset: 'none' | 'next-step' | 'same-step' }.`,
+      );
     }
   }
   let spacesOk = true;
@@ -521,24 +608,40 @@ function checkStatic(env: Env, p: Problems, seed: number): boolean {
         s2 = env[kind](agent);
       } catch (e) {
         p.wants('spaces-are-spaces');
-        p.add('spaces-are-spaces', `${kind}("${agent}") threw ${errorText(e)}. Fix: return a Space for every agent of possibleAgents, before and after reset.`, kind);
+        p.add(
+          'spaces-are-spaces',
+          `${kind}("${agent}") threw ${errorText(e)}. Fix: return a Space for every agent of possibleAgents, before and after reset.`,
+          kind,
+        );
         spacesOk = false;
         continue;
       }
       if (p.wants('spaces-are-spaces') && !isSpace(s1)) {
-        p.add('spaces-are-spaces', `${kind}("${agent}") returned ${preview(s1)}, not a Space. Fix: return a Box, Discrete, MultiDiscrete, MultiBinary, Simplex or Dict from core/spaces.`, kind);
+        p.add(
+          'spaces-are-spaces',
+          `${kind}("${agent}") returned ${preview(s1)}, not a Space. Fix: return a Box, Discrete, MultiDiscrete, MultiBinary, Simplex or Dict from core/spaces.`,
+          kind,
+        );
         spacesOk = false;
         continue;
       }
       if (p.wants('spaces-stable') && s1 !== s2) {
-        p.add('spaces-stable', `${kind}("${agent}") returned a different object on a second call. Fix: build spaces once (in the constructor) and return the same object every time.`, kind);
+        p.add(
+          'spaces-stable',
+          `${kind}("${agent}") returned a different object on a second call. Fix: build spaces once (in the constructor) and return the same object every time.`,
+          kind,
+        );
       }
       if (isSpace(s1) && p.wants('space-sample-contained')) {
         for (let i = 0; i < 20; i++) {
           const x = s1.sample(rng);
           const why = s1.explain(x);
           if (why !== null) {
-            p.add('space-sample-contained', `${kind}("${agent}").sample() gave ${preview(x)}, which its own space ${s1} rejects: ${why}. Fix: make sample() and contains() of the space agree.`, kind);
+            p.add(
+              'space-sample-contained',
+              `${kind}("${agent}").sample() gave ${preview(x)}, which its own space ${s1} rejects: ${why}. Fix: make sample() and contains() of the space agree.`,
+              kind,
+            );
             break;
           }
         }
@@ -558,7 +661,10 @@ function checkStatic(env: Env, p: Problems, seed: number): boolean {
  * Pass a factory (`() => new MyEnv()`) when possible; an env instance must be freshly constructed
  * (or skip `'step-before-reset'`), and is not closed by the checker.
  */
-export async function checkParallelEnv<Obs, Act, Agent extends string>(target: EnvUnderCheck<Obs, Act, Agent>, opts: EnvCheckOptions = {}): Promise<EnvCheckReport> {
+export async function checkParallelEnv<Obs, Act, Agent extends string>(
+  target: EnvUnderCheck<Obs, Act, Agent>,
+  opts: EnvCheckOptions = {},
+): Promise<EnvCheckReport> {
   const seed = opts.seed ?? 42;
   const steps = opts.steps ?? 100;
   const maxEpisodeSteps = opts.maxEpisodeSteps ?? 1000;
@@ -581,13 +687,22 @@ export async function checkParallelEnv<Obs, Act, Agent extends string>(target: E
     if (p.wants('step-before-reset')) {
       try {
         await env.step(sampleActions(env, env.possibleAgents, new Rng(`${seed}/before-reset`)));
-        p.add('step-before-reset', 'step() before any reset() did not throw. Fix: throw EnvStateError("step() called before reset(): call reset({seed}) first") until reset has run.');
+        p.add(
+          'step-before-reset',
+          'step() before any reset() did not throw. Fix: throw EnvStateError("step() called before reset(): call reset({seed}) first") until reset has run.',
+        );
       } catch (e) {
-        if (!(e instanceof EnvStateError)) p.add('step-before-reset', `step() before any reset() threw ${errorText(e)} instead of EnvStateError. Fix: check that reset has run before validating actions.`);
+        if (!(e instanceof EnvStateError))
+          p.add(
+            'step-before-reset',
+            `step() before any reset() threw ${errorText(e)} instead of EnvStateError. Fix: check that reset has run before validating actions.`,
+          );
       }
     }
     p.wants('valid-calls-succeed');
-    ['reset-keys', 'obs-in-space', 'step-keys', 'reward-finite', 'done-flags-boolean', 'infos-objects', 'done-agents-removed', 'episode-ends'].forEach((x) => p.wants(x as EnvCheckProperty));
+    ['reset-keys', 'obs-in-space', 'step-keys', 'reward-finite', 'done-flags-boolean', 'infos-objects', 'done-agents-removed', 'episode-ends'].forEach((x) =>
+      p.wants(x as EnvCheckProperty),
+    );
     const checker = new Checker(env, p);
     const a = await rollout(env, seed, steps, maxEpisodeSteps, p, checker);
     if (a.aborted) return;
@@ -598,10 +713,14 @@ export async function checkParallelEnv<Obs, Act, Agent extends string>(target: E
       const b = await rollout(envB, seed, steps, maxEpisodeSteps, p, null);
       const n = Math.min(a.trace.length, b.trace.length);
       for (let i = 0; i < n; i++) {
-        const ta = a.trace[i], tb = b.trace[i];
+        const ta = a.trace[i],
+          tb = b.trace[i];
         const d = firstDifference(ta.result, tb.result) ?? firstDifference(ta.agents, tb.agents, 'agents') ?? firstDifference(ta.state, tb.state, 'state()');
         if (d || ta.call !== tb.call) {
-          p.add('determinism', `two runs with reset({ seed: ${seed} }) and the same seeded actions differ at call ${i}, ${ta.call}: ${d ?? `${ta.call} vs ${tb.call}`}. ${FIX.seed} (invalid-action-keeps-state is not verified until this holds.)`);
+          p.add(
+            'determinism',
+            `two runs with reset({ seed: ${seed} }) and the same seeded actions differ at call ${i}, ${ta.call}: ${d ?? `${ta.call} vs ${tb.call}`}. ${FIX.seed} (invalid-action-keeps-state is not verified until this holds.)`,
+          );
           deterministic = false;
           break;
         }
@@ -629,7 +748,10 @@ export async function checkParallelEnv<Obs, Act, Agent extends string>(target: E
       await e.close();
       if (checkClose) await e.close();
     } catch (err) {
-      p.add('close-idempotent', `close() ${checkClose ? 'called twice ' : ''}threw ${errorText(err)}. Fix: close() must not throw, and must be a no-op when already closed.`);
+      p.add(
+        'close-idempotent',
+        `close() ${checkClose ? 'called twice ' : ''}threw ${errorText(err)}. Fix: close() must not throw, and must be a no-op when already closed.`,
+      );
     }
   }
   return report();

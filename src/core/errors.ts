@@ -69,7 +69,11 @@ export function preview(value: unknown, max = 80): string {
     else {
       // Typed arrays nested in records print as lists, not as {"0": ...} objects.
       const plain = (_k: string, v: unknown): unknown =>
-        ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
+        ArrayBuffer.isView(v) && !(v instanceof DataView)
+          ? Array.from(v as unknown as ArrayLike<number>)
+          : typeof v === 'number' && !Number.isFinite(v)
+            ? String(v)
+            : v;
       // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only functions and symbols reach String here
       s = JSON.stringify(value, plain) ?? String(value);
     }

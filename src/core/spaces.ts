@@ -90,17 +90,33 @@ export class Box extends BaseSpace<Float32Array> {
   /** `low`/`high` are scalars or flat arrays of `prod(shape)` numbers with low ≤ high. */
   constructor(low: number | Vector, high: number | Vector, shape: readonly number[]) {
     super();
-    if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new SpaceDefinitionError('Box', 'shape', `must be non-negative integers, got ${preview(shape)}`, 'Pass the dimensions as integers >= 0, e.g. [3] or [2, 4].');
+    if (shape.some((d) => !Number.isInteger(d) || d < 0))
+      throw new SpaceDefinitionError(
+        'Box',
+        'shape',
+        `must be non-negative integers, got ${preview(shape)}`,
+        'Pass the dimensions as integers >= 0, e.g. [3] or [2, 4].',
+      );
     this.shape = [...shape];
     this.flatDim = prod(shape);
     this.low = typeof low === 'number' ? new Float32Array(this.flatDim).fill(low) : Float32Array.from(low);
     this.high = typeof high === 'number' ? new Float32Array(this.flatDim).fill(high) : Float32Array.from(high);
     if (this.low.length !== this.flatDim || this.high.length !== this.flatDim) {
-      throw new SpaceDefinitionError('Box', this.low.length !== this.flatDim ? 'low' : 'high', `must have ${this.flatDim} entries for shape [${shape}], got ${this.low.length !== this.flatDim ? this.low.length : this.high.length}`, 'Pass a scalar bound, or one bound per entry of the flattened shape.');
+      throw new SpaceDefinitionError(
+        'Box',
+        this.low.length !== this.flatDim ? 'low' : 'high',
+        `must have ${this.flatDim} entries for shape [${shape}], got ${this.low.length !== this.flatDim ? this.low.length : this.high.length}`,
+        'Pass a scalar bound, or one bound per entry of the flattened shape.',
+      );
     }
     for (let i = 0; i < this.flatDim; i++) {
       if (Number.isNaN(this.low[i]) || Number.isNaN(this.high[i]) || this.low[i] > this.high[i] || this.low[i] === Infinity || this.high[i] === -Infinity) {
-        throw new SpaceDefinitionError('Box', `low[${i}]/high[${i}]`, `need low <= high (not NaN, low not +Infinity, high not -Infinity), got [${this.low[i]}, ${this.high[i]}]`, 'Pass finite or half-open bounds with low <= high, e.g. new Box(-Infinity, Infinity, shape).');
+        throw new SpaceDefinitionError(
+          'Box',
+          `low[${i}]/high[${i}]`,
+          `need low <= high (not NaN, low not +Infinity, high not -Infinity), got [${this.low[i]}, ${this.high[i]}]`,
+          'Pass finite or half-open bounds with low <= high, e.g. new Box(-Infinity, Infinity, shape).',
+        );
       }
     }
   }
@@ -109,7 +125,8 @@ export class Box extends BaseSpace<Float32Array> {
   sampleWith(rng: Rng): Float32Array {
     const out = new Float32Array(this.flatDim);
     for (let i = 0; i < this.flatDim; i++) {
-      const lo = this.low[i], hi = this.high[i];
+      const lo = this.low[i],
+        hi = this.high[i];
       let v: number;
       if (Number.isFinite(lo) && Number.isFinite(hi)) v = rng.uniform(lo, hi);
       else if (Number.isFinite(lo)) v = lo + Math.abs(rng.normal());
@@ -171,10 +188,15 @@ export class Discrete extends BaseSpace<number> {
   readonly flatDim: number;
 
   /** `n ≥ 1` choices starting at `start`. */
-  constructor(readonly n: number, readonly start = 0) {
+  constructor(
+    readonly n: number,
+    readonly start = 0,
+  ) {
     super();
-    if (!Number.isInteger(n) || n < 1) throw new SpaceDefinitionError('Discrete', 'n', `must be a positive integer, got ${preview(n)}`, 'Pass the number of choices (>= 1).');
-    if (!Number.isSafeInteger(start)) throw new SpaceDefinitionError('Discrete', 'start', `must be an integer, got ${preview(start)}`, 'Pass the first choice as a safe integer (default 0).');
+    if (!Number.isInteger(n) || n < 1)
+      throw new SpaceDefinitionError('Discrete', 'n', `must be a positive integer, got ${preview(n)}`, 'Pass the number of choices (>= 1).');
+    if (!Number.isSafeInteger(start))
+      throw new SpaceDefinitionError('Discrete', 'start', `must be an integer, got ${preview(start)}`, 'Pass the first choice as a safe integer (default 0).');
     this.flatDim = n;
   }
 
@@ -217,7 +239,13 @@ export class MultiDiscrete extends BaseSpace<Int32Array> {
   /** `nvec[i] ≥ 1` choices for entry i. */
   constructor(nvec: readonly number[]) {
     super();
-    if (nvec.some((n) => !Number.isInteger(n) || n < 1)) throw new SpaceDefinitionError('MultiDiscrete', 'nvec', `must be positive integers, got ${preview(nvec)}`, 'Pass the number of choices (>= 1) of each entry.');
+    if (nvec.some((n) => !Number.isInteger(n) || n < 1))
+      throw new SpaceDefinitionError(
+        'MultiDiscrete',
+        'nvec',
+        `must be positive integers, got ${preview(nvec)}`,
+        'Pass the number of choices (>= 1) of each entry.',
+      );
     this.nvec = Int32Array.from(nvec);
     this.shape = [nvec.length];
     this.flatDim = nvec.reduce((a, b) => a + b, 0);
@@ -275,7 +303,8 @@ export class MultiBinary extends BaseSpace<Uint8Array> {
   /** `n ≥ 1` bits. */
   constructor(readonly n: number) {
     super();
-    if (!Number.isInteger(n) || n < 1) throw new SpaceDefinitionError('MultiBinary', 'n', `must be a positive integer, got ${preview(n)}`, 'Pass the number of bits (>= 1).');
+    if (!Number.isInteger(n) || n < 1)
+      throw new SpaceDefinitionError('MultiBinary', 'n', `must be a positive integer, got ${preview(n)}`, 'Pass the number of bits (>= 1).');
     this.shape = [n];
     this.flatDim = n;
   }
@@ -317,9 +346,13 @@ export class Simplex extends BaseSpace<Float32Array> {
   readonly flatDim: number;
 
   /** `n ≥ 1` components; `atol` is the tolerance on the sum. */
-  constructor(readonly n: number, readonly atol = 1e-5) {
+  constructor(
+    readonly n: number,
+    readonly atol = 1e-5,
+  ) {
     super();
-    if (!Number.isInteger(n) || n < 1) throw new SpaceDefinitionError('Simplex', 'n', `must be a positive integer, got ${preview(n)}`, 'Pass the number of weights (>= 1).');
+    if (!Number.isInteger(n) || n < 1)
+      throw new SpaceDefinitionError('Simplex', 'n', `must be a positive integer, got ${preview(n)}`, 'Pass the number of weights (>= 1).');
     this.shape = [n];
     this.flatDim = n;
   }
@@ -389,7 +422,8 @@ export class Dict<S extends Record<string, Space> = Record<string, Space>> exten
 
   /** The first unexpected or missing key, or the first sub-space problem prefixed with its key. */
   explain(x: unknown): string | null {
-    if (typeof x !== 'object' || x === null || Array.isArray(x) || ArrayBuffer.isView(x)) return `expected an object with keys ${this.keys.join(', ')}, got ${describe(x)}`;
+    if (typeof x !== 'object' || x === null || Array.isArray(x) || ArrayBuffer.isView(x))
+      return `expected an object with keys ${this.keys.join(', ')}, got ${describe(x)}`;
     const rec = x as Record<string, unknown>;
     for (const k of Object.keys(rec)) if (!(k in this.spaces)) return `unexpected key "${k}" (allowed: ${this.keys.join(', ')})`;
     for (const k of this.keys) {

@@ -122,7 +122,13 @@ export class UnionVocabulary {
   /** The bytes union id `u` stands for (empty for EOS). */
   bytes(u: number): Uint8Array {
     const b = this.bytesById[u];
-    if (b === undefined) throw new EnsembleInputError('UnionVocabulary.bytes', `union id ${u}`, `is outside 0..${this.size - 1}`, 'Pass an integer id below vocab.size (an index into a mixture, not its tail entry).');
+    if (b === undefined)
+      throw new EnsembleInputError(
+        'UnionVocabulary.bytes',
+        `union id ${u}`,
+        `is outside 0..${this.size - 1}`,
+        'Pass an integer id below vocab.size (an index into a mixture, not its tail entry).',
+      );
     return b;
   }
 
@@ -210,7 +216,13 @@ export class UnionVocabulary {
 
   private tokenizer(model: number, call: string): Tokenizer {
     const tok = Number.isInteger(model) ? this.tokenizers[model] : undefined;
-    if (tok === undefined) throw new EnsembleInputError(call, `model ${model}`, `is outside 0..${this.numModels - 1}`, 'Pass the index of a tokenizer given to UnionVocabulary.fromTokenizers.');
+    if (tok === undefined)
+      throw new EnsembleInputError(
+        call,
+        `model ${model}`,
+        `is outside 0..${this.numModels - 1}`,
+        'Pass the index of a tokenizer given to UnionVocabulary.fromTokenizers.',
+      );
     return tok;
   }
 }

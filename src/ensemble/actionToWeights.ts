@@ -25,7 +25,13 @@ function agentName(ctx: WeightContext | undefined, i: number): string {
 }
 
 function check(values: ArrayLike<number>, ctx: WeightContext | undefined, what: string, hint: string, positive: boolean): void {
-  if (values.length === 0) throw new EnsembleInputError('actionToWeights', what, 'is an empty list: there must be one action per agent', 'Pass one action per agent (an ensemble has at least one model).');
+  if (values.length === 0)
+    throw new EnsembleInputError(
+      'actionToWeights',
+      what,
+      'is an empty list: there must be one action per agent',
+      'Pass one action per agent (an ensemble has at least one model).',
+    );
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isFinite(v) || (positive && v < 0)) {
@@ -36,7 +42,13 @@ function check(values: ArrayLike<number>, ctx: WeightContext | undefined, what: 
 
 function output(n: number, out?: Float64Array): Float64Array {
   if (out === undefined) return new Float64Array(n);
-  if (out.length !== n) throw new EnsembleInputError('actionToWeights', 'out', `has length ${out.length}, expected ${n} (one weight per agent)`, 'Pass an out buffer of one entry per agent, or leave it out.');
+  if (out.length !== n)
+    throw new EnsembleInputError(
+      'actionToWeights',
+      'out',
+      `has length ${out.length}, expected ${n} (one weight per agent)`,
+      'Pass an out buffer of one entry per agent, or leave it out.',
+    );
   return out;
 }
 
@@ -123,9 +135,11 @@ export function effectiveInclude(bits: ArrayLike<number>, weights?: ArrayLike<nu
  * equally, so the result is always on the simplex.
  */
 export function includeWeights(bits: ArrayLike<number>, weights: ArrayLike<number>, ctx?: WeightContext, out?: Float64Array): Float64Array {
-  if (bits.length !== weights.length) throw new EnsembleInputError('includeWeights', 'bits', `has ${bits.length} include bits for ${weights.length} weights`, 'Pass one include bit per weight.');
+  if (bits.length !== weights.length)
+    throw new EnsembleInputError('includeWeights', 'bits', `has ${bits.length} include bits for ${weights.length} weights`, 'Pass one include bit per weight.');
   for (let i = 0; i < bits.length; i++) {
-    if (bits[i] !== 0 && bits[i] !== 1) throw new InvalidActionError(agentName(ctx, i), bits[i], ctx?.space ?? 'include bits (0 or 1)', 'Include bits are 0 (leave out) or 1 (include).');
+    if (bits[i] !== 0 && bits[i] !== 1)
+      throw new InvalidActionError(agentName(ctx, i), bits[i], ctx?.space ?? 'include bits (0 or 1)', 'Include bits are 0 (leave out) or 1 (include).');
   }
   check(weights, ctx, 'weights', 'Weights must be finite and >= 0.', true);
   const n = bits.length;
@@ -147,14 +161,24 @@ export function includeWeights(bits: ArrayLike<number>, weights: ArrayLike<numbe
 }
 
 /** Weights from one action value per agent under `param` (`rng` is needed for `'dirichlet'`). */
-export function actionToWeights(param: WeightParam, actions: ArrayLike<number>, opts: { rng?: Rng; ctx?: WeightContext; out?: Float64Array } = {}): Float64Array {
+export function actionToWeights(
+  param: WeightParam,
+  actions: ArrayLike<number>,
+  opts: { rng?: Rng; ctx?: WeightContext; out?: Float64Array } = {},
+): Float64Array {
   switch (param) {
     case 'softmax':
       return softmaxWeights(actions, opts.ctx, opts.out);
     case 'concentration':
       return concentrationWeights(actions, opts.ctx, opts.out);
     case 'dirichlet':
-      if (!opts.rng) throw new EnsembleInputError('actionToWeights', 'opts.rng', "is missing: 'dirichlet' samples its weights", "Pass { rng } (a seeded Rng), or use 'softmax' or 'concentration'.");
+      if (!opts.rng)
+        throw new EnsembleInputError(
+          'actionToWeights',
+          'opts.rng',
+          "is missing: 'dirichlet' samples its weights",
+          "Pass { rng } (a seeded Rng), or use 'softmax' or 'concentration'.",
+        );
       return dirichletWeights(actions, opts.rng, opts.ctx, opts.out);
     default:
       // Reachable from JavaScript or from unchecked config files, where the type does not hold.

@@ -97,7 +97,12 @@ export function fleissKappa(ratings: readonly ArrayLike<number>[], numCategories
   const L = ratings.length;
   if (L < 2 || n === 0) return 1;
   if (numCategories !== undefined && (!Number.isSafeInteger(numCategories) || numCategories < 1)) {
-    throw new EnsembleInputError('fleissKappa', 'numCategories', `must be a positive integer, got ${preview(numCategories)}`, 'Pass the number of categories (2 for right/wrong), or leave it out to use the largest rating + 1.');
+    throw new EnsembleInputError(
+      'fleissKappa',
+      'numCategories',
+      `must be a positive integer, got ${preview(numCategories)}`,
+      'Pass the number of categories (2 for right/wrong), or leave it out to use the largest rating + 1.',
+    );
   }
   let k = numCategories ?? 0;
   if (numCategories === undefined) for (const r of ratings) for (let t = 0; t < n; t++) k = Math.max(k, r[t] + 1);
@@ -108,7 +113,13 @@ export function fleissKappa(ratings: readonly ArrayLike<number>[], numCategories
     perItem.fill(0);
     for (let j = 0; j < L; j++) {
       const c = ratings[j][t];
-      if (!Number.isInteger(c) || c < 0 || c >= k) throw new EnsembleInputError('fleissKappa', `ratings[${j}][${t}]`, `is ${preview(c)}, outside the categories 0..${k - 1}`, 'Ratings are integer category indices; pass numCategories larger than every rating, or leave it out.');
+      if (!Number.isInteger(c) || c < 0 || c >= k)
+        throw new EnsembleInputError(
+          'fleissKappa',
+          `ratings[${j}][${t}]`,
+          `is ${preview(c)}, outside the categories 0..${k - 1}`,
+          'Ratings are integer category indices; pass numCategories larger than every rating, or leave it out.',
+        );
       perItem[c]++;
     }
     let agree = 0;

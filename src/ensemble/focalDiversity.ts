@@ -19,7 +19,14 @@ export function focalDiversity(correct: readonly ArrayLike<number | boolean>[], 
   const m = subset.length;
   if (m < 2) return 0;
   const n = checkMatrix(correct, 'focalDiversity');
-  for (const j of subset) if (!Number.isInteger(j) || j < 0 || j >= correct.length) throw new EnsembleInputError('focalDiversity', 'subset', `member ${preview(j)} is not a model index in 0..${correct.length - 1}`, 'Pass indices of rows of the correctness matrix.');
+  for (const j of subset)
+    if (!Number.isInteger(j) || j < 0 || j >= correct.length)
+      throw new EnsembleInputError(
+        'focalDiversity',
+        'subset',
+        `member ${preview(j)} is not a model index in 0..${correct.length - 1}`,
+        'Pass indices of rows of the correctness matrix.',
+      );
   // wrongCount[t] = number of members wrong on item t.
   const wrongCount = new Int32Array(n);
   for (const j of subset) {
@@ -55,7 +62,13 @@ export function checkMatrix(rows: readonly ArrayLike<unknown>[], call = 'checkMa
   if (rows.length === 0) return 0;
   const n = rows[0].length;
   rows.forEach((r, j) => {
-    if (r.length !== n) throw new EnsembleInputError(call, `rows[${j}]`, `has ${r.length} items, row 0 has ${n}: every model must answer the same items`, 'Pass a rectangular models-by-items matrix.');
+    if (r.length !== n)
+      throw new EnsembleInputError(
+        call,
+        `rows[${j}]`,
+        `has ${r.length} items, row 0 has ${n}: every model must answer the same items`,
+        'Pass a rectangular models-by-items matrix.',
+      );
   });
   return n;
 }

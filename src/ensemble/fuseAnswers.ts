@@ -10,7 +10,12 @@ import { EnsembleInputError } from './EnsembleInputError.js';
 export const FUSION_TIE_TOLERANCE = 1e-9;
 
 /** Σ_i w_i·probs[i][k] for k < numOptions, written into `out` (float64). */
-export function fusedDistribution(probs: readonly ArrayLike<number>[], weights: ArrayLike<number>, numOptions: number, out: Float64Array = new Float64Array(numOptions)): Float64Array {
+export function fusedDistribution(
+  probs: readonly ArrayLike<number>[],
+  weights: ArrayLike<number>,
+  numOptions: number,
+  out: Float64Array = new Float64Array(numOptions),
+): Float64Array {
   for (let k = 0; k < numOptions; k++) out[k] = 0;
   for (let i = 0; i < probs.length; i++) {
     const w = weights[i];
@@ -58,8 +63,20 @@ export function fusionAccuracy(items: readonly FusableItem[], weights: ArrayLike
  * (grid order: lexicographic in the weights of models 0, 1, ...). The grid has C(steps+N−1, N−1) points.
  */
 export function bestFixedWeights(items: readonly FusableItem[], numModels: number, steps = 20): { weights: number[]; accuracy: number } {
-  if (!Number.isInteger(numModels) || numModels < 1) throw new EnsembleInputError('bestFixedWeights', 'numModels', `must be a positive integer, got ${preview(numModels)}`, 'Pass the number of models whose answers the items hold.');
-  if (!Number.isInteger(steps) || steps < 1) throw new EnsembleInputError('bestFixedWeights', 'steps', `must be a positive integer, got ${preview(steps)}`, 'Pass a grid resolution such as 20 (weights in multiples of 1/steps).');
+  if (!Number.isInteger(numModels) || numModels < 1)
+    throw new EnsembleInputError(
+      'bestFixedWeights',
+      'numModels',
+      `must be a positive integer, got ${preview(numModels)}`,
+      'Pass the number of models whose answers the items hold.',
+    );
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new EnsembleInputError(
+      'bestFixedWeights',
+      'steps',
+      `must be a positive integer, got ${preview(steps)}`,
+      'Pass a grid resolution such as 20 (weights in multiples of 1/steps).',
+    );
   let best = { weights: Array(numModels).fill(1 / numModels) as number[], accuracy: -1 };
   const counts = new Array<number>(numModels).fill(0);
   const visit = (i: number, left: number): void => {
@@ -97,9 +114,16 @@ export const FUSION_MODES: readonly FusionMode[] = ['weights', 'votes', 'calibra
 export const LINEAR_SCORE_FLOOR = 1e-4;
 
 /** `'linear'` votes of one model for k < numOptions from `action` = [a, b, c], its recorded `scores` and normalised `probs`. */
-export function linearVotes(scores: ArrayLike<number>, probs: ArrayLike<number>, action: ArrayLike<number>, numOptions: number, out: Float64Array = new Float64Array(numOptions)): Float64Array {
+export function linearVotes(
+  scores: ArrayLike<number>,
+  probs: ArrayLike<number>,
+  action: ArrayLike<number>,
+  numOptions: number,
+  out: Float64Array = new Float64Array(numOptions),
+): Float64Array {
   const scale = -Math.log(LINEAR_SCORE_FLOOR);
-  for (let k = 0; k < numOptions; k++) out[k] = action[0] * scores[k] + action[1] * probs[k] + ((1 + action[2]) * Math.log(Math.max(probs[k], LINEAR_SCORE_FLOOR))) / scale;
+  for (let k = 0; k < numOptions; k++)
+    out[k] = action[0] * scores[k] + action[1] * probs[k] + ((1 + action[2]) * Math.log(Math.max(probs[k], LINEAR_SCORE_FLOOR))) / scale;
   return out;
 }
 
@@ -110,14 +134,24 @@ export const MAX_LOG_TEMPERATURE = 5;
 export const MIN_CALIBRATED_SCORE = 1e-6;
 
 /** Calibrated votes of one model: e^clamp(τ)·log(max(p_k, MIN_CALIBRATED_SCORE)) + bias_k for k < numOptions, where `action` = [τ, bias_0, ...]. */
-export function calibratedVotes(probs: ArrayLike<number>, action: ArrayLike<number>, numOptions: number, out: Float64Array = new Float64Array(numOptions)): Float64Array {
+export function calibratedVotes(
+  probs: ArrayLike<number>,
+  action: ArrayLike<number>,
+  numOptions: number,
+  out: Float64Array = new Float64Array(numOptions),
+): Float64Array {
   const scale = Math.exp(Math.min(Math.max(action[0], -MAX_LOG_TEMPERATURE), MAX_LOG_TEMPERATURE));
   for (let k = 0; k < numOptions; k++) out[k] = scale * Math.log(Math.max(probs[k], MIN_CALIBRATED_SCORE)) + action[1 + k];
   return out;
 }
 
 /** Σ over included models (all when `include` is absent) of `votes[i][k]` for k < numOptions, written into `out` (float64). */
-export function summedVotes(votes: readonly ArrayLike<number>[], numOptions: number, include?: ArrayLike<number>, out: Float64Array = new Float64Array(numOptions)): Float64Array {
+export function summedVotes(
+  votes: readonly ArrayLike<number>[],
+  numOptions: number,
+  include?: ArrayLike<number>,
+  out: Float64Array = new Float64Array(numOptions),
+): Float64Array {
   for (let k = 0; k < numOptions; k++) out[k] = 0;
   for (let i = 0; i < votes.length; i++) {
     if (include !== undefined && include[i] === 0) continue;

@@ -45,13 +45,36 @@ export function mixDistributions(
   exps?: readonly (Float64Array | undefined)[],
 ): Float64Array {
   const n = vocab.numModels;
-  if (dists.length !== n) throw new EnsembleInputError(CALL, 'dists', `has ${dists.length} distributions for ${n} models`, 'Pass one distribution per model, in the vocabulary\'s model order.');
-  if (weights.length !== n) throw new EnsembleInputError(CALL, 'weights', `has ${weights.length} entries for ${n} models`, 'Pass one weight per model, in the vocabulary\'s model order.');
-  if (out.length !== vocab.size + 1) throw new EnsembleInputError(CALL, 'out', `has length ${out.length}, expected ${vocab.size + 1} (union size + tail)`, 'Allocate it with mixtureSize(vocab) or leave it out.');
+  if (dists.length !== n)
+    throw new EnsembleInputError(
+      CALL,
+      'dists',
+      `has ${dists.length} distributions for ${n} models`,
+      "Pass one distribution per model, in the vocabulary's model order.",
+    );
+  if (weights.length !== n)
+    throw new EnsembleInputError(
+      CALL,
+      'weights',
+      `has ${weights.length} entries for ${n} models`,
+      "Pass one weight per model, in the vocabulary's model order.",
+    );
+  if (out.length !== vocab.size + 1)
+    throw new EnsembleInputError(
+      CALL,
+      'out',
+      `has length ${out.length}, expected ${vocab.size + 1} (union size + tail)`,
+      'Allocate it with mixtureSize(vocab) or leave it out.',
+    );
   for (let i = 0; i < n; i++) {
     const w = weights[i];
     if (!Number.isFinite(w) || w < 0) {
-      throw new InvalidActionError(`model ${i}`, w, 'mixture weights (finite, >= 0)', 'Turn policy outputs into weights with actionToWeights (softmax, concentrations, include bits).');
+      throw new InvalidActionError(
+        `model ${i}`,
+        w,
+        'mixture weights (finite, >= 0)',
+        'Turn policy outputs into weights with actionToWeights (softmax, concentrations, include bits).',
+      );
     }
   }
   out.fill(0);
@@ -62,7 +85,13 @@ export function mixDistributions(
     const d = dists[i];
     const map = vocab.modelToUnion[i];
     if (d instanceof Float32Array) {
-      if (d.length !== map.length) throw new EnsembleInputError(CALL, `dists[${i}]`, `has ${d.length} log-probs, model ${i}'s vocabulary has ${map.length} ids`, 'Pass the full next-token log-probs of that model (or a top-k summary).');
+      if (d.length !== map.length)
+        throw new EnsembleInputError(
+          CALL,
+          `dists[${i}]`,
+          `has ${d.length} log-probs, model ${i}'s vocabulary has ${map.length} ids`,
+          'Pass the full next-token log-probs of that model (or a top-k summary).',
+        );
       const given = exps?.[i];
       let e = given !== undefined && given.length >= d.length ? given : scratchFor(d.length);
       let z = 0;
@@ -92,8 +121,10 @@ export function mixDistributions(
       }
     } else {
       const { ids, logprobs, restMass } = d;
-      if (ids.length !== logprobs.length) throw new EnsembleInputError(CALL, `dists[${i}]`, `is a top-k with ${ids.length} ids and ${logprobs.length} log-probs`, 'Give one log-prob per id.');
-      if (Number.isNaN(restMass) || restMass === Infinity) throw new EnsembleInputError(CALL, `dists[${i}].restMass`, `is ${restMass}`, 'Give the probability mass outside the top-k, a finite number >= 0.');
+      if (ids.length !== logprobs.length)
+        throw new EnsembleInputError(CALL, `dists[${i}]`, `is a top-k with ${ids.length} ids and ${logprobs.length} log-probs`, 'Give one log-prob per id.');
+      if (Number.isNaN(restMass) || restMass === Infinity)
+        throw new EnsembleInputError(CALL, `dists[${i}].restMass`, `is ${restMass}`, 'Give the probability mass outside the top-k, a finite number >= 0.');
       const rest = Math.max(0, restMass);
       let z = rest;
       for (let j = 0; j < logprobs.length; j++) z += Math.exp(logprobs[j]);
@@ -117,8 +148,12 @@ const CALL = 'mixDistributions';
 function badLogprobs(i: number, lp: Float32Array, x: number): EnsembleInputError {
   const fix = 'A model returned invalid scores: check its adapter and inputs (or mask it out with weight 0).';
   for (let j = 0; j < lp.length; j++) {
-    if (Number.isNaN(lp[j]) || lp[j] === Infinity) return new EnsembleInputError(CALL, `dists[${i}][${j}]`, `is ${lp[j]} (model ${i}, position ${j}); log-probs must be finite or -Infinity`, fix);
+    if (Number.isNaN(lp[j]) || lp[j] === Infinity)
+      return new EnsembleInputError(CALL, `dists[${i}][${j}]`, `is ${lp[j]} (model ${i}, position ${j}); log-probs must be finite or -Infinity`, fix);
   }
-  const problem = x === Infinity ? 'has a total probability mass that overflows to Infinity (top-k log-probs far above 0)' : `has no probability mass (total ${x}: every log-prob is -Infinity)`;
+  const problem =
+    x === Infinity
+      ? 'has a total probability mass that overflows to Infinity (top-k log-probs far above 0)'
+      : `has no probability mass (total ${x}: every log-prob is -Infinity)`;
   return new EnsembleInputError(CALL, `dists[${i}]`, problem, fix);
 }

@@ -56,7 +56,13 @@ export function lastNumberMatch(prediction: string, reference: string, tol = 1e-
  * last such mention; null when none is found or the letter is out of range.
  */
 export function optionLetter(text: string, numOptions: number): number | null {
-  if (!Number.isInteger(numOptions) || numOptions < 1 || numOptions > 26) throw new EnsembleInputError('optionLetter', 'numOptions', `is ${numOptions}, must be an integer in 1..26`, 'Options are lettered A..Z: pass how many the question has (at most 26).');
+  if (!Number.isInteger(numOptions) || numOptions < 1 || numOptions > 26)
+    throw new EnsembleInputError(
+      'optionLetter',
+      'numOptions',
+      `is ${numOptions}, must be an integer in 1..26`,
+      'Options are lettered A..Z: pass how many the question has (at most 26).',
+    );
   const letters = String.fromCharCode(...Array.from({ length: numOptions }, (_, i) => 65 + i));
   const inRange = (l: string) => {
     const i = l.toUpperCase().charCodeAt(0) - 65;
@@ -93,7 +99,12 @@ export function makeScorer(spec: ScorerName | Scorer, opts: { normalize?: Normal
   if (typeof spec === 'function') {
     return (p, r) => {
       const v = spec(p, r);
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError('scorer', `the scoring function returned ${String(v)} for prediction ${JSON.stringify(p.slice(0, 40))}`, 'Return a finite number (1 = right, 0 = wrong).');
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new ConfigError(
+          'scorer',
+          `the scoring function returned ${String(v)} for prediction ${JSON.stringify(p.slice(0, 40))}`,
+          'Return a finite number (1 = right, 0 = wrong).',
+        );
       return v;
     };
   }
@@ -110,6 +121,10 @@ export function makeScorer(spec: ScorerName | Scorer, opts: { normalize?: Normal
       };
     }
     default:
-      throw new ConfigError('scorer', `unknown scorer ${JSON.stringify(spec)}`, "Use 'exact', 'number', 'option' or a function (prediction, reference) => number.");
+      throw new ConfigError(
+        'scorer',
+        `unknown scorer ${JSON.stringify(spec)}`,
+        "Use 'exact', 'number', 'option' or a function (prediction, reference) => number.",
+      );
   }
 }

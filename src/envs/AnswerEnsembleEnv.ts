@@ -46,7 +46,17 @@ export interface AnswerResetOptions {
 export function resolveAnswerEnsembleConfig(config: AnswerEnsembleConfig): ResolvedAnswerEnsembleConfig {
   if (!config || !config.data || !Array.isArray(config.data.models)) throw new ConfigError('data', 'missing', 'Pass data: await loadAnswerData(path).');
   checkFusionOptions(config);
-  const c = { fusion: 'weights' as const, actionParam: 'softmax' as const, reward: 'correct' as const, features: 'scores' as const, correctReward: 1, wrongReward: 0, split: 'train' as const, order: 'shuffle' as const, ...config };
+  const c = {
+    fusion: 'weights' as const,
+    actionParam: 'softmax' as const,
+    reward: 'correct' as const,
+    features: 'scores' as const,
+    correctReward: 1,
+    wrongReward: 0,
+    split: 'train' as const,
+    order: 'shuffle' as const,
+    ...config,
+  };
   for (const f of ['correctReward', 'wrongReward'] as const) {
     if (!Number.isFinite(c[f])) throw new ConfigError(f, `must be a finite number, got ${c[f]}`, `Set ${f} to a finite number.`);
   }
@@ -55,10 +65,21 @@ export function resolveAnswerEnsembleConfig(config: AnswerEnsembleConfig): Resol
 }
 
 /** Checks the fusion options every answer env shares (`fusion`, `actionParam`, `reward`, `features`), naming the field of a bad value. */
-export function checkFusionOptions(config: { readonly fusion?: unknown; readonly actionParam?: unknown; readonly reward?: unknown; readonly features?: unknown }): void {
-  if ('weights' in config) throw new ConfigError('weights', 'was renamed actionParam (the same name every env uses)', "Pass actionParam: 'softmax' or 'concentration' instead of weights.");
+export function checkFusionOptions(config: {
+  readonly fusion?: unknown;
+  readonly actionParam?: unknown;
+  readonly reward?: unknown;
+  readonly features?: unknown;
+}): void {
+  if ('weights' in config)
+    throw new ConfigError(
+      'weights',
+      'was renamed actionParam (the same name every env uses)',
+      "Pass actionParam: 'softmax' or 'concentration' instead of weights.",
+    );
   const oneOf = (field: string, v: unknown, allowed: readonly string[]): void => {
-    if (v !== undefined && !allowed.includes(v as string)) throw new ConfigError(field, `unknown value ${JSON.stringify(v)}`, `Use ${allowed.map((a) => `'${a}'`).join(', ')}.`);
+    if (v !== undefined && !allowed.includes(v as string))
+      throw new ConfigError(field, `unknown value ${JSON.stringify(v)}`, `Use ${allowed.map((a) => `'${a}'`).join(', ')}.`);
   };
   oneOf('fusion', config.fusion, FUSION_MODES);
   oneOf('actionParam', config.actionParam, ['softmax', 'concentration']);
@@ -79,16 +100,19 @@ export interface PackedAnswers {
 
 /** Lays out every item's distributions for fast observation building. */
 export function packAnswers(data: AnswerDataset): PackedAnswers {
-  const n = data.models.length, k = data.maxOptions;
+  const n = data.models.length,
+    k = data.maxOptions;
   const probs: Float32Array[] = [];
   const rows: Float32Array[][] = [];
   const rawRows: Float32Array[][] = [];
   for (const it of data.items) {
-    rawRows.push(data.models.map((_, i) => {
-      const r = new Float32Array(k);
-      r.set((it.scores ?? it.probs)[i]);
-      return r;
-    }));
+    rawRows.push(
+      data.models.map((_, i) => {
+        const r = new Float32Array(k);
+        r.set((it.scores ?? it.probs)[i]);
+        return r;
+      }),
+    );
     const p = new Float32Array(n * k);
     it.probs.forEach((row, i) => p.set(row, i * k));
     probs.push(p);
@@ -131,7 +155,9 @@ export class AnswerEnsembleEnv extends EnvBase<Box, Box, AnswerResetOptions> imp
     super();
     this.config = resolveAnswerEnsembleConfig(config);
     this.data = this.config.data;
-    const n = this.data.models.length, k = this.data.maxOptions, t = this.data.tasks.length;
+    const n = this.data.models.length,
+      k = this.data.maxOptions,
+      t = this.data.tasks.length;
     this.possibleAgents = [...this.data.models];
     this.packed = packAnswers(this.data);
     this.obsSpace = new Box(0, 1, [2 * k + t + (this.config.features === 'rich' ? richFeatureDim(k) : 0)]);
@@ -172,11 +198,25 @@ export class AnswerEnsembleEnv extends EnvBase<Box, Box, AnswerResetOptions> imp
   protected applyStep(actions: AgentRecord<string, Float32Array>): StepResult<Float32Array, string> {
     for (const a of this.agents) this.fusion.check(a, actions[a]);
     const item = this.data.items[this.item];
-    const rows = this.packed.rows[this.item], raw = this.packed.rawRows[this.item];
-    const out = this.fusion.fuse(this.possibleAgents.map((a) => actions[a]), rows, raw, item.numOptions, item.label);
+    const rows = this.packed.rows[this.item],
+      raw = this.packed.rawRows[this.item];
+    const out = this.fusion.fuse(
+      this.possibleAgents.map((a) => actions[a]),
+      rows,
+      raw,
+      item.numOptions,
+      item.label,
+    );
     const correct = out.fused === item.label;
     const reward = this.fusion.score(this.config.reward, out, this.config.correctReward, this.config.wrongReward, rows, raw, item.numOptions, item.label);
-    const info = { fused: out.fused, label: item.label, correct, labelProbability: out.labelProbability, ...(out.weights ? { weights: Array.from(out.weights) } : { votes: Array.from(out.votes!) }), itemId: item.id };
+    const info = {
+      fused: out.fused,
+      label: item.label,
+      correct,
+      labelProbability: out.labelProbability,
+      ...(out.weights ? { weights: Array.from(out.weights) } : { votes: Array.from(out.votes!) }),
+      itemId: item.id,
+    };
     return this.finalStep({ observation: (_a, i) => this.observe(i), reward, terminated: true, truncated: false, info });
   }
 
@@ -189,7 +229,8 @@ export class AnswerEnsembleEnv extends EnvBase<Box, Box, AnswerResetOptions> imp
   /** `[all models' padded distributions (N·K), option mask (K), task one-hot (T)]` of the current item. */
   state(): Float32Array {
     this.assertStarted('state');
-    const k = this.data.maxOptions, nk = this.possibleAgents.length * k;
+    const k = this.data.maxOptions,
+      nk = this.possibleAgents.length * k;
     const s = new Float32Array(this.stateSpace.flatDim);
     s.set(this.packed.probs[this.item]);
     s.fill(1, nk, nk + this.data.items[this.item].numOptions);
@@ -203,7 +244,15 @@ export class AnswerEnsembleEnv extends EnvBase<Box, Box, AnswerResetOptions> imp
     o.set(this.packed.rows[this.item][i]);
     o.fill(1, k, k + this.data.items[this.item].numOptions);
     o[2 * k + this.packed.taskIndex[this.item]] = 1;
-    if (this.config.features === 'rich') writeRichFeatures(o, 2 * k + this.data.tasks.length, this.packed.rows[this.item][i], this.packed.rawRows[this.item][i], this.data.items[this.item].numOptions, k);
+    if (this.config.features === 'rich')
+      writeRichFeatures(
+        o,
+        2 * k + this.data.tasks.length,
+        this.packed.rows[this.item][i],
+        this.packed.rawRows[this.item][i],
+        this.data.items[this.item].numOptions,
+        k,
+      );
     return o;
   }
 

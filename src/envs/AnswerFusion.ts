@@ -59,17 +59,26 @@ export class AnswerFusion {
         : mode === 'linear'
           ? 'Pass three finite coefficients [a, b, c] per agent (votes a·score + b·p + (1 + c)·log p), e.g. new Float32Array(3).'
           : mode === 'calibrated'
-          ? `Pass [log-temperature, ${k} option biases] (${k + 1} finite numbers) per agent, e.g. new Float32Array(${k + 1}).`
-          : actionParam === 'softmax'
-            ? 'Pass one finite logit per agent, e.g. Float32Array.of(0).'
-            : 'Pass one finite concentration >= 0 per agent, e.g. Float32Array.of(1).';
+            ? `Pass [log-temperature, ${k} option biases] (${k + 1} finite numbers) per agent, e.g. new Float32Array(${k + 1}).`
+            : actionParam === 'softmax'
+              ? 'Pass one finite logit per agent, e.g. Float32Array.of(0).'
+              : 'Pass one finite concentration >= 0 per agent, e.g. Float32Array.of(1).';
     this.ctx = { agents, space: String(this.actionSpace) };
     this.scratch = agents.map(() => new Float64Array(k));
     this.zeros = agents.map(() => new Float32Array(this.actionSpace.flatDim));
   }
 
   /** The correctness part of the reward of `out` under `kind` (`'gain'` fuses the zero actions of every model as its baseline). */
-  score(kind: AnswerReward, out: FusionOutcome, correctReward: number, wrongReward: number, rows: readonly Float32Array[], raw: readonly Float32Array[], numOptions: number, label: number): number {
+  score(
+    kind: AnswerReward,
+    out: FusionOutcome,
+    correctReward: number,
+    wrongReward: number,
+    rows: readonly Float32Array[],
+    raw: readonly Float32Array[],
+    numOptions: number,
+    label: number,
+  ): number {
     if (kind === 'correct') return out.fused === label ? correctReward : wrongReward;
     if (kind === 'expected') return wrongReward + (correctReward - wrongReward) * out.labelProbability;
     const base = this.fuse(this.zeros, rows, raw, numOptions, label).labelProbability;
@@ -83,7 +92,8 @@ export class AnswerFusion {
     const why = this.actionSpace.explain(x);
     if (why !== null) throw new InvalidActionError(agent, x, space, `${why}. ${this.hint}${context}`);
     const a = x as Float32Array;
-    for (let j = 0; j < a.length; j++) if (!Number.isFinite(a[j])) throw new InvalidActionError(agent, x, space, `entry ${j} = ${a[j]} is not finite. ${this.hint}${context}`);
+    for (let j = 0; j < a.length; j++)
+      if (!Number.isFinite(a[j])) throw new InvalidActionError(agent, x, space, `entry ${j} = ${a[j]} is not finite. ${this.hint}${context}`);
   }
 
   /**
@@ -91,7 +101,14 @@ export class AnswerFusion {
    * scores `raw` (both padded to K), with `numOptions` options and right option `label`; `include`
    * (0/1 per agent, at least one 1) restricts the fusion to a sub-ensemble.
    */
-  fuse(actions: readonly Float32Array[], rows: readonly Float32Array[], raw: readonly Float32Array[], numOptions: number, label: number, include?: Uint8Array): FusionOutcome {
+  fuse(
+    actions: readonly Float32Array[],
+    rows: readonly Float32Array[],
+    raw: readonly Float32Array[],
+    numOptions: number,
+    label: number,
+    include?: Uint8Array,
+  ): FusionOutcome {
     if (this.mode === 'weights') {
       const raw = Float64Array.from(actions, (a) => a[0]);
       const w0 = this.actionParam === 'softmax' ? softmaxWeights(raw, this.ctx) : concentrationWeights(raw, this.ctx);

@@ -101,7 +101,13 @@ export class CoordinationGameEnv extends EnvBase<Box, Box> implements HasGlobalS
     this.t += 1;
     const truncated = this.t >= horizon;
     this.drawTarget(this.rng);
-    const result = this.stepResult({ observation: (a) => this.observe(a), reward, terminated: false, truncated, info: (_a, i) => ({ success, correct: correct[i] }) });
+    const result = this.stepResult({
+      observation: (a) => this.observe(a),
+      reward,
+      terminated: false,
+      truncated,
+      info: (_a, i) => ({ success, correct: correct[i] }),
+    });
     if (truncated) this.endEpisode();
     return result;
   }

@@ -167,7 +167,8 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
     if (!models || models.length === 0) throw new ConfigError('models', 'no model given', 'Pass at least one ModelAdapter (one agent per model).');
     const ids = models.map((m) => m.id);
     const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (dup !== undefined) throw new ConfigError('models', `two models share the id "${dup}"`, 'Give every model a distinct id: agents are named after model ids.');
+    if (dup !== undefined)
+      throw new ConfigError('models', `two models share the id "${dup}"`, 'Give every model a distinct id: agents are named after model ids.');
     this.models = models;
     this.possibleAgents = ids;
     const int = (field: string, v: number, min: number): number => {
@@ -182,11 +183,14 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
       throw new ConfigError('actionParam', `unknown parameterisation "${String(this.actionParam)}"`, "Use 'softmax' or 'concentration'.");
     }
     this.decoding = config.decoding ?? 'greedy';
-    if (this.decoding !== 'greedy' && this.decoding !== 'sample') throw new ConfigError('decoding', `unknown mode "${String(this.decoding)}"`, "Use 'greedy' or 'sample'.");
+    if (this.decoding !== 'greedy' && this.decoding !== 'sample')
+      throw new ConfigError('decoding', `unknown mode "${String(this.decoding)}"`, "Use 'greedy' or 'sample'.");
     this.temperature = config.temperature ?? 1;
-    if (!(this.temperature > 0) || !Number.isFinite(this.temperature)) throw new ConfigError('temperature', `must be a finite number > 0, got ${this.temperature}`, 'Use 1 for the plain mixture.');
+    if (!(this.temperature > 0) || !Number.isFinite(this.temperature))
+      throw new ConfigError('temperature', `must be a finite number > 0, got ${this.temperature}`, 'Use 1 for the plain mixture.');
     this.stepCost = config.stepCost ?? 0;
-    if (!(this.stepCost >= 0) || !Number.isFinite(this.stepCost)) throw new ConfigError('stepCost', `must be a finite number >= 0, got ${this.stepCost}`, 'Use 0 for no cost.');
+    if (!(this.stepCost >= 0) || !Number.isFinite(this.stepCost))
+      throw new ConfigError('stepCost', `must be a finite number >= 0, got ${this.stepCost}`, 'Use 0 for no cost.');
     this.closeModels = config.closeModels ?? true;
 
     if (config.task) {
@@ -196,7 +200,8 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
       this.scorer = config.scorer ?? ((p, item) => task.score(p, item as Parameters<Task['score']>[1]));
       this.endOfAnswer = config.endOfAnswer ?? task.endOfAnswer;
     } else {
-      if (!config.items || config.items.length === 0) throw new ConfigError('items', 'no task and no items given', 'Pass `task` or a non-empty list of {prompt, answer}.');
+      if (!config.items || config.items.length === 0)
+        throw new ConfigError('items', 'no task and no items given', 'Pass `task` or a non-empty list of {prompt, answer}.');
       this.items = config.items;
       this.endOfAnswer = config.endOfAnswer ?? '';
       this.scorer = config.scorer ?? exactMatchScorer(this.endOfAnswer);
@@ -205,10 +210,10 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
 
     this.vocab = UnionVocabulary.fromTokenizers(models.map((m) => m.tokenizer));
     this.mix = new Float64Array(this.vocab.size + 1);
-    this.dists = new Array(models.length);
-    this.exps = new Array(models.length).fill(undefined);
+    this.dists = new Array<NextToken['logprobs']>(models.length);
+    this.exps = new Array<Float64Array | undefined>(models.length).fill(undefined);
     this.expBuffers = models.map(() => new Float64Array(0));
-    this.retokenCache = models.map(() => new Map());
+    this.retokenCache = models.map(() => new Map<number, readonly number[]>());
     const mode = config.projection ?? 'random';
     this.projections = models.map((m, i) => new HiddenProjection(m.hiddenSize, this.obsHiddenDim, mode, `${config.projectionSeed ?? 0}/${i}/${m.id}`));
     const n = models.length;
@@ -257,7 +262,11 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
     // Validate before touching state, so a rejected reset leaves the env as it was.
     const idx = options.itemIndex ?? rng.int(this.items.length);
     if (!Number.isInteger(idx) || idx < 0 || idx >= this.items.length) {
-      throw new ConfigError('options.itemIndex', `${preview(idx)} is not an index into ${this.items.length} items`, `Pass an integer in 0..${this.items.length - 1}.`);
+      throw new ConfigError(
+        'options.itemIndex',
+        `${preview(idx)} is not an index into ${this.items.length} items`,
+        `Pass an integer in 0..${this.items.length - 1}.`,
+      );
     }
     await this.disposeSessions();
     this.itemIndex = idx;
@@ -340,7 +349,7 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
       reward += score;
     }
     // Array.from on a typed array walks the iterator protocol; one plain loop per step, then cheap copies per agent.
-    const weightList: number[] = new Array(weights.length);
+    const weightList = new Array<number>(weights.length);
     for (let j = 0; j < weights.length; j++) weightList[j] = weights[j];
     const counts: Record<string, number> = {};
     for (let j = 0; j < this.possibleAgents.length; j++) counts[this.possibleAgents[j]] = this.tokenCounts[j];
@@ -448,5 +457,4 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
       for (let j = 0; j < n; j++) o[d + SUMMARY_DIM + j] = this.prevWeights[j];
     }
   }
-
 }

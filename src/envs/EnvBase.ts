@@ -45,9 +45,11 @@ const pick = <A extends string, T>(v: T | ((agent: A, i: number) => T), agent: A
  * guarantees that a rejected call changes nothing it owns, that every agent gets its own infos
  * object, and that errors have one class and one message across envs.
  */
-export abstract class EnvBase<OS extends Space, AS extends Space, Options = Record<string, unknown>, Agent extends string = string>
-  implements ParallelEnv<ElementOf<OS>, ElementOf<AS>, Agent>
-{
+export abstract class EnvBase<OS extends Space, AS extends Space, Options = Record<string, unknown>, Agent extends string = string> implements ParallelEnv<
+  ElementOf<OS>,
+  ElementOf<AS>,
+  Agent
+> {
   abstract readonly possibleAgents: readonly Agent[];
   abstract readonly metadata: EnvMetadata;
   private live: readonly Agent[] = [];
@@ -62,7 +64,11 @@ export abstract class EnvBase<OS extends Space, AS extends Space, Options = Reco
    * Sets up an episode from `rng` (a fresh generator when `reseeded`, else the running one) and
    * returns the first observations. It must validate `options` before changing any state.
    */
-  protected abstract startEpisode(rng: Rng, options: Partial<Options>, reseeded: boolean): Promise<ResetResult<ElementOf<OS>, Agent>> | ResetResult<ElementOf<OS>, Agent>;
+  protected abstract startEpisode(
+    rng: Rng,
+    options: Partial<Options>,
+    reseeded: boolean,
+  ): Promise<ResetResult<ElementOf<OS>, Agent>> | ResetResult<ElementOf<OS>, Agent>;
 
   /** Applies validated actions of the live agents (`this.agents`) and returns the step's records. */
   protected abstract applyStep(actions: AgentRecord<Agent, ElementOf<AS>>): Promise<StepResult<ElementOf<OS>, Agent>> | StepResult<ElementOf<OS>, Agent>;
@@ -200,11 +206,21 @@ export abstract class EnvBase<OS extends Space, AS extends Space, Options = Reco
    */
   protected validateActions(actions: AgentRecord<Agent, ElementOf<AS>>): void {
     if (typeof actions !== 'object' || actions === null) {
-      throw new InvalidActionError('(all)', actions, 'a record of actions', `Pass { [agent]: action } for every agent of env.agents (${this.live.join(', ')}).`);
+      throw new InvalidActionError(
+        '(all)',
+        actions,
+        'a record of actions',
+        `Pass { [agent]: action } for every agent of env.agents (${this.live.join(', ')}).`,
+      );
     }
     for (const a of Object.keys(actions)) {
       if (!this.live.includes(a as Agent)) {
-        throw new InvalidActionError(a, (actions as Record<string, unknown>)[a], 'no space (not a live agent)', `Only live agents act; env.agents is ${this.live.join(', ')}.`);
+        throw new InvalidActionError(
+          a,
+          (actions as Record<string, unknown>)[a],
+          'no space (not a live agent)',
+          `Only live agents act; env.agents is ${this.live.join(', ')}.`,
+        );
       }
     }
     for (const a of this.live) {
@@ -219,7 +235,10 @@ export abstract class EnvBase<OS extends Space, AS extends Space, Options = Reco
   }
 
   /** Reset records for all possible agents (the live ones once `reset` returns); a shared `info` is copied per agent. */
-  protected resetResult(observation: (agent: Agent, i: number) => ElementOf<OS>, info: Info | ((agent: Agent, i: number) => Info)): ResetResult<ElementOf<OS>, Agent> {
+  protected resetResult(
+    observation: (agent: Agent, i: number) => ElementOf<OS>,
+    info: Info | ((agent: Agent, i: number) => Info),
+  ): ResetResult<ElementOf<OS>, Agent> {
     const observations = {} as AgentRecord<Agent, ElementOf<OS>>;
     const infos = {} as AgentRecord<Agent, Info>;
     const shared = typeof info !== 'function';

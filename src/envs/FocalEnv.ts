@@ -57,13 +57,32 @@ export interface SubsetStats {
 export function resolveFocalEnvConfig(config: FocalEnvConfig): ResolvedFocalEnvConfig {
   if (!config || !config.data || !Array.isArray(config.data.models)) throw new ConfigError('data', 'missing', 'Pass data: await loadAnswerData(path).');
   checkFusionOptions(config);
-  const c = { alpha: 0.1, beta: 0, correctReward: 1, wrongReward: 0, deciders: 'single' as const, fusion: 'weights' as const, actionParam: 'softmax' as const, reward: 'correct' as const, features: 'scores' as const, split: 'train' as const, order: 'shuffle' as const, ...config };
+  const c = {
+    alpha: 0.1,
+    beta: 0,
+    correctReward: 1,
+    wrongReward: 0,
+    deciders: 'single' as const,
+    fusion: 'weights' as const,
+    actionParam: 'softmax' as const,
+    reward: 'correct' as const,
+    features: 'scores' as const,
+    split: 'train' as const,
+    order: 'shuffle' as const,
+    ...config,
+  };
   for (const f of ['alpha', 'beta', 'correctReward', 'wrongReward'] as const) {
     if (!Number.isFinite(c[f])) throw new ConfigError(f, `must be a finite number, got ${c[f]}`, `Set ${f} to a finite number.`);
   }
-  if (c.deciders !== 'single' && c.deciders !== 'per-model') throw new ConfigError('deciders', `unknown value ${JSON.stringify(c.deciders)}`, "Use 'single' or 'per-model'.");
+  if (c.deciders !== 'single' && c.deciders !== 'per-model')
+    throw new ConfigError('deciders', `unknown value ${JSON.stringify(c.deciders)}`, "Use 'single' or 'per-model'.");
   if (c.data.items.length === 0) throw new ConfigError('data', `${c.data.source} has no items`, 'Record at least one item.');
-  if (itemsOf(c.data, 'train').length === 0) throw new ConfigError('data', `${c.data.source} has no train items, so no sub-ensemble statistics can be computed`, 'Mark some items "split": "train" (statistics never use test labels).');
+  if (itemsOf(c.data, 'train').length === 0)
+    throw new ConfigError(
+      'data',
+      `${c.data.source} has no train items, so no sub-ensemble statistics can be computed`,
+      'Mark some items "split": "train" (statistics never use test labels).',
+    );
   return c;
 }
 
@@ -128,11 +147,13 @@ export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, Ans
     this.config = resolveFocalEnvConfig(config);
     this.data = this.config.data;
     const n = (this.n = this.data.models.length);
-    const k = this.data.maxOptions, t = this.data.tasks.length;
+    const k = this.data.maxOptions,
+      t = this.data.tasks.length;
     this.fusionAgents = [...this.data.models];
     this.deciderAgents = this.config.deciders === 'single' ? ['decider'] : this.data.models.map((m) => `decider_${m}`);
     const clash = this.deciderAgents.find((d) => this.fusionAgents.includes(d));
-    if (clash !== undefined) throw new ConfigError('data.models', `a model is named "${clash}", which is also a decider agent's name`, 'Rename the model in the data.');
+    if (clash !== undefined)
+      throw new ConfigError('data.models', `a model is named "${clash}", which is also a decider agent's name`, 'Rename the model in the data.');
     this.possibleAgents = [...this.deciderAgents, ...this.fusionAgents];
     this.packed = packAnswers(this.data);
     const common = n + 2;
@@ -178,12 +199,20 @@ export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, Ans
    * fusion agents: the fusion layout (see the class doc) and the `fusion` mode's space (see `AnswerEnsembleEnv`).
    */
   protected spacesOf(agent: string): AgentSpaces<Box, Space<Float32Array | Uint8Array>> {
-    return this.isDecider(agent) ? { observation: this.deciderObs, action: this.deciderAct as Space<Float32Array | Uint8Array> } : { observation: this.fusionObs, action: this.fusionAct as Space<Float32Array | Uint8Array> };
+    return this.isDecider(agent)
+      ? { observation: this.deciderObs, action: this.deciderAct as Space<Float32Array | Uint8Array> }
+      : { observation: this.fusionObs, action: this.fusionAct as Space<Float32Array | Uint8Array> };
   }
 
   /** The effective include mask for `bits` (none included: the best model on the train split). */
   effectiveSelection(bits: ArrayLike<number>): Uint8Array {
-    if (bits.length !== this.n) throw new EnsembleInputError('FocalEnv.effectiveSelection', 'bits', `has ${bits.length} entries for ${this.n} models`, 'Pass one include bit (0 or 1) per model, in the dataset\'s model order.');
+    if (bits.length !== this.n)
+      throw new EnsembleInputError(
+        'FocalEnv.effectiveSelection',
+        'bits',
+        `has ${bits.length} entries for ${this.n} models`,
+        "Pass one include bit (0 or 1) per model, in the dataset's model order.",
+      );
     return effectiveInclude(bits, this.trainAccuracy);
   }
 
@@ -197,7 +226,10 @@ export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, Ans
       sel.forEach((b, i) => b && members.push(i));
       s = {
         focalDiversity: focalDiversity(this.trainCorrect, members),
-        fitness: pluralityVoteAccuracy(members.map((i) => this.trainTop[i]), this.trainLabels),
+        fitness: pluralityVoteAccuracy(
+          members.map((i) => this.trainTop[i]),
+          this.trainLabels,
+        ),
       };
       this.stats.set(key, s);
     }
@@ -226,21 +258,59 @@ export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, Ans
       const stats = this.subsetStats(this.selection);
       const shared = { phase: 'fuse', selection: Array.from(this.selection), ...stats };
       const observations = this.observeAll();
-      return this.stepResult({ observation: (a) => observations[a], reward: 0, terminated: false, truncated: false, info: (a) => ({ ...shared, selection: [...shared.selection], actionUsed: this.isDecider(a) }) });
+      return this.stepResult({
+        observation: (a) => observations[a],
+        reward: 0,
+        terminated: false,
+        truncated: false,
+        info: (a) => ({ ...shared, selection: [...shared.selection], actionUsed: this.isDecider(a) }),
+      });
     }
     const item = this.data.items[this.item];
-    const out = this.fusion.fuse(this.fusionAgents.map((a) => actions[a] as Float32Array), this.packed.rows[this.item], this.packed.rawRows[this.item], item.numOptions, item.label, this.selection);
+    const out = this.fusion.fuse(
+      this.fusionAgents.map((a) => actions[a] as Float32Array),
+      this.packed.rows[this.item],
+      this.packed.rawRows[this.item],
+      item.numOptions,
+      item.label,
+      this.selection,
+    );
     const fused = out.fused;
     const correct = fused === item.label;
     const size = this.selection.reduce((s, b) => s + b, 0);
     const stats = this.subsetStats(this.selection);
     const { correctReward, wrongReward, alpha, beta } = this.config;
-    const score = this.fusion.score(this.config.reward, out, correctReward, wrongReward, this.packed.rows[this.item], this.packed.rawRows[this.item], item.numOptions, item.label);
+    const score = this.fusion.score(
+      this.config.reward,
+      out,
+      correctReward,
+      wrongReward,
+      this.packed.rows[this.item],
+      this.packed.rawRows[this.item],
+      item.numOptions,
+      item.label,
+    );
     const reward = score - (alpha * size) / this.n + beta * stats.focalDiversity;
     const observations = this.observeAll();
     const fusedBy = out.weights ? { weights: Array.from(out.weights) } : { votes: Array.from(out.votes!) };
-    const shared = { phase: 'done', fused, label: item.label, correct, labelProbability: out.labelProbability, ...fusedBy, selection: Array.from(this.selection), size, ...stats, itemId: item.id };
-    const info = (a: string): Record<string, unknown> => ({ ...shared, ...(out.weights ? { weights: Array.from(out.weights) } : { votes: Array.from(out.votes!) }), selection: [...shared.selection], actionUsed: !this.isDecider(a) });
+    const shared = {
+      phase: 'done',
+      fused,
+      label: item.label,
+      correct,
+      labelProbability: out.labelProbability,
+      ...fusedBy,
+      selection: Array.from(this.selection),
+      size,
+      ...stats,
+      itemId: item.id,
+    };
+    const info = (a: string): Record<string, unknown> => ({
+      ...shared,
+      ...(out.weights ? { weights: Array.from(out.weights) } : { votes: Array.from(out.votes!) }),
+      selection: [...shared.selection],
+      actionUsed: !this.isDecider(a),
+    });
     return this.finalStep({ observation: (a) => observations[a], reward, terminated: true, truncated: false, info });
   }
 
@@ -266,7 +336,8 @@ export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, Ans
 
   /** Writes the common decider layout into `o` and returns the offset after it. */
   private writeDecider(o: Float32Array): number {
-    const k = this.data.maxOptions, nk = this.n * k;
+    const k = this.data.maxOptions,
+      nk = this.n * k;
     o[this.phase] = 1;
     o.set(this.packed.probs[this.item], 2);
     o.fill(1, 2 + nk, 2 + nk + this.data.items[this.item].numOptions);
@@ -300,7 +371,8 @@ export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, Ans
       const at = 2 + 2 * k + this.data.tasks.length;
       o[at] = this.phase === FUSE ? this.selection[i] : 0;
       const end = this.writeSelection(o, at + 1);
-      if (this.config.features === 'rich') writeRichFeatures(o, end, this.packed.rows[this.item][i], this.packed.rawRows[this.item][i], this.data.items[this.item].numOptions, k);
+      if (this.config.features === 'rich')
+        writeRichFeatures(o, end, this.packed.rows[this.item][i], this.packed.rawRows[this.item][i], this.data.items[this.item].numOptions, k);
       putOwn(out, a, o);
     });
     return out;

@@ -94,14 +94,19 @@ export class VectorEnv<Agent extends string = string> {
   constructor(envs: readonly ParallelEnv<unknown, unknown, Agent>[], opts: VectorEnvOptions = {}) {
     if (envs.length === 0) throw new ConfigError('envs', 'no env given', 'Pass at least one env copy.');
     const autoreset = opts.autoreset ?? 'same-step';
-    if (autoreset !== 'next-step' && autoreset !== 'same-step' && autoreset !== 'disabled') throw new ConfigError('autoreset', `unknown mode ${JSON.stringify(autoreset)}`, "Use 'same-step', 'next-step' or 'disabled'.");
+    if (autoreset !== 'next-step' && autoreset !== 'same-step' && autoreset !== 'disabled')
+      throw new ConfigError('autoreset', `unknown mode ${JSON.stringify(autoreset)}`, "Use 'same-step', 'next-step' or 'disabled'.");
     this.envs = [...envs];
     this.numEnvs = envs.length;
     const first = envs[0];
     this.possibleAgents = [...first.possibleAgents];
     envs.forEach((e, i) => {
       if (e.possibleAgents.join('\u0000') !== this.possibleAgents.join('\u0000')) {
-        throw new ConfigError('envs', `copy ${i} has agents [${e.possibleAgents.join(', ')}], copy 0 has [${this.possibleAgents.join(', ')}]`, 'Build every copy from the same config.');
+        throw new ConfigError(
+          'envs',
+          `copy ${i} has agents [${e.possibleAgents.join(', ')}], copy 0 has [${this.possibleAgents.join(', ')}]`,
+          'Build every copy from the same config.',
+        );
       }
     });
     for (const a of this.possibleAgents) {
@@ -120,14 +125,24 @@ export class VectorEnv<Agent extends string = string> {
     }
     this.needsReset = new Uint8Array(this.numEnvs);
     this.stateSpace = envs.every((e) => hasGlobalState(e)) ? (first as unknown as HasGlobalState).stateSpace : null;
-    if (this.stateSpace !== null) envs.forEach((env, i) => i > 0 && sameSpace(i, 'global state space', (env as unknown as HasGlobalState).stateSpace, this.stateSpace as Box));
+    if (this.stateSpace !== null)
+      envs.forEach((env, i) => i > 0 && sameSpace(i, 'global state space', (env as unknown as HasGlobalState).stateSpace, this.stateSpace as Box));
     this.mode = autoreset;
     // metadata speaks the env vocabulary, where a vector that never resets by itself is 'none'
-    this.metadata = { ...first.metadata, name: `Vector(${first.metadata.name})`, autoreset: autoreset === 'disabled' ? 'none' : autoreset, numEnvs: this.numEnvs };
+    this.metadata = {
+      ...first.metadata,
+      name: `Vector(${first.metadata.name})`,
+      autoreset: autoreset === 'disabled' ? 'none' : autoreset,
+      numEnvs: this.numEnvs,
+    };
   }
 
   /** Builds `numEnvs` copies with `make(index)` and batches them. */
-  static async create<Agent extends string>(make: (index: number) => ParallelEnv<unknown, unknown, Agent> | Promise<ParallelEnv<unknown, unknown, Agent>>, numEnvs: number, opts: VectorEnvOptions = {}): Promise<VectorEnv<Agent>> {
+  static async create<Agent extends string>(
+    make: (index: number) => ParallelEnv<unknown, unknown, Agent> | Promise<ParallelEnv<unknown, unknown, Agent>>,
+    numEnvs: number,
+    opts: VectorEnvOptions = {},
+  ): Promise<VectorEnv<Agent>> {
     if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new ConfigError('numEnvs', `must be a positive integer, got ${numEnvs}`, 'Set numEnvs to 1 or more.');
     const envs: ParallelEnv<unknown, unknown, Agent>[] = [];
     for (let i = 0; i < numEnvs; i++) envs.push(await make(i));
@@ -187,15 +202,27 @@ export class VectorEnv<Agent extends string = string> {
   async reset(opts: VectorResetOptions = {}): Promise<VectorResetResult<Agent>> {
     if (this.closed) throw new EnvStateError('reset() called after close(): create a new VectorEnv.');
     const { seed, mask } = opts ?? {};
-    if (Array.isArray(seed) && seed.length !== this.numEnvs) throw new ConfigError('seed', `has ${seed.length} entries for ${this.numEnvs} copies`, 'Pass one seed, or one per copy.');
+    if (Array.isArray(seed) && seed.length !== this.numEnvs)
+      throw new ConfigError('seed', `has ${seed.length} entries for ${this.numEnvs} copies`, 'Pass one seed, or one per copy.');
     if (Array.isArray(seed)) {
       const bad = seed.findIndex((x) => !(typeof x === 'number' && Number.isSafeInteger(x)));
-      if (bad !== -1) throw new ConfigError(`seed[${bad}]`, `${preview(seed[bad])} is not an integer in [${-Number.MAX_SAFE_INTEGER}, ${Number.MAX_SAFE_INTEGER}]`, 'Pass integer seeds, one per copy.');
+      if (bad !== -1)
+        throw new ConfigError(
+          `seed[${bad}]`,
+          `${preview(seed[bad])} is not an integer in [${-Number.MAX_SAFE_INTEGER}, ${Number.MAX_SAFE_INTEGER}]`,
+          'Pass integer seeds, one per copy.',
+        );
     } else if (seed !== undefined && !(typeof seed === 'number' && Number.isSafeInteger(seed) && Number.isSafeInteger(seed + (this.numEnvs - 1)))) {
-      throw new ConfigError('seed', `${preview(seed)} is not an integer in [${-Number.MAX_SAFE_INTEGER}, ${Number.MAX_SAFE_INTEGER - this.numEnvs + 1}]`, `Pass an integer seed; copy e is seeded with seed + e, which must stay exact so the ${this.numEnvs} copies differ.`);
+      throw new ConfigError(
+        'seed',
+        `${preview(seed)} is not an integer in [${-Number.MAX_SAFE_INTEGER}, ${Number.MAX_SAFE_INTEGER - this.numEnvs + 1}]`,
+        `Pass an integer seed; copy e is seeded with seed + e, which must stay exact so the ${this.numEnvs} copies differ.`,
+      );
     }
-    if (mask !== undefined && mask.length !== this.numEnvs) throw new ConfigError('mask', `has ${mask.length} entries for ${this.numEnvs} copies`, 'Pass one entry per copy.');
-    if (mask !== undefined && !this.started && !Array.from(mask).every(Boolean)) throw new EnvStateError('reset({ mask }) before a full reset(): reset every copy first.');
+    if (mask !== undefined && mask.length !== this.numEnvs)
+      throw new ConfigError('mask', `has ${mask.length} entries for ${this.numEnvs} copies`, 'Pass one entry per copy.');
+    if (mask !== undefined && !this.started && !Array.from(mask).every(Boolean))
+      throw new EnvStateError('reset({ mask }) before a full reset(): reset every copy first.');
     const seedOf = (e: number): number | undefined => (seed === undefined ? undefined : typeof seed === 'number' ? seed + e : (seed as readonly number[])[e]);
     const out = this.allocate(false);
     await Promise.all(
@@ -217,11 +244,21 @@ export class VectorEnv<Agent extends string = string> {
     if (this.closed) throw new EnvStateError('step() called after close(): create a new VectorEnv.');
     if (!this.started) throw new EnvStateError('step() called before reset(): call reset({seed}) first.');
     if (typeof actions !== 'object' || actions === null || Array.isArray(actions) || ArrayBuffer.isView(actions)) {
-      throw new InvalidActionError('(all)', actions, `a record of ${this.numEnvs}-row batches`, `Pass { agent: Float32Array } for the agents ${this.possibleAgents.join(', ')}.`);
+      throw new InvalidActionError(
+        '(all)',
+        actions,
+        `a record of ${this.numEnvs}-row batches`,
+        `Pass { agent: Float32Array } for the agents ${this.possibleAgents.join(', ')}.`,
+      );
     }
     for (const k of Object.keys(actions)) {
       if (!this.actSpaces.has(k as Agent)) {
-        throw new InvalidActionError(k, (actions as Record<string, unknown>)[k], `agents [${this.possibleAgents.join(', ')}]`, `"${k}" is not an agent of this env; pass rows only for its agents.`);
+        throw new InvalidActionError(
+          k,
+          (actions as Record<string, unknown>)[k],
+          `agents [${this.possibleAgents.join(', ')}]`,
+          `"${k}" is not an agent of this env; pass rows only for its agents.`,
+        );
       }
     }
     for (const a of this.possibleAgents) {
@@ -229,20 +266,31 @@ export class VectorEnv<Agent extends string = string> {
       const dim = this.actDims.get(a)!;
       const want = this.numEnvs * dim;
       if (!(x instanceof Float32Array) || x.length !== want) {
-        throw new InvalidActionError(a, x, `${this.numEnvs} rows of ${this.actionSpace(a)}`, `Pass a Float32Array of ${this.numEnvs} x ${dim} = ${want} numbers (row e = copy e).`);
+        throw new InvalidActionError(
+          a,
+          x,
+          `${this.numEnvs} rows of ${this.actionSpace(a)}`,
+          `Pass a Float32Array of ${this.numEnvs} x ${dim} = ${want} numbers (row e = copy e).`,
+        );
       }
     }
     const { mask } = opts;
-    if (mask !== undefined && mask.length !== this.numEnvs) throw new ConfigError('mask', `has ${mask.length} entries for ${this.numEnvs} copies`, 'Pass one entry per copy.');
+    if (mask !== undefined && mask.length !== this.numEnvs)
+      throw new ConfigError('mask', `has ${mask.length} entries for ${this.numEnvs} copies`, 'Pass one entry per copy.');
     const records = this.actionRecords(actions, mask);
     const out = this.allocate(true);
     // Copies advance concurrently (they are independent), which lets worker-thread copies run in parallel.
-    await Promise.all(this.envs.map((env, e) => (mask !== undefined && !mask[e] ? undefined : this.advance(env, e, records[e], out))));
+    await Promise.all(this.envs.map((env, e) => (mask !== undefined && !mask[e] ? Promise.resolve() : this.advance(env, e, records[e], out))));
     return out;
   }
 
   /** Steps (or, after an end in next-step mode, resets) copy e and writes its row of `out`. */
-  private async advance(env: ParallelEnv<unknown, unknown, Agent>, e: number, record: AgentRecord<Agent, unknown> | null, out: VectorStepResult<Agent>): Promise<void> {
+  private async advance(
+    env: ParallelEnv<unknown, unknown, Agent>,
+    e: number,
+    record: AgentRecord<Agent, unknown> | null,
+    out: VectorStepResult<Agent>,
+  ): Promise<void> {
     if (record === null) {
       if (this.mode === 'disabled') return;
       const r = await env.reset();
@@ -291,7 +339,7 @@ export class VectorEnv<Agent extends string = string> {
    * space (bits 0 / 1, whole choices: a row is never rounded or thresholded into one), in the space.
    */
   private actionRecords(actions: AgentBatch<Agent, Float32Array>, mask?: ArrayLike<number | boolean>): (AgentRecord<Agent, unknown> | null)[] {
-    const records: (AgentRecord<Agent, unknown> | null)[] = new Array(this.numEnvs);
+    const records = new Array<AgentRecord<Agent, unknown> | null>(this.numEnvs);
     for (let e = 0; e < this.numEnvs; e++) {
       if (this.needsReset[e] || (mask !== undefined && !mask[e])) {
         records[e] = null;
@@ -300,19 +348,27 @@ export class VectorEnv<Agent extends string = string> {
       const record = nullRecord<Agent, unknown>();
       for (const a of this.envs[e].agents) {
         const space = this.actSpaces.get(a);
-        if (space === undefined) throw new EnsembleGymError(`copy ${e} reports live agent "${a}", which is not one of its possible agents ${this.possibleAgents.join(', ')}.`);
+        if (space === undefined)
+          throw new EnsembleGymError(`copy ${e} reports live agent "${a}", which is not one of its possible agents ${this.possibleAgents.join(', ')}.`);
         const dim = this.actDims.get(a)!;
         const row = actions[a];
         const off = e * dim;
         const given = row.subarray(off, off + dim);
         for (let j = 0; j < dim; j++) {
-          if (!Number.isFinite(row[off + j])) throw new InvalidActionError(a, given, String(space), `copy ${e}: entry ${j} = ${row[off + j]} is not finite; every used row must be finite.`);
+          if (!Number.isFinite(row[off + j]))
+            throw new InvalidActionError(a, given, String(space), `copy ${e}: entry ${j} = ${row[off + j]} is not finite; every used row must be finite.`);
         }
         const x = space.unflatten(row, off);
         const back = new Float32Array(dim);
         space.flatten(x, back, 0);
         const j = back.findIndex((v, i) => v !== given[i]);
-        if (j !== -1) throw new InvalidActionError(a, given, String(space), `copy ${e}: entry ${j} = ${given[j]} is not a value of the space (it would be read as ${back[j]}); pass exact values (bits 0 or 1, whole-number choices).`);
+        if (j !== -1)
+          throw new InvalidActionError(
+            a,
+            given,
+            String(space),
+            `copy ${e}: entry ${j} = ${given[j]} is not a value of the space (it would be read as ${back[j]}); pass exact values (bits 0 or 1, whole-number choices).`,
+          );
         const why = space.explain(x);
         if (why !== null) throw new InvalidActionError(a, given, String(space), `copy ${e}: ${why}.`);
         record[a] = x;
@@ -339,7 +395,16 @@ export class VectorEnv<Agent extends string = string> {
         truncations[a] = new Uint8Array(n);
       }
     }
-    return { observations, active, rewards, terminations, truncations, infos: new Array(n), finalObservations: new Array(n).fill(null), finalInfos: new Array(n).fill(null) };
+    return {
+      observations,
+      active,
+      rewards,
+      terminations,
+      truncations,
+      infos: new Array<AgentRecord<Agent, Info>>(n),
+      finalObservations: new Array<AgentRecord<Agent, unknown> | null>(n).fill(null),
+      finalInfos: new Array<AgentRecord<Agent, Info> | null>(n).fill(null),
+    };
   }
 
   /** Writes copy e's observations of `agents` into row e and marks them active. */
@@ -357,7 +422,11 @@ export class VectorEnv<Agent extends string = string> {
 /** Throws a ConfigError naming copy `i`, `what` and both spaces when `space` differs from copy 0's `base`. */
 function sameSpace(i: number, what: string, space: Space, base: Space): void {
   if (describeSpace(space) === describeSpace(base)) return;
-  throw new ConfigError('envs', `copy ${i}'s ${what} is ${String(space)}, copy 0's is ${String(base)}`, 'Build every copy from the same config: batch rows have copy 0\'s layout, so other spaces would be cut or padded.');
+  throw new ConfigError(
+    'envs',
+    `copy ${i}'s ${what} is ${String(space)}, copy 0's is ${String(base)}`,
+    "Build every copy from the same config: batch rows have copy 0's layout, so other spaces would be cut or padded.",
+  );
 }
 
 /** A canonical description of a space (bounds included), for comparing the copies' spaces. */

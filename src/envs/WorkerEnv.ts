@@ -35,7 +35,11 @@ export function spaceToJSON(space: Space): SpaceJSON {
   if (space instanceof MultiBinary) return { kind: 'MultiBinary', n: space.n };
   if (space instanceof Simplex) return { kind: 'Simplex', n: space.n, atol: space.atol };
   if (space instanceof Dict) return { kind: 'Dict', spaces: Object.fromEntries(space.keys.map((k) => [k, spaceToJSON((space as Dict).spaces[k])])) };
-  throw new ConfigError('space', `${String(space)} is not one of Box, Discrete, MultiDiscrete, MultiBinary, Simplex, Dict`, 'Envs run in worker threads must use the package spaces.');
+  throw new ConfigError(
+    'space',
+    `${String(space)} is not one of Box, Discrete, MultiDiscrete, MultiBinary, Simplex, Dict`,
+    'Envs run in worker threads must use the package spaces.',
+  );
 }
 
 /** Rebuilds a space from `spaceToJSON`. */
@@ -106,7 +110,9 @@ class WorkerHost {
     const ts = new URL(import.meta.url).pathname.endsWith('.ts');
     const entry = new URL(`./workerEnvMain${ts ? '.ts' : '.js'}`, import.meta.url).href;
     this.worker = ts
-      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`, { eval: true })
+      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`, {
+          eval: true,
+        })
       : new Worker(new URL(entry));
     this.worker.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: ErrorJSON }) => {
       const p = this.pending.get(m.id);
@@ -210,7 +216,8 @@ export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
 
   /** Starts `threads` worker threads holding `numEnvs` copies between them (copy e in thread e mod threads). */
   static async spawn(spec: WorkerEnvSpec, numEnvs: number, threads: number): Promise<WorkerEnv[]> {
-    if (!Number.isInteger(threads) || threads < 1) throw new ConfigError('threads', `must be a positive integer, got ${threads}`, 'Use about one thread per free CPU core.');
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new ConfigError('threads', `must be a positive integer, got ${threads}`, 'Use about one thread per free CPU core.');
     if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new ConfigError('numEnvs', `must be a positive integer, got ${numEnvs}`, 'Set numEnvs to 1 or more.');
     const t = Math.min(threads, numEnvs);
     const hosts = Array.from({ length: t }, (_, h) => new WorkerHost(Math.ceil((numEnvs - h) / t)));
@@ -218,8 +225,16 @@ export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
     try {
       for (let e = 0; e < numEnvs; e++) {
         const host = hosts[e % t];
-        const d = await host.call<EnvDescription>('create', { copy: e, spec }, `creating env copy ${e}`, (path) =>
-          new ConfigError(path.replace(/^args\.spec/, 'spec'), 'cannot be sent to a worker thread (not structured-cloneable: a function, symbol or class instance)', 'Pass the module path, the factory name and a plain-data config.'),
+        const d = await host.call<EnvDescription>(
+          'create',
+          { copy: e, spec },
+          `creating env copy ${e}`,
+          (path) =>
+            new ConfigError(
+              path.replace(/^args\.spec/, 'spec'),
+              'cannot be sent to a worker thread (not structured-cloneable: a function, symbol or class instance)',
+              'Pass the module path, the factory name and a plain-data config.',
+            ),
         );
         envs.push(new WorkerEnv(host, e, d));
       }
@@ -253,8 +268,16 @@ export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
   /** Forwards `reset` to the copy in its worker. */
   async reset(opts: ResetOptions = {}): Promise<ResetResult<unknown, string>> {
     if (this.closed) throw new EnvStateError('reset() called after close(): create a new env.');
-    const r = await this.host.call<{ result: ResetResult<unknown, string>; agents: string[]; state: Float32Array | null }>('reset', { copy: this.copy, opts }, `reset() of copy ${this.copy}`, (path) =>
-      new ConfigError(path.replace(/^args\.opts\./, ''), 'cannot be sent to the env worker thread (not structured-cloneable: a function, symbol or class instance)', 'Pass plain data (numbers, strings, arrays, plain objects, typed arrays) in reset options of envs run in worker threads.'),
+    const r = await this.host.call<{ result: ResetResult<unknown, string>; agents: string[]; state: Float32Array | null }>(
+      'reset',
+      { copy: this.copy, opts },
+      `reset() of copy ${this.copy}`,
+      (path) =>
+        new ConfigError(
+          path.replace(/^args\.opts\./, ''),
+          'cannot be sent to the env worker thread (not structured-cloneable: a function, symbol or class instance)',
+          'Pass plain data (numbers, strings, arrays, plain objects, typed arrays) in reset options of envs run in worker threads.',
+        ),
     );
     this.live = r.agents;
     this.lastState = r.state;
@@ -264,11 +287,21 @@ export class WorkerEnv implements ParallelEnv<unknown, unknown, string> {
   /** Forwards `step` to the copy in its worker. */
   async step(actions: AgentRecord<string, unknown>): Promise<StepResult<unknown, string>> {
     if (this.closed) throw new EnvStateError('step() called after close(): create a new env.');
-    const r = await this.host.call<{ result: StepResult<unknown, string>; agents: string[]; state: Float32Array | null }>('step', { copy: this.copy, actions }, `step() of copy ${this.copy}`, (path) => {
-      const agent = /^args\.actions\.([^.[]+)/.exec(path)?.[1] ?? '(all)';
-      const value = agent === '(all)' ? actions : (actions as Record<string, unknown>)[agent];
-      return new InvalidActionError(agent, value, Object.hasOwn(this.actSpaces, agent) ? String(this.actSpaces[agent]) : 'a structured-cloneable action', `${path.replace(/^args\./, '')} cannot be sent to the env worker thread (not structured-cloneable); pass numbers or typed arrays.`);
-    });
+    const r = await this.host.call<{ result: StepResult<unknown, string>; agents: string[]; state: Float32Array | null }>(
+      'step',
+      { copy: this.copy, actions },
+      `step() of copy ${this.copy}`,
+      (path) => {
+        const agent = /^args\.actions\.([^.[]+)/.exec(path)?.[1] ?? '(all)';
+        const value = agent === '(all)' ? actions : (actions as Record<string, unknown>)[agent];
+        return new InvalidActionError(
+          agent,
+          value,
+          Object.hasOwn(this.actSpaces, agent) ? String(this.actSpaces[agent]) : 'a structured-cloneable action',
+          `${path.replace(/^args\./, '')} cannot be sent to the env worker thread (not structured-cloneable); pass numbers or typed arrays.`,
+        );
+      },
+    );
     this.live = r.agents;
     this.lastState = r.state;
     return r.result;

@@ -143,7 +143,8 @@ interface ItemBuilder {
 /** An `ItemBuilder` for the models `rawModels` (validated here) of `source`. */
 function itemBuilder(source: string, rawModels: unknown, opts: AnswerDataOptions): ItemBuilder {
   const testFraction = opts.testFraction ?? 0.2;
-  if (!(testFraction >= 0 && testFraction <= 1)) throw new ConfigError('testFraction', `must be in [0, 1], got ${testFraction}`, 'Set testFraction to the share of unsplit items that go to test.');
+  if (!(testFraction >= 0 && testFraction <= 1))
+    throw new ConfigError('testFraction', `must be in [0, 1], got ${testFraction}`, 'Set testFraction to the share of unsplit items that go to test.');
   const splitSeed = opts.splitSeed ?? 0;
   const header = headerSchema.safeParse({ models: rawModels });
   if (!header.success) throw new AnswerDataError(`${source}: ${issueText({ models: rawModels }, header.error.issues[0], [])}`);
@@ -164,15 +165,27 @@ function itemBuilder(source: string, rawModels: unknown, opts: AnswerDataOptions
       if (prev !== undefined) throw new AnswerDataError(`${where}${at}.id "${id}" repeats items[${prev}].id; item ids must be unique`);
       seen.set(id, i);
       if (it.scores.length !== models.length) {
-        throw new AnswerDataError(`${where}${at}.scores has ${it.scores.length} rows but there are ${models.length} models (${models.join(', ')}); give one row of option scores per model`);
+        throw new AnswerDataError(
+          `${where}${at}.scores has ${it.scores.length} rows but there are ${models.length} models (${models.join(', ')}); give one row of option scores per model`,
+        );
       }
       const k = it.scores[0].length;
       it.scores.forEach((row, m) => {
-        if (row.length !== k) throw new AnswerDataError(`${where}${at}.scores[${m}] has ${row.length} options but ${at}.scores[0] has ${k}; every model scores the same options`);
+        if (row.length !== k)
+          throw new AnswerDataError(`${where}${at}.scores[${m}] has ${row.length} options but ${at}.scores[0] has ${k}; every model scores the same options`);
       });
-      if (it.label >= k) throw new AnswerDataError(`${where}${at}.scores[${models.length - 1}] has ${k} options, label ${it.label} is out of range (0..${k - 1})`);
+      if (it.label >= k)
+        throw new AnswerDataError(`${where}${at}.scores[${models.length - 1}] has ${k} options, label ${it.label} is out of range (0..${k - 1})`);
       const split: AnswerSplit = it.split ?? (splitDraw(splitSeed, id) < testFraction ? 'test' : 'train');
-      items.push({ id, task: it.task ?? 'default', split, label: it.label, numOptions: k, probs: it.scores.map(normalise), scores: it.scores.map((row) => Float32Array.from(row)) });
+      items.push({
+        id,
+        task: it.task ?? 'default',
+        split,
+        label: it.label,
+        numOptions: k,
+        probs: it.scores.map(normalise),
+        scores: it.scores.map((row) => Float32Array.from(row)),
+      });
     },
     finish() {
       const maxOptions = items.reduce((a, it) => Math.max(a, it.numOptions), 0);
@@ -220,7 +233,9 @@ function parseJsonlLine(text: string, source: string, line: number, first: boole
     return parseJson(text, `${source}:${line}`);
   } catch (e) {
     if (first && /^\s*[{[]\s*$/.test(text)) {
-      throw new AnswerDataError(`${(e as Error).message}; this looks like one JSON object written over several lines: name the file .json, or write JSONL (a {"models": [...]} header line, then one item per line)`);
+      throw new AnswerDataError(
+        `${(e as Error).message}; this looks like one JSON object written over several lines: name the file .json, or write JSONL (a {"models": [...]} header line, then one item per line)`,
+      );
     }
     throw e;
   }
@@ -240,12 +255,16 @@ function jsonlReader(source: string, opts: AnswerDataOptions): { line: (text: st
       if (text.trim() === '') return;
       const value = parseJsonlLine(text, source, n, builder === undefined && whole === undefined);
       if (whole) {
-        throw new AnswerDataError(`${source}:${whole.line}: the header line holds "items" and more lines follow (line ${n}); put items either inside the first object (JSON form) or one per line after a {"models": [...]} header (JSONL), not both`);
+        throw new AnswerDataError(
+          `${source}:${whole.line}: the header line holds "items" and more lines follow (line ${n}); put items either inside the first object (JSON form) or one per line after a {"models": [...]} header (JSONL), not both`,
+        );
       }
       if (builder) return builder.add(value, `${source}:${n}: `);
       const head = value as { models?: unknown; items?: unknown } | null;
       if (head === null || typeof head !== 'object' || !('models' in head)) {
-        throw new AnswerDataError(`${source}:${n}: the first line must be a header {"models": ["m0", ...]}, got ${escapeControlChars(JSON.stringify(head)?.slice(0, 60) ?? String(value))}`);
+        throw new AnswerDataError(
+          `${source}:${n}: the first line must be a header {"models": ["m0", ...]}, got ${escapeControlChars(JSON.stringify(head)?.slice(0, 60) ?? String(value))}`,
+        );
       }
       if ('items' in head) whole = { line: n, value: head };
       else builder = itemBuilder(source, head.models, opts);
@@ -282,7 +301,8 @@ function mib(bytes: number): string {
 
 /** Length of the byte-order mark `head` starts with (UTF-8: 3); throws for UTF-16 / UTF-32, naming the encoding and the fix. */
 function checkEncoding(path: string, head: Buffer): number {
-  const fix = 'answer data must be UTF-8: re-save it as UTF-8 (iconv -f ENCODING -t UTF-8 in > out; in Python open(path, "w", encoding="utf-8"); in PowerShell Out-File -Encoding utf8)';
+  const fix =
+    'answer data must be UTF-8: re-save it as UTF-8 (iconv -f ENCODING -t UTF-8 in > out; in Python open(path, "w", encoding="utf-8"); in PowerShell Out-File -Encoding utf8)';
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 3;
   const utf16 = (enc: string, how: string) => new AnswerDataError(`${path}: the file is ${enc} (${how}); ${fix.replace('ENCODING', enc.replace(' ', ''))}`);
   if (head.length >= 4 && head.readUInt32LE(0) === 0x0000feff) throw utf16('UTF-32 LE', 'byte-order mark FF FE 00 00');
@@ -298,7 +318,14 @@ function checkEncoding(path: string, head: Buffer): number {
  * Calls `onLine(text, lineNumber)` for every line of `path` from byte `start`, reading 1 MiB at a time
  * (memory stays at one line plus one chunk); a line longer than `maxLine` bytes is an AnswerDataError.
  */
-async function forEachLine(path: string, start: number, size: number, maxLine: number, onLine: (text: string, line: number) => void, onProgress?: (read: number, total: number) => void): Promise<void> {
+async function forEachLine(
+  path: string,
+  start: number,
+  size: number,
+  maxLine: number,
+  onLine: (text: string, line: number) => void,
+  onProgress?: (read: number, total: number) => void,
+): Promise<void> {
   const fh = await open(path, 'r');
   try {
     const chunk = Buffer.alloc(2 ** 20);
@@ -325,7 +352,9 @@ async function forEachLine(path: string, start: number, size: number, maxLine: n
       }
       partBytes += bytesRead - from;
       if (partBytes > maxLine) {
-        throw new AnswerDataError(`${path}:${line}: line ${line} is longer than the ${mib(maxLine)} limit of one JSONL line; write one item per line (or raise maxJsonBytes)`);
+        throw new AnswerDataError(
+          `${path}:${line}: line ${line} is longer than the ${mib(maxLine)} limit of one JSONL line; write one item per line (or raise maxJsonBytes)`,
+        );
       }
       parts.push(Buffer.from(chunk.subarray(from, bytesRead)));
       if (onProgress && (pos - reported >= size / 100 || pos >= size)) {
@@ -370,7 +399,9 @@ export async function loadAnswerData(path: string, opts: AnswerDataOptions = {})
   const asJsonl = format === 'jsonl' || (format === 'auto' && (path.endsWith('.jsonl') || looksLikeJsonl(headText)));
   if (!asJsonl) {
     if (size > maxJson) {
-      throw new AnswerDataError(`${path}: ${mib(size)} is over the ${mib(maxJson)} limit of a JSON answer file (parsed in one piece); write JSONL instead (a {"models": [...]} header line, then one item per line), which is streamed with no size limit`);
+      throw new AnswerDataError(
+        `${path}: ${mib(size)} is over the ${mib(maxJson)} limit of a JSON answer file (parsed in one piece); write JSONL instead (a {"models": [...]} header line, then one item per line), which is streamed with no size limit`,
+      );
     }
     const text = (await readFile(path)).subarray(bom).toString('utf8');
     return parseAnswerData(text, path, { ...opts, format: 'json' });
@@ -381,8 +412,13 @@ export async function loadAnswerData(path: string, opts: AnswerDataOptions = {})
 }
 
 /** Validates an in-memory dataset object of the JSON form (e.g. from a generator); see `parseAnswerData`. */
-export function answerDataFromObject(data: { models: readonly string[]; items: readonly unknown[] }, source = 'answer data', opts: AnswerDataOptions = {}): AnswerDataset {
-  if (data === null || typeof data !== 'object' || !Array.isArray(data.items)) throw new AnswerDataError(`${source}: expected {"models": [...], "items": [...]}`);
+export function answerDataFromObject(
+  data: { models: readonly string[]; items: readonly unknown[] },
+  source = 'answer data',
+  opts: AnswerDataOptions = {},
+): AnswerDataset {
+  if (data === null || typeof data !== 'object' || !Array.isArray(data.items))
+    throw new AnswerDataError(`${source}: expected {"models": [...], "items": [...]}`);
   return build(source, data.models, data.items, opts, () => `${source}: `);
 }
 
@@ -433,7 +469,12 @@ export class ItemSampler {
 
   /** Switches split and/or order (a no-op when both are unchanged); validates before changing anything. */
   select(split: AnswerSplit | 'all', order: ItemOrder): void {
-    if (order !== 'shuffle' && order !== 'random' && order !== 'sequential') throw new ConfigError('order', `must be 'shuffle', 'random' or 'sequential', got ${preview(order)}`, "Use 'shuffle' for training and 'sequential' for evaluation.");
+    if (order !== 'shuffle' && order !== 'random' && order !== 'sequential')
+      throw new ConfigError(
+        'order',
+        `must be 'shuffle', 'random' or 'sequential', got ${preview(order)}`,
+        "Use 'shuffle' for training and 'sequential' for evaluation.",
+      );
     const pool = split === this.split && this.pool.length > 0 ? this.pool : this.poolOf(split);
     if (split === this.split && order === this.order && this.pool.length > 0) return;
     this.split = split;
@@ -444,11 +485,16 @@ export class ItemSampler {
 
   /** Indices into `data.items` of the items of `split`; throws `ConfigError` for an unknown or empty split. */
   private poolOf(split: AnswerSplit | 'all'): Int32Array {
-    if (split !== 'train' && split !== 'test' && split !== 'all') throw new ConfigError('split', `must be 'train', 'test' or 'all', got ${preview(split)}`, "Pass options: { split: 'train' } or 'test'.");
+    if (split !== 'train' && split !== 'test' && split !== 'all')
+      throw new ConfigError('split', `must be 'train', 'test' or 'all', got ${preview(split)}`, "Pass options: { split: 'train' } or 'test'.");
     const pool: number[] = [];
     this.data.items.forEach((it, i) => (split === 'all' || it.split === split) && pool.push(i));
     if (pool.length === 0) {
-      throw new ConfigError('split', `${this.data.source} has no ${split} items`, `Add items with "split": "${split}", or leave split out of the items so a seeded fraction (testFraction) goes to test.`);
+      throw new ConfigError(
+        'split',
+        `${this.data.source} has no ${split} items`,
+        `Add items with "split": "${split}", or leave split out of the items so a seeded fraction (testFraction) goes to test.`,
+      );
     }
     return Int32Array.from(pool);
   }
@@ -464,7 +510,11 @@ export class ItemSampler {
    * leaves the sampler as it was), else the next one drawn from `rng`; switches split/order first, and a
    * `reseeded` reset (a fresh generator from `reset({seed})`) restarts the pass.
    */
-  pickForReset(options: { readonly split?: AnswerSplit | 'all'; readonly order?: ItemOrder; readonly itemIndex?: number }, rng: Rng, reseeded: boolean): number {
+  pickForReset(
+    options: { readonly split?: AnswerSplit | 'all'; readonly order?: ItemOrder; readonly itemIndex?: number },
+    rng: Rng,
+    reseeded: boolean,
+  ): number {
     const split = options.split ?? this.split;
     const chosen = options.itemIndex !== undefined ? this.at(options.itemIndex, split) : undefined;
     this.select(split, options.order ?? this.order);
@@ -487,7 +537,12 @@ export class ItemSampler {
   /** Index into `data.items` of position `i` of `split` (default: the current one) without switching to it, so callers can validate before changing anything. */
   at(i: number, split: AnswerSplit | 'all' = this.split): number {
     const pool = split === this.split && this.pool.length > 0 ? this.pool : this.poolOf(split);
-    if (!Number.isInteger(i) || i < 0 || i >= pool.length) throw new ConfigError('itemIndex', `must be an integer in 0..${pool.length - 1} for the ${split} split, got ${preview(i)}`, 'Pass an index within the split.');
+    if (!Number.isInteger(i) || i < 0 || i >= pool.length)
+      throw new ConfigError(
+        'itemIndex',
+        `must be an integer in 0..${pool.length - 1} for the ${split} split, got ${preview(i)}`,
+        'Pass an index within the split.',
+      );
     return pool[i];
   }
 }

@@ -63,7 +63,16 @@ export const decodingRegistration = defineEnv({
   async create(c, ctx) {
     const models = [...(await ctx.models())];
     const numItems = ctx.split === 'train' ? c.trainItems : c.testItems;
-    const env = new EnsembleDecodingEnv({ models, task: sumReverseTask, split: ctx.split, numItems, itemSeed: c.seed, spanLength: c.spanLength, maxSteps: c.maxSteps, closeModels: false });
+    const env = new EnsembleDecodingEnv({
+      models,
+      task: sumReverseTask,
+      split: ctx.split,
+      numItems,
+      itemSeed: c.seed,
+      spanLength: c.spanLength,
+      maxSteps: c.maxSteps,
+      closeModels: false,
+    });
     return { env, episodes: env.items.length };
   },
 });
@@ -72,7 +81,8 @@ export const decodingRegistration = defineEnv({
 async function replayed(ctx: EnvBuildContext, make: (data: AnswerDataset, order: 'sequential' | 'shuffle') => RegisteredEnv): Promise<BuiltEnv> {
   const data = await ctx.data();
   const episodes = data.items.filter((it) => it.split === ctx.split).length;
-  if (ctx.split === 'test' && episodes === 0) throw new ConfigError('splitFrac', `${data.source} has no test items`, 'Lower --split-frac (or give items a "split": "test").');
+  if (ctx.split === 'test' && episodes === 0)
+    throw new ConfigError('splitFrac', `${data.source} has no test items`, 'Lower --split-frac (or give items a "split": "test").');
   return { env: make(data, ctx.split === 'test' ? 'sequential' : 'shuffle'), episodes };
 }
 
@@ -116,7 +126,8 @@ const registry = new Map<string, EnvRegistration>([
 
 /** Adds an env under `name` (what `--env name` selects); a taken name is a ConfigError. */
 export function registerEnv<S extends z.ZodObject>(name: string, registration: EnvRegistration<S>): void {
-  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new ConfigError('env', `name ${JSON.stringify(name)} is not lower-case letters, digits and dashes`, 'Pick a name like "my-env".');
+  if (!/^[a-z][a-z0-9-]*$/.test(name))
+    throw new ConfigError('env', `name ${JSON.stringify(name)} is not lower-case letters, digits and dashes`, 'Pick a name like "my-env".');
   if (registry.has(name)) throw new ConfigError('env', `"${name}" is already registered`, `Pick another name; taken: ${envNames().join(', ')}.`);
   registry.set(name, registration as unknown as EnvRegistration);
 }
@@ -137,7 +148,11 @@ export function envRegistration(name: string): EnvRegistration {
  * Parses `options` with the env's schema (unknown keys and bad values are ConfigErrors naming the
  * field), after filling the fields it declares from `settings` (run-level values such as `seed`).
  */
-export function resolveEnvConfig(name: string, options: Readonly<Record<string, unknown>> = {}, settings: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+export function resolveEnvConfig(
+  name: string,
+  options: Readonly<Record<string, unknown>> = {},
+  settings: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
   const schema = envRegistration(name).config;
   const input: Record<string, unknown> = {};
   for (const key of Object.keys(schema.shape)) if (settings[key] !== undefined) input[key] = settings[key];
@@ -152,7 +167,12 @@ export function resolveEnvConfig(name: string, options: Readonly<Record<string, 
 }
 
 /** Builds env `name` for `ctx.split` from raw options (see `resolveEnvConfig`). */
-export async function makeEnv(name: string, options: Readonly<Record<string, unknown>>, ctx: EnvBuildContext, settings: Readonly<Record<string, unknown>> = {}): Promise<BuiltEnv> {
+export async function makeEnv(
+  name: string,
+  options: Readonly<Record<string, unknown>>,
+  ctx: EnvBuildContext,
+  settings: Readonly<Record<string, unknown>> = {},
+): Promise<BuiltEnv> {
   const config = resolveEnvConfig(name, options, settings);
   return envRegistration(name).create(config, ctx);
 }

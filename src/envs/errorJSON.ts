@@ -18,9 +18,24 @@ type ErrorClass = new (...args: never[]) => Error;
 
 // The classes an env can throw, rebuilt by name on the other side.
 const KNOWN: Record<string, ErrorClass> = Object.assign(Object.create(null) as Record<string, ErrorClass>, {
-  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
-  EnsembleGymError, InvalidActionError, EnvStateError, ConfigError, SpaceDefinitionError,
-  EnsembleInputError, AnswerDataError, ModelLoadError, ModelInputError, ModelClosedError, ModelRequestError,
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+  EnsembleGymError,
+  InvalidActionError,
+  EnvStateError,
+  ConfigError,
+  SpaceDefinitionError,
+  EnsembleInputError,
+  AnswerDataError,
+  ModelLoadError,
+  ModelInputError,
+  ModelClosedError,
+  ModelRequestError,
 });
 
 /** Plain-data form of a thrown value: name, message, stack and the cloneable own fields. */
@@ -46,7 +61,7 @@ export function errorToJSON(e: unknown): ErrorJSON {
  */
 export function errorFromJSON(j: ErrorJSON): Error {
   const cls = KNOWN[j.name] ?? (j.typed ? EnsembleGymError : Error);
-  const err = Object.create(cls.prototype) as Error;
+  const err = Object.create(cls.prototype as Error) as Error;
   Object.defineProperty(err, 'message', { value: j.message, writable: true, configurable: true });
   for (const [k, v] of Object.entries(j.fields)) Object.defineProperty(err, k, { value: v, enumerable: true, writable: true, configurable: true });
   if (!Object.hasOwn(j.fields, 'name')) Object.defineProperty(err, 'name', { value: j.name, writable: true, configurable: true });

@@ -13,12 +13,7 @@ export {
   type BuiltEnv,
   type RegisteredEnv,
 } from './envRegistry.js';
-export {
-  CoordinationGameEnv,
-  resolveCoordinationGameConfig,
-  type CoordinationGameConfig,
-  type ResolvedCoordinationGameConfig,
-} from './CoordinationGameEnv.js';
+export { CoordinationGameEnv, resolveCoordinationGameConfig, type CoordinationGameConfig, type ResolvedCoordinationGameConfig } from './CoordinationGameEnv.js';
 export {
   toSingleAgent,
   SingleAgentWrapper,
@@ -67,7 +62,17 @@ export {
   pluralityVoteAccuracy,
   type DiversityReport,
 } from '../ensemble/diversityMetrics.js';
-export { fuseAnswer, fusedDistribution, argmaxWithTies, fusionAccuracy, bestFixedWeights, FUSION_TIE_TOLERANCE, FUSION_MODES, type FusionMode, type FusableItem } from '../ensemble/fuseAnswers.js';
+export {
+  fuseAnswer,
+  fusedDistribution,
+  argmaxWithTies,
+  fusionAccuracy,
+  bestFixedWeights,
+  FUSION_TIE_TOLERANCE,
+  FUSION_MODES,
+  type FusionMode,
+  type FusableItem,
+} from '../ensemble/fuseAnswers.js';
 export {
   loadAnswerData,
   parseAnswerData,

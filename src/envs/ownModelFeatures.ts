@@ -19,7 +19,8 @@ export function writeRichFeatures(o: Float32Array, at: number, probs: ArrayLike<
   for (let k = 0; k < numOptions; k++) o[at + k] = Math.min(1, Math.max(0, raw[k]));
   at += maxOptions;
   const scale = -Math.log(FEATURE_SCORE_FLOOR);
-  let top = 0, second = -1;
+  let top = 0,
+    second = -1;
   let h = 0;
   for (let k = 0; k < numOptions; k++) {
     const p = probs[k];

@@ -34,20 +34,45 @@ async function handle(m: Request): Promise<unknown> {
   switch (m.op) {
     case 'create': {
       const spec = m.spec!;
-      if (typeof spec?.module !== 'string' || spec.module === '') throw new ConfigError('spec.module', `is ${JSON.stringify(spec?.module)}`, 'Pass the absolute path or file URL of the module that exports the env factory.');
-      if (typeof spec.factory !== 'string' || spec.factory === '') throw new ConfigError('spec.factory', `is ${JSON.stringify(spec.factory)}`, 'Pass the name of the exported factory function.');
+      if (typeof spec?.module !== 'string' || spec.module === '')
+        throw new ConfigError(
+          'spec.module',
+          `is ${JSON.stringify(spec?.module)}`,
+          'Pass the absolute path or file URL of the module that exports the env factory.',
+        );
+      if (typeof spec.factory !== 'string' || spec.factory === '')
+        throw new ConfigError('spec.factory', `is ${JSON.stringify(spec.factory)}`, 'Pass the name of the exported factory function.');
       let mod: Record<string, unknown>;
       try {
         const url = spec.module.startsWith('file:') ? spec.module : pathToFileURL(spec.module).href;
         mod = (await import(url)) as Record<string, unknown>;
       } catch (e) {
-        throw new ConfigError('spec.module', `${spec.module} cannot be imported (${(e as Error).message.split('\n')[0]})`, 'Pass the absolute path or file URL of an existing module that exports the env factory.');
+        throw new ConfigError(
+          'spec.module',
+          `${spec.module} cannot be imported (${(e as Error).message.split('\n')[0]})`,
+          'Pass the absolute path or file URL of an existing module that exports the env factory.',
+        );
       }
       const factory = Object.hasOwn(mod, spec.factory) ? mod[spec.factory] : undefined;
-      if (typeof factory !== 'function') throw new ConfigError('spec.factory', `${spec.module} has no exported function "${spec.factory}" (exports: ${Object.keys(mod).join(', ') || 'none'})`, `Export a function (config, index) => ParallelEnv named "${spec.factory}", or pass the name of one.`);
+      if (typeof factory !== 'function')
+        throw new ConfigError(
+          'spec.factory',
+          `${spec.module} has no exported function "${spec.factory}" (exports: ${Object.keys(mod).join(', ') || 'none'})`,
+          `Export a function (config, index) => ParallelEnv named "${spec.factory}", or pass the name of one.`,
+        );
       const env = (await (factory as (c: unknown, i: number) => Env | Promise<Env>)(spec.config, m.copy)) as Env;
-      if (typeof env !== 'object' || env === null || !Array.isArray(env.possibleAgents) || typeof env.step !== 'function' || typeof env.reset !== 'function') {
-        throw new ConfigError('spec.factory', `"${spec.factory}" of ${spec.module} returned ${String(env)}, not a ParallelEnv`, 'Return an env (possibleAgents, reset, step, close, spaces) from the factory.');
+      if (
+        typeof env !== 'object' ||
+        env === null ||
+        !Array.isArray(env.possibleAgents as unknown) ||
+        typeof env.step !== 'function' ||
+        typeof env.reset !== 'function'
+      ) {
+        throw new ConfigError(
+          'spec.factory',
+          `"${spec.factory}" of ${spec.module} returned ${env === null ? 'null' : typeof env}, not a ParallelEnv`,
+          'Return an env (possibleAgents, reset, step, close, spaces) from the factory.',
+        );
       }
       envs.set(m.copy, env);
       const agents = env.possibleAgents;
@@ -84,7 +109,9 @@ parentPort!.on('message', (m: Request) => {
       try {
         parentPort!.postMessage({ id: m.id, ok: true, value });
       } catch (e) {
-        const err = new EnsembleGymError(`the env's ${m.op} result cannot be sent to the main thread (${(e as Error).message}): observations, rewards and infos of envs run in worker threads must be plain data.`);
+        const err = new EnsembleGymError(
+          `the env's ${m.op} result cannot be sent to the main thread (${(e as Error).message}): observations, rewards and infos of envs run in worker threads must be plain data.`,
+        );
         parentPort!.postMessage({ id: m.id, ok: false, error: errorToJSON(err) });
       }
     },

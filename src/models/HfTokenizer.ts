@@ -53,7 +53,11 @@ export class HfTokenizer implements Tokenizer {
     try {
       this.impl = new HfTokenizerImpl(json, { ...config, clean_up_tokenization_spaces: false });
     } catch (e) {
-      throw new ModelLoadError(source, `@huggingface/tokenizers could not build a tokenizer (${(e as Error).message})`, 'Check that the file is a tokenizer.json saved by Hugging Face tokenizers (tokenizer.save / save_pretrained).');
+      throw new ModelLoadError(
+        source,
+        `@huggingface/tokenizers could not build a tokenizer (${(e as Error).message})`,
+        'Check that the file is a tokenizer.json saved by Hugging Face tokenizers (tokenizer.save / save_pretrained).',
+      );
     }
     let maxId = -1;
     for (const id of this.impl.get_vocab(true).values()) maxId = Math.max(maxId, id);
@@ -74,7 +78,12 @@ export class HfTokenizer implements Tokenizer {
     }
     const model = (json as { model?: unknown }).model;
     if (!model || typeof model !== 'object') {
-      throw new ModelLoadError(source, 'the "model" object is missing', 'A tokenizer.json has a "model" section with "type" and "vocab"; re-save the tokenizer with Hugging Face tokenizers.', 'model');
+      throw new ModelLoadError(
+        source,
+        'the "model" object is missing',
+        'A tokenizer.json has a "model" section with "type" and "vocab"; re-save the tokenizer with Hugging Face tokenizers.',
+        'model',
+      );
     }
     return new HfTokenizer(json as Record<string, unknown>, opts.config ?? {}, source, opts.specialTokenIds ?? {});
   }
@@ -96,7 +105,10 @@ export class HfTokenizer implements Tokenizer {
         continue;
       }
       const named = tokenContent(config[`${key}_token`]) ?? (key === 'unk' ? tokenContent((json.model as Record<string, unknown>).unk_token) : undefined);
-      const id = named !== undefined ? this.impl.token_to_id(named) : CONVENTIONAL[key].map((t) => this.impl.token_to_id(t)).find((i) => i !== undefined && this.specialIds.has(i));
+      const id =
+        named !== undefined
+          ? this.impl.token_to_id(named)
+          : CONVENTIONAL[key].map((t) => this.impl.token_to_id(t)).find((i) => i !== undefined && this.specialIds.has(i));
       if (id !== undefined) out[key] = id;
     }
     return out;

@@ -3,7 +3,14 @@ import { basename, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { ModelClosedError, ModelInputError, ModelLoadError } from './errors.js';
 import { GgufTokenizer } from './gguf/GgufTokenizer.js';
-import { getLlamaBackend, type LlamaContextLike, type LlamaEvaluateItem, type LlamaGpu, type LlamaModelLike, type LlamaSequenceLike } from './gguf/nodeLlamaCpp.js';
+import {
+  getLlamaBackend,
+  type LlamaContextLike,
+  type LlamaEvaluateItem,
+  type LlamaGpu,
+  type LlamaModelLike,
+  type LlamaSequenceLike,
+} from './gguf/nodeLlamaCpp.js';
 import type { ModelAdapter, NextToken, Session } from './ModelAdapter.js';
 import type { Tokenizer } from './Tokenizer.js';
 
@@ -64,20 +71,33 @@ export class LlamaCppModel implements ModelAdapter {
     if (!Number.isInteger(seqs) || seqs < 1) throw new ConfigError('sequencesPerContext', `${seqs} must be a positive integer`, 'Use e.g. 8.');
     if (!Number.isInteger(threads) || threads < 1) throw new ConfigError('threads', `${threads} must be a positive integer`, 'Use e.g. 1.');
     const st = await stat(path).catch(() => undefined);
-    if (!st?.isFile()) throw new ModelLoadError(path, 'GGUF file not found', 'Pass the path of a .gguf file (llama.cpp\'s convert_hf_to_gguf.py writes one from a Hugging Face model).');
+    if (!st?.isFile())
+      throw new ModelLoadError(
+        path,
+        'GGUF file not found',
+        "Pass the path of a .gguf file (llama.cpp's convert_hf_to_gguf.py writes one from a Hugging Face model).",
+      );
     const llama = await getLlamaBackend(opts.gpu ?? false, threads);
     let model: LlamaModelLike;
     try {
       model = await llama.loadModel({ modelPath: path, gpuLayers: opts.gpu ? 'auto' : 0 });
     } catch (e) {
-      throw new ModelLoadError(path, `llama.cpp could not load the file (${(e as Error).message})`, 'Check that it is a complete GGUF file of an architecture llama.cpp supports (re-download or re-convert it).');
+      throw new ModelLoadError(
+        path,
+        `llama.cpp could not load the file (${(e as Error).message})`,
+        'Check that it is a complete GGUF file of an architecture llama.cpp supports (re-download or re-convert it).',
+      );
     }
     try {
       const tokenizer = new GgufTokenizer(model, path);
       const train = model.trainContextSize;
       const maxContext = opts.contextSize ?? train;
       if (!Number.isInteger(maxContext) || maxContext < 1 || maxContext > train) {
-        throw new ConfigError('contextSize', `${maxContext} must be an integer in [1, ${train}] (the model's training context)`, `Pass a contextSize of at most ${train}.`);
+        throw new ConfigError(
+          'contextSize',
+          `${maxContext} must be an integer in [1, ${train}] (the model's training context)`,
+          `Pass a contextSize of at most ${train}.`,
+        );
       }
       const addBos = opts.addBos ?? model.tokens.shouldPrependBosToken;
       const bos = model.tokens.bos ?? tokenizer.specialTokens.bos;
@@ -97,7 +117,11 @@ export class LlamaCppModel implements ModelAdapter {
     this.assertOpen();
     const ids = [...(this.bosId === undefined ? [] : [this.bosId]), ...this.tokenizer.encode(prompt)];
     if (ids.length === 0) {
-      throw new ModelInputError(this.id, 'the prompt is empty and the model adds no BOS token, so there is nothing to predict from', 'Pass a non-empty prompt.');
+      throw new ModelInputError(
+        this.id,
+        'the prompt is empty and the model adds no BOS token, so there is nothing to predict from',
+        'Pass a non-empty prompt.',
+      );
     }
     this.checkLength(ids.length);
     const seq = await this.acquireSequence();
@@ -130,7 +154,11 @@ export class LlamaCppModel implements ModelAdapter {
   /** @internal Throws `ModelInputError` when `n` tokens exceed the context. */
   checkLength(n: number): void {
     if (n > this.maxContext) {
-      throw new ModelInputError(this.id, `${n} tokens exceed the context of ${this.maxContext}`, 'Shorten the prompt or the generation, or load with a larger contextSize.');
+      throw new ModelInputError(
+        this.id,
+        `${n} tokens exceed the context of ${this.maxContext}`,
+        'Shorten the prompt or the generation, or load with a larger contextSize.',
+      );
     }
   }
 
@@ -138,7 +166,11 @@ export class LlamaCppModel implements ModelAdapter {
   checkIds(ids: readonly number[]): void {
     ids.forEach((id, i) => {
       if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
-        throw new ModelInputError(this.id, `token id ${id} (position ${i}) is outside [0, ${this.vocabSize})`, `Append ids of this model's vocabulary (encode text with model "${this.id}"'s tokenizer).`);
+        throw new ModelInputError(
+          this.id,
+          `token id ${id} (position ${i}) is outside [0, ${this.vocabSize})`,
+          `Append ids of this model's vocabulary (encode text with model "${this.id}"'s tokenizer).`,
+        );
       }
     });
   }
@@ -192,7 +224,12 @@ class LlamaCppSession implements Session {
       const out = await this.seq.controlledEvaluate(items);
       this.assertLive();
       const probs = out[run.length - 1]?.next.probabilities;
-      if (!probs) throw new ModelInputError(this.model.id, 'llama.cpp returned no probabilities for the last token', 'Report this with the model file; node-llama-cpp 3.21.1 returns them for controlledEvaluate.');
+      if (!probs)
+        throw new ModelInputError(
+          this.model.id,
+          'llama.cpp returned no probabilities for the last token',
+          'Report this with the model file; node-llama-cpp 3.21.1 returns them for controlledEvaluate.',
+        );
       const lp = new Float32Array(this.model.vocabSize).fill(LLAMA_LOGPROB_FLOOR);
       for (const [id, p] of probs) if (p > 0 && id < lp.length) lp[id] = Math.log(p);
       this.pending = [];

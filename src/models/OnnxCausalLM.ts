@@ -105,10 +105,17 @@ export class OnnxCausalLM implements ModelAdapter {
     const root = resolve(dir);
     const st = await stat(root).catch(() => undefined);
     if (!st?.isDirectory()) {
-      throw new ModelLoadError(root, 'model directory not found', 'Pass a directory holding config.json, tokenizer.json and onnx/model.onnx (Hugging Face layout).');
+      throw new ModelLoadError(
+        root,
+        'model directory not found',
+        'Pass a directory holding config.json, tokenizer.json and onnx/model.onnx (Hugging Face layout).',
+      );
     }
     const configPath = join(root, 'config.json');
-    const config = await readJsonFile(configPath, { required: true, fix: 'A model directory needs config.json (save_pretrained writes it; writeDecoderModelDir for tiny decoders).' });
+    const config = await readJsonFile(configPath, {
+      required: true,
+      fix: 'A model directory needs config.json (save_pretrained writes it; writeDecoderModelDir for tiny decoders).',
+    });
     if (!config || typeof config !== 'object' || Array.isArray(config)) {
       throw new ModelLoadError(configPath, 'expected a JSON object', 'Re-save config.json with save_pretrained.');
     }
@@ -124,12 +131,21 @@ export class OnnxCausalLM implements ModelAdapter {
     const eosCfg = cfg.eos_token_id;
     const tokenizerPath = join(root, 'tokenizer.json');
     const tokenizer = await HfTokenizer.fromFile(tokenizerPath, {
-      specialTokenIds: { bos: cfgInt('bos_token_id'), eos: Array.isArray(eosCfg) ? (eosCfg[0] as number) : cfgInt('eos_token_id'), pad: cfgInt('pad_token_id') },
+      specialTokenIds: {
+        bos: cfgInt('bos_token_id'),
+        eos: Array.isArray(eosCfg) ? (eosCfg[0] as number) : cfgInt('eos_token_id'),
+        pad: cfgInt('pad_token_id'),
+      },
     });
 
     const maxContext = opts.maxContext ?? cfgInt('n_positions') ?? cfgInt('max_position_embeddings') ?? cfgInt('n_ctx');
     if (maxContext === undefined || maxContext < 1) {
-      throw new ModelLoadError(configPath, 'no context length found', 'Set "n_positions" or "max_position_embeddings" in config.json, or pass { maxContext }.', 'n_positions');
+      throw new ModelLoadError(
+        configPath,
+        'no context length found',
+        'Set "n_positions" or "max_position_embeddings" in config.json, or pass { maxContext }.',
+        'n_positions',
+      );
     }
 
     const onnxPath = await findOnnx(root, opts.onnxFile);
@@ -142,41 +158,82 @@ export class OnnxCausalLM implements ModelAdapter {
         graphOptimizationLevel: 'all',
       });
     } catch (e) {
-      throw new ModelLoadError(onnxPath, `onnxruntime could not load the model (${(e as Error).message})`, 'Check that the file is a complete ONNX model (external data files next to it) with an opset your onnxruntime supports.');
+      throw new ModelLoadError(
+        onnxPath,
+        `onnxruntime could not load the model (${(e as Error).message})`,
+        'Check that the file is a complete ONNX model (external data files next to it) with an opset your onnxruntime supports.',
+      );
     }
     try {
       const graph = inspectGraph(session, onnxPath, cfg);
       const addBos = opts.addBos ?? boolField(cfg.add_bos_token) ?? (await tokenizerConfigAddsBos(root)) ?? (await templateAddsBos(tokenizerPath, tokenizer));
       const bosId = addBos ? tokenizer.specialTokens.bos : undefined;
       if (addBos && bosId === undefined) {
-        throw new ModelLoadError(configPath, 'BOS is to be added but no BOS token is known', 'Set "bos_token_id" in config.json, or load with { addBos: false }.', 'bos_token_id');
+        throw new ModelLoadError(
+          configPath,
+          'BOS is to be added but no BOS token is known',
+          'Set "bos_token_id" in config.json, or load with { addBos: false }.',
+          'bos_token_id',
+        );
       }
       // One probe run tells the logits width and hidden size, and fails early on graphs we cannot feed.
       const [probe] = await runBatch(session, graph, [{ ids: [bosId ?? 0], past: EMPTY_CACHE }]);
       const width = probe.logprobs.length;
       const cfgVocab = cfgInt('vocab_size');
       if (cfgVocab !== undefined && cfgVocab !== width) {
-        throw new ModelLoadError(configPath, `vocab_size is ${cfgVocab} but the graph's logits have width ${width}`, 'Set vocab_size to the logits width (the lm_head output size).', 'vocab_size');
+        throw new ModelLoadError(
+          configPath,
+          `vocab_size is ${cfgVocab} but the graph's logits have width ${width}`,
+          'Set vocab_size to the logits width (the lm_head output size).',
+          'vocab_size',
+        );
       }
       if (tokenizer.vocabSize > width) {
-        throw new ModelLoadError(tokenizerPath, `the tokenizer has ${tokenizer.vocabSize} ids but the model's logits only ${width}`, 'Use the tokenizer.json the model was trained with.', 'model.vocab');
+        throw new ModelLoadError(
+          tokenizerPath,
+          `the tokenizer has ${tokenizer.vocabSize} ids but the model's logits only ${width}`,
+          'Use the tokenizer.json the model was trained with.',
+          'model.vocab',
+        );
       }
       // Padded embeddings leave a few percent of the logits without a token; a tokenizer much
       // smaller than the logits belongs to another model.
       if (tokenizer.vocabSize < width * (1 - MAX_VOCAB_PADDING)) {
-        throw new ModelLoadError(tokenizerPath, `the tokenizer has ${tokenizer.vocabSize} ids but the model's logits have ${width} (more than ${MAX_VOCAB_PADDING * 100} % padding)`, 'Use the tokenizer.json the model was trained with.', 'model.vocab');
+        throw new ModelLoadError(
+          tokenizerPath,
+          `the tokenizer has ${tokenizer.vocabSize} ids but the model's logits have ${width} (more than ${MAX_VOCAB_PADDING * 100} % padding)`,
+          'Use the tokenizer.json the model was trained with.',
+          'model.vocab',
+        );
       }
       const bad = probe.logprobs.findIndex((x) => Number.isNaN(x));
       if (bad >= 0) {
-        throw new ModelLoadError(onnxPath, `the probe run gives NaN log-probabilities (first at id ${bad}): the weights hold NaN or Inf`, 'Re-export or re-download the model; check the training run that wrote it.');
+        throw new ModelLoadError(
+          onnxPath,
+          `the probe run gives NaN log-probabilities (first at id ${bad}): the weights hold NaN or Inf`,
+          'Re-export or re-download the model; check the training run that wrote it.',
+        );
       }
       if (graph.hasPositionIds) await checkPositions(session, graph, bosId ?? 0, maxContext, configPath);
       const useCache = (opts.useCache ?? true) && graph.nLayers > 0;
       const chunk = opts.prefillChunk ?? 256;
       if (!Number.isInteger(chunk) || chunk < 1) throw new ConfigError('prefillChunk', `${chunk} must be a positive integer`, 'Use e.g. 256.');
       const maxBatch = opts.maxBatch ?? 16;
-      if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new ConfigError('maxBatch', `${maxBatch} must be a positive integer`, 'Use e.g. 16, or 1 to run every session on its own.');
-      return new OnnxCausalLM(opts.id ?? basename(root), tokenizer, width, probe.hidden?.length ?? 0, maxContext, bosId, session, graph, useCache, chunk, maxBatch);
+      if (!Number.isInteger(maxBatch) || maxBatch < 1)
+        throw new ConfigError('maxBatch', `${maxBatch} must be a positive integer`, 'Use e.g. 16, or 1 to run every session on its own.');
+      return new OnnxCausalLM(
+        opts.id ?? basename(root),
+        tokenizer,
+        width,
+        probe.hidden?.length ?? 0,
+        maxContext,
+        bosId,
+        session,
+        graph,
+        useCache,
+        chunk,
+        maxBatch,
+      );
     } catch (e) {
       await session.release();
       throw e;
@@ -188,7 +245,11 @@ export class OnnxCausalLM implements ModelAdapter {
     this.assertOpen();
     const ids = [...(this.bosId === undefined ? [] : [this.bosId]), ...this.tokenizer.encode(prompt)];
     if (ids.length === 0) {
-      throw new ModelInputError(this.id, 'the prompt is empty and the model adds no BOS token, so there is nothing to predict from', 'Pass a non-empty prompt.');
+      throw new ModelInputError(
+        this.id,
+        'the prompt is empty and the model adds no BOS token, so there is nothing to predict from',
+        'Pass a non-empty prompt.',
+      );
     }
     this.checkLength(ids.length);
     return new OnnxSession(this, ids);
@@ -209,7 +270,11 @@ export class OnnxCausalLM implements ModelAdapter {
   /** @internal Throws `ModelInputError` when `n` tokens exceed the context. */
   checkLength(n: number): void {
     if (n > this.maxContext) {
-      throw new ModelInputError(this.id, `${n} tokens exceed the context of ${this.maxContext}`, 'Shorten the prompt or the generation, or use a model with a longer context.');
+      throw new ModelInputError(
+        this.id,
+        `${n} tokens exceed the context of ${this.maxContext}`,
+        'Shorten the prompt or the generation, or use a model with a longer context.',
+      );
     }
   }
 
@@ -217,7 +282,11 @@ export class OnnxCausalLM implements ModelAdapter {
   checkIds(ids: readonly number[]): void {
     ids.forEach((id, i) => {
       if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
-        throw new ModelInputError(this.id, `token id ${id} (position ${i}) is outside [0, ${this.vocabSize})`, `Append ids of this model's vocabulary (encode text with model "${this.id}"'s tokenizer).`);
+        throw new ModelInputError(
+          this.id,
+          `token id ${id} (position ${i}) is outside [0, ${this.vocabSize})`,
+          `Append ids of this model's vocabulary (encode text with model "${this.id}"'s tokenizer).`,
+        );
       }
     });
   }
@@ -423,14 +492,30 @@ async function runBatch(session: ort.InferenceSession, g: GraphInfo, rows: reado
     return out;
   };
   for (let l = 0; l < g.nLayers; l++) {
-    feeds[`past_key_values.${l}.key`] = new ort.Tensor('float32', stack((c) => c.keys[l]), [B, H, P, hd]);
-    feeds[`past_key_values.${l}.value`] = new ort.Tensor('float32', stack((c) => c.values[l]), [B, H, P, hd]);
+    feeds[`past_key_values.${l}.key`] = new ort.Tensor(
+      'float32',
+      stack((c) => c.keys[l]),
+      [B, H, P, hd],
+    );
+    feeds[`past_key_values.${l}.value`] = new ort.Tensor(
+      'float32',
+      stack((c) => c.values[l]),
+      [B, H, P, hd],
+    );
   }
-  const fetches = ['logits', ...(g.hasHidden ? ['last_hidden_state'] : []), ...Array.from({ length: g.nLayers }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat()];
+  const fetches = [
+    'logits',
+    ...(g.hasHidden ? ['last_hidden_state'] : []),
+    ...Array.from({ length: g.nLayers }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat(),
+  ];
   const out = await session.run(feeds, fetches);
   const logits = out.logits;
   if (logits.type !== 'float32') {
-    throw new ModelLoadError('logits', `the graph's logits are ${logits.type}, not float32`, 'Export the model in float32 (fp16/int8 outputs are not supported in this version).');
+    throw new ModelLoadError(
+      'logits',
+      `the graph's logits are ${logits.type}, not float32`,
+      'Export the model in float32 (fp16/int8 outputs are not supported in this version).',
+    );
   }
   const width = logits.dims[logits.dims.length - 1];
   const data = logits.data as Float32Array;
@@ -496,7 +581,12 @@ async function checkPositions(session: ort.InferenceSession, g: GraphInfo, id: n
     if (await works(mid)) lo = mid;
     else hi = mid;
   }
-  throw new ModelLoadError(configPath, `the context is ${maxContext} positions but the graph supports only ${lo + 1} (position ${hi} fails)`, `Set "n_positions" (or "max_position_embeddings") to ${lo + 1}, or load with { maxContext: ${lo + 1} }.`, 'n_positions');
+  throw new ModelLoadError(
+    configPath,
+    `the context is ${maxContext} positions but the graph supports only ${lo + 1} (position ${hi} fails)`,
+    `Set "n_positions" (or "max_position_embeddings") to ${lo + 1}, or load with { maxContext: ${lo + 1} }.`,
+    'n_positions',
+  );
 }
 
 function int64(dims: number[], f: (i: number) => number): ort.Tensor {
@@ -513,7 +603,11 @@ function boolField(v: unknown): boolean | undefined {
 async function findOnnx(root: string, file?: string): Promise<string> {
   const candidates = file ? [join(root, file)] : [join(root, 'onnx', 'model.onnx'), join(root, 'model.onnx')];
   for (const c of candidates) if ((await stat(c).catch(() => undefined))?.isFile()) return c;
-  throw new ModelLoadError(candidates[0], 'ONNX model file not found', `Put the model at ${file ?? 'onnx/model.onnx'} (Hugging Face layout) or pass { onnxFile }. ${FIX_EXPORT}`);
+  throw new ModelLoadError(
+    candidates[0],
+    'ONNX model file not found',
+    `Put the model at ${file ?? 'onnx/model.onnx'} (Hugging Face layout) or pass { onnxFile }. ${FIX_EXPORT}`,
+  );
 }
 
 async function tokenizerConfigAddsBos(root: string): Promise<boolean | undefined> {
@@ -535,26 +629,38 @@ async function templateAddsBos(path: string, tokenizer: Tokenizer): Promise<bool
 function inspectGraph(session: ort.InferenceSession, onnxPath: string, cfg: Record<string, unknown>): GraphInfo {
   const inputs = new Set(session.inputNames);
   const outputs = new Set(session.outputNames);
-  if (!inputs.has('input_ids')) throw new ModelLoadError(onnxPath, `the graph has no "input_ids" input (inputs: ${[...inputs].join(', ')})`, FIX_EXPORT, 'inputs');
-  if (!outputs.has('logits')) throw new ModelLoadError(onnxPath, `the graph has no "logits" output (outputs: ${[...outputs].join(', ')})`, FIX_EXPORT, 'outputs');
-  const layers = [...inputs].map((n) => PAST_KEY.exec(n)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]));
+  if (!inputs.has('input_ids'))
+    throw new ModelLoadError(onnxPath, `the graph has no "input_ids" input (inputs: ${[...inputs].join(', ')})`, FIX_EXPORT, 'inputs');
+  if (!outputs.has('logits'))
+    throw new ModelLoadError(onnxPath, `the graph has no "logits" output (outputs: ${[...outputs].join(', ')})`, FIX_EXPORT, 'outputs');
+  const layers = [...inputs]
+    .map((n) => PAST_KEY.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]));
   const nLayers = layers.length;
   for (let l = 0; l < nLayers; l++) {
     for (const name of [`past_key_values.${l}.key`, `past_key_values.${l}.value`, `present.${l}.key`, `present.${l}.value`]) {
-      if (!inputs.has(name) && !outputs.has(name)) throw new ModelLoadError(onnxPath, `"${name}" is missing while other layers have a KV cache`, FIX_EXPORT, name);
+      if (!inputs.has(name) && !outputs.has(name))
+        throw new ModelLoadError(onnxPath, `"${name}" is missing while other layers have a KV cache`, FIX_EXPORT, name);
     }
   }
   const known = new Set(['input_ids', 'attention_mask', 'position_ids', 'use_cache_branch', 'cache_position']);
   const unknown = [...inputs].filter((n) => !known.has(n) && !PAST_KEY.test(n) && !/^past_key_values\.\d+\.value$/.test(n));
   if (unknown.length > 0) {
-    throw new ModelLoadError(onnxPath, `the graph needs inputs this adapter cannot feed: ${unknown.join(', ')}`, `${FIX_EXPORT} Encoder-decoder and multimodal graphs need their own adapter.`, 'inputs');
+    throw new ModelLoadError(
+      onnxPath,
+      `the graph needs inputs this adapter cannot feed: ${unknown.join(', ')}`,
+      `${FIX_EXPORT} Encoder-decoder and multimodal graphs need their own adapter.`,
+      'inputs',
+    );
   }
   let kvHeads = 0;
   let headDim = 0;
   if (nLayers > 0) {
     const meta = session.inputMetadata.find((m) => m.name === 'past_key_values.0.key');
     if (meta && meta.isTensor) {
-      if (meta.type !== 'float32') throw new ModelLoadError(onnxPath, `past key/values are ${meta.type}, not float32`, 'Export the model in float32.', 'past_key_values.0.key');
+      if (meta.type !== 'float32')
+        throw new ModelLoadError(onnxPath, `past key/values are ${meta.type}, not float32`, 'Export the model in float32.', 'past_key_values.0.key');
       if (typeof meta.shape[1] === 'number') kvHeads = meta.shape[1];
       if (typeof meta.shape[3] === 'number') headDim = meta.shape[3];
     }
@@ -564,7 +670,12 @@ function inspectGraph(session: ort.InferenceSession, onnxPath: string, cfg: Reco
     kvHeads ||= num('num_key_value_heads') ?? heads ?? 0;
     headDim ||= num('head_dim') ?? (heads && hidden ? hidden / heads : 0);
     if (!kvHeads || !headDim) {
-      throw new ModelLoadError(onnxPath, 'cannot tell the KV-cache shape: past_key_values dims are symbolic and config.json lacks head counts', 'Add "num_attention_heads" (and "num_key_value_heads" for GQA) and "hidden_size" to config.json.', 'past_key_values.0.key');
+      throw new ModelLoadError(
+        onnxPath,
+        'cannot tell the KV-cache shape: past_key_values dims are symbolic and config.json lacks head counts',
+        'Add "num_attention_heads" (and "num_key_value_heads" for GQA) and "hidden_size" to config.json.',
+        'past_key_values.0.key',
+      );
     }
   }
   return {

@@ -64,7 +64,14 @@ export class RecordingModel implements ModelAdapter {
 
   /** Writes everything recorded so far to `path`, atomically. */
   async flush(): Promise<void> {
-    const header: ReplayHeader = { format: REPLAY_FORMAT, version: 1, id: this.id, vocabSize: this.vocabSize, hiddenSize: this.hiddenSize, maxContext: this.maxContext };
+    const header: ReplayHeader = {
+      format: REPLAY_FORMAT,
+      version: 1,
+      id: this.id,
+      vocabSize: this.vocabSize,
+      hiddenSize: this.hiddenSize,
+      maxContext: this.maxContext,
+    };
     await writeFileAtomic(this.path, formatReplay(header, this.records.values()));
   }
 

@@ -27,7 +27,12 @@ export class ReplayModel implements ModelAdapter {
     readonly source = '<records>',
   ) {
     if (tokenizer.vocabSize > header.vocabSize) {
-      throw new ModelLoadError(source, `the tokenizer has ${tokenizer.vocabSize} ids but the recording's vocabSize is ${header.vocabSize}`, 'Pass the tokenizer of the recorded model.', 'vocabSize');
+      throw new ModelLoadError(
+        source,
+        `the tokenizer has ${tokenizer.vocabSize} ids but the recording's vocabSize is ${header.vocabSize}`,
+        'Pass the tokenizer of the recorded model.',
+        'vocabSize',
+      );
     }
     this.id = header.id;
     this.vocabSize = header.vocabSize;
@@ -45,7 +50,11 @@ export class ReplayModel implements ModelAdapter {
     try {
       text = await readFile(path, 'utf8');
     } catch (e) {
-      throw new ModelLoadError(path, `cannot read the replay file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'Record one with RecordingModel, or check the path.');
+      throw new ModelLoadError(
+        path,
+        `cannot read the replay file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        'Record one with RecordingModel, or check the path.',
+      );
     }
     const { header, records } = parseReplay(text, path);
     return new ReplayModel(header, records, opts.tokenizer, path);
@@ -61,7 +70,11 @@ export class ReplayModel implements ModelAdapter {
     if (this.closed) throw new ModelClosedError(`model "${this.id}"`);
     const length = this.promptLengths.get(prompt);
     if (length === undefined) {
-      throw new ModelInputError(this.id, `prompt ${JSON.stringify(prompt).slice(0, 80)} was never recorded in ${this.source}`, 'Record it with RecordingModel first, or use prompts from the recording.');
+      throw new ModelInputError(
+        this.id,
+        `prompt ${JSON.stringify(prompt).slice(0, 80)} was never recorded in ${this.source}`,
+        'Record it with RecordingModel first, or use prompts from the recording.',
+      );
     }
     return new ReplaySession(this, prompt, length);
   }
@@ -76,7 +89,11 @@ export class ReplayModel implements ModelAdapter {
     if (this.closed) throw new ModelClosedError(`model "${this.id}"`);
     const r = this.answers.get(replayKey(prompt, appended));
     if (!r) {
-      throw new ModelInputError(this.id, `no recorded answer for prompt ${JSON.stringify(prompt).slice(0, 80)} + appended [${appended.join(', ')}] in ${this.source}`, 'Record this path with RecordingModel, or replay only recorded paths.');
+      throw new ModelInputError(
+        this.id,
+        `no recorded answer for prompt ${JSON.stringify(prompt).slice(0, 80)} + appended [${appended.join(', ')}] in ${this.source}`,
+        'Record this path with RecordingModel, or replay only recorded paths.',
+      );
     }
     return fromReplayRecord(r);
   }

@@ -10,7 +10,14 @@ export { writeGguf, GgufWriteError, type GgufTensor, type GgufValue } from './gg
 export { decoderToGguf, type GgufVocab } from './gguf/decoderToGguf.js';
 export { nodeLlamaCppAvailable, NODE_LLAMA_CPP_INSTALL, type LlamaGpu } from './gguf/nodeLlamaCpp.js';
 export { byteLevelAlphabet } from './byteLevelAlphabet.js';
-export { OpenAIHttpModel, CHAT_MAX_TOP_LOGPROBS, type OpenAIHttpModelOptions, type OpenAIEndpoint, type PromptFormat, type ReplicaSpread } from './openai/OpenAIHttpModel.js';
+export {
+  OpenAIHttpModel,
+  CHAT_MAX_TOP_LOGPROBS,
+  type OpenAIHttpModelOptions,
+  type OpenAIEndpoint,
+  type PromptFormat,
+  type ReplicaSpread,
+} from './openai/OpenAIHttpModel.js';
 export { startServer, type ServeOptions, type ServeFault, type RunningServer } from './openai/startServer.js';
 export { ReplayModel } from './ReplayModel.js';
 export { RecordingModel, type RecordingOptions } from './RecordingModel.js';

@@ -12,7 +12,11 @@ export async function readJsonFile(path: string, opts: { required: boolean; fix?
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (!opts.required && code === 'ENOENT') return undefined;
-    throw new ModelLoadError(path, code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? (e as Error).message})`, opts.fix ?? 'Check the path and the file permissions.');
+    throw new ModelLoadError(
+      path,
+      code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? (e as Error).message})`,
+      opts.fix ?? 'Check the path and the file permissions.',
+    );
   }
   try {
     return JSON.parse(text);

@@ -55,7 +55,8 @@ export function replayKey(prompt: string, appended: readonly number[]): string {
 /** A record (plain JSON) for `next` after `prompt` + `appended`. */
 export function toReplayRecord(prompt: string, promptLength: number, appended: readonly number[], next: NextToken, keepHidden: boolean): ReplayRecord {
   const lp = next.logprobs;
-  const dist = lp instanceof Float32Array ? { logprobs: Array.from(lp) } : { topk: { ids: Array.from(lp.ids), logprobs: Array.from(lp.logprobs), restMass: lp.restMass } };
+  const dist =
+    lp instanceof Float32Array ? { logprobs: Array.from(lp) } : { topk: { ids: Array.from(lp.ids), logprobs: Array.from(lp.logprobs), restMass: lp.restMass } };
   return { prompt, promptLength, appended: [...appended], ...dist, ...(keepHidden && next.hidden ? { hidden: Array.from(next.hidden) } : {}) };
 }
 
@@ -102,11 +103,13 @@ export function parseReplay(text: string, source: string): { header: ReplayHeade
     if (lines[i].trim() === '') continue;
     const r = check(replayRecordSchema, parseLine(i), i + 1);
     const line = i + 1;
-    if (r.logprobs && r.logprobs.length !== header.vocabSize) fail(line, 'logprobs', `has ${r.logprobs.length} entries, the header's vocabSize is ${header.vocabSize}`);
+    if (r.logprobs && r.logprobs.length !== header.vocabSize)
+      fail(line, 'logprobs', `has ${r.logprobs.length} entries, the header's vocabSize is ${header.vocabSize}`);
     if (r.topk && r.topk.ids.length !== r.topk.logprobs.length) fail(line, 'topk.ids', 'ids and logprobs differ in length');
     const badId = [...r.appended, ...(r.topk?.ids ?? [])].find((id) => id >= header.vocabSize);
     if (badId !== undefined) fail(line, r.appended.includes(badId) ? 'appended' : 'topk.ids', `id ${badId} is outside [0, ${header.vocabSize})`);
-    if (r.hidden && r.hidden.length !== header.hiddenSize) fail(line, 'hidden', `has ${r.hidden.length} entries, the header's hiddenSize is ${header.hiddenSize}`);
+    if (r.hidden && r.hidden.length !== header.hiddenSize)
+      fail(line, 'hidden', `has ${r.hidden.length} entries, the header's hiddenSize is ${header.hiddenSize}`);
     if (r.promptLength + r.appended.length > header.maxContext) fail(line, 'appended', `the sequence is longer than maxContext ${header.maxContext}`);
     records.push(r);
   }

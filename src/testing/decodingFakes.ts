@@ -43,7 +43,10 @@ export class ListTokenizer implements Tokenizer {
   }
 
   decode(ids: readonly number[]): string {
-    return ids.filter((id) => id > 0).map((id) => this.tokens[id] ?? '').join('');
+    return ids
+      .filter((id) => id > 0)
+      .map((id) => this.tokens[id] ?? '')
+      .join('');
   }
 
   idToToken(id: number): string | undefined {
@@ -153,7 +156,9 @@ export class FakeModel implements ModelAdapter {
         const hidden = model.hiddenSize > 0 ? Float32Array.from({ length: model.hiddenSize }, (_, i) => Math.sin(lp[i % lp.length] + i)) : undefined;
         let logprobs: Float32Array | TopK = lp;
         if (model.opts.topK !== undefined) {
-          const order = Array.from(lp.keys()).sort((a, b) => lp[b] - lp[a]).slice(0, model.opts.topK);
+          const order = Array.from(lp.keys())
+            .sort((a, b) => lp[b] - lp[a])
+            .slice(0, model.opts.topK);
           const top = Float32Array.from(order, (i) => lp[i]);
           logprobs = { ids: Int32Array.from(order), logprobs: top, restMass: Math.max(0, 1 - top.reduce((s, v) => s + Math.exp(v), 0)) };
         }

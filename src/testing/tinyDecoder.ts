@@ -26,7 +26,18 @@ export function charTokenizerJson(chars: string = DEFAULT_CHARS): object {
     pre_tokenizer: null,
     post_processor: null,
     decoder: { type: 'Fuse' },
-    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges: [] },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: '<unk>',
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges: [],
+    },
   };
 }
 
@@ -48,18 +59,31 @@ export function randomDecoderWeights(seed: number, vocabSize: number, sizes: Tin
   const { dModel: D, dFF: F } = sizes;
   const normal = (n: number, std: number, mean = 0): Float32Array => Float32Array.from({ length: n }, () => rng.normal(mean, std));
   const layer = (): DecoderLayerWeights => ({
-    ln1Gamma: normal(D, 0.1, 1), ln1Beta: normal(D, 0.1),
-    wq: normal(D * D, 0.3), wk: normal(D * D, 0.3), wv: normal(D * D, 0.3), wo: normal(D * D, 0.3),
-    bq: normal(D, 0.1), bk: normal(D, 0.1), bv: normal(D, 0.1), bo: normal(D, 0.1),
-    ln2Gamma: normal(D, 0.1, 1), ln2Beta: normal(D, 0.1),
-    w1: normal(D * F, 0.3), b1: normal(F, 0.1), w2: normal(F * D, 0.3), b2: normal(D, 0.1),
+    ln1Gamma: normal(D, 0.1, 1),
+    ln1Beta: normal(D, 0.1),
+    wq: normal(D * D, 0.3),
+    wk: normal(D * D, 0.3),
+    wv: normal(D * D, 0.3),
+    wo: normal(D * D, 0.3),
+    bq: normal(D, 0.1),
+    bk: normal(D, 0.1),
+    bv: normal(D, 0.1),
+    bo: normal(D, 0.1),
+    ln2Gamma: normal(D, 0.1, 1),
+    ln2Beta: normal(D, 0.1),
+    w1: normal(D * F, 0.3),
+    b1: normal(F, 0.1),
+    w2: normal(F * D, 0.3),
+    b2: normal(D, 0.1),
   });
   return {
-    vocabSize, ...sizes,
+    vocabSize,
+    ...sizes,
     tokenEmbedding: normal(vocabSize * D, 0.5),
     positionEmbedding: normal(sizes.maxPositions * D, 0.3),
     layers: Array.from({ length: sizes.nLayers }, layer),
-    lnFGamma: normal(D, 0.1, 1), lnFBeta: normal(D, 0.1),
+    lnFGamma: normal(D, 0.1, 1),
+    lnFBeta: normal(D, 0.1),
     lmHead: normal(D * vocabSize, 0.5),
     ...(withBias ? { lmHeadBias: normal(vocabSize, 0.2) } : {}),
   };
@@ -109,7 +133,8 @@ function matVec(x: Float64Array, w: Float32Array, bias: Float32Array | undefined
 function erf(x: number): number {
   const ax = Math.abs(x);
   if (ax < 2.5) {
-    let sum = ax, term = ax;
+    let sum = ax,
+      term = ax;
     for (let n = 1; n < 60; n++) {
       term *= (-ax * ax) / n;
       sum += term / (2 * n + 1);
@@ -117,7 +142,7 @@ function erf(x: number): number {
     return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
   }
   let f = 0;
-  for (let n = 60; n >= 1; n--) f = (n / 2) / (ax + f);
+  for (let n = 60; n >= 1; n--) f = n / 2 / (ax + f);
   const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f);
   return Math.sign(x) * (1 - erfc);
 }

@@ -44,9 +44,16 @@ export async function makeTinyGgufPair(opts: { seed?: number; sizes?: Partial<Ti
 }
 
 /** The `GgufVocab` of a byte-level BPE tokenizer.json (the `gpt2` tokenizer model in llama.cpp terms). */
-export function byteBpeGgufVocab(tokenizerJson: { model: { vocab: Record<string, number>; merges: Array<string | [string, string]> }; added_tokens?: Array<{ id: number; special?: boolean }> }, bos: number, eos: number): GgufVocab {
+export function byteBpeGgufVocab(
+  tokenizerJson: {
+    model: { vocab: Record<string, number>; merges: Array<string | [string, string]> };
+    added_tokens?: Array<{ id: number; special?: boolean }>;
+  },
+  bos: number,
+  eos: number,
+): GgufVocab {
   const entries = Object.entries(tokenizerJson.model.vocab);
-  const tokens: string[] = new Array(entries.length);
+  const tokens = new Array<string>(entries.length);
   for (const [t, id] of entries) tokens[id] = t;
   const special = new Set((tokenizerJson.added_tokens ?? []).filter((a) => a.special).map((a) => a.id));
   return {
@@ -64,7 +71,7 @@ export function byteBpeGgufVocab(tokenizerJson: { model: { vocab: Record<string,
  * model's), as ONNX dir + GGUF; BOS = EOS = `specialId`. Exercises merges and byte tokens in llama.cpp's tokenizer.
  */
 export async function makeByteBpeGgufPair(tokenizerJsonPath: string, opts: { seed?: number; specialId?: number } = {}): Promise<TinyGgufPair> {
-  const tokenizerJson = JSON.parse(await readFile(tokenizerJsonPath, 'utf8'));
+  const tokenizerJson = JSON.parse(await readFile(tokenizerJsonPath, 'utf8')) as Parameters<typeof byteBpeGgufVocab>[0];
   const special = opts.specialId ?? 0;
   const vocab = byteBpeGgufVocab(tokenizerJson, special, special);
   const weights = randomDecoderWeights(opts.seed ?? 7, vocab.tokens.length, TINY_SIZES, false);

@@ -28,7 +28,11 @@ export function parseMetricsJsonl(text: string, source = 'metrics.jsonl'): Metri
     }
     const r = rec as Partial<MetricsRecord>;
     if (typeof r !== 'object' || r === null || typeof r.algo !== 'string' || typeof r.step !== 'number') {
-      throw new ConfigError(`${source}:${i + 1}`, 'a metrics line needs a string "algo" and a number "step"', 'Write lines like {"algo":"ppo","step":128,"successRate":0.4}.');
+      throw new ConfigError(
+        `${source}:${i + 1}`,
+        'a metrics line needs a string "algo" and a number "step"',
+        'Write lines like {"algo":"ppo","step":128,"successRate":0.4}.',
+      );
     }
     out.push(r as MetricsRecord);
   }

@@ -5,8 +5,10 @@ import type { MetricsRecord } from './MetricsRecord.js';
 export function learningCurvesSpec(records: readonly MetricsRecord[], title = 'Learning curves'): ChartSpec {
   const values: { algo: string; step: number; metric: string; value: number }[] = [];
   for (const r of records) {
-    if (typeof r.successRate === 'number' && Number.isFinite(r.successRate)) values.push({ algo: r.algo, step: r.step, metric: 'success rate', value: r.successRate });
-    if (typeof r.meanReturn === 'number' && Number.isFinite(r.meanReturn)) values.push({ algo: r.algo, step: r.step, metric: 'mean return', value: r.meanReturn });
+    if (typeof r.successRate === 'number' && Number.isFinite(r.successRate))
+      values.push({ algo: r.algo, step: r.step, metric: 'success rate', value: r.successRate });
+    if (typeof r.meanReturn === 'number' && Number.isFinite(r.meanReturn))
+      values.push({ algo: r.algo, step: r.step, metric: 'mean return', value: r.meanReturn });
   }
   return {
     title,

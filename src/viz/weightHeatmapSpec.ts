@@ -20,7 +20,9 @@ export function weightHeatmapSpec(traces: readonly WeightTrace[], title = 'Mixin
     title,
     data: { values },
     // Item labels sit above each panel, unrotated, in the order given (fixed weights, then each algorithm).
-    facet: { row: { field: 'item', type: 'nominal', title: null, sort: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontSize: 11 } } },
+    facet: {
+      row: { field: 'item', type: 'nominal', title: null, sort: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontSize: 11 } },
+    },
     spec: {
       width: { step: 28 },
       height: { step: 22 },

@@ -29,8 +29,8 @@ const outputs = (dim: number) => fc.array(fc.float({ min: -6, max: 6, noNaN: tru
 
 test('lgamma and digamma match reference values', () => {
   const xs = [0.001, 0.1, 0.5, 1, 2.5, 7, 30, 300];
-  const lg = [6.907178885, 2.252712652, 0.572364943, 0, 0.284682870, 6.579251212, 71.257038967, 1409.202067];
-  const dg = [-1000.5755719, -10.4237549, -1.9635100, -0.5772157, 0.7031566, 1.8727843, 3.3844381, 5.7021149];
+  const lg = [6.907178885, 2.252712652, 0.572364943, 0, 0.28468287, 6.579251212, 71.257038967, 1409.202067];
+  const dg = [-1000.5755719, -10.4237549, -1.96351, -0.5772157, 0.7031566, 1.8727843, 3.3844381, 5.7021149];
   const [a, b] = tf.tidy(() => [lgamma(tf.tensor1d(xs)).dataSync(), digamma(tf.tensor1d(xs)).dataSync()]);
   xs.forEach((_, i) => {
     assert.ok(Math.abs(a[i] - lg[i]) <= 1e-4 * Math.max(1, Math.abs(lg[i])), `lgamma(${xs[i]}) = ${a[i]}, want ${lg[i]}`);
@@ -81,20 +81,24 @@ for (const name of ['gaussian', 'dirichlet', 'bernoulli', 'categorical', 'dict']
   test(`${name}: entropy matches a Monte Carlo estimate of E[-log p]`, () => {
     const head = HEADS[name];
     fc.assert(
-      fc.property(fc.array(fc.float({ min: -2, max: 2, noNaN: true }), { minLength: head.dim, maxLength: head.dim }), fc.integer({ min: 0, max: 1e6 }), (o, seed) => {
-        const M = 4000;
-        const out = new Float32Array(M * head.dim);
-        for (let r = 0; r < M; r++) out.set(o, r * head.dim);
-        const logStd = Float32Array.from({ length: head.dim }, (_, i) => -0.3 + 0.1 * i);
-        const raw = head.sample(out, logStd, M, new Rng(seed), false);
-        const { logProb, entropy } = evalHead(head, out, logStd, raw, M);
-        let mean = 0;
-        for (const lp of logProb) mean -= lp / M;
-        let v = 0;
-        for (const lp of logProb) v += (-lp - mean) ** 2 / (M - 1);
-        const se = Math.sqrt(v / M);
-        return Math.abs(mean - entropy[0]) <= 5 * se + 1e-3;
-      }),
+      fc.property(
+        fc.array(fc.float({ min: -2, max: 2, noNaN: true }), { minLength: head.dim, maxLength: head.dim }),
+        fc.integer({ min: 0, max: 1e6 }),
+        (o, seed) => {
+          const M = 4000;
+          const out = new Float32Array(M * head.dim);
+          for (let r = 0; r < M; r++) out.set(o, r * head.dim);
+          const logStd = Float32Array.from({ length: head.dim }, (_, i) => -0.3 + 0.1 * i);
+          const raw = head.sample(out, logStd, M, new Rng(seed), false);
+          const { logProb, entropy } = evalHead(head, out, logStd, raw, M);
+          let mean = 0;
+          for (const lp of logProb) mean -= lp / M;
+          let v = 0;
+          for (const lp of logProb) v += (-lp - mean) ** 2 / (M - 1);
+          const se = Math.sqrt(v / M);
+          return Math.abs(mean - entropy[0]) <= 5 * se + 1e-3;
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -122,7 +126,8 @@ test('Gaussian log-prob/entropy gradients (hand-written) equal autodiff of the t
       }, [mu, ls]);
       let ok = Math.abs(mine.value.dataSync()[0] - ref.value.dataSync()[0]) <= 1e-3 * (1 + Math.abs(ref.value.dataSync()[0]));
       for (const v of [mu, ls]) {
-        const a = mine.grads[v.name].dataSync(), b = ref.grads[v.name].dataSync();
+        const a = mine.grads[v.name].dataSync(),
+          b = ref.grads[v.name].dataSync();
         for (let i = 0; i < a.length; i++) ok &&= Math.abs(a[i] - b[i]) <= 1e-4 * (1 + Math.abs(b[i]));
       }
       tf.dispose([mu, ls, x, wl, we, mine.value, ref.value, ...Object.values(mine.grads), ...Object.values(ref.grads)]);
@@ -134,7 +139,16 @@ test('Gaussian log-prob/entropy gradients (hand-written) equal autodiff of the t
 
 test('the JS entropies and log-prob/entropy backward equal the tfjs head and its autodiff (Gaussian, Bernoulli, a Dict of both)', () => {
   const heads = [HEADS.gaussian, HEADS.bernoulli, ActionHead.fromSpace(new Dict({ include: new MultiBinary(2), w: new Box(-1, 1, [2]) }))];
-  assert.deepEqual(Object.entries(HEADS).map(([k, h]) => [k, h.hasJsBackward]), [['gaussian', true], ['dirichlet', false], ['bernoulli', true], ['categorical', false], ['dict', false]]);
+  assert.deepEqual(
+    Object.entries(HEADS).map(([k, h]) => [k, h.hasJsBackward]),
+    [
+      ['gaussian', true],
+      ['dirichlet', false],
+      ['bernoulli', true],
+      ['categorical', false],
+      ['dict', false],
+    ],
+  );
   for (const [h, head] of heads.entries()) {
     assert.ok(head.hasJsBackward);
     const rows = 6;

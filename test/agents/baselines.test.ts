@@ -13,11 +13,14 @@ const data = syntheticAnswers({ seed: 3, numItems: 200 });
 const agents = data.models;
 
 test('simplexGrid lists every multiple-of-1/steps weight vector summing to 1', () => {
-  fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), (n, steps) => {
-    const g = simplexGrid(n, steps);
-    const binom = (a: number, b: number): number => (b === 0 ? 1 : (binom(a, b - 1) * (a - b + 1)) / b);
-    return g.length === Math.round(binom(steps + n - 1, n - 1)) && g.every((w) => w.length === n && Math.abs(w.reduce((s, x) => s + x, 0) - 1) < 1e-12);
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), (n, steps) => {
+      const g = simplexGrid(n, steps);
+      const binom = (a: number, b: number): number => (b === 0 ? 1 : (binom(a, b - 1) * (a - b + 1)) / b);
+      return g.length === Math.round(binom(steps + n - 1, n - 1)) && g.every((w) => w.length === n && Math.abs(w.reduce((s, x) => s + x, 0) - 1) < 1e-12);
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test('plurality vote: the env fuses exactly the option most models rank first', async () => {

@@ -23,7 +23,10 @@ for (const [name, space] of Object.entries(SPACES)) {
   test(`ONNX actor (${name} head) matches tfjs action means within 1e-5 at batch 1 and 64`, async () => {
     const policy = new MlpActorCritic({
       groups: [{ members: ['a', 'b'], obsDim: 6, criticDim: 6, head: ActionHead.fromSpace(space).tree }],
-      hidden: [16, 16], initLogStd: 0, criticInput: 'observation', seed: 11,
+      hidden: [16, 16],
+      initLogStd: 0,
+      criticInput: 'observation',
+      seed: 11,
     });
     // larger weights than the 0.01-gain init so the head's nonlinearity is exercised
     const rng = new Rng(2);
@@ -44,7 +47,16 @@ for (const [name, space] of Object.entries(SPACES)) {
 }
 
 test('exportPolicyOnnx rejects a group index the policy does not have', () => {
-  const policy = new MlpActorCritic({ groups: [{ members: ['a'], obsDim: 2, criticDim: 2, head: ActionHead.fromSpace(new Simplex(2)).tree }], hidden: [4], initLogStd: 0, criticInput: 'observation', seed: 0 });
-  assert.throws(() => exportPolicyOnnx(policy, join(tmpdir(), 'never.onnx'), 3), (e: unknown) => e instanceof ConfigError && e.field === 'group');
+  const policy = new MlpActorCritic({
+    groups: [{ members: ['a'], obsDim: 2, criticDim: 2, head: ActionHead.fromSpace(new Simplex(2)).tree }],
+    hidden: [4],
+    initLogStd: 0,
+    criticInput: 'observation',
+    seed: 0,
+  });
+  assert.throws(
+    () => exportPolicyOnnx(policy, join(tmpdir(), 'never.onnx'), 3),
+    (e: unknown) => e instanceof ConfigError && e.field === 'group',
+  );
   policy.dispose();
 });

@@ -10,11 +10,26 @@ test('resolvePPOConfig fills every documented default', () => {
 });
 
 test('resolvePPOConfig names the bad field', () => {
-  const bad: [string, unknown][] = [['clipCoef', -1], ['gamma', 2], ['algo', 'a2c'], ['numMinibatches', 0.5], ['targetKl', 0], ['hidden', []], ['annealLr', 'yes']];
+  const bad: [string, unknown][] = [
+    ['clipCoef', -1],
+    ['gamma', 2],
+    ['algo', 'a2c'],
+    ['numMinibatches', 0.5],
+    ['targetKl', 0],
+    ['hidden', []],
+    ['annealLr', 'yes'],
+  ];
   for (const [field, value] of bad) {
-    assert.throws(() => resolvePPOConfig({ [field]: value } as never), (e: unknown) => e instanceof ConfigError && e.field === `ppo.${field}`, field);
+    assert.throws(
+      () => resolvePPOConfig({ [field]: value } as never),
+      (e: unknown) => e instanceof ConfigError && e.field === `ppo.${field}`,
+      field,
+    );
   }
-  assert.throws(() => resolvePPOConfig({ clipcoef: 0.2 } as never), (e: unknown) => e instanceof ConfigError && e.field === 'ppo.clipcoef' && /known fields/.test(e.message));
+  assert.throws(
+    () => resolvePPOConfig({ clipcoef: 0.2 } as never),
+    (e: unknown) => e instanceof ConfigError && e.field === 'ppo.clipcoef' && /known fields/.test(e.message),
+  );
 });
 
 test('any valid learning rate and clip coefficient resolve unchanged', () => {

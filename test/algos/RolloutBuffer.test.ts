@@ -12,7 +12,11 @@ test('pack lays out (step, env) rows with each member block [actorIn | criticIn 
       const code = (t: number, e: number, j: number) => 100 * t + 10 * e + j;
       for (let t = 0; t < T; t++) {
         const rows = E * m;
-        const f = (w: number) => Float32Array.from({ length: rows * w }, (_, i) => { const r = Math.floor(i / w); return code(t, Math.floor(r / m), r % m); });
+        const f = (w: number) =>
+          Float32Array.from({ length: rows * w }, (_, i) => {
+            const r = Math.floor(i / w);
+            return code(t, Math.floor(r / m), r % m);
+          });
         buf.storeStep(0, t, { actorIn: f(2), criticIn: f(1), raw: f(2), logp: f(1), vpred: f(1) });
         const g = (w: number) => Float32Array.from({ length: E * w }, (_, i) => -code(t, Math.floor(i / w), 0));
         buf.storeStep(1, t, { actorIn: g(1), criticIn: g(1), raw: g(1), logp: g(1), vpred: g(1) });

@@ -20,7 +20,16 @@ await initBackend({ force: 'cpu' });
 
 // horizon 5 with 12-step rollouts: episodes straddle iteration boundaries, so resume must replay them.
 const envs = () => [new CoordinationGameEnv({ nAgents: 2, horizon: 5 }), new CoordinationGameEnv({ nAgents: 2, horizon: 5 })];
-const CFG: Partial<PPOConfig> = { algo: 'mappo', seed: 42, numSteps: 12, totalSteps: 12 * 2 * 8, numMinibatches: 2, updateEpochs: 2, hidden: [16, 16], targetKl: 0.5 };
+const CFG: Partial<PPOConfig> = {
+  algo: 'mappo',
+  seed: 42,
+  numSteps: 12,
+  totalSteps: 12 * 2 * 8,
+  numMinibatches: 2,
+  updateEpochs: 2,
+  hidden: [16, 16],
+  targetKl: 0.5,
+};
 
 /** Metrics without the wall-clock fields. */
 const strip = (ms: TrainerMetrics[]) => ms.map(({ rolloutSeconds: _r, updateSeconds: _u, stepsPerSecond: _s, ...rest }) => rest);
@@ -34,9 +43,16 @@ test('same seed → identical metrics; seed-42 snapshot', async () => {
   };
   const [x, y] = [await run(), await run()];
   assert.deepEqual(x, y);
-  assert.deepEqual(x.map((m) => [m.globalStep, m.episodes, Number(m.episodeReturn?.toFixed(4)), Number(m.valueLoss.toPrecision(4))]), SNAPSHOT);
+  assert.deepEqual(
+    x.map((m) => [m.globalStep, m.episodes, Number(m.episodeReturn?.toFixed(4)), Number(m.valueLoss.toPrecision(4))]),
+    SNAPSHOT,
+  );
 });
-const SNAPSHOT = [[24, 4, 1.3125, 0.5611], [48, 4, 1.3125, 0.5403], [72, 6, 1.25, 0.4859]];
+const SNAPSHOT = [
+  [24, 4, 1.3125, 0.5611],
+  [48, 4, 1.3125, 0.5403],
+  [72, 6, 1.25, 0.4859],
+];
 
 test('resume: N iterations straight == N/2 + checkpoint + resume + N/2 (cpu backend)', async () => {
   const straight = makeAlgorithm(envs(), CFG);
@@ -66,20 +82,39 @@ test('corrupt or mismatched checkpoints raise CheckpointError and overwrite noth
   assert.equal(readCheckpoint(path).iteration, 1);
   const tampered = join(dir, 'tampered.json');
   writeFileSync(tampered, good.replace('"iteration\\":1', '"iteration\\":2'));
-  assert.throws(() => readCheckpoint(tampered), (e: unknown) => e instanceof CheckpointError && /checksum/.test(e.message));
+  assert.throws(
+    () => readCheckpoint(tampered),
+    (e: unknown) => e instanceof CheckpointError && /checksum/.test(e.message),
+  );
   const truncated = join(dir, 'truncated.json');
   writeFileSync(truncated, good.slice(0, 100));
-  assert.throws(() => readCheckpoint(truncated), (e: unknown) => e instanceof CheckpointError && /not valid JSON/.test(e.message));
+  assert.throws(
+    () => readCheckpoint(truncated),
+    (e: unknown) => e instanceof CheckpointError && /not valid JSON/.test(e.message),
+  );
   assert.throws(() => readCheckpoint(join(dir, 'missing.json')), CheckpointError);
   const other = [new CoordinationGameEnv({ nAgents: 3, horizon: 5 }), new CoordinationGameEnv({ nAgents: 3, horizon: 5 })];
   await assert.rejects(resumeFromCheckpoint(path, other), (e: unknown) => e instanceof CheckpointError && /other agents, spaces/.test(e.message));
   await assert.rejects(resumeFromCheckpoint(path, [new CoordinationGameEnv({ nAgents: 2, horizon: 5 })]), CheckpointError);
   assert.equal(readFileSync(path, 'utf8'), good);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp')), [], 'no temp files left behind');
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.includes('.tmp')),
+    [],
+    'no temp files left behind',
+  );
 });
 
 test('tf.memory().numTensors does not grow across 20 training iterations', async () => {
-  const a = makeAlgorithm([new TinyCoordinationEnv(3, true, 3)], { algo: 'ppo', seed: 1, numSteps: 8, totalSteps: 8 * 21, numMinibatches: 2, updateEpochs: 2, hidden: [8], targetKl: 0.01 });
+  const a = makeAlgorithm([new TinyCoordinationEnv(3, true, 3)], {
+    algo: 'ppo',
+    seed: 1,
+    numSteps: 8,
+    totalSteps: 8 * 21,
+    numMinibatches: 2,
+    updateEpochs: 2,
+    hidden: [8],
+    targetKl: 0.01,
+  });
   const trainer = new Trainer(a);
   await trainer.run(1);
   const before = tf.memory().numTensors;
@@ -93,10 +128,23 @@ test('Trainer writes one JSONL line of metrics per iteration and callbacks can s
   const metricsPath = join(dir, 'sub', 'metrics.jsonl');
   const a = makeAlgorithm(envs(), CFG);
   const seen: number[] = [];
-  const out = await new Trainer(a, { metricsPath, callbacks: [{ onIteration: (m) => { seen.push(m.iteration); return m.iteration < 2; } }] }).run();
+  const out = await new Trainer(a, {
+    metricsPath,
+    callbacks: [
+      {
+        onIteration: (m) => {
+          seen.push(m.iteration);
+          return m.iteration < 2;
+        },
+      },
+    ],
+  }).run();
   a.dispose();
   assert.deepEqual(seen, [1, 2]);
-  const lines = readFileSync(metricsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(metricsPath, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, out.length);
   for (const key of ['episodeReturn', 'successRate', 'entropy', 'approxKl', 'clipFraction', 'valueLoss', 'explainedVariance', 'meanAction', 'stepsPerSecond']) {
     assert.ok(key in lines[0], key);
@@ -148,24 +196,42 @@ test('a resumed Trainer drops the metrics lines a crash left after the checkpoin
   writeFileSync(metricsPath, logged + lineOf(5) + lineOf(6) + lineOf(7).slice(0, 30));
   const rest = await new Trainer(resumed, { metricsPath }).run();
   resumed.dispose();
-  assert.deepEqual(rest.map((m) => m.iteration), [5, 6, 7, 8]);
+  assert.deepEqual(
+    rest.map((m) => m.iteration),
+    [5, 6, 7, 8],
+  );
   const { records, warnings } = await readJsonl<TrainerMetrics>(metricsPath);
   assert.deepEqual(warnings, []);
-  assert.deepEqual(records.map((r) => r.iteration), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(
+    records.map((r) => r.iteration),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
   assert.ok(readFileSync(metricsPath, 'utf8').startsWith(logged));
-  assert.deepEqual(records.slice(4).map((r) => r.globalStep), rest.map((m) => m.globalStep));
+  assert.deepEqual(
+    records.slice(4).map((r) => r.globalStep),
+    rest.map((m) => m.globalStep),
+  );
   assert.deepEqual(readdirSync(dir).sort(), ['ckpt.json', 'metrics.jsonl']);
 });
 
-test("MAPPO on an env without state() is a type error and is rejected at runtime naming ppo.algo", () => {
+test('MAPPO on an env without state() is a type error and is rejected at runtime naming ppo.algo', () => {
   const box = new CoordinationGameEnv().observationSpace('agent_0');
   const plain: ParallelEnv<Float32Array, Float32Array> = {
-    possibleAgents: ['a'], agents: [], metadata: { name: 'plain', renderModes: [], autoreset: 'none' },
-    observationSpace: () => box, actionSpace: () => box,
+    possibleAgents: ['a'],
+    agents: [],
+    metadata: { name: 'plain', renderModes: [], autoreset: 'none' },
+    observationSpace: () => box,
+    actionSpace: () => box,
     reset: async () => ({ observations: { a: new Float32Array(box.flatDim) }, infos: { a: {} } }),
-    step: async () => { throw new Error('unused'); }, close: async () => {},
+    step: async () => {
+      throw new Error('unused');
+    },
+    close: async () => {},
   };
-  // @ts-expect-error MAPPO's centralized critic needs HasGlobalState
-  assert.throws(() => makeAlgorithm(plain, { algo: 'mappo' }), (e: unknown) => e instanceof ConfigError && e.field === 'ppo.algo');
+  assert.throws(
+    // @ts-expect-error MAPPO's centralized critic needs HasGlobalState
+    () => makeAlgorithm(plain, { algo: 'mappo' }),
+    (e: unknown) => e instanceof ConfigError && e.field === 'ppo.algo',
+  );
   makeAlgorithm(plain, { algo: 'ippo' }).dispose();
 });

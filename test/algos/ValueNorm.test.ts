@@ -22,7 +22,9 @@ test("ema mode matches MAPPO's valuenorm.py update (β-moving averages, debiasin
   const beta = 0.9;
   const vn = new ValueNorm({ mode: 'ema', beta });
   // Reference written from on-policy/onpolicy/utils/valuenorm.py (per_element_update=False).
-  let rm = 0, rsq = 0, deb = 0;
+  let rm = 0,
+    rsq = 0,
+    deb = 0;
   const batches = [[1, 2, 3], [10, 10], [0.5], [4, -4, 4, -4]];
   for (const b of batches) {
     vn.update(b);
@@ -50,6 +52,12 @@ test("ema mode matches MAPPO's valuenorm.py update (β-moving averages, debiasin
 });
 
 test('bad options are rejected', () => {
-  assert.throws(() => new ValueNorm({ beta: 1 }), (e: unknown) => e instanceof ConfigError && e.field === 'valueNorm.beta');
-  assert.throws(() => new ValueNorm({ mode: 'nope' as never }), (e: unknown) => e instanceof ConfigError && e.field === 'valueNorm.mode');
+  assert.throws(
+    () => new ValueNorm({ beta: 1 }),
+    (e: unknown) => e instanceof ConfigError && e.field === 'valueNorm.beta',
+  );
+  assert.throws(
+    () => new ValueNorm({ mode: 'nope' as never }),
+    (e: unknown) => e instanceof ConfigError && e.field === 'valueNorm.mode',
+  );
 });

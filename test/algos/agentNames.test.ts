@@ -22,9 +22,15 @@ class NamesEnv implements ParallelEnv<Float32Array, Float32Array>, HasGlobalStat
   private readonly act = new Box(-1, 1, [1]);
   private rng = new Rng(0);
   private x = new Float32Array(3);
-  observationSpace(): Box { return this.obs; }
-  actionSpace(): Box { return this.act; }
-  state(): Float32Array { return this.x.slice(); }
+  observationSpace(): Box {
+    return this.obs;
+  }
+  actionSpace(): Box {
+    return this.act;
+  }
+  state(): Float32Array {
+    return this.x.slice();
+  }
   private observations(): Record<string, Float32Array> {
     return Object.fromEntries(NAMES.map((a, i) => [a, Float32Array.of(this.x[i])]));
   }
@@ -38,14 +44,23 @@ class NamesEnv implements ParallelEnv<Float32Array, Float32Array>, HasGlobalStat
     const ok = NAMES.map((a, i) => Math.sign(actions[a][0]) === Math.sign(this.x[i]));
     this.agents = [];
     const rec = <T>(f: (i: number) => T) => Object.fromEntries(NAMES.map((a, i) => [a, f(i)]));
-    return { observations: this.observations(), rewards: rec((i) => (ok[i] ? 1 : 0)), terminations: rec(() => true), truncations: rec(() => false), infos: rec((i) => ({ success: ok[i] })) };
+    return {
+      observations: this.observations(),
+      rewards: rec((i) => (ok[i] ? 1 : 0)),
+      terminations: rec(() => true),
+      truncations: rec(() => false),
+      infos: rec((i) => ({ success: ok[i] })),
+    };
   }
   async close(): Promise<void> {}
 }
 
 test('agents named __proto__, constructor and toString train and act as plain keys (PPO, IPPO, MAPPO)', async () => {
   for (const algo of ['ppo', 'ippo', 'mappo'] as const) {
-    const a = algo === 'mappo' ? makeAlgorithm([new NamesEnv(), new NamesEnv()], { algo, seed: 1, numSteps: 8, totalSteps: 32, hidden: [8] }) : makeAlgorithm([new NamesEnv(), new NamesEnv()], { algo, seed: 1, numSteps: 8, totalSteps: 32, hidden: [8] });
+    const a =
+      algo === 'mappo'
+        ? makeAlgorithm([new NamesEnv(), new NamesEnv()], { algo, seed: 1, numSteps: 8, totalSteps: 32, hidden: [8] })
+        : makeAlgorithm([new NamesEnv(), new NamesEnv()], { algo, seed: 1, numSteps: 8, totalSteps: 32, hidden: [8] });
     const metrics = await new Trainer(a).run();
     assert.equal(metrics.length, 2);
     assert.deepEqual(Object.keys(metrics[0].meanAction).sort(), [...NAMES].sort(), algo);

@@ -22,15 +22,29 @@ function naive(r: number[], v: number[], term: boolean[], trunc: boolean[], fin:
 }
 
 test('GAE equals the explicit sum of discounted TD errors, stopping at episode ends', () => {
-  const step = fc.record({ r: fc.double({ min: -1, max: 1, noNaN: true }), v: fc.double({ min: -1, max: 1, noNaN: true }), f: fc.double({ min: -1, max: 1, noNaN: true }), end: fc.constantFrom('none', 'term', 'trunc') });
+  const step = fc.record({
+    r: fc.double({ min: -1, max: 1, noNaN: true }),
+    v: fc.double({ min: -1, max: 1, noNaN: true }),
+    f: fc.double({ min: -1, max: 1, noNaN: true }),
+    end: fc.constantFrom('none', 'term', 'trunc'),
+  });
   fc.assert(
-    fc.property(fc.array(step, { minLength: 1, maxLength: 20 }), fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (steps, next, gamma, lambda) => {
-      const r = steps.map((s) => s.r), v = steps.map((s) => s.v), fin = steps.map((s) => s.f);
-      const term = steps.map((s) => s.end === 'term'), trunc = steps.map((s) => s.end === 'trunc');
-      const got = computeGae({ rewards: r, values: v, terminated: term, truncated: trunc, finalValues: fin, nextValue: next, gamma, lambda });
-      const want = naive(r, v, term, trunc, fin, next, gamma, lambda);
-      return want.every((a, i) => Math.abs(a - got.advantages[i]) < 1e-9 && Math.abs(got.returns[i] - (a + v[i])) < 1e-9);
-    }),
+    fc.property(
+      fc.array(step, { minLength: 1, maxLength: 20 }),
+      fc.double({ min: -1, max: 1, noNaN: true }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      (steps, next, gamma, lambda) => {
+        const r = steps.map((s) => s.r),
+          v = steps.map((s) => s.v),
+          fin = steps.map((s) => s.f);
+        const term = steps.map((s) => s.end === 'term'),
+          trunc = steps.map((s) => s.end === 'trunc');
+        const got = computeGae({ rewards: r, values: v, terminated: term, truncated: trunc, finalValues: fin, nextValue: next, gamma, lambda });
+        const want = naive(r, v, term, trunc, fin, next, gamma, lambda);
+        return want.every((a, i) => Math.abs(a - got.advantages[i]) < 1e-9 && Math.abs(got.returns[i] - (a + v[i])) < 1e-9);
+      },
+    ),
     { numRuns: 300 },
   );
 });

@@ -13,7 +13,11 @@ await initBackend();
 test('MAPPO fusion on synthetic answers beats the best fixed weights (grid-searched on train) by >= 10 points on test', async () => {
   const data = syntheticAnswers({ seed: 0 });
   const trainEnv = new AnswerEnsembleEnv({ data, split: 'train' });
-  const fixed = await gridSearchWeights({ agents: data.models, steps: 4, evaluate: async (p) => (await evaluatePolicy(p, trainEnv, { episodes: 150, seed: 1 })).meanReturn });
+  const fixed = await gridSearchWeights({
+    agents: data.models,
+    steps: 4,
+    evaluate: async (p) => (await evaluatePolicy(p, trainEnv, { episodes: 150, seed: 1 })).meanReturn,
+  });
   const envs = Array.from({ length: 4 }, () => new AnswerEnsembleEnv({ data }));
   const algo = makeAlgorithm(envs, { algo: 'mappo', seed: 1, numSteps: 16, totalSteps: 2500, learningRate: 3e-3, entCoef: 0, shareParameters: true });
   const metrics = await new Trainer(algo).run();

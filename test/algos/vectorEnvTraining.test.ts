@@ -10,7 +10,11 @@ import { syntheticAnswerEnv } from '../../src/testing/syntheticAnswers.js';
 
 await initBackend({ force: 'cpu' });
 
-const spec = { module: fileURLToPath(new URL('../../src/testing/syntheticAnswers.ts', import.meta.url)), factory: 'syntheticAnswerEnv', config: { seed: 3, numItems: 60 } };
+const spec = {
+  module: fileURLToPath(new URL('../../src/testing/syntheticAnswers.ts', import.meta.url)),
+  factory: 'syntheticAnswerEnv',
+  config: { seed: 3, numItems: 60 },
+};
 const CFG = { algo: 'mappo' as const, seed: 5, numSteps: 8, totalSteps: 8 * 2 * 3, numMinibatches: 2, updateEpochs: 2, hidden: [8] };
 const strip = (ms: TrainerMetrics[]) => ms.map(({ rolloutSeconds: _r, updateSeconds: _u, stepsPerSecond: _s, ...rest }) => rest);
 
@@ -30,6 +34,9 @@ test('training on worker-thread copies (VectorEnv.inWorkers, autoreset disabled)
 
 test('a VectorEnv that autoresets by itself is rejected naming envs', async () => {
   const vec = new VectorEnv([syntheticAnswerEnv(spec.config)], { autoreset: 'same-step' });
-  assert.throws(() => makeAlgorithm(vec, CFG), (e: unknown) => e instanceof ConfigError && e.field === 'envs' && /disabled/.test(e.message));
+  assert.throws(
+    () => makeAlgorithm(vec, CFG),
+    (e: unknown) => e instanceof ConfigError && e.field === 'envs' && /disabled/.test(e.message),
+  );
   await vec.close();
 });

@@ -66,7 +66,16 @@ test('config file and flags resolve to one typed config: defaults < file < flags
   assert.equal(cfg.seed, 3);
   assert.equal(cfg.spanLength, DEFAULT_RUN_CONFIG.spanLength);
   assert.deepEqual(cfg.ppo, { learningRate: 0.001 });
-  assert.throws(() => resolveRunConfig({ algo: 'sac' }), (e: unknown) => e instanceof ConfigError && /algo/.test(e.message));
-  assert.throws(() => resolveRunConfig({}, { steps: 0 }), (e: unknown) => e instanceof ConfigError && /steps/.test(e.message));
-  assert.throws(() => resolveRunConfig({ bogus: 1 }), (e: unknown) => e instanceof ConfigError && /Known fields/.test(e.message));
+  assert.throws(
+    () => resolveRunConfig({ algo: 'sac' }),
+    (e: unknown) => e instanceof ConfigError && /algo/.test(e.message),
+  );
+  assert.throws(
+    () => resolveRunConfig({}, { steps: 0 }),
+    (e: unknown) => e instanceof ConfigError && /steps/.test(e.message),
+  );
+  assert.throws(
+    () => resolveRunConfig({ bogus: 1 }),
+    (e: unknown) => e instanceof ConfigError && /Known fields/.test(e.message),
+  );
 });

@@ -48,7 +48,12 @@ test('a train run started with a relative --data path is evaluated from another 
   withSyntheticAnswers('leg-prov-rel-', { numItems: 60, seed: 4 }, (dir) => {
     const bin = join(root, 'bin/llm-ensemble-gym.js');
     const env = { ...process.env, LEG_QUIET: '1' };
-    const t = spawnSync(process.execPath, [bin, 'train', '--env', 'answer', '--data', 'answers.json', '--steps', '64', '--out', 'runs'], { cwd: dir, encoding: 'utf8', timeout: 120_000, env });
+    const t = spawnSync(process.execPath, [bin, 'train', '--env', 'answer', '--data', 'answers.json', '--steps', '64', '--out', 'runs'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env,
+    });
     assert.equal(t.status, 0, t.stderr);
     const run = onlyRun(join(dir, 'runs'));
     assert.equal(json(run, 'config.json').data, join(dir, 'answers.json'), 'config.json records the data file as an absolute path');
@@ -73,11 +78,20 @@ test('eval scores a demo checkpoint from another folder and reproduces the accur
     assert.ok(d.stdout.includes(`plots (PNG, SVG beside each): ${plots.join(', ')}`), `demo prints the plot paths:\n${d.stdout}`);
     for (const algo of ['ppo', 'mappo']) {
       // cwd is the temp folder, not the repository: the recorded model directories must not depend on it.
-      const e = spawnSync(process.execPath, [join(root, 'bin/llm-ensemble-gym.js'), 'eval', '--checkpoint', join(run, 'checkpoints', `${algo}.json`)], { cwd: out, encoding: 'utf8', timeout: 120_000, env: { ...process.env, LEG_QUIET: '1' } });
+      const e = spawnSync(process.execPath, [join(root, 'bin/llm-ensemble-gym.js'), 'eval', '--checkpoint', join(run, 'checkpoints', `${algo}.json`)], {
+        cwd: out,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, LEG_QUIET: '1' },
+      });
       assert.equal(e.status, 0, e.stderr);
-      const cells = e.stdout.split('\n').find((l) => l.includes(`${algo}.json`))?.split('│').map((c) => c.trim());
+      const cells = e.stdout
+        .split('\n')
+        .find((l) => l.includes(`${algo}.json`))
+        ?.split('│')
+        .map((c) => c.trim());
       assert.ok(cells, e.stdout);
-      assert.equal(cells[5], '6', 'test episodes: the demo run\'s 6 test items');
+      assert.equal(cells[5], '6', "test episodes: the demo run's 6 test items");
       const demoAcc = results.rows.find((r) => r.method === algo.toUpperCase())?.accuracy;
       assert.equal(cells[6], (100 * (demoAcc ?? NaN)).toFixed(1), `${algo}: eval accuracy equals the demo table's`);
     }

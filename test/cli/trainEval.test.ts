@@ -24,7 +24,10 @@ test('train on recorded answers writes a checkpoint that eval scores on the test
     assert.equal(x.status, 0, x.stderr);
     const manifest = JSON.parse(readFileSync(join(onnxDir, 'manifest.json'), 'utf8')) as { algo: string; groups: { file: string; members: string[] }[] };
     assert.equal(manifest.algo, 'ppo');
-    assert.deepEqual(manifest.groups.map((g) => g.members), [['joint']]);
+    assert.deepEqual(
+      manifest.groups.map((g) => g.members),
+      [['joint']],
+    );
     assert.ok(readFileSync(join(onnxDir, manifest.groups[0].file)).length > 100);
   });
 });

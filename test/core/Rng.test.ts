@@ -8,11 +8,20 @@ test('same seed gives the same stream; state() restores it exactly', () => {
     fc.property(fc.integer(), fc.nat(50), (seed, skip) => {
       const a = new Rng(seed);
       const b = new Rng(seed);
-      for (let i = 0; i < skip; i++) { a.next(); b.next(); }
+      for (let i = 0; i < skip; i++) {
+        a.next();
+        b.next();
+      }
       const saved = Rng.fromState(JSON.parse(JSON.stringify(a.state())));
       const xs = Array.from({ length: 5 }, () => a.next());
-      assert.deepEqual(Array.from({ length: 5 }, () => b.next()), xs);
-      assert.deepEqual(Array.from({ length: 5 }, () => saved.next()), xs);
+      assert.deepEqual(
+        Array.from({ length: 5 }, () => b.next()),
+        xs,
+      );
+      assert.deepEqual(
+        Array.from({ length: 5 }, () => saved.next()),
+        xs,
+      );
     }),
     { numRuns: 200 },
   );

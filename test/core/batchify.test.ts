@@ -7,7 +7,10 @@ import { Rng } from '../../src/core/Rng.js';
 import { Box, Discrete, Simplex, type Space } from '../../src/core/spaces.js';
 import { spaceArb } from '../support/spaceArbitraries.js';
 
-const agentsArb = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }).filter((s) => s !== '__proto__'), { minLength: 0, maxLength: 6 });
+const agentsArb = fc.uniqueArray(
+  fc.string({ minLength: 1, maxLength: 6 }).filter((s) => s !== '__proto__'),
+  { minLength: 0, maxLength: 6 },
+);
 
 test('unbatchify(batchify(record)) returns the record, for any space and agent list', () => {
   fc.assert(
@@ -51,12 +54,22 @@ test('extra record entries are ignored and out is reused', () => {
 test('per-agent spaces work when they flatten to the same size', () => {
   const spaces: Record<string, Space<Float32Array>> = { a: new Simplex(3), b: new Box(0, 5, [3]) };
   const rec = { a: Float32Array.of(0.2, 0.3, 0.5), b: Float32Array.of(4, 0, 1) };
-  assert.deepEqual(unbatchify(batchify(rec, ['a', 'b'], (x) => spaces[x]), ['a', 'b'], (x) => spaces[x]), rec);
+  assert.deepEqual(
+    unbatchify(
+      batchify(rec, ['a', 'b'], (x) => spaces[x]),
+      ['a', 'b'],
+      (x) => spaces[x],
+    ),
+    rec,
+  );
 });
 
 test('mistakes throw EnsembleGymError naming the agent and sizes', () => {
   const box = new Box(0, 1, [3]);
-  assert.throws(() => batchify({ a: new Float32Array(3) }, ['a', 'b'], box), (e: unknown) => e instanceof EnsembleGymError && /no entry for agent "b"/.test(e.message));
+  assert.throws(
+    () => batchify({ a: new Float32Array(3) }, ['a', 'b'], box),
+    (e: unknown) => e instanceof EnsembleGymError && /no entry for agent "b"/.test(e.message),
+  );
   assert.throws(() => batchify({ a: new Float32Array(2) }, ['a'], box), /agent "a" has length 2, expected 3/);
   assert.throws(() => batchify({ a: new Float32Array(3) }, ['a'], box, new Float32Array(4)), /out has length 4, expected 1 agents x 3 = 3/);
   assert.throws(() => unbatchify(new Float32Array(5), ['a', 'b'], box), /got 5 numbers, expected 2 agents x 3 = 6/);

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertParallelEnv, checkParallelEnv, EnvCheckError, ENV_CHECK_PROPERTIES, firstDifference, type EnvCheckOptions, type EnvCheckProperty } from '../../src/core/checkParallelEnv.js';
+import {
+  assertParallelEnv,
+  checkParallelEnv,
+  EnvCheckError,
+  ENV_CHECK_PROPERTIES,
+  firstDifference,
+  type EnvCheckOptions,
+  type EnvCheckProperty,
+} from '../../src/core/checkParallelEnv.js';
 import { EnvStateError, InvalidActionError } from '../../src/core/errors.js';
 import type { AgentRecord, EnvMetadata, HasGlobalState, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../../src/core/ParallelEnv.js';
 import { Box } from '../../src/core/spaces.js';
@@ -50,7 +58,13 @@ class Delegate implements ParallelEnv<Obs, Act, string>, HasGlobalState {
 }
 
 const mapStep = (r: Step, f: (a: string) => Partial<Record<keyof Step, unknown>>): Step => {
-  const out = { observations: { ...r.observations }, rewards: { ...r.rewards }, terminations: { ...r.terminations }, truncations: { ...r.truncations }, infos: { ...r.infos } };
+  const out = {
+    observations: { ...r.observations },
+    rewards: { ...r.rewards },
+    terminations: { ...r.terminations },
+    truncations: { ...r.truncations },
+    infos: { ...r.infos },
+  };
   for (const a of Object.keys(r.rewards)) {
     for (const [k, v] of Object.entries(f(a))) (out[k as keyof Step] as Record<string, unknown>)[a] = v;
   }
@@ -63,201 +77,221 @@ let globalCounter = 0;
 const broken: Record<string, { property: EnvCheckProperty; make: () => ParallelEnv<Obs, Act, string>; opts?: EnvCheckOptions }> = {
   'observation with NaN': {
     property: 'obs-in-space',
-    make: () => new (class extends Delegate {
-      override async step(a: AgentRecord<string, Act>): Promise<Step> {
-        return mapStep(await super.step(a), () => ({ observations: Float32Array.of(1, 0, NaN, 0, 0, 0, 0) }));
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        override async step(a: AgentRecord<string, Act>): Promise<Step> {
+          return mapStep(await super.step(a), () => ({ observations: Float32Array.of(1, 0, NaN, 0, 0, 0, 0) }));
+        }
+      })(),
   },
   'global counter in the reward': {
     property: 'determinism',
-    make: () => new (class extends Delegate {
-      override async step(a: AgentRecord<string, Act>): Promise<Step> {
-        const r = await super.step(a);
-        const bump = (globalCounter++ % 7) * 0.01;
-        return mapStep(r, (agent) => ({ rewards: r.rewards[agent] + bump }));
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        override async step(a: AgentRecord<string, Act>): Promise<Step> {
+          const r = await super.step(a);
+          const bump = (globalCounter++ % 7) * 0.01;
+          return mapStep(r, (agent) => ({ rewards: r.rewards[agent] + bump }));
+        }
+      })(),
   },
   'rejected action still advances a counter': {
     property: 'invalid-action-keeps-state',
-    make: () => new (class extends Delegate {
-      calls = 0;
-      override reset(o?: ResetOptions): Promise<ResetResult<Obs, string>> {
-        this.calls = 0;
-        return super.reset(o);
-      }
-      override async step(a: AgentRecord<string, Act>): Promise<Step> {
-        this.calls += 1;
-        const r = await super.step(a);
-        return mapStep(r, (agent) => ({ rewards: r.rewards[agent] + 0.01 * this.calls }));
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        calls = 0;
+        override reset(o?: ResetOptions): Promise<ResetResult<Obs, string>> {
+          this.calls = 0;
+          return super.reset(o);
+        }
+        override async step(a: AgentRecord<string, Act>): Promise<Step> {
+          this.calls += 1;
+          const r = await super.step(a);
+          return mapStep(r, (agent) => ({ rewards: r.rewards[agent] + 0.01 * this.calls }));
+        }
+      })(),
   },
   'done agents stay in agents': {
     property: 'done-agents-removed',
-    make: () => new (class extends Delegate {
-      started = false;
-      override get agents(): readonly string[] {
-        return this.started ? this.inner.possibleAgents : [];
-      }
-      override reset(o?: ResetOptions): Promise<ResetResult<Obs, string>> {
-        this.started = true;
-        return super.reset(o);
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        started = false;
+        override get agents(): readonly string[] {
+          return this.started ? this.inner.possibleAgents : [];
+        }
+        override reset(o?: ResetOptions): Promise<ResetResult<Obs, string>> {
+          this.started = true;
+          return super.reset(o);
+        }
+      })(),
   },
   'NaN reward': {
     property: 'reward-finite',
-    make: () => new (class extends Delegate {
-      override async step(a: AgentRecord<string, Act>): Promise<Step> {
-        return mapStep(await super.step(a), () => ({ rewards: NaN }));
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        override async step(a: AgentRecord<string, Act>): Promise<Step> {
+          return mapStep(await super.step(a), () => ({ rewards: NaN }));
+        }
+      })(),
   },
   'step after the end returns empty records': {
     property: 'step-after-end',
-    make: () => new (class extends Delegate {
-      override async step(a: AgentRecord<string, Act>): Promise<Step> {
-        if (this.inner.agents.length === 0 && Object.keys(a).length === 0) return { observations: {}, rewards: {}, terminations: {}, truncations: {}, infos: {} };
-        return super.step(a);
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        override async step(a: AgentRecord<string, Act>): Promise<Step> {
+          if (this.inner.agents.length === 0 && Object.keys(a).length === 0)
+            return { observations: {}, rewards: {}, terminations: {}, truncations: {}, infos: {} };
+          return super.step(a);
+        }
+      })(),
   },
   'step before reset is accepted': {
     property: 'step-before-reset',
-    make: () => new (class extends Delegate {
-      started = false;
-      override reset(o?: ResetOptions): Promise<ResetResult<Obs, string>> {
-        this.started = true;
-        return super.reset(o);
-      }
-      override async step(a: AgentRecord<string, Act>): Promise<Step> {
-        if (!this.started) return { observations: {}, rewards: {}, terminations: {}, truncations: {}, infos: {} };
-        return super.step(a);
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        started = false;
+        override reset(o?: ResetOptions): Promise<ResetResult<Obs, string>> {
+          this.started = true;
+          return super.reset(o);
+        }
+        override async step(a: AgentRecord<string, Act>): Promise<Step> {
+          if (!this.started) return { observations: {}, rewards: {}, terminations: {}, truncations: {}, infos: {} };
+          return super.step(a);
+        }
+      })(),
   },
   'NaN action silently replaced by 0': {
     property: 'invalid-action-throws',
-    make: () => new (class extends Delegate {
-      override step(a: AgentRecord<string, Act>): Promise<Step> {
-        const fixed = Object.fromEntries(Object.entries(a).map(([k, v]) => [k, Float32Array.from(v, (x) => (Number.isNaN(x) ? 0 : x))]));
-        return super.step(fixed);
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        override step(a: AgentRecord<string, Act>): Promise<Step> {
+          const fixed = Object.fromEntries(Object.entries(a).map(([k, v]) => [k, Float32Array.from(v, (x) => (Number.isNaN(x) ? 0 : x))]));
+          return super.step(fixed);
+        }
+      })(),
   },
   'invalid action throws a TypeError': {
     property: 'invalid-action-throws',
-    make: () => new (class extends Delegate {
-      override async step(a: AgentRecord<string, Act>): Promise<Step> {
-        try {
-          return await super.step(a);
-        } catch (e) {
-          if (e instanceof InvalidActionError) throw new TypeError('bad action', { cause: e });
-          throw e;
+    make: () =>
+      new (class extends Delegate {
+        override async step(a: AgentRecord<string, Act>): Promise<Step> {
+          try {
+            return await super.step(a);
+          } catch (e) {
+            if (e instanceof InvalidActionError) throw new TypeError('bad action', { cause: e });
+            throw e;
+          }
         }
-      }
-    })(),
+      })(),
   },
   'a plain object as observation space': {
     property: 'spaces-are-spaces',
-    make: () => new (class extends Delegate {
-      readonly fake = { shape: [7], low: 0, high: 1 } as unknown as Box;
-      override observationSpace(): Box {
-        return this.fake;
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        readonly fake = { shape: [7], low: 0, high: 1 } as unknown as Box;
+        override observationSpace(): Box {
+          return this.fake;
+        }
+      })(),
   },
   'a new space on every call': {
     property: 'spaces-stable',
-    make: () => new (class extends Delegate {
-      override observationSpace(agent: string): Box {
-        const s = super.observationSpace(agent);
-        return new Box(s.low, s.high, s.shape);
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        override observationSpace(agent: string): Box {
+          const s = super.observationSpace(agent);
+          return new Box(s.low, s.high, s.shape);
+        }
+      })(),
   },
   'an agent missing from infos': {
     property: 'step-keys',
-    make: () => new (class extends Delegate {
-      override async step(a: AgentRecord<string, Act>): Promise<Step> {
-        const r = await super.step(a);
-        const { agent_0: _gone, ...infos } = r.infos;
-        return { ...r, infos };
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        override async step(a: AgentRecord<string, Act>): Promise<Step> {
+          const r = await super.step(a);
+          const { agent_0: _gone, ...infos } = r.infos;
+          return { ...r, infos };
+        }
+      })(),
   },
   'an extra observation at reset': {
     property: 'reset-keys',
-    make: () => new (class extends Delegate {
-      override async reset(o?: ResetOptions): Promise<ResetResult<Obs, string>> {
-        const r = await super.reset(o);
-        return { ...r, observations: { ...r.observations, ghost: r.observations.agent_0 } };
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        override async reset(o?: ResetOptions): Promise<ResetResult<Obs, string>> {
+          const r = await super.reset(o);
+          return { ...r, observations: { ...r.observations, ghost: r.observations.agent_0 } };
+        }
+      })(),
   },
   'one observation buffer reused': {
     property: 'obs-not-aliased',
-    make: () => new (class extends Delegate {
-      buf = new Map<string, Float32Array>();
-      override async step(a: AgentRecord<string, Act>): Promise<Step> {
-        const r = await super.step(a);
-        return mapStep(r, (agent) => {
-          const b = this.buf.get(agent) ?? new Float32Array(r.observations[agent].length);
-          b.set(r.observations[agent]);
-          this.buf.set(agent, b);
-          return { observations: b };
-        });
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        buf = new Map<string, Float32Array>();
+        override async step(a: AgentRecord<string, Act>): Promise<Step> {
+          const r = await super.step(a);
+          return mapStep(r, (agent) => {
+            const b = this.buf.get(agent) ?? new Float32Array(r.observations[agent].length);
+            b.set(r.observations[agent]);
+            this.buf.set(agent, b);
+            return { observations: b };
+          });
+        }
+      })(),
   },
   'NaN in the global state': {
     property: 'state-in-space',
-    make: () => new (class extends Delegate {
-      override state(): Float32Array {
-        const s = super.state();
-        s[0] = NaN;
-        return s;
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        override state(): Float32Array {
+          const s = super.state();
+          s[0] = NaN;
+          return s;
+        }
+      })(),
   },
   'duplicate agent names': {
     property: 'possible-agents',
-    make: () => new (class extends Delegate {
-      override get possibleAgents(): readonly string[] {
-        return ['agent_0', 'agent_0', 'agent_1'];
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        override get possibleAgents(): readonly string[] {
+          return ['agent_0', 'agent_0', 'agent_1'];
+        }
+      })(),
   },
   'truncations as numbers': {
     property: 'done-flags-boolean',
-    make: () => new (class extends Delegate {
-      override async step(a: AgentRecord<string, Act>): Promise<Step> {
-        const r = await super.step(a);
-        return mapStep(r, (agent) => ({ truncations: r.truncations[agent] ? 1 : 0 }));
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        override async step(a: AgentRecord<string, Act>): Promise<Step> {
+          const r = await super.step(a);
+          return mapStep(r, (agent) => ({ truncations: r.truncations[agent] ? 1 : 0 }));
+        }
+      })(),
   },
   'softmax applied to the actions in place': {
     property: 'actions-not-mutated',
-    make: () => new (class extends Delegate {
-      override step(a: AgentRecord<string, Act>): Promise<Step> {
-        for (const v of Object.values(a)) v.fill(0.5);
-        return super.step(a);
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        override step(a: AgentRecord<string, Act>): Promise<Step> {
+          for (const v of Object.values(a)) v.fill(0.5);
+          return super.step(a);
+        }
+      })(),
   },
   'close twice throws': {
     property: 'close-idempotent',
-    make: () => new (class extends Delegate {
-      closed = false;
-      override close(): Promise<void> {
-        if (this.closed) throw new Error('already closed');
-        this.closed = true;
-        return super.close();
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        closed = false;
+        override close(): Promise<void> {
+          if (this.closed) throw new Error('already closed');
+          this.closed = true;
+          return super.close();
+        }
+      })(),
   },
   'episodes longer than the limit': {
     property: 'episode-ends',
@@ -266,38 +300,42 @@ const broken: Record<string, { property: EnvCheckProperty; make: () => ParallelE
   },
   'sample outside its own space': {
     property: 'space-sample-contained',
-    make: () => new (class extends Delegate {
-      readonly weird = Object.assign(new Box(0, 1, [3]), { sampleWith: () => Float32Array.of(2, 2, 2) });
-      override actionSpace(): Box {
-        return this.weird;
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        readonly weird = Object.assign(new Box(0, 1, [3]), { sampleWith: () => Float32Array.of(2, 2, 2) });
+        override actionSpace(): Box {
+          return this.weird;
+        }
+      })(),
   },
   'metadata without autoreset': {
     property: 'metadata',
-    make: () => new (class extends Delegate {
-      override get metadata(): EnvMetadata {
-        return { name: 'x' } as unknown as EnvMetadata;
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        override get metadata(): EnvMetadata {
+          return { name: 'x' } as unknown as EnvMetadata;
+        }
+      })(),
   },
   'null info': {
     property: 'infos-objects',
-    make: () => new (class extends Delegate {
-      override async step(a: AgentRecord<string, Act>): Promise<Step> {
-        return mapStep(await super.step(a), () => ({ infos: null }));
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        override async step(a: AgentRecord<string, Act>): Promise<Step> {
+          return mapStep(await super.step(a), () => ({ infos: null }));
+        }
+      })(),
   },
   'a valid step throws': {
     property: 'valid-calls-succeed',
-    make: () => new (class extends Delegate {
-      n = 0;
-      override step(a: AgentRecord<string, Act>): Promise<Step> {
-        if (++this.n === 3) throw new RangeError('boom');
-        return super.step(a);
-      }
-    })(),
+    make: () =>
+      new (class extends Delegate {
+        n = 0;
+        override step(a: AgentRecord<string, Act>): Promise<Step> {
+          if (++this.n === 3) throw new RangeError('boom');
+          return super.step(a);
+        }
+      })(),
   },
 };
 
@@ -323,12 +361,18 @@ for (const [name, { property, make, opts }] of Object.entries(broken)) {
 
 test('every property id has a broken variant above', () => {
   const covered = new Set(Object.values(broken).map((b) => b.property));
-  assert.deepEqual(ENV_CHECK_PROPERTIES.filter((p) => !covered.has(p)), []);
+  assert.deepEqual(
+    ENV_CHECK_PROPERTIES.filter((p) => !covered.has(p)),
+    [],
+  );
 });
 
 test('a nondeterministic env is not blamed for invalid-action-keeps-state', async () => {
   const r = await checkParallelEnv(broken['global counter in the reward'].make);
-  assert.deepEqual(r.problems.map((p) => p.property), ['determinism']);
+  assert.deepEqual(
+    r.problems.map((p) => p.property),
+    ['determinism'],
+  );
 });
 
 test('obs-in-space message names the agent, the space and the entry', async () => {
@@ -340,11 +384,12 @@ test('obs-in-space message names the agent, the space and the entry', async () =
 });
 
 test('assertParallelEnv throws EnvCheckError listing every failed property', async () => {
-  const make = () => new (class extends Delegate {
-    override async step(a: AgentRecord<string, Act>): Promise<Step> {
-      return mapStep(await super.step(a), () => ({ rewards: Infinity, infos: null }));
-    }
-  })();
+  const make = () =>
+    new (class extends Delegate {
+      override async step(a: AgentRecord<string, Act>): Promise<Step> {
+        return mapStep(await super.step(a), () => ({ rewards: Infinity, infos: null }));
+      }
+    })();
   await assert.rejects(assertParallelEnv(make), (e: unknown) => {
     assert.ok(e instanceof EnvCheckError);
     assert.deepEqual([...new Set(e.problems.map((p) => p.property))].sort(), ['infos-objects', 'reward-finite']);
@@ -364,7 +409,10 @@ test('a reset env passed as an instance needs step-before-reset skipped', async 
   const env = new CoordinationGameEnv();
   await env.reset({ seed: 1 });
   const r = await checkParallelEnv(env);
-  assert.deepEqual(r.problems.map((p) => p.property), ['step-before-reset']);
+  assert.deepEqual(
+    r.problems.map((p) => p.property),
+    ['step-before-reset'],
+  );
   assert.equal((await checkParallelEnv(env, { skip: ['step-before-reset'] })).ok, true);
 });
 

@@ -18,9 +18,11 @@ function occurrences(needle: RegExp): { scanned: number; hits: string[] } {
   const all = files(join(root, 'src'));
   const hits: string[] = [];
   for (const f of all) {
-    readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
-      if (needle.test(line)) hits.push(`${relative(root, f)}:${i + 1}`);
-    });
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (needle.test(line)) hits.push(`${relative(root, f)}:${i + 1}`);
+      });
   }
   return { scanned: all.length, hits };
 }

@@ -19,7 +19,13 @@ const record = fc.dictionary(
 test('complete files round-trip, with or without a final newline, with CRLF and blank lines', async () => {
   const path = join(dir, 'ok.jsonl');
   writeFileSync(path, '{"it":1,"loss":0.5}\r\n\n{"it":2,"loss":0.25}\n');
-  assert.deepEqual(await readJsonl(path), { records: [{ it: 1, loss: 0.5 }, { it: 2, loss: 0.25 }], warnings: [] });
+  assert.deepEqual(await readJsonl(path), {
+    records: [
+      { it: 1, loss: 0.5 },
+      { it: 2, loss: 0.25 },
+    ],
+    warnings: [],
+  });
   assert.deepEqual(parseJsonl('{"a":1}').records, [{ a: 1 }]);
   assert.deepEqual(parseJsonl(''), { records: [], warnings: [] });
 });
@@ -45,14 +51,26 @@ test('trailing NUL bytes from a crash are skipped with a warning', () => {
 test('a corrupt line in the middle (or a complete but invalid last line) throws JsonlError naming file and line', async () => {
   const path = join(dir, 'bad.jsonl');
   writeFileSync(path, '{"it":1}\n{"it":2,,}\n{"it":3}\n');
-  await assert.rejects(readJsonl(path), (e: unknown) => e instanceof JsonlError && e.line === 2 && e.source === path && e.message.includes(`${path}:2:`) && /not valid JSON/.test(e.message));
-  assert.throws(() => parseJsonl('{"it":1}\n[1,2]\n', 'f'), (e: unknown) => e instanceof JsonlError && e.line === 2 && /expected a JSON object/.test(e.message));
+  await assert.rejects(
+    readJsonl(path),
+    (e: unknown) => e instanceof JsonlError && e.line === 2 && e.source === path && e.message.includes(`${path}:2:`) && /not valid JSON/.test(e.message),
+  );
+  assert.throws(
+    () => parseJsonl('{"it":1}\n[1,2]\n', 'f'),
+    (e: unknown) => e instanceof JsonlError && e.line === 2 && /expected a JSON object/.test(e.message),
+  );
   // A newline after the bad last line means the write finished: that is damage, not a torn append.
-  assert.throws(() => parseJsonl('{"it":1}\n{"it":\n', 'f'), (e: unknown) => e instanceof JsonlError && e.line === 2);
+  assert.throws(
+    () => parseJsonl('{"it":1}\n{"it":\n', 'f'),
+    (e: unknown) => e instanceof JsonlError && e.line === 2,
+  );
 });
 
 test('a missing file throws JsonlError with the path and a fix', async () => {
-  await assert.rejects(readJsonl(join(dir, 'nope.jsonl')), (e: unknown) => e instanceof JsonlError && /nope\.jsonl: cannot be read \(ENOENT\)/.test(e.message) && /Check the path/.test(e.message));
+  await assert.rejects(
+    readJsonl(join(dir, 'nope.jsonl')),
+    (e: unknown) => e instanceof JsonlError && /nope\.jsonl: cannot be read \(ENOENT\)/.test(e.message) && /Check the path/.test(e.message),
+  );
 });
 
 test('property: a file of appended records cut at any byte reads as a prefix of the records with at most one warning', () => {
@@ -65,7 +83,10 @@ test('property: a file of appended records cut at any byte reads as a prefix of 
       // Cutting inside a multi-byte character leaves U+FFFD, as a real crash would.
       const { records, warnings } = parseJsonl(full.subarray(0, cut).toString('utf8'), 'cut.jsonl');
       assert.ok(warnings.length <= 1);
-      assert.deepEqual(records, recs.slice(0, records.length).map((r) => JSON.parse(JSON.stringify(r))));
+      assert.deepEqual(
+        records,
+        recs.slice(0, records.length).map((r) => JSON.parse(JSON.stringify(r))),
+      );
       const complete = full.subarray(0, cut).toString('utf8').split('\n').length - 1;
       assert.ok(records.length === complete || records.length === complete + 1);
     }),
@@ -75,7 +96,8 @@ test('property: a file of appended records cut at any byte reads as a prefix of 
 });
 
 test('property: arbitrary text either parses or throws JsonlError, never anything else', () => {
-  let cases = 0, errors = 0;
+  let cases = 0,
+    errors = 0;
   fc.assert(
     fc.property(fc.string({ unit: 'binary', maxLength: 60 }), fc.boolean(), (text, newline) => {
       cases++;
@@ -102,7 +124,10 @@ test('a metrics file truncated at a random length after appends reads back every
     for (let i = 0; i < 20; i++) appendFileSync(path, `${JSON.stringify({ iteration: i, loss: 1 / (i + 1), tag: 'é✓' })}\n`);
     truncateSync(path, cut);
     const { records } = await readJsonl<{ iteration: number }>(path);
-    assert.deepEqual(records.map((r) => r.iteration), Array.from({ length: records.length }, (_, i) => i));
+    assert.deepEqual(
+      records.map((r) => r.iteration),
+      Array.from({ length: records.length }, (_, i) => i),
+    );
   }
 });
 

@@ -9,11 +9,14 @@ test('parseJsonl skips a UTF-8 byte-order mark before the first record', () => {
 });
 
 test('a corrupt line with a NUL byte is reported with the NUL escaped, never raw', () => {
-  assert.throws(() => parseJsonl('{"step": \u0000 1}\n{"step": 2}\n', 'm.jsonl'), (e: unknown) => {
-    assert.ok(e instanceof JsonlError);
-    assert.match(e.message, /^m\.jsonl:1: not valid JSON/);
-    assert.match(e.message, /\\u0000/);
-    assert.doesNotMatch(e.message, /\u0000/);
-    return true;
-  });
+  assert.throws(
+    () => parseJsonl('{"step": \u0000 1}\n{"step": 2}\n', 'm.jsonl'),
+    (e: unknown) => {
+      assert.ok(e instanceof JsonlError);
+      assert.match(e.message, /^m\.jsonl:1: not valid JSON/);
+      assert.match(e.message, /\\u0000/);
+      assert.doesNotMatch(e.message, /\u0000/);
+      return true;
+    },
+  );
 });

@@ -78,24 +78,29 @@ test('Simplex.sample is non-negative and sums to 1 within 1e-6', () => {
 
 test('Box rejects NaN, infinities, out-of-bounds entries, wrong length and wrong type, saying why', () => {
   fc.assert(
-    fc.property(boxArb.filter((b) => b.flatDim > 0), fc.integer(), fc.nat(), (box, seed, at) => {
-      const x = box.sample(new Rng(seed));
-      const i = at % box.flatDim;
-      const nan = x.slice();
-      nan[i] = NaN;
-      assert.match(box.explain(nan) ?? '', new RegExp(`entry ${i} is NaN`));
-      const inf = x.slice();
-      inf[i] = Infinity;
-      assert.match(box.explain(inf) ?? '', /not a finite float32|outside/);
-      if (Number.isFinite(box.high[i])) {
-        const over = Array.from(x);
-        over[i] = box.high[i] + Math.max(1, Math.abs(box.high[i]));
-        assert.match(box.explain(over) ?? '', new RegExp(`entry ${i} = .* is outside`));
-      }
-      assert.match(box.explain(new Float32Array(box.flatDim + 1)) ?? '', /expected length/);
-      assert.match(box.explain('abc') ?? '', /expected a Float32Array or number\[\]/);
-      assert.match(box.explain({ 0: 1 }) ?? '', /got object/);
-    }),
+    fc.property(
+      boxArb.filter((b) => b.flatDim > 0),
+      fc.integer(),
+      fc.nat(),
+      (box, seed, at) => {
+        const x = box.sample(new Rng(seed));
+        const i = at % box.flatDim;
+        const nan = x.slice();
+        nan[i] = NaN;
+        assert.match(box.explain(nan) ?? '', new RegExp(`entry ${i} is NaN`));
+        const inf = x.slice();
+        inf[i] = Infinity;
+        assert.match(box.explain(inf) ?? '', /not a finite float32|outside/);
+        if (Number.isFinite(box.high[i])) {
+          const over = Array.from(x);
+          over[i] = box.high[i] + Math.max(1, Math.abs(box.high[i]));
+          assert.match(box.explain(over) ?? '', new RegExp(`entry ${i} = .* is outside`));
+        }
+        assert.match(box.explain(new Float32Array(box.flatDim + 1)) ?? '', /expected length/);
+        assert.match(box.explain('abc') ?? '', /expected a Float32Array or number\[\]/);
+        assert.match(box.explain({ 0: 1 }) ?? '', /got object/);
+      },
+    ),
     RUNS,
   );
 });
@@ -135,18 +140,23 @@ test('discrete spaces reject non-integers, out-of-range values and wrong types',
 
 test('Simplex rejects negative entries, NaN, wrong sums and wrong lengths', () => {
   fc.assert(
-    fc.property(simplexArb.filter((s) => s.n >= 2), fc.integer(), fc.nat(), (s, seed, at) => {
-      const x = s.sample(new Rng(seed));
-      const i = at % s.n;
-      const neg = x.slice();
-      neg[i] = -0.5;
-      assert.match(s.explain(neg) ?? '', /negative|sum/);
-      const nan = x.slice();
-      nan[i] = NaN;
-      assert.match(s.explain(nan) ?? '', new RegExp(`entry ${i} = NaN is not finite`));
-      assert.match(s.explain(Float32Array.from(x, (v) => v * 2)) ?? '', /sum to .*, not 1/);
-      assert.match(s.explain(x.slice(1)) ?? '', /expected length/);
-    }),
+    fc.property(
+      simplexArb.filter((s) => s.n >= 2),
+      fc.integer(),
+      fc.nat(),
+      (s, seed, at) => {
+        const x = s.sample(new Rng(seed));
+        const i = at % s.n;
+        const neg = x.slice();
+        neg[i] = -0.5;
+        assert.match(s.explain(neg) ?? '', /negative|sum/);
+        const nan = x.slice();
+        nan[i] = NaN;
+        assert.match(s.explain(nan) ?? '', new RegExp(`entry ${i} = NaN is not finite`));
+        assert.match(s.explain(Float32Array.from(x, (v) => v * 2)) ?? '', /sum to .*, not 1/);
+        assert.match(s.explain(x.slice(1)) ?? '', /expected length/);
+      },
+    ),
     RUNS,
   );
 });

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { extractTsBlocks, repoRoot, runDocBlocks } from '../support/runDocBlocks.js';
 
 test('extractTsBlocks finds ts and typescript fences only, with their lines, inside lists too', () => {
-  const md = ['# t', '```ts', 'const a = 1;', '```', '```js', 'no', '```', '- item', '  ```typescript', '  const b = 2;', '  ```', '````ts', 'x', '````'].join('\n');
+  const md = ['# t', '```ts', 'const a = 1;', '```', '```js', 'no', '```', '- item', '  ```typescript', '  const b = 2;', '  ```', '````ts', 'x', '````'].join(
+    '\n',
+  );
   assert.deepEqual(extractTsBlocks(md), [
     { index: 0, line: 2, code: 'const a = 1;' },
     { index: 1, line: 9, code: 'const b = 2;' },
@@ -19,7 +21,9 @@ test('runDocBlocks reports exit code and stderr of each block; package imports r
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'sample.md'),
-    ['```ts', "import { Rng } from 'llm-ensemble-gym';", 'console.log(new Rng(1).int(10));', '```', '```ts', "throw new Error('doc block broke');", '```'].join('\n'),
+    ['```ts', "import { Rng } from 'llm-ensemble-gym';", 'console.log(new Rng(1).int(10));', '```', '```ts', "throw new Error('doc block broke');", '```'].join(
+      '\n',
+    ),
   );
   const [ok, bad] = await runDocBlocks('.doc-tests/sample.md');
   assert.equal(ok.exitCode, 0, ok.stderr);

@@ -142,7 +142,7 @@ test('re-encode path: a byte-split stream re-tokenised for a chars-only model re
   );
 });
 
-test('EOS re-tokenises to each model\'s EOS and flushes pending bytes', () => {
+test("EOS re-tokenises to each model's EOS and flushes pending bytes", () => {
   const pending = vocab.newPending();
   assert.deepEqual(vocab.retokenize(0, UnionVocabulary.EOS, pending), [char.specialTokens.eos]);
   assert.deepEqual(vocab.retokenize(1, UnionVocabulary.EOS, pending), [bpe.specialTokens.eos]);

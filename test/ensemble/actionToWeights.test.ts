@@ -27,11 +27,17 @@ const nonNeg = fc.double({ min: 0, noNaN: true, noDefaultInfinity: true });
 const vec = (a: fc.Arbitrary<number>) => fc.array(a, { minLength: 1, maxLength: 8 });
 
 test('softmax of any finite logits is on the simplex', () => {
-  fc.assert(fc.property(vec(finite), (l) => assertSimplex(softmaxWeights(l))), { numRuns: 300 });
+  fc.assert(
+    fc.property(vec(finite), (l) => assertSimplex(softmaxWeights(l))),
+    { numRuns: 300 },
+  );
 });
 
 test('concentrations (any finite >= 0) normalise onto the simplex; all-zero is uniform', () => {
-  fc.assert(fc.property(vec(nonNeg), (c) => assertSimplex(concentrationWeights(c))), { numRuns: 300 });
+  fc.assert(
+    fc.property(vec(nonNeg), (c) => assertSimplex(concentrationWeights(c))),
+    { numRuns: 300 },
+  );
   assert.deepEqual(Array.from(concentrationWeights([0, 0])), [0.5, 0.5]);
   assert.deepEqual(Array.from(concentrationWeights([1, 3])), [0.25, 0.75]);
 });
@@ -57,9 +63,9 @@ test('Dirichlet draws are on the simplex, seeded, and have mean c/Σc', () => {
 test('include bits x weights: included agents only, renormalised; none included -> the largest weight', () => {
   fc.assert(
     fc.property(
-      fc.integer({ min: 1, max: 8 }).chain((n) =>
-        fc.tuple(fc.array(fc.integer({ min: 0, max: 1 }), { minLength: n, maxLength: n }), fc.array(nonNeg, { minLength: n, maxLength: n })),
-      ),
+      fc
+        .integer({ min: 1, max: 8 })
+        .chain((n) => fc.tuple(fc.array(fc.integer({ min: 0, max: 1 }), { minLength: n, maxLength: n }), fc.array(nonNeg, { minLength: n, maxLength: n }))),
       ([bits, w]) => {
         const out = includeWeights(bits, w);
         assertSimplex(out);
@@ -71,7 +77,10 @@ test('include bits x weights: included agents only, renormalised; none included 
     { numRuns: 300 },
   );
   assert.deepEqual(Array.from(includeWeights([0, 0, 0], [0.2, 0.5, 0.3])), [0, 1, 0]);
-  assert.deepEqual(Array.from(includeWeights([1, 0, 1], [0.2, 0.5, 0.3])).map((x) => +x.toFixed(6)), [0.4, 0, 0.6]);
+  assert.deepEqual(
+    Array.from(includeWeights([1, 0, 1], [0.2, 0.5, 0.3])).map((x) => +x.toFixed(6)),
+    [0.4, 0, 0.6],
+  );
   assert.deepEqual(Array.from(includeWeights([1, 1, 0], [0, 0, 1])), [0.5, 0.5, 0]);
   assert.deepEqual(Array.from(effectiveInclude([0, 0])), [1, 0]);
 });
@@ -98,8 +107,20 @@ test('actionToWeights dispatches on the parameterisation and writes into out', (
   assert.deepEqual(Array.from(out), [0.5, 0.5]);
   assertSimplex(actionToWeights('concentration', [2, 1]));
   assertSimplex(actionToWeights('dirichlet', [2, 1], { rng: new Rng(0) }));
-  assert.throws(() => actionToWeights('dirichlet', [2, 1]), (e: unknown) => e instanceof EnsembleInputError && /rng/.test(e.message));
-  assert.throws(() => actionToWeights('softmax', []), (e: unknown) => e instanceof EnsembleInputError && /one action per agent/.test(e.message));
-  assert.throws(() => includeWeights([1], [1, 1]), (e: unknown) => e instanceof EnsembleInputError && /bits/.test(e.message));
-  assert.throws(() => softmaxWeights([1, 2], undefined, new Float64Array(3)), (e: unknown) => e instanceof EnsembleInputError && /out/.test(e.message));
+  assert.throws(
+    () => actionToWeights('dirichlet', [2, 1]),
+    (e: unknown) => e instanceof EnsembleInputError && /rng/.test(e.message),
+  );
+  assert.throws(
+    () => actionToWeights('softmax', []),
+    (e: unknown) => e instanceof EnsembleInputError && /one action per agent/.test(e.message),
+  );
+  assert.throws(
+    () => includeWeights([1], [1, 1]),
+    (e: unknown) => e instanceof EnsembleInputError && /bits/.test(e.message),
+  );
+  assert.throws(
+    () => softmaxWeights([1, 2], undefined, new Float64Array(3)),
+    (e: unknown) => e instanceof EnsembleInputError && /out/.test(e.message),
+  );
 });

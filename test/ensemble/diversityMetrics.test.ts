@@ -41,11 +41,53 @@ test('non-pairwise measures on a hand-counted ensemble', () => {
 });
 
 test("Fleiss' kappa: full agreement 1, systematic disagreement -1", () => {
-  near(fleissKappa([[0, 1], [0, 1]]), 1);
-  near(fleissKappa([[0, 1], [1, 0]]), -1);
-  assert.equal(fleissKappa([[2, 2], [2, 2]], 3), 1, 'all ratings in one category');
-  assert.throws(() => fleissKappa([[0, 3], [1, 1]], 2), (e: unknown) => e instanceof EnsembleInputError && /ratings\[0\]\[1\].*outside/.test(e.message));
-  assert.throws(() => fleissKappa([[0, 1], [1, 1]], 0), (e: unknown) => e instanceof EnsembleInputError && /numCategories/.test(e.message));
+  near(
+    fleissKappa([
+      [0, 1],
+      [0, 1],
+    ]),
+    1,
+  );
+  near(
+    fleissKappa([
+      [0, 1],
+      [1, 0],
+    ]),
+    -1,
+  );
+  assert.equal(
+    fleissKappa(
+      [
+        [2, 2],
+        [2, 2],
+      ],
+      3,
+    ),
+    1,
+    'all ratings in one category',
+  );
+  assert.throws(
+    () =>
+      fleissKappa(
+        [
+          [0, 3],
+          [1, 1],
+        ],
+        2,
+      ),
+    (e: unknown) => e instanceof EnsembleInputError && /ratings\[0\]\[1\].*outside/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      fleissKappa(
+        [
+          [0, 1],
+          [1, 1],
+        ],
+        0,
+      ),
+    (e: unknown) => e instanceof EnsembleInputError && /numCategories/.test(e.message),
+  );
 });
 
 test('plurality vote with ties broken to the smallest label', () => {
@@ -61,7 +103,14 @@ test('plurality vote with ties broken to the smallest label', () => {
 test('every measure stays within its stated range', () => {
   fc.assert(
     fc.property(
-      fc.integer({ min: 2, max: 5 }).chain((m) => fc.array(fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 1, maxLength: 8 }).map((r) => r), { minLength: m, maxLength: m }))
+      fc
+        .integer({ min: 2, max: 5 })
+        .chain((m) =>
+          fc.array(
+            fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 1, maxLength: 8 }).map((r) => r),
+            { minLength: m, maxLength: m },
+          ),
+        )
         .map((rows) => rows.map((r) => r.concat(Array(8 - r.length).fill(1)))),
       (c) => {
         const r = diversityMetrics(c);

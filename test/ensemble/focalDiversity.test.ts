@@ -22,13 +22,58 @@ test('hand-computed: a pair sharing one of two failures has focal diversity 1/3'
 });
 
 test('identical models have diversity 0; disjoint failures have diversity 1; conventions for edge cases', () => {
-  assert.equal(focalDiversity([[1, 0, 0], [1, 0, 0]], [0, 1]), 0);
-  assert.equal(focalDiversity([[0, 1, 1], [1, 0, 1], [1, 1, 0]], [0, 1, 2]), 1);
-  assert.equal(focalDiversity([[1, 1], [1, 1]], [0, 1]), 1, 'no failures at all: nothing shared');
-  assert.equal(focalDiversity([[1, 0], [1, 1]], [0, 1]), 1, 'a never-wrong member is left out');
+  assert.equal(
+    focalDiversity(
+      [
+        [1, 0, 0],
+        [1, 0, 0],
+      ],
+      [0, 1],
+    ),
+    0,
+  );
+  assert.equal(
+    focalDiversity(
+      [
+        [0, 1, 1],
+        [1, 0, 1],
+        [1, 1, 0],
+      ],
+      [0, 1, 2],
+    ),
+    1,
+  );
+  assert.equal(
+    focalDiversity(
+      [
+        [1, 1],
+        [1, 1],
+      ],
+      [0, 1],
+    ),
+    1,
+    'no failures at all: nothing shared',
+  );
+  assert.equal(
+    focalDiversity(
+      [
+        [1, 0],
+        [1, 1],
+      ],
+      [0, 1],
+    ),
+    1,
+    'a never-wrong member is left out',
+  );
   assert.equal(focalDiversity(correct, [1]), 0, 'a single model has nobody to disagree with');
-  assert.throws(() => focalDiversity(correct, [0, 5]), (e: unknown) => e instanceof EnsembleInputError && /subset member 5/.test(e.message));
-  assert.throws(() => focalDiversity([[1, 0], [1]], [0, 1]), (e: unknown) => e instanceof EnsembleInputError && e.call === 'focalDiversity' && /every model must answer the same items/.test(e.message));
+  assert.throws(
+    () => focalDiversity(correct, [0, 5]),
+    (e: unknown) => e instanceof EnsembleInputError && /subset member 5/.test(e.message),
+  );
+  assert.throws(
+    () => focalDiversity([[1, 0], [1]], [0, 1]),
+    (e: unknown) => e instanceof EnsembleInputError && e.call === 'focalDiversity' && /every model must answer the same items/.test(e.message),
+  );
 });
 
 test('focal diversity lies in [0, 1] and does not depend on the order of the subset', () => {

@@ -76,7 +76,7 @@ test('the mixture is a distribution over union + tail for simplex weights (full 
   );
 });
 
-test('w = e_i reproduces model i\'s distribution mapped to the union', () => {
+test("w = e_i reproduces model i's distribution mapped to the union", () => {
   fc.assert(
     fc.property(dists, fc.integer({ min: 0, max: 2 }), (ds, i) => {
       const w = [0, 0, 0];
@@ -93,7 +93,10 @@ test('the mixture is linear in w', () => {
       const mix = a.map((x, i) => t * x + (1 - t) * b[i]);
       const ma = mixDistributions(vocab, ds, a);
       const mb = mixDistributions(vocab, ds, b);
-      close(mixDistributions(vocab, ds, mix), ma.map((x, i) => t * x + (1 - t) * mb[i]));
+      close(
+        mixDistributions(vocab, ds, mix),
+        ma.map((x, i) => t * x + (1 - t) * mb[i]),
+      );
     }),
     { numRuns: 200 },
   );
@@ -105,7 +108,11 @@ test('permuting models together with their weights leaves the mixed text distrib
       const perm = [2, 0, 1];
       const pv = UnionVocabulary.fromTokenizers(perm.map((i) => toks[i]));
       const a = mixDistributions(vocab, ds, w);
-      const b = mixDistributions(pv, perm.map((i) => ds[i]), perm.map((i) => w[i]));
+      const b = mixDistributions(
+        pv,
+        perm.map((i) => ds[i]),
+        perm.map((i) => w[i]),
+      );
       // Union ids differ between the two vocabularies: compare probability per token text.
       const byText = (v: UnionVocabulary, m: Float64Array) => {
         const r = new Map<string, number>();
@@ -113,7 +120,8 @@ test('permuting models together with their weights leaves the mixed text distrib
         r.set('tail', m[v.size]);
         return r;
       };
-      const ra = byText(vocab, a), rb = byText(pv, b);
+      const ra = byText(vocab, a),
+        rb = byText(pv, b);
       assert.equal(ra.size, rb.size);
       for (const [k, p] of ra) assert.ok(Math.abs(p - (rb.get(k) ?? NaN)) < 1e-9, k);
     }),
@@ -145,7 +153,10 @@ test('reuses the out buffer and rejects bad weights and shapes', () => {
   assert.throws(() => mixDistributions(vocab, ds.slice(1), [1, 0]), typed('dists'));
   assert.throws(() => mixDistributions(vocab, ds, [1, 0, 0], new Float64Array(3)), typed('out'));
   assert.throws(() => mixDistributions(vocab, [new Float32Array(2), ds[1], ds[2]], [1, 0, 0]), typed('dists[0]'));
-  assert.throws(() => mixDistributions(vocab, [ds[0], { ids: Int32Array.of(0, 1), logprobs: Float32Array.of(0), restMass: 0 }, ds[2]], [0, 1, 0]), typed('dists[1]'));
+  assert.throws(
+    () => mixDistributions(vocab, [ds[0], { ids: Int32Array.of(0, 1), logprobs: Float32Array.of(0), restMass: 0 }, ds[2]], [0, 1, 0]),
+    typed('dists[1]'),
+  );
 });
 
 test('a NaN or +Infinity log-prob is an error naming the model and position, not a NaN mixture', () => {
@@ -153,12 +164,24 @@ test('a NaN or +Infinity log-prob is an error naming the model and position, not
   for (const bad of [NaN, Infinity]) {
     const d = new Float32Array(toks[1].vocabSize);
     d[7] = bad;
-    assert.throws(() => mixDistributions(vocab, [ds[0], d, ds[2]], [0.5, 0.5, 0]), (e: unknown) => e instanceof EnsembleInputError && e.argument === 'dists[1][7]' && /model 1, position 7/.test(e.message));
+    assert.throws(
+      () => mixDistributions(vocab, [ds[0], d, ds[2]], [0.5, 0.5, 0]),
+      (e: unknown) => e instanceof EnsembleInputError && e.argument === 'dists[1][7]' && /model 1, position 7/.test(e.message),
+    );
     const k: ModelDistribution = { ids: Int32Array.of(3, 4), logprobs: Float32Array.of(-1, bad), restMass: 0.1 };
-    assert.throws(() => mixDistributions(vocab, [ds[0], k, ds[2]], [0.5, 0.5, 0]), (e: unknown) => e instanceof EnsembleInputError && e.argument === 'dists[1][1]');
-    assert.throws(() => mixDistributions(vocab, [ds[0], { ...k, logprobs: Float32Array.of(-1, -2), restMass: bad }, ds[2]], [0.5, 0.5, 0]), (e: unknown) => e instanceof EnsembleInputError && e.argument === 'dists[1].restMass');
+    assert.throws(
+      () => mixDistributions(vocab, [ds[0], k, ds[2]], [0.5, 0.5, 0]),
+      (e: unknown) => e instanceof EnsembleInputError && e.argument === 'dists[1][1]',
+    );
+    assert.throws(
+      () => mixDistributions(vocab, [ds[0], { ...k, logprobs: Float32Array.of(-1, -2), restMass: bad }, ds[2]], [0.5, 0.5, 0]),
+      (e: unknown) => e instanceof EnsembleInputError && e.argument === 'dists[1].restMass',
+    );
   }
-  assert.throws(() => mixDistributions(vocab, [new Float32Array(toks[0].vocabSize).fill(-Infinity), ds[1], ds[2]], [1, 0, 0]), (e: unknown) => e instanceof EnsembleInputError && /no probability mass/.test(e.message));
+  assert.throws(
+    () => mixDistributions(vocab, [new Float32Array(toks[0].vocabSize).fill(-Infinity), ds[1], ds[2]], [1, 0, 0]),
+    (e: unknown) => e instanceof EnsembleInputError && /no probability mass/.test(e.message),
+  );
 });
 
 test('a top-k whose total mass is subnormal still gives a finite mixture summing to the weight', () => {
@@ -186,7 +209,10 @@ test('exponentials handed over (as logprobFeatures writes them) give a bit-ident
       });
       const plain = mixDistributions(vocab, ds, w);
       const reused = mixDistributions(vocab, ds, w, undefined, exps);
-      assert.deepEqual(Array.from(reused, (x) => x.toString()), Array.from(plain, (x) => x.toString()));
+      assert.deepEqual(
+        Array.from(reused, (x) => x.toString()),
+        Array.from(plain, (x) => x.toString()),
+      );
     }),
     { numRuns: 200 },
   );

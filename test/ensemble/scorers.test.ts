@@ -49,7 +49,10 @@ test('makeScorer: built-ins and checked user functions', () => {
 
 test('optionLetter: numOptions outside 1..26 is an EnsembleInputError naming numOptions', () => {
   for (const n of [0, -1, 27, 2.5, NaN]) {
-    assert.throws(() => optionLetter('answer is B', n), (e: unknown) => e instanceof EnsembleInputError && e.argument === 'numOptions' && /1\.\.26/.test(e.message));
+    assert.throws(
+      () => optionLetter('answer is B', n),
+      (e: unknown) => e instanceof EnsembleInputError && e.argument === 'numOptions' && /1\.\.26/.test(e.message),
+    );
   }
   assert.equal(optionLetter('answer is Z', 26), 25);
 });

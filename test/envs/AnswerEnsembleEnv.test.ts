@@ -20,8 +20,26 @@ test('hand-checked episode: observation layout, fused answer, reward and infos',
   const d = answerDataFromObject({
     models: ['x', 'y'],
     items: [
-      { id: 'q', task: 'b', split: 'train', label: 2, scores: [[0.6, 0.3, 0.1], [0, 0.1, 0.9]] },
-      { id: 'r', task: 'a', split: 'test', label: 0, scores: [[1, 0], [0, 1]] },
+      {
+        id: 'q',
+        task: 'b',
+        split: 'train',
+        label: 2,
+        scores: [
+          [0.6, 0.3, 0.1],
+          [0, 0.1, 0.9],
+        ],
+      },
+      {
+        id: 'r',
+        task: 'a',
+        split: 'test',
+        label: 0,
+        scores: [
+          [1, 0],
+          [0, 1],
+        ],
+      },
     ],
   });
   const env = new AnswerEnsembleEnv({ data: d, wrongReward: -1 });
@@ -49,32 +67,40 @@ test('weights are on the simplex and rewards in the declared range for any finit
   const env = new AnswerEnsembleEnv({ data, wrongReward: -1 });
   const [lo, hi] = env.metadata.rewardRange as [number, number];
   await fc.assert(
-    fc.asyncProperty(fc.integer(), fc.array(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e30, max: 1e30 }), { minLength: 3, maxLength: 3 }), async (seed, xs) => {
-      await env.reset({ seed });
-      const r = await env.step(act(xs, env.possibleAgents));
-      const w = r.infos.expert_a.weights as number[];
-      assert.ok(w.every((x) => x >= 0) && Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-9);
-      for (const a of env.possibleAgents) assert.ok(r.rewards[a] >= lo && r.rewards[a] <= hi);
-    }),
+    fc.asyncProperty(
+      fc.integer(),
+      fc.array(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e30, max: 1e30 }), { minLength: 3, maxLength: 3 }),
+      async (seed, xs) => {
+        await env.reset({ seed });
+        const r = await env.step(act(xs, env.possibleAgents));
+        const w = r.infos.expert_a.weights as number[];
+        assert.ok(w.every((x) => x >= 0) && Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+        for (const a of env.possibleAgents) assert.ok(r.rewards[a] >= lo && r.rewards[a] <= hi);
+      },
+    ),
     { numRuns: 300 },
   );
 });
 
 test('same seed and actions give identical episodes', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.integer(), fc.array(fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 6 }), async (seed, steps) => {
-      const run = async () => {
-        const env = new AnswerEnsembleEnv({ data });
-        const out: unknown[] = [];
-        out.push((await env.reset({ seed })).observations);
-        for (const xs of steps) {
-          out.push(await env.step(act(xs, env.possibleAgents)));
-          out.push((await env.reset()).observations);
-        }
-        return out;
-      };
-      assert.deepEqual(await run(), await run());
-    }),
+    fc.asyncProperty(
+      fc.integer(),
+      fc.array(fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 6 }),
+      async (seed, steps) => {
+        const run = async () => {
+          const env = new AnswerEnsembleEnv({ data });
+          const out: unknown[] = [];
+          out.push((await env.reset({ seed })).observations);
+          for (const xs of steps) {
+            out.push(await env.step(act(xs, env.possibleAgents)));
+            out.push((await env.reset()).observations);
+          }
+          return out;
+        };
+        assert.deepEqual(await run(), await run());
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -82,7 +108,11 @@ test('same seed and actions give identical episodes', async () => {
 test('permuting the models together with their actions leaves the fused answer unchanged', async () => {
   const obj = syntheticAnswersObject({ seed: 2, numItems: 30, generalists: 2 });
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 0, max: 29 }), fc.array(fc.double({ min: -4, max: 4, noNaN: true }), { minLength: 4, maxLength: 4 }), fc.constantFrom([1, 0, 3, 2], [3, 2, 1, 0], [2, 0, 1, 3]), async (k, xs, perm) => {
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: 29 }),
+      fc.array(fc.double({ min: -4, max: 4, noNaN: true }), { minLength: 4, maxLength: 4 }),
+      fc.constantFrom([1, 0, 3, 2], [3, 2, 1, 0], [2, 0, 1, 3]),
+      async (k, xs, perm) => {
         const base = answerDataFromObject({ ...obj, items: obj.items.map((it) => ({ ...it, split: 'train' })) });
         const permuted = answerDataFromObject({
           models: perm.map((i) => obj.models[i]),
@@ -97,7 +127,8 @@ test('permuting the models together with their actions leaves the fused answer u
         const rb = await b.step(byName);
         assert.equal(ra.infos.expert_a.fused, rb.infos.expert_a.fused);
         assert.equal(ra.rewards.expert_a, rb.rewards.expert_b);
-      }),
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -111,16 +142,21 @@ test('invalid actions throw InvalidActionError and leave the env unchanged', asy
     { expert_a: Float32Array.of(0), expert_b: Float32Array.of(0), generalist_0: Float32Array.of(0), intruder: Float32Array.of(0) },
   ];
   await fc.assert(
-    fc.asyncProperty(fc.integer(), fc.constantFrom(...bad), fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 3, maxLength: 3 }), async (seed, badAction, xs) => {
-      const env = new AnswerEnsembleEnv({ data });
-      const ref = new AnswerEnsembleEnv({ data });
-      await env.reset({ seed });
-      await ref.reset({ seed });
-      await assert.rejects(env.step(badAction as Record<string, Float32Array>), InvalidActionError);
-      assert.deepEqual(env.agents, ref.agents);
-      assert.deepEqual(await env.step(act(xs, env.possibleAgents)), await ref.step(act(xs, ref.possibleAgents)));
-      assert.deepEqual(await env.reset(), await ref.reset());
-    }),
+    fc.asyncProperty(
+      fc.integer(),
+      fc.constantFrom(...bad),
+      fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 3, maxLength: 3 }),
+      async (seed, badAction, xs) => {
+        const env = new AnswerEnsembleEnv({ data });
+        const ref = new AnswerEnsembleEnv({ data });
+        await env.reset({ seed });
+        await ref.reset({ seed });
+        await assert.rejects(env.step(badAction as Record<string, Float32Array>), InvalidActionError);
+        assert.deepEqual(env.agents, ref.agents);
+        assert.deepEqual(await env.step(act(xs, env.possibleAgents)), await ref.step(act(xs, ref.possibleAgents)));
+        assert.deepEqual(await env.reset(), await ref.reset());
+      },
+    ),
     { numRuns: 200 },
   );
   const conc = new AnswerEnsembleEnv({ data, actionParam: 'concentration' });
@@ -169,5 +205,12 @@ test('seed-42 snapshot: items, fused answers and rewards of the first episodes',
     out.push([r.infos.expert_a.itemId, r.infos.expert_a.fused, r.rewards.expert_a]);
     await env.reset();
   }
-  assert.deepEqual(out, [['q39', 1, 0], ['q25', 0, 1], ['q38', 1, 0], ['q2', 0, 1], ['q16', 3, 0], ['q20', 0, 0]]);
+  assert.deepEqual(out, [
+    ['q39', 1, 0],
+    ['q25', 0, 1],
+    ['q38', 1, 0],
+    ['q2', 0, 1],
+    ['q16', 3, 0],
+    ['q20', 0, 0],
+  ]);
 });

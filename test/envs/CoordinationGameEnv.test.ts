@@ -77,7 +77,8 @@ test('following the cue solves the noiseless game; random picks rarely do', asyn
   }
   assert.equal(ret, 8);
   const rng = new Rng(9);
-  let wins = 0, steps = 0;
+  let wins = 0,
+    steps = 0;
   for (let e = 0; e < 50; e++) {
     await env.reset();
     while (env.agents.length > 0) {
@@ -169,14 +170,19 @@ test('a simple independent policy-gradient learner reaches >= 95% success', asyn
       observations = r.observations;
     }
   }
-  let wins = 0, steps = 0;
+  let wins = 0,
+    steps = 0;
   for (let ep = 0; ep < 20; ep++) {
     let { observations } = await env.reset({ seed: 10_000 + ep });
     while (env.agents.length > 0) {
-      const r = await env.step(Object.fromEntries(env.agents.map((a, i) => {
-        const row = theta[i][cueOf(observations[a], K)];
-        return [a, pick(row.indexOf(Math.max(...row)), K)];
-      })));
+      const r = await env.step(
+        Object.fromEntries(
+          env.agents.map((a, i) => {
+            const row = theta[i][cueOf(observations[a], K)];
+            return [a, pick(row.indexOf(Math.max(...row)), K)];
+          }),
+        ),
+      );
       wins += r.infos.agent_0.success ? 1 : 0;
       steps += 1;
       observations = r.observations;
@@ -186,9 +192,24 @@ test('a simple independent policy-gradient learner reaches >= 95% success', asyn
 });
 
 test('invalid configuration throws ConfigError naming the field', () => {
-  assert.throws(() => new CoordinationGameEnv({ nAgents: 0 }), (e: unknown) => e instanceof ConfigError && e.field === 'nAgents');
-  assert.throws(() => new CoordinationGameEnv({ nOptions: 1 }), (e: unknown) => e instanceof ConfigError && e.field === 'nOptions');
-  assert.throws(() => new CoordinationGameEnv({ horizon: 2.5 }), (e: unknown) => e instanceof ConfigError && e.field === 'horizon');
-  assert.throws(() => new CoordinationGameEnv({ cueNoise: -0.1 }), (e: unknown) => e instanceof ConfigError && e.field === 'cueNoise');
-  assert.throws(() => new CoordinationGameEnv({ denseWeight: NaN }), (e: unknown) => e instanceof ConfigError && e.field === 'denseWeight');
+  assert.throws(
+    () => new CoordinationGameEnv({ nAgents: 0 }),
+    (e: unknown) => e instanceof ConfigError && e.field === 'nAgents',
+  );
+  assert.throws(
+    () => new CoordinationGameEnv({ nOptions: 1 }),
+    (e: unknown) => e instanceof ConfigError && e.field === 'nOptions',
+  );
+  assert.throws(
+    () => new CoordinationGameEnv({ horizon: 2.5 }),
+    (e: unknown) => e instanceof ConfigError && e.field === 'horizon',
+  );
+  assert.throws(
+    () => new CoordinationGameEnv({ cueNoise: -0.1 }),
+    (e: unknown) => e instanceof ConfigError && e.field === 'cueNoise',
+  );
+  assert.throws(
+    () => new CoordinationGameEnv({ denseWeight: NaN }),
+    (e: unknown) => e instanceof ConfigError && e.field === 'denseWeight',
+  );
 });

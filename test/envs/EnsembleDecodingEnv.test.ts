@@ -38,7 +38,9 @@ test('passes checkParallelEnv (hidden-state and top-k adapters mixed)', async ()
 });
 
 test('passes checkParallelEnv with sampling and concentrations', async () => {
-  const report = await checkParallelEnv(() => makeEnv(models(3, { hidden: false }), { decoding: 'sample', actionParam: 'concentration', stepCost: 0.01 }), { steps: 30 });
+  const report = await checkParallelEnv(() => makeEnv(models(3, { hidden: false }), { decoding: 'sample', actionParam: 'concentration', stepCost: 0.01 }), {
+    steps: 30,
+  });
   assert.deepEqual(report.problems, []);
 });
 
@@ -125,11 +127,20 @@ test('concentration actions must be non-negative', async () => {
 });
 
 test('bad configuration is a ConfigError naming the field', () => {
-  assert.throws(() => makeEnv(models(), { spanLength: 0 }), (e: unknown) => e instanceof ConfigError && /spanLength/.test(e.message));
-  assert.throws(() => new EnsembleDecodingEnv({ models: [], items: ITEMS }), (e: unknown) => e instanceof ConfigError && /models/.test(e.message));
+  assert.throws(
+    () => makeEnv(models(), { spanLength: 0 }),
+    (e: unknown) => e instanceof ConfigError && /spanLength/.test(e.message),
+  );
+  assert.throws(
+    () => new EnsembleDecodingEnv({ models: [], items: ITEMS }),
+    (e: unknown) => e instanceof ConfigError && /models/.test(e.message),
+  );
   const twins = [new FakeModel({ id: 'x', tokens: CHARS, seed: 1 }), new FakeModel({ id: 'x', tokens: CHARS, seed: 2 })];
   assert.throws(() => new EnsembleDecodingEnv({ models: twins, items: ITEMS }), /share the id "x"/);
-  assert.throws(() => new EnsembleDecodingEnv({ models: models(), items: [] }), (e: unknown) => e instanceof ConfigError && /items/.test(e.message));
+  assert.throws(
+    () => new EnsembleDecodingEnv({ models: models(), items: [] }),
+    (e: unknown) => e instanceof ConfigError && /items/.test(e.message),
+  );
 });
 
 test('close() disposes sessions, closes owned models and is idempotent', async () => {
@@ -150,16 +161,21 @@ test('close() disposes sessions, closes owned models and is idempotent', async (
 
 test('property: a single-model ensemble decodes exactly what the model decodes alone (greedy)', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 4 }), fc.double({ min: -20, max: 20, noNaN: true }), async (seed, span, logit) => {
-      const m = new FakeModel({ id: 'solo', tokens: [...CHARS, '12', 'ab'], seed, hiddenSize: 4 });
-      const item = { prompt: `${seed % 97}+1=`, answer: 'x;' };
-      const env = new EnsembleDecodingEnv({ models: [m], items: [item], endOfAnswer: ';', spanLength: span, maxSteps: 3, closeModels: false });
-      await env.reset({ seed });
-      let info: Record<string, unknown> = {};
-      while (env.agents.length > 0) info = (await env.step({ solo: Float32Array.of(logit) })).infos.solo;
-      await env.close();
-      assert.equal(info.text, await decodeAlone(m, item.prompt, 3 * span, ';'));
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: 1e6 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.double({ min: -20, max: 20, noNaN: true }),
+      async (seed, span, logit) => {
+        const m = new FakeModel({ id: 'solo', tokens: [...CHARS, '12', 'ab'], seed, hiddenSize: 4 });
+        const item = { prompt: `${seed % 97}+1=`, answer: 'x;' };
+        const env = new EnsembleDecodingEnv({ models: [m], items: [item], endOfAnswer: ';', spanLength: span, maxSteps: 3, closeModels: false });
+        await env.reset({ seed });
+        let info: Record<string, unknown> = {};
+        while (env.agents.length > 0) info = (await env.step({ solo: Float32Array.of(logit) })).infos.solo;
+        await env.close();
+        assert.equal(info.text, await decodeAlone(m, item.prompt, 3 * span, ';'));
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -191,29 +207,37 @@ test('property: permuting the agents together with their actions leaves the deco
 
 test('property: rewards lie in metadata.rewardRange and episodes are deterministic under a seed', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.constantFrom('greedy', 'sample') as fc.Arbitrary<'greedy' | 'sample'>, fc.double({ min: 0, max: 0.2, noNaN: true }), async (seed, decoding, stepCost) => {
-      const episode = async (): Promise<{ rewards: number[]; text: string }> => {
-        const env = makeEnv(models(seed % 50), { decoding, stepCost });
-        await env.reset({ seed });
-        const rewards: number[] = [];
-        let text = '';
-        let t = 0;
-        while (env.agents.length > 0) {
-          const act: Record<string, Float32Array> = {};
-          env.agents.forEach((a, i) => (act[a] = Float32Array.of(Math.sin(seed + 3 * t + i) * 4)));
-          const r = await env.step(act);
-          rewards.push(r.rewards.char);
-          text = r.infos.char.text as string;
-          assert.ok(env.possibleAgents.every((a) => r.rewards[a] === r.rewards.char), 'team reward is shared');
-          t++;
-        }
-        const [lo, hi] = env.metadata.rewardRange as [number, number];
-        for (const r of rewards) assert.ok(r >= lo - 1e-12 && r <= hi + 1e-12, `${r} in [${lo}, ${hi}]`);
-        await env.close();
-        return { rewards, text };
-      };
-      assert.deepEqual(await episode(), await episode());
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: 1e6 }),
+      fc.constantFrom('greedy', 'sample') as fc.Arbitrary<'greedy' | 'sample'>,
+      fc.double({ min: 0, max: 0.2, noNaN: true }),
+      async (seed, decoding, stepCost) => {
+        const episode = async (): Promise<{ rewards: number[]; text: string }> => {
+          const env = makeEnv(models(seed % 50), { decoding, stepCost });
+          await env.reset({ seed });
+          const rewards: number[] = [];
+          let text = '';
+          let t = 0;
+          while (env.agents.length > 0) {
+            const act: Record<string, Float32Array> = {};
+            env.agents.forEach((a, i) => (act[a] = Float32Array.of(Math.sin(seed + 3 * t + i) * 4)));
+            const r = await env.step(act);
+            rewards.push(r.rewards.char);
+            text = r.infos.char.text as string;
+            assert.ok(
+              env.possibleAgents.every((a) => r.rewards[a] === r.rewards.char),
+              'team reward is shared',
+            );
+            t++;
+          }
+          const [lo, hi] = env.metadata.rewardRange as [number, number];
+          for (const r of rewards) assert.ok(r >= lo - 1e-12 && r <= hi + 1e-12, `${r} in [${lo}, ${hi}]`);
+          await env.close();
+          return { rewards, text };
+        };
+        assert.deepEqual(await episode(), await episode());
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -222,8 +246,13 @@ test('works with ONNX tiny decoders of different vocabularies (checker, single-m
   const dirs = [await makeTinyDecoderDir({ seed: 3 }), await makeTinyDecoderDir({ seed: 4, chars: ' 0123456789+=abcdefgh;' })];
   try {
     const load = (): Promise<OnnxCausalLM[]> => Promise.all(dirs.map((d, i) => OnnxCausalLM.load(d.dir, { id: `tiny${i}` })));
-    const items = [{ prompt: '12+3=', answer: '15;' }, { prompt: 'ab+c=', answer: 'cba;' }];
-    const report = await checkParallelEnv(async () => new EnsembleDecodingEnv({ models: await load(), items, endOfAnswer: ';', spanLength: 3, maxSteps: 3 }), { steps: 20 });
+    const items = [
+      { prompt: '12+3=', answer: '15;' },
+      { prompt: 'ab+c=', answer: 'cba;' },
+    ];
+    const report = await checkParallelEnv(async () => new EnsembleDecodingEnv({ models: await load(), items, endOfAnswer: ';', spanLength: 3, maxSteps: 3 }), {
+      steps: 20,
+    });
     assert.deepEqual(report.problems, []);
 
     const [solo] = await load();
@@ -254,10 +283,20 @@ test('works with ONNX tiny decoders of different vocabularies (checker, single-m
 
 test('passes checkParallelEnv on the bundled models and the bundled task (three tokenizers)', async () => {
   const root = new URL('../../models/', import.meta.url).pathname;
-  const dirs = readdirSync(root).map((d) => join(root, d)).filter((d) => existsSync(join(d, 'onnx', 'model.onnx'))).sort();
+  const dirs = readdirSync(root)
+    .map((d) => join(root, d))
+    .filter((d) => existsSync(join(d, 'onnx', 'model.onnx')))
+    .sort();
   assert.ok(dirs.length >= 2, `bundled models found: ${dirs.join(', ')}`);
   const report = await checkParallelEnv(
-    async () => new EnsembleDecodingEnv({ models: await Promise.all(dirs.map((d) => OnnxCausalLM.load(d))), task: sumReverseTask, numItems: 8, spanLength: 2, maxSteps: 8 }),
+    async () =>
+      new EnsembleDecodingEnv({
+        models: await Promise.all(dirs.map((d) => OnnxCausalLM.load(d))),
+        task: sumReverseTask,
+        numItems: 8,
+        spanLength: 2,
+        maxSteps: 8,
+      }),
     { steps: 24 },
   );
   assert.deepEqual(report.problems, []);
@@ -284,7 +323,10 @@ test('a model call failing mid-step aborts the episode cleanly: the error surfac
   failing.failAt = failing.calls.append + 2; // fails inside the first span, after one token went through
   await assert.rejects(env.step(act()), /server gave up after retries/);
   assert.deepEqual(env.agents, []);
-  await assert.rejects(env.step(act()), (e: unknown) => e instanceof EnvStateError && /aborted by a failed model call.*server gave up.*reset\(\)/.test(e.message));
+  await assert.rejects(
+    env.step(act()),
+    (e: unknown) => e instanceof EnvStateError && /aborted by a failed model call.*server gave up.*reset\(\)/.test(e.message),
+  );
   failing.failAt = Infinity;
   const fresh = makeEnv();
   const a = await env.reset({ seed: 3, options: { itemIndex: 0 } });

@@ -25,7 +25,13 @@ class CoinEnv extends EnvBase<Box, Discrete> {
     return this.resetResult(() => new Float32Array(1), { seen: [] });
   }
   protected applyStep(actions: AgentRecord<string, number>): StepResult<Float32Array, string> {
-    const result = this.stepResult({ observation: () => Float32Array.of(this.coin), reward: (a) => (actions[a] === this.coin ? 1 : 0), terminated: true, truncated: false, info: { coin: this.coin, seen: [this.coin] } });
+    const result = this.stepResult({
+      observation: () => Float32Array.of(this.coin),
+      reward: (a) => (actions[a] === this.coin ? 1 : 0),
+      terminated: true,
+      truncated: false,
+      info: { coin: this.coin, seen: [this.coin] },
+    });
     this.endEpisode();
     return result;
   }
@@ -67,9 +73,20 @@ test('live agents, closed state and the one unknown-agent error', async () => {
   await env.close();
   assert.equal(env.closed, true);
   await assert.rejects(env.reset(), (e: unknown) => e instanceof EnvStateError && /after close\(\): create a new CoinEnv/.test(e.message));
-  for (const other of [new CoinEnv(), new CoordinationGameEnv(), new AnswerEnsembleEnv({ data: syntheticAnswers({ seed: 1 }) }), new FocalEnv({ data: syntheticAnswers({ seed: 1 }) })] as ParallelEnv<unknown, unknown>[]) {
+  for (const other of [
+    new CoinEnv(),
+    new CoordinationGameEnv(),
+    new AnswerEnsembleEnv({ data: syntheticAnswers({ seed: 1 }) }),
+    new FocalEnv({ data: syntheticAnswers({ seed: 1 }) }),
+  ] as ParallelEnv<unknown, unknown>[]) {
     for (const call of [() => other.observationSpace('nobody'), () => other.actionSpace('nobody')]) {
-      assert.throws(call, (e: unknown) => e instanceof UnknownAgentError && e.agent === 'nobody' && /unknown agent "nobody": this env has agents .*Use one of env\.possibleAgents\./.test(e.message));
+      assert.throws(
+        call,
+        (e: unknown) =>
+          e instanceof UnknownAgentError &&
+          e.agent === 'nobody' &&
+          /unknown agent "nobody": this env has agents .*Use one of env\.possibleAgents\./.test(e.message),
+      );
     }
   }
 });

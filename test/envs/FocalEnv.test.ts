@@ -28,9 +28,39 @@ test('hand-checked episode: two phases, selection rule, reward with the size pen
     models: ['x', 'y', 'z'],
     items: [
       // Train: x right twice, y once, z never; the none-included rule picks x.
-      { id: 't0', task: 'a', split: 'train', label: 0, scores: [[1, 0], [1, 0], [0, 1]] },
-      { id: 't1', task: 'a', split: 'train', label: 1, scores: [[0, 1], [1, 0], [1, 0]] },
-      { id: 'e0', task: 'a', split: 'test', label: 1, scores: [[0.4, 0.6], [0.9, 0.1], [0.2, 0.8]] },
+      {
+        id: 't0',
+        task: 'a',
+        split: 'train',
+        label: 0,
+        scores: [
+          [1, 0],
+          [1, 0],
+          [0, 1],
+        ],
+      },
+      {
+        id: 't1',
+        task: 'a',
+        split: 'train',
+        label: 1,
+        scores: [
+          [0, 1],
+          [1, 0],
+          [1, 0],
+        ],
+      },
+      {
+        id: 'e0',
+        task: 'a',
+        split: 'test',
+        label: 1,
+        scores: [
+          [0.4, 0.6],
+          [0.9, 0.1],
+          [0.2, 0.8],
+        ],
+      },
     ],
   });
   const env = new FocalEnv({ data: d, alpha: 0.3 });
@@ -51,7 +81,13 @@ test('hand-checked episode: two phases, selection rule, reward with the size pen
   const s2 = await env.step({ decider: Uint8Array.of(0, 0, 0), x: Float32Array.of(0), y: Float32Array.of(0), z: Float32Array.of(50) });
   assert.equal(s2.infos.x.fused, 0);
   assert.deepEqual(s2.infos.x.weights, [0.5, 0.5, 0]);
-  const fd = focalDiversity([[1, 1], [1, 0]], [0, 1]);
+  const fd = focalDiversity(
+    [
+      [1, 1],
+      [1, 0],
+    ],
+    [0, 1],
+  );
   assert.ok(Math.abs(s2.rewards.x - (0 - (0.3 * 2) / 3)) < 1e-12);
   assert.equal(s2.infos.x.focalDiversity, fd);
   assert.deepEqual(s2.terminations, { decider: true, x: true, y: true, z: true });
@@ -68,11 +104,20 @@ test('hand-checked episode: two phases, selection rule, reward with the size pen
 
 test('statistics never depend on test labels or on playing the test split', async () => {
   const obj = syntheticAnswersObject({ seed: 5, numItems: 60, generalists: 2 });
-  const scrambled = { ...obj, items: obj.items.map((it) => (it.split === 'test' ? { ...it, label: ((it.label as number) + 1) % 4, scores: (it.scores as number[][]).map((r) => [...r].reverse()) } : it)) };
+  const scrambled = {
+    ...obj,
+    items: obj.items.map((it) =>
+      it.split === 'test' ? { ...it, label: ((it.label as number) + 1) % 4, scores: (it.scores as number[][]).map((r) => [...r].reverse()) } : it,
+    ),
+  };
   const a = new FocalEnv({ data: answerDataFromObject(obj) });
   const b = new FocalEnv({ data: answerDataFromObject(scrambled) });
   const before = subsets(4).map((s) => a.subsetStats(s));
-  assert.deepEqual(subsets(4).map((s) => b.subsetStats(s)), before, 'changing test labels and scores changes no statistic');
+  assert.deepEqual(
+    subsets(4).map((s) => b.subsetStats(s)),
+    before,
+    'changing test labels and scores changes no statistic',
+  );
   assert.deepEqual(b.trainAccuracies, a.trainAccuracies);
   await a.reset({ seed: 1, options: { split: 'test' } });
   for (let i = 0; i < 40; i++) {
@@ -80,7 +125,11 @@ test('statistics never depend on test labels or on playing the test split', asyn
     await a.step({ decider: Uint8Array.of(0, 0, 0, 0), ...Object.fromEntries(obj.models.map((m) => [m, Float32Array.of(i % 3)])) });
     await a.reset();
   }
-  assert.deepEqual(subsets(4).map((s) => a.subsetStats(s)), before, 'evaluating on the test split changes no statistic');
+  assert.deepEqual(
+    subsets(4).map((s) => a.subsetStats(s)),
+    before,
+    'evaluating on the test split changes no statistic',
+  );
 });
 
 test('rewards lie in the declared range, weights on the simplex, and same seed + actions give the same episode', async () => {
@@ -110,21 +159,29 @@ test('permuting the models with their actions leaves the fused answer unchanged'
   const obj = syntheticAnswersObject({ seed: 6, numItems: 20, generalists: 1 });
   const perm = [2, 0, 1];
   const base = answerDataFromObject({ ...obj, items: obj.items.map((it) => ({ ...it, split: 'train' })) });
-  const permuted = answerDataFromObject({ models: perm.map((i) => obj.models[i]), items: obj.items.map((it) => ({ ...it, split: 'train', scores: perm.map((i) => (it.scores as number[][])[i]) })) });
+  const permuted = answerDataFromObject({
+    models: perm.map((i) => obj.models[i]),
+    items: obj.items.map((it) => ({ ...it, split: 'train', scores: perm.map((i) => (it.scores as number[][])[i]) })),
+  });
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 0, max: 19 }), fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 3, maxLength: 3 }), fc.array(fc.double({ min: -4, max: 4, noNaN: true }), { minLength: 3, maxLength: 3 }), async (k, bits, xs) => {
-      const a = new FocalEnv({ data: base });
-      const b = new FocalEnv({ data: permuted });
-      await a.reset({ seed: 0, options: { itemIndex: k } });
-      await b.reset({ seed: 0, options: { itemIndex: k } });
-      const byName = Object.fromEntries(obj.models.map((m, i) => [m, Float32Array.of(xs[i])]));
-      await a.step({ decider: Uint8Array.from(bits), ...byName });
-      await b.step({ decider: Uint8Array.from(perm.map((i) => bits[i])), ...byName });
-      const ra = await a.step({ decider: Uint8Array.of(0, 0, 0), ...byName });
-      const rb = await b.step({ decider: Uint8Array.of(0, 0, 0), ...byName });
-      assert.equal(ra.infos.decider.fused, rb.infos.decider.fused);
-      assert.equal(ra.rewards.decider, rb.rewards.decider);
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: 19 }),
+      fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 3, maxLength: 3 }),
+      fc.array(fc.double({ min: -4, max: 4, noNaN: true }), { minLength: 3, maxLength: 3 }),
+      async (k, bits, xs) => {
+        const a = new FocalEnv({ data: base });
+        const b = new FocalEnv({ data: permuted });
+        await a.reset({ seed: 0, options: { itemIndex: k } });
+        await b.reset({ seed: 0, options: { itemIndex: k } });
+        const byName = Object.fromEntries(obj.models.map((m, i) => [m, Float32Array.of(xs[i])]));
+        await a.step({ decider: Uint8Array.from(bits), ...byName });
+        await b.step({ decider: Uint8Array.from(perm.map((i) => bits[i])), ...byName });
+        const ra = await a.step({ decider: Uint8Array.of(0, 0, 0), ...byName });
+        const rb = await b.step({ decider: Uint8Array.of(0, 0, 0), ...byName });
+        assert.equal(ra.infos.decider.fused, rb.infos.decider.fused);
+        assert.equal(ra.rewards.decider, rb.rewards.decider);
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -183,7 +240,12 @@ test('seed-42 snapshot: items, fused answers, rewards and focal diversity of the
     const bits = Uint8Array.from([i & 1, (i >> 1) & 1, 1]);
     await env.step({ decider: bits, ...acts });
     const r = await env.step({ decider: bits, ...acts });
-    out.push([r.infos.decider.itemId, r.infos.decider.fused, +(r.rewards.decider as number).toFixed(6), +(r.infos.decider.focalDiversity as number).toFixed(6)]);
+    out.push([
+      r.infos.decider.itemId,
+      r.infos.decider.fused,
+      +(r.rewards.decider as number).toFixed(6),
+      +(r.infos.decider.focalDiversity as number).toFixed(6),
+    ]);
     await env.reset();
   }
   assert.deepEqual(out, [

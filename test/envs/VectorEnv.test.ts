@@ -38,7 +38,13 @@ class CounterEnv implements ParallelEnv<Float32Array, Float32Array, 'p' | 'q'> {
     const done = this.t >= this.length;
     const reward = actions.p[0] + actions.q[0];
     const infos: AgentRecord<'p' | 'q', Info> = { p: { t: this.t }, q: { t: this.t } };
-    const out = { observations: { p: this.o(), q: this.o() }, rewards: { p: reward, q: reward }, terminations: { p: done, q: done }, truncations: { p: false, q: false }, infos };
+    const out = {
+      observations: { p: this.o(), q: this.o() },
+      rewards: { p: reward, q: reward },
+      terminations: { p: done, q: done },
+      truncations: { p: false, q: false },
+      infos,
+    };
     if (done) this.agents = [];
     return out;
   }
@@ -82,25 +88,29 @@ test('next-step autoreset: the step after the end resets the copy with reward 0 
 test('batched AnswerEnsembleEnv copies match single envs stepped by hand (same seeds)', async () => {
   const data = syntheticAnswers({ seed: 3, numItems: 60 });
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 0, max: 1000 }), fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 9, maxLength: 9 }), async (seed, xs) => {
-      const n = 3;
-      const v = await VectorEnv.create(() => new AnswerEnsembleEnv({ data }), n);
-      const singles = Array.from({ length: n }, () => new AnswerEnsembleEnv({ data }));
-      const r0 = await v.reset({ seed });
-      const agents = v.possibleAgents;
-      const dim = v.observationSpace(agents[0]).flatDim;
-      const actions = Object.fromEntries(agents.map((a, j) => [a, Float32Array.from({ length: n }, (_, e) => xs[e * 3 + j])]));
-      const r1 = await v.step(actions);
-      for (let e = 0; e < n; e++) {
-        const s0 = await singles[e].reset({ seed: seed + e });
-        assert.deepEqual(Array.from(r0.observations[agents[0]].subarray(e * dim, (e + 1) * dim)), Array.from(s0.observations[agents[0]]));
-        const s1 = await singles[e].step(Object.fromEntries(agents.map((a, j) => [a, Float32Array.of(xs[e * 3 + j])])));
-        assert.equal(r1.rewards[agents[1]][e], s1.rewards[agents[1]]);
-        assert.deepEqual(r1.finalInfos[e]![agents[0]].fused, s1.infos[agents[0]].fused);
-        const s2 = await singles[e].reset();
-        assert.deepEqual(Array.from(r1.observations[agents[2]].subarray(e * dim, (e + 1) * dim)), Array.from(s2.observations[agents[2]]));
-      }
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: 1000 }),
+      fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 9, maxLength: 9 }),
+      async (seed, xs) => {
+        const n = 3;
+        const v = await VectorEnv.create(() => new AnswerEnsembleEnv({ data }), n);
+        const singles = Array.from({ length: n }, () => new AnswerEnsembleEnv({ data }));
+        const r0 = await v.reset({ seed });
+        const agents = v.possibleAgents;
+        const dim = v.observationSpace(agents[0]).flatDim;
+        const actions = Object.fromEntries(agents.map((a, j) => [a, Float32Array.from({ length: n }, (_, e) => xs[e * 3 + j])]));
+        const r1 = await v.step(actions);
+        for (let e = 0; e < n; e++) {
+          const s0 = await singles[e].reset({ seed: seed + e });
+          assert.deepEqual(Array.from(r0.observations[agents[0]].subarray(e * dim, (e + 1) * dim)), Array.from(s0.observations[agents[0]]));
+          const s1 = await singles[e].step(Object.fromEntries(agents.map((a, j) => [a, Float32Array.of(xs[e * 3 + j])])));
+          assert.equal(r1.rewards[agents[1]][e], s1.rewards[agents[1]]);
+          assert.deepEqual(r1.finalInfos[e]![agents[0]].fused, s1.infos[agents[0]].fused);
+          const s2 = await singles[e].reset();
+          assert.deepEqual(Array.from(r1.observations[agents[2]].subarray(e * dim, (e + 1) * dim)), Array.from(s2.observations[agents[2]]));
+        }
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -124,7 +134,10 @@ test('state errors and config errors', async () => {
   await assert.rejects(v.reset(), EnvStateError);
   assert.throws(() => new VectorEnv([]), /envs/);
   assert.throws(() => new VectorEnv([new CounterEnv(1)], { autoreset: 'later' as 'same-step' }), /autoreset/);
-  await assert.rejects(VectorEnv.create(() => new CounterEnv(1), 0), /numEnvs/);
+  await assert.rejects(
+    VectorEnv.create(() => new CounterEnv(1), 0),
+    /numEnvs/,
+  );
 });
 
 test('FocalEnv copies batch too: two-step episodes with include bits as float rows', async () => {
@@ -141,7 +154,7 @@ test('FocalEnv copies batch too: two-step episodes with include bits as float ro
   assert.ok(r2.finalInfos.every((f) => f !== null && typeof f.decider.correct === 'boolean'));
 });
 
-test('states(): every copy\'s global state as rows, after reset and after autoreset', async () => {
+test("states(): every copy's global state as rows, after reset and after autoreset", async () => {
   const data = syntheticAnswers({ seed: 8, numItems: 30 });
   const v = await VectorEnv.create(() => new AnswerEnsembleEnv({ data }), 3);
   const singles = Array.from({ length: 3 }, () => new AnswerEnsembleEnv({ data }));
@@ -170,7 +183,12 @@ test('copies whose spaces differ are refused, naming the copy, the agent and bot
   const { CoordinationGameEnv } = await import('../../src/envs/CoordinationGameEnv.js');
   // nOptions changes both the observation (cue) width and the action width.
   assert.throws(
-    () => new VectorEnv([new CoordinationGameEnv({ nAgents: 2, nOptions: 3 }), new CoordinationGameEnv({ nAgents: 2, nOptions: 3 }), new CoordinationGameEnv({ nAgents: 2, nOptions: 5 })]),
+    () =>
+      new VectorEnv([
+        new CoordinationGameEnv({ nAgents: 2, nOptions: 3 }),
+        new CoordinationGameEnv({ nAgents: 2, nOptions: 3 }),
+        new CoordinationGameEnv({ nAgents: 2, nOptions: 5 }),
+      ]),
     (e: unknown) => e instanceof ConfigError && /copy 2's observation space of agent "agent_0" is Box.*copy 0's is Box/.test(e.message),
   );
   // Same shape, other bounds: still refused (rows would be validated against copy 0's bounds).
@@ -179,7 +197,10 @@ test('copies whose spaces differ are refused, naming the copy, the agent and bot
       return new Box(-2, 2, [1]);
     }
   }
-  assert.throws(() => new VectorEnv([new CounterEnv(2), new Wide(2)]), (e: unknown) => e instanceof ConfigError && /copy 1's action space of agent "p"/.test(e.message));
+  assert.throws(
+    () => new VectorEnv([new CounterEnv(2), new Wide(2)]),
+    (e: unknown) => e instanceof ConfigError && /copy 1's action space of agent "p"/.test(e.message),
+  );
 });
 
 test('extra or unknown agents in the actions, MultiBinary values other than 0 / 1 and rounded choices are InvalidActionErrors that change nothing', async () => {
@@ -190,12 +211,19 @@ test('extra or unknown agents in the actions, MultiBinary values other than 0 / 
   await v.reset({ seed: 5 });
   await ref.reset({ seed: 5 });
   const good = () => Object.fromEntries(v.possibleAgents.map((a) => [a, new Float32Array(2 * v.actionSpace(a).flatDim).fill(1)]));
-  await assert.rejects(v.step({ ...good(), ghost: new Float32Array(2) }), (e: unknown) => e instanceof InvalidActionError && e.agent === 'ghost' && /not an agent/.test(e.message));
+  await assert.rejects(
+    v.step({ ...good(), ghost: new Float32Array(2) }),
+    (e: unknown) => e instanceof InvalidActionError && e.agent === 'ghost' && /not an agent/.test(e.message),
+  );
   await assert.rejects(v.step({ ...good(), ['__proto__']: new Float32Array(2) } as never), (e: unknown) => e instanceof InvalidActionError);
   for (const bad of [-5, 0.7, 0.5, 2]) {
     const a = good();
     a.decider[1] = bad;
-    await assert.rejects(v.step(a), (e: unknown) => e instanceof InvalidActionError && e.agent === 'decider' && /copy 0: entry 1/.test(e.message), `bit ${bad}`);
+    await assert.rejects(
+      v.step(a),
+      (e: unknown) => e instanceof InvalidActionError && e.agent === 'decider' && /copy 0: entry 1/.test(e.message),
+      `bit ${bad}`,
+    );
   }
   assert.deepEqual(await v.step(good()), await ref.step(good()));
 });
@@ -203,7 +231,11 @@ test('extra or unknown agents in the actions, MultiBinary values other than 0 / 
 test('seeds that are not integers, or whose seed + e is not exact, are ConfigErrors naming seed and the range; the VectorEnv is unchanged', async () => {
   const v = await VectorEnv.create((i) => new CounterEnv(3 + i), 3);
   for (const seed of [NaN, Infinity, -Infinity, 1.5, 1e300, 2 ** 53, Number.MAX_SAFE_INTEGER - 1, '3', null]) {
-    await assert.rejects(v.reset({ seed } as never), (e: unknown) => e instanceof ConfigError && e.field === 'seed' && /not an integer in \[-9007199254740991, 9007199254740989\]/.test(e.message), String(seed));
+    await assert.rejects(
+      v.reset({ seed } as never),
+      (e: unknown) => e instanceof ConfigError && e.field === 'seed' && /not an integer in \[-9007199254740991, 9007199254740989\]/.test(e.message),
+      String(seed),
+    );
   }
   await assert.rejects(v.reset({ seed: [1, NaN, 3] }), (e: unknown) => e instanceof ConfigError && e.field === 'seed[1]');
   await assert.rejects(v.reset({ seed: [1, 2, 2 ** 53] }), (e: unknown) => e instanceof ConfigError && e.field === 'seed[2]');
@@ -218,7 +250,10 @@ test('states(), step() and reset() after close() throw EnvStateError', async () 
   await v.reset({ seed: 1 });
   assert.equal(v.states().length, 2 * v.stateSpace!.flatDim);
   await v.close();
-  assert.throws(() => v.states(), (e: unknown) => e instanceof EnvStateError && /after close/.test(e.message));
+  assert.throws(
+    () => v.states(),
+    (e: unknown) => e instanceof EnvStateError && /after close/.test(e.message),
+  );
   await assert.rejects(v.step(Object.fromEntries(v.possibleAgents.map((a) => [a, new Float32Array(2)]))), EnvStateError);
   await assert.rejects(v.reset(), EnvStateError);
 });

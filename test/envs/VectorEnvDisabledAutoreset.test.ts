@@ -7,7 +7,9 @@ import { VectorEnv } from '../../src/envs/VectorEnv.js';
 const actions = (v: VectorEnv) => Object.fromEntries(v.possibleAgents.map((a) => [a, new Float32Array(v.numEnvs * v.actionSpace(a).flatDim)]));
 
 test("autoreset 'disabled': an ended copy stays ended until reset({ mask, seed: [...] }) restarts it with the caller's seed", async () => {
-  const v = new VectorEnv([new CoordinationGameEnv({ nAgents: 2, horizon: 2 }), new CoordinationGameEnv({ nAgents: 2, horizon: 3 })], { autoreset: 'disabled' });
+  const v = new VectorEnv([new CoordinationGameEnv({ nAgents: 2, horizon: 2 }), new CoordinationGameEnv({ nAgents: 2, horizon: 3 })], {
+    autoreset: 'disabled',
+  });
   assert.equal(v.autoreset, 'disabled');
   assert.equal(v.metadata.autoreset, 'none');
   await v.reset({ seed: [5, 9] });
@@ -23,14 +25,18 @@ test("autoreset 'disabled': an ended copy stays ended until reset({ mask, seed: 
   assert.deepEqual(Array.from(r.active.agent_0), [1, 0]);
   const fresh = new CoordinationGameEnv({ nAgents: 2, horizon: 2 });
   const f = await fresh.reset({ seed: 5 });
-  assert.deepEqual(Array.from(r.observations.agent_0.subarray(0, fresh.observationSpace('agent_0').flatDim)), Array.from(f.observations.agent_0 as Float32Array));
+  assert.deepEqual(
+    Array.from(r.observations.agent_0.subarray(0, fresh.observationSpace('agent_0').flatDim)),
+    Array.from(f.observations.agent_0 as Float32Array),
+  );
   await assert.rejects(v.reset({ seed: [1] }), ConfigError);
   await assert.rejects(v.step(actions(v), { mask: [1] }), ConfigError);
   await v.close();
 });
 
 test('step({ mask }) leaves unmasked copies untouched: stepping them later continues where they were', async () => {
-  const make = () => new VectorEnv([new CoordinationGameEnv({ nAgents: 2, horizon: 4 }), new CoordinationGameEnv({ nAgents: 2, horizon: 4 })], { autoreset: 'disabled' });
+  const make = () =>
+    new VectorEnv([new CoordinationGameEnv({ nAgents: 2, horizon: 4 }), new CoordinationGameEnv({ nAgents: 2, horizon: 4 })], { autoreset: 'disabled' });
   const [a, b] = [make(), make()];
   await a.reset({ seed: 1 });
   await b.reset({ seed: 1 });

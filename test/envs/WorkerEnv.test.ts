@@ -8,10 +8,21 @@ import { VectorEnv } from '../../src/envs/VectorEnv.js';
 import { WorkerEnv, spaceFromJSON, spaceToJSON } from '../../src/envs/WorkerEnv.js';
 import { syntheticAnswerEnv } from '../../src/testing/syntheticAnswers.js';
 
-const spec = { module: fileURLToPath(new URL('../../src/testing/syntheticAnswers.ts', import.meta.url)), factory: 'syntheticAnswerEnv', config: { seed: 3, numItems: 60 } };
+const spec = {
+  module: fileURLToPath(new URL('../../src/testing/syntheticAnswers.ts', import.meta.url)),
+  factory: 'syntheticAnswerEnv',
+  config: { seed: 3, numItems: 60 },
+};
 
 test('spaces survive the trip to plain data and back', () => {
-  const spaces = [new Box(-1, [2, 3], [2]), new Discrete(4, 1), new MultiDiscrete([2, 5]), new MultiBinary(3), new Simplex(4, 1e-4), new Dict({ a: new Box(0, 1, [1]), b: new Discrete(2) })];
+  const spaces = [
+    new Box(-1, [2, 3], [2]),
+    new Discrete(4, 1),
+    new MultiDiscrete([2, 5]),
+    new MultiBinary(3),
+    new Simplex(4, 1e-4),
+    new Dict({ a: new Box(0, 1, [1]), b: new Discrete(2) }),
+  ];
   for (const s of spaces) assert.equal(String(spaceFromJSON(structuredClone(spaceToJSON(s)))), String(s));
 });
 
@@ -57,7 +68,10 @@ const actionsOf = (env: WorkerEnv) => Object.fromEntries(env.possibleAgents.map(
 
 test('errors keep their class across the thread: a TypeError stays a TypeError, a ConfigError keeps its field', async () => {
   for (const [fault, check] of [
-    ['type-error', (e: unknown) => e instanceof TypeError && !(e instanceof EnsembleGymError) && /Cannot read properties of undefined/.test((e as Error).message)],
+    [
+      'type-error',
+      (e: unknown) => e instanceof TypeError && !(e instanceof EnsembleGymError) && /Cannot read properties of undefined/.test((e as Error).message),
+    ],
     ['config-error', (e: unknown) => e instanceof ConfigError && e.field === 'fault.field' && /is wrong on purpose/.test(e.message)],
     ['uncloneable-info', (e: unknown) => e instanceof EnsembleGymError && /step result cannot be sent/.test((e as Error).message)],
   ] as const) {
@@ -76,9 +90,15 @@ test('reset options and actions that cannot be cloned are typed errors naming th
   const [env] = await WorkerEnv.spawn(faultSpec('none'), 1, 1);
   try {
     await assert.rejects(env.reset({ seed: 0, options: { scorer: () => 1 } }), (e: unknown) => e instanceof ConfigError && e.field === 'options.scorer');
-    await assert.rejects(env.reset({ seed: 0, options: { deep: [1, { s: Symbol('x') }] } }), (e: unknown) => e instanceof ConfigError && e.field === 'options.deep[1].s');
+    await assert.rejects(
+      env.reset({ seed: 0, options: { deep: [1, { s: Symbol('x') }] } }),
+      (e: unknown) => e instanceof ConfigError && e.field === 'options.deep[1].s',
+    );
     await env.reset({ seed: 0 });
-    await assert.rejects(env.step({ ...actionsOf(env), agent_1: (() => 0) as never }), (e: unknown) => e instanceof InvalidActionError && e.agent === 'agent_1');
+    await assert.rejects(
+      env.step({ ...actionsOf(env), agent_1: (() => 0) as never }),
+      (e: unknown) => e instanceof InvalidActionError && e.agent === 'agent_1',
+    );
     await env.step(actionsOf(env));
   } finally {
     await env.close();
@@ -91,14 +111,23 @@ test('a worker that exits (code 0 or 3) mid-call rejects the call with EnvStateE
     await v.reset({ seed: 0 });
     const acts = Object.fromEntries(v.possibleAgents.map((a) => [a, new Float32Array(2 * v.actionSpace(a).flatDim)]));
     await assert.rejects(v.step(acts), (e: unknown) => e instanceof EnvStateError && /worker thread (ended|exited)/.test((e as Error).message), fault);
-    await assert.rejects(v.reset(), (e: unknown) => e instanceof EnvStateError && new RegExp(`exited with code ${fault === 'exit0' ? 0 : 3}`).test((e as Error).message));
+    await assert.rejects(
+      v.reset(),
+      (e: unknown) => e instanceof EnvStateError && new RegExp(`exited with code ${fault === 'exit0' ? 0 : 3}`).test((e as Error).message),
+    );
     await v.close();
   }
 });
 
 test('a missing module or factory is a ConfigError naming the module and the export', async () => {
   const missing = fileURLToPath(new URL('./no-such-module.ts', import.meta.url));
-  await assert.rejects(WorkerEnv.spawn({ module: missing, factory: 'make' }, 1, 1), (e: unknown) => e instanceof ConfigError && e.field === 'spec.module' && e.message.includes(missing));
-  await assert.rejects(WorkerEnv.spawn({ ...spec, factory: 'nope' }, 2, 2), (e: unknown) => e instanceof ConfigError && e.field === 'spec.factory' && /"nope"/.test(e.message) && e.message.includes(spec.module));
+  await assert.rejects(
+    WorkerEnv.spawn({ module: missing, factory: 'make' }, 1, 1),
+    (e: unknown) => e instanceof ConfigError && e.field === 'spec.module' && e.message.includes(missing),
+  );
+  await assert.rejects(
+    WorkerEnv.spawn({ ...spec, factory: 'nope' }, 2, 2),
+    (e: unknown) => e instanceof ConfigError && e.field === 'spec.factory' && /"nope"/.test(e.message) && e.message.includes(spec.module),
+  );
   await assert.rejects(WorkerEnv.spawn({ ...spec, config: { f: () => 1 } }, 1, 1), (e: unknown) => e instanceof ConfigError && e.field === 'spec.config.f');
 });

@@ -7,10 +7,32 @@ import { AnswerDataError, ItemSampler, answerDataFromObject, itemsOf, loadAnswer
 import { Rng } from '../../src/core/Rng.js';
 
 const models = ['m0', 'm1', 'm2'];
-const item = (id: string, extra: Record<string, unknown> = {}) => ({ id, task: 't', split: 'train', label: 1, scores: [[1, 3], [2, 2], [0, 0]], ...extra });
+const item = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  task: 't',
+  split: 'train',
+  label: 1,
+  scores: [
+    [1, 3],
+    [2, 2],
+    [0, 0],
+  ],
+  ...extra,
+});
 
 test('JSON and JSONL forms give the same dataset; scores are normalised per model', () => {
-  const items = [item('a'), item('b', { scores: [[1, 1, 2], [0, 1, 0], [1, 0, 0]], label: 2, split: 'test' })];
+  const items = [
+    item('a'),
+    item('b', {
+      scores: [
+        [1, 1, 2],
+        [0, 1, 0],
+        [1, 0, 0],
+      ],
+      label: 2,
+      split: 'test',
+    }),
+  ];
   const fromJson = parseAnswerData(JSON.stringify({ models, items }), 'data.json');
   const fromJsonl = parseAnswerData([JSON.stringify({ models }), ...items.map((i) => JSON.stringify(i)), ''].join('\n'), 'data.jsonl');
   assert.deepEqual(fromJsonl.items, fromJson.items);
@@ -24,22 +46,94 @@ test('JSON and JSONL forms give the same dataset; scores are normalised per mode
 });
 
 test('errors name the file, the line (JSONL) and the JSON path', () => {
-  const bad = (items: unknown[], re: RegExp, src = 'data.json') => assert.throws(() => parseAnswerData(JSON.stringify({ models, items }), src), (e: unknown) => e instanceof AnswerDataError && re.test(e.message));
-  bad([...Array(17).fill(0).map((_, i) => item(`q${i}`)), item('x', { label: 4, scores: [[1, 1, 1], [1, 1, 1], [1, 1, 1]] })], /^data\.json: items\[17\]\.scores\[2\] has 3 options, label 4 is out of range/);
+  const bad = (items: unknown[], re: RegExp, src = 'data.json') =>
+    assert.throws(
+      () => parseAnswerData(JSON.stringify({ models, items }), src),
+      (e: unknown) => e instanceof AnswerDataError && re.test(e.message),
+    );
+  bad(
+    [
+      ...Array(17)
+        .fill(0)
+        .map((_, i) => item(`q${i}`)),
+      item('x', {
+        label: 4,
+        scores: [
+          [1, 1, 1],
+          [1, 1, 1],
+          [1, 1, 1],
+        ],
+      }),
+    ],
+    /^data\.json: items\[17\]\.scores\[2\] has 3 options, label 4 is out of range/,
+  );
   bad([item('a'), item('a')], /items\[1\]\.id "a" repeats items\[0\]\.id/);
-  bad([item('a', { scores: [[1, -1], [1, 1], [1, 1]] })], /items\[0\]\.scores\[0\]\[1\]/);
-  bad([item('a', { scores: [[1, 1], [1, 1, 1], [1, 1]] })], /items\[0\]\.scores\[1\] has 3 options but items\[0\]\.scores\[0\] has 2/);
-  bad([item('a', { scores: [[1, 1], [1, 1]] })], /items\[0\]\.scores has 2 rows but there are 3 models/);
+  bad(
+    [
+      item('a', {
+        scores: [
+          [1, -1],
+          [1, 1],
+          [1, 1],
+        ],
+      }),
+    ],
+    /items\[0\]\.scores\[0\]\[1\]/,
+  );
+  bad(
+    [
+      item('a', {
+        scores: [
+          [1, 1],
+          [1, 1, 1],
+          [1, 1],
+        ],
+      }),
+    ],
+    /items\[0\]\.scores\[1\] has 3 options but items\[0\]\.scores\[0\] has 2/,
+  );
+  bad(
+    [
+      item('a', {
+        scores: [
+          [1, 1],
+          [1, 1],
+        ],
+      }),
+    ],
+    /items\[0\]\.scores has 2 rows but there are 3 models/,
+  );
   bad([item('a', { split: 'dev' })], /items\[0\]\.split/);
   assert.throws(() => parseAnswerData('{"models": [], "items": []}', 'data.json'), /data\.json: models is empty/);
   assert.throws(() => parseAnswerData('{"models": ["a", "a"], "items": []}', 'data.json'), /"a" twice/);
-  assert.throws(() => parseAnswerData('{"models": ["a"], "items": [{"id": "q", "label": 0, "scores": [[NaN, 1]]}]}', 'data.json'), /data\.json: items\[0\]\.scores\[0\]\[0\] is NaN/);
-  assert.throws(() => parseAnswerData('{"models": ["a"], "items": [{"id": "q", "label": 0, "scores": [[1, -Infinity]]}]}', 'data.json'), /scores\[0\]\[1\] is -Infinity/);
+  assert.throws(
+    () => parseAnswerData('{"models": ["a"], "items": [{"id": "q", "label": 0, "scores": [[NaN, 1]]}]}', 'data.json'),
+    /data\.json: items\[0\]\.scores\[0\]\[0\] is NaN/,
+  );
+  assert.throws(
+    () => parseAnswerData('{"models": ["a"], "items": [{"id": "q", "label": 0, "scores": [[1, -Infinity]]}]}', 'data.json'),
+    /scores\[0\]\[1\] is -Infinity/,
+  );
   assert.throws(() => parseAnswerData('{"models": ["a"], "items": [', 'data.json'), /data\.json: not valid JSON/);
   const jsonl = [JSON.stringify({ models }), JSON.stringify(item('a')), '', JSON.stringify(item('b', { label: 7 }))].join('\n');
   assert.throws(() => parseAnswerData(jsonl, 'data.jsonl'), /: data\.jsonl:4: items\[1\]\.scores\[2\] has 2 options, label 7/);
   assert.throws(() => parseAnswerData(JSON.stringify(item('a')) + '\n', 'data.jsonl'), /data\.jsonl:1: the first line must be a header/);
-  assert.throws(() => answerDataFromObject({ models, items: [item('a', { scores: [[Number.NaN, 1], [1, 1], [1, 1]] })] }), /items\[0\]\.scores\[0\]\[0\]/);
+  assert.throws(
+    () =>
+      answerDataFromObject({
+        models,
+        items: [
+          item('a', {
+            scores: [
+              [Number.NaN, 1],
+              [1, 1],
+              [1, 1],
+            ],
+          }),
+        ],
+      }),
+    /items\[0\]\.scores\[0\]\[0\]/,
+  );
 });
 
 test('items without a split get a seeded split by fraction, stable per item', () => {
@@ -48,9 +142,16 @@ test('items without a split get a seeded split by fraction, stable per item', ()
   const b = answerDataFromObject({ models, items: items.slice(0, 200) }, 'x', { testFraction: 0.25, splitSeed: 3 });
   const test = itemsOf(a, 'test').length;
   assert.ok(test > 60 && test < 140, `${test} test items`);
-  assert.deepEqual(b.items.map((i) => i.split), a.items.slice(0, 200).map((i) => i.split), 'an item keeps its split when others are added');
+  assert.deepEqual(
+    b.items.map((i) => i.split),
+    a.items.slice(0, 200).map((i) => i.split),
+    'an item keeps its split when others are added',
+  );
   const c = answerDataFromObject({ models, items }, 'x', { testFraction: 0.25, splitSeed: 4 });
-  assert.notDeepEqual(c.items.map((i) => i.split), a.items.map((i) => i.split));
+  assert.notDeepEqual(
+    c.items.map((i) => i.split),
+    a.items.map((i) => i.split),
+  );
 });
 
 test('loadAnswerData reads a file and names it in errors', async () => {

@@ -8,7 +8,16 @@ import { AnswerDataError, MAX_ANSWER_JSON_BYTES, loadAnswerData, parseAnswerData
 const models = ['m0', 'm1'];
 
 test('huge finite scores are normalised to sum 1 (scaled by the maximum before summing)', () => {
-  const items = [{ id: 'q', label: 0, scores: [[1.797e308, 1.797e308, 0.1], [5e-324, 0, 0]] }];
+  const items = [
+    {
+      id: 'q',
+      label: 0,
+      scores: [
+        [1.797e308, 1.797e308, 0.1],
+        [5e-324, 0, 0],
+      ],
+    },
+  ];
   const data = parseAnswerData(JSON.stringify({ models, items }), 'data.json');
   const [huge, tiny] = data.items[0].probs;
   assert.deepEqual(Array.from(huge), [0.5, 0.5, 0]);
@@ -25,7 +34,14 @@ async function withDir(f: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-const item = (id: string) => ({ id, label: 1, scores: [[0.2, 0.8], [0.6, 0.4]] });
+const item = (id: string) => ({
+  id,
+  label: 1,
+  scores: [
+    [0.2, 0.8],
+    [0.6, 0.4],
+  ],
+});
 const jsonText = JSON.stringify({ models, items: [item('a'), item('b')] });
 const jsonlText = [JSON.stringify({ models }), JSON.stringify(item('a')), JSON.stringify(item('b'))].join('\n');
 
@@ -41,10 +57,17 @@ async function rejects(p: Promise<unknown>, ...patterns: RegExp[]): Promise<void
 
 test('a UTF-8 byte-order mark is skipped in JSON and JSONL files and in parsed text', async () => {
   await withDir(async (dir) => {
-    for (const [name, text] of [['a.json', jsonText], ['a.jsonl', jsonlText]]) {
+    for (const [name, text] of [
+      ['a.json', jsonText],
+      ['a.jsonl', jsonlText],
+    ]) {
       const path = join(dir, name);
       await writeFile(path, `\ufeff${text}`);
-      assert.deepEqual((await loadAnswerData(path)).items.map((it) => it.id), ['a', 'b'], name);
+      assert.deepEqual(
+        (await loadAnswerData(path)).items.map((it) => it.id),
+        ['a', 'b'],
+        name,
+      );
     }
     assert.equal(parseAnswerData(`\ufeff${jsonText}`, 'x.json').items.length, 2);
   });
@@ -71,7 +94,10 @@ test('a .jsonl file holding one {"models", "items"} object is read as that objec
   await withDir(async (dir) => {
     const one = join(dir, 'one.jsonl');
     await writeFile(one, `${jsonText}\n`);
-    assert.deepEqual((await loadAnswerData(one)).items.map((it) => it.id), ['a', 'b']);
+    assert.deepEqual(
+      (await loadAnswerData(one)).items.map((it) => it.id),
+      ['a', 'b'],
+    );
     assert.equal(parseAnswerData(jsonText, 'one.jsonl').items.length, 2);
     const pretty = join(dir, 'pretty.jsonl');
     await writeFile(pretty, JSON.stringify({ models, items: [item('a')] }, null, 2));
@@ -107,7 +133,10 @@ test('a NUL byte in a data file is shown escaped in the message, never raw', asy
     await writeFile(path, `${JSON.stringify({ models })}\n{"id": "a",\u0000 "label": 0}\n`);
     await rejects(loadAnswerData(path), /nul\.jsonl:2: not valid JSON/, /NUL byte \(\\u0000\) at character 12/);
     // Here V8's own message quotes the text around the NUL: it is escaped too.
-    await rejects(Promise.resolve().then(() => parseAnswerData(`{"models": \u0000["m"]}`, 'x.json')), /x\.json: not valid JSON \(.*\\u0000.*\)/);
+    await rejects(
+      Promise.resolve().then(() => parseAnswerData(`{"models": \u0000["m"]}`, 'x.json')),
+      /x\.json: not valid JSON \(.*\\u0000.*\)/,
+    );
   });
 });
 
@@ -115,7 +144,18 @@ test('JSONL is streamed in chunks with progress, and gives the same dataset as t
   await withDir(async (dir) => {
     // About 3 MiB: several 1 MiB chunks, lines cut at chunk borders, CRLF line ends.
     const lines = [JSON.stringify({ models })];
-    for (let i = 0; i < 30_000; i++) lines.push(JSON.stringify({ id: `q${i}`, task: `t${i % 3}`, label: i % 2, scores: [[0.25, 0.75], [(i % 7) / 7, 1]] }));
+    for (let i = 0; i < 30_000; i++)
+      lines.push(
+        JSON.stringify({
+          id: `q${i}`,
+          task: `t${i % 3}`,
+          label: i % 2,
+          scores: [
+            [0.25, 0.75],
+            [(i % 7) / 7, 1],
+          ],
+        }),
+      );
     const text = lines.join('\r\n');
     const path = join(dir, 'many.jsonl');
     await writeFile(path, text);
@@ -126,6 +166,9 @@ test('JSONL is streamed in chunks with progress, and gives the same dataset as t
     assert.equal(streamed.items.length, 30_000);
     assert.ok(progress.length >= 3, `progress reported ${progress.length} times`);
     assert.equal(progress[progress.length - 1], 1);
-    assert.ok(progress.every((p, i) => i === 0 || p > progress[i - 1]), 'progress only grows');
+    assert.ok(
+      progress.every((p, i) => i === 0 || p > progress[i - 1]),
+      'progress only grows',
+    );
   });
 });

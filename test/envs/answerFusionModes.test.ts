@@ -14,8 +14,26 @@ const data = syntheticAnswers({ seed: 2, numItems: 80 });
 const small = answerDataFromObject({
   models: ['x', 'y'],
   items: [
-    { id: 'two', task: 'a', split: 'train', label: 1, scores: [[0.8, 0.2], [0.3, 0.6]] },
-    { id: 'four', task: 'b', split: 'train', label: 3, scores: [[0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1]] },
+    {
+      id: 'two',
+      task: 'a',
+      split: 'train',
+      label: 1,
+      scores: [
+        [0.8, 0.2],
+        [0.3, 0.6],
+      ],
+    },
+    {
+      id: 'four',
+      task: 'b',
+      split: 'train',
+      label: 3,
+      scores: [
+        [0.1, 0.2, 0.3, 0.4],
+        [0.4, 0.3, 0.2, 0.1],
+      ],
+    },
   ],
 });
 
@@ -129,14 +147,25 @@ test('rich features are in [0, 1] and hold the top option and margin of the agen
   const { observations } = await env.reset({ seed: 0, options: { itemIndex: 0 } });
   const o = observations.x;
   assert.ok(env.observationSpace('x').contains(o));
-  const k = 4, t = 2, at = 2 * k + t;
+  const k = 4,
+    t = 2,
+    at = 2 * k + t;
   assert.deepEqual(Array.from(o.subarray(at, at + k)), [0.8, 0.2, 0, 0].map(Math.fround), 'recorded scores');
   assert.deepEqual(Array.from(o.subarray(at + 2 * k, at + 3 * k)), [1, 0, 0, 0], 'top option of x');
   assert.ok(Math.abs(o[at + 3 * k] - 0.6) < 1e-6, 'margin 0.8 - 0.2');
 });
 
 test('the old weights option name is refused with the new name in the fix; unknown modes name their field', () => {
-  assert.throws(() => new AnswerEnsembleEnv({ data, weights: 'softmax' } as never), (e: unknown) => e instanceof ConfigError && /actionParam/.test(e.message));
-  assert.throws(() => new FocalEnv({ data, fusion: 'bogus' } as never), (e: unknown) => e instanceof ConfigError && /fusion/.test(e.message));
-  assert.throws(() => new AnswerEnsembleEnv({ data, reward: 'bogus' } as never), (e: unknown) => e instanceof ConfigError && /reward/.test(e.message));
+  assert.throws(
+    () => new AnswerEnsembleEnv({ data, weights: 'softmax' } as never),
+    (e: unknown) => e instanceof ConfigError && /actionParam/.test(e.message),
+  );
+  assert.throws(
+    () => new FocalEnv({ data, fusion: 'bogus' } as never),
+    (e: unknown) => e instanceof ConfigError && /fusion/.test(e.message),
+  );
+  assert.throws(
+    () => new AnswerEnsembleEnv({ data, reward: 'bogus' } as never),
+    (e: unknown) => e instanceof ConfigError && /reward/.test(e.message),
+  );
 });

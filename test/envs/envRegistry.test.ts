@@ -21,15 +21,36 @@ test('the built-in envs are registered and their options resolve with documented
   assert.deepEqual(envNames().slice(0, 4), ['decoding', 'answer', 'focal', 'coordination']);
   assert.deepEqual(resolveEnvConfig('decoding'), { seed: 0, spanLength: 4, maxSteps: 8, trainItems: 256, testItems: 100 });
   // Run settings fill the fields an env declares; options override them; other settings are ignored.
-  assert.deepEqual(resolveEnvConfig('decoding', { maxSteps: 3 }, { spanLength: 2, maxSteps: 9, algo: 'ppo' }), { seed: 0, spanLength: 2, maxSteps: 3, trainItems: 256, testItems: 100 });
+  assert.deepEqual(resolveEnvConfig('decoding', { maxSteps: 3 }, { spanLength: 2, maxSteps: 9, algo: 'ppo' }), {
+    seed: 0,
+    spanLength: 2,
+    maxSteps: 3,
+    trainItems: 256,
+    testItems: 100,
+  });
 });
 
 test('unknown names and bad options are ConfigErrors naming the field', () => {
-  assert.throws(() => resolveEnvConfig('nope'), (e: unknown) => e instanceof ConfigError && e.field === 'env' && /decoding, answer, focal, coordination/.test(e.message));
-  assert.throws(() => resolveEnvConfig('coordination', { nOptions: 1 }), (e: unknown) => e instanceof ConfigError && e.field === 'envConfig.nOptions');
-  assert.throws(() => resolveEnvConfig('coordination', { nAgentz: 2 }), (e: unknown) => e instanceof ConfigError && /nAgentz/.test(e.message));
-  assert.throws(() => resolveRunConfig({ env: 'nope' }), (e: unknown) => e instanceof ConfigError && e.field === 'env');
-  assert.throws(() => resolveRunConfig({ env: 'coordination', envConfig: { horizon: 0 } }), (e: unknown) => e instanceof ConfigError && e.field === 'envConfig.horizon');
+  assert.throws(
+    () => resolveEnvConfig('nope'),
+    (e: unknown) => e instanceof ConfigError && e.field === 'env' && /decoding, answer, focal, coordination/.test(e.message),
+  );
+  assert.throws(
+    () => resolveEnvConfig('coordination', { nOptions: 1 }),
+    (e: unknown) => e instanceof ConfigError && e.field === 'envConfig.nOptions',
+  );
+  assert.throws(
+    () => resolveEnvConfig('coordination', { nAgentz: 2 }),
+    (e: unknown) => e instanceof ConfigError && /nAgentz/.test(e.message),
+  );
+  assert.throws(
+    () => resolveRunConfig({ env: 'nope' }),
+    (e: unknown) => e instanceof ConfigError && e.field === 'env',
+  );
+  assert.throws(
+    () => resolveRunConfig({ env: 'coordination', envConfig: { horizon: 0 } }),
+    (e: unknown) => e instanceof ConfigError && e.field === 'envConfig.horizon',
+  );
 });
 
 test('makeEnv builds registered envs for a split', async () => {
@@ -52,7 +73,14 @@ test('a user env is one registration: registerEnv, then the CLI builds it by nam
       create: (c) => ({ env: new CoordinationGameEnv({ nAgents: 2, horizon: c.horizon }), episodes: 5 }),
     }),
   );
-  assert.throws(() => registerEnv('coord-pairs', defineEnv({ summary: '', uses: 'nothing', config: z.object({}), create: () => ({ env: new CoordinationGameEnv(), episodes: 1 }) })), ConfigError);
+  assert.throws(
+    () =>
+      registerEnv(
+        'coord-pairs',
+        defineEnv({ summary: '', uses: 'nothing', config: z.object({}), create: () => ({ env: new CoordinationGameEnv(), episodes: 1 }) }),
+      ),
+    ConfigError,
+  );
   const cfg = resolveRunConfig({ env: 'coord-pairs', envConfig: { horizon: 3 } });
   const envs = await buildRunEnvs(cfg);
   try {
@@ -62,5 +90,8 @@ test('a user env is one registration: registerEnv, then the CLI builds it by nam
   } finally {
     await envs.close();
   }
-  await assert.rejects(buildRunEnvs(resolveRunConfig({ env: 'coord-pairs', data: 'x.jsonl' })), (e: unknown) => e instanceof ConfigError && e.field === '--data');
+  await assert.rejects(
+    buildRunEnvs(resolveRunConfig({ env: 'coord-pairs', data: 'x.jsonl' })),
+    (e: unknown) => e instanceof ConfigError && e.field === '--data',
+  );
 });

@@ -20,7 +20,7 @@ export function faultyEnv(config: { fault: Fault }): CoordinationGameEnv {
         process.exit(3);
         break;
       case 'type-error':
-        (undefined as unknown as { x: number }).x;
+        void (undefined as unknown as { x: number }).x;
         break;
       case 'config-error':
         throw new ConfigError('fault.field', 'is wrong on purpose', 'Set it right.');

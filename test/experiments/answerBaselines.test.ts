@@ -12,7 +12,18 @@ const train = itemsOf(data, 'train');
 test('answerBaselines: every row, fitted on train, with per-task accuracies that average to the overall one', () => {
   const rows = answerBaselines(data, 0);
   const names = rows.map((r) => r.method);
-  for (const m of ['expert_a alone', 'uniform weights', 'best single model', 'per-task best single', 'plurality vote', 'mean of scores', 'best fixed weights', 'stacked softmax regression (global)', 'stacked softmax regression (per task)', 'oracle (any model right)']) {
+  for (const m of [
+    'expert_a alone',
+    'uniform weights',
+    'best single model',
+    'per-task best single',
+    'plurality vote',
+    'mean of scores',
+    'best fixed weights',
+    'stacked softmax regression (global)',
+    'stacked softmax regression (per task)',
+    'oracle (any model right)',
+  ]) {
     assert.ok(names.includes(m), m);
   }
   const oracle = rows.find((r) => r.method.startsWith('oracle'))!;

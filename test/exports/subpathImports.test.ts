@@ -18,8 +18,11 @@ const seconds = (performance.now() - t) / 1000;
 const cjs = Object.keys(createRequire(import.meta.url).cache).map((k) => (/node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(k) ?? [])[1]).filter(Boolean);
 console.log(JSON.stringify({ cjs, seconds }));`;
   const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
-    execFile(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, timeout: 120_000 }, (err, out, errOut) =>
-      err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve({ stdout: out, stderr: errOut }),
+    execFile(
+      process.execPath,
+      ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: repoRoot, timeout: 120_000 },
+      (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve({ stdout: out, stderr: errOut })),
     ),
   );
   const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { cjs: string[]; seconds: number };
@@ -33,7 +36,11 @@ const heavy = /^(@tensorflow\/|onnxruntime-node$|onnxruntime-common$|@resvg\/|ve
 for (const entry of ['llm-ensemble-gym/core', 'llm-ensemble-gym/envs', 'llm-ensemble-gym/testing']) {
   test(`importing ${entry} loads neither tfjs nor onnxruntime (nor resvg, vega, cli-progress)`, async () => {
     const { packages, seconds } = await packagesLoadedBy(entry);
-    assert.deepEqual(packages.filter((p) => heavy.test(p)), [], `${entry} loaded ${packages.join(', ')}`);
+    assert.deepEqual(
+      packages.filter((p) => heavy.test(p)),
+      [],
+      `${entry} loaded ${packages.join(', ')}`,
+    );
     console.log(`# ${entry}: ${seconds.toFixed(2)} s, packages: ${packages.join(', ')}`);
   });
 }

@@ -47,20 +47,50 @@ class Tally {
 const tokenArb = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 4 }),
   fc.string({ unit: 'grapheme', maxLength: 3 }),
-  fc.constantFrom('', '\u0000', '\n', '\t', '\u200b', '\ud800', '\udfff', 'é', 'e\u0301', '🙂', 'Ġ', 'Ġthe', '▁', '▁a', '<0x41>', '<0xC3>', '<0xA9>', '<eos>', '  '),
+  fc.constantFrom(
+    '',
+    '\u0000',
+    '\n',
+    '\t',
+    '\u200b',
+    '\ud800',
+    '\udfff',
+    'é',
+    'e\u0301',
+    '🙂',
+    'Ġ',
+    'Ġthe',
+    '▁',
+    '▁a',
+    '<0x41>',
+    '<0xC3>',
+    '<0xA9>',
+    '<eos>',
+    '  ',
+  ),
 );
 
-const listTokenizers = fc.array(fc.array(tokenArb, { minLength: 0, maxLength: 12 }), { minLength: 1, maxLength: 3 }).map((lists) => lists.map((l) => new ListTokenizer(l)));
+const listTokenizers = fc
+  .array(fc.array(tokenArb, { minLength: 0, maxLength: 12 }), { minLength: 1, maxLength: 3 })
+  .map((lists) => lists.map((l) => new ListTokenizer(l)));
 
 /** Real tokenizer.json BPE tokenizers whose vocabularies hold arbitrary strings (plus byte-fallback and marker tokens). */
-const hfTokenizers = fc.array(fc.uniqueArray(tokenArb.filter((t) => t.length > 0), { maxLength: 10 }), { minLength: 1, maxLength: 2 }).map((lists) =>
-  lists.map((extra) => {
-    const json = charTokenizerJson('ab ') as { model: { vocab: Record<string, number>; byte_fallback: boolean } };
-    for (const t of extra) if (!(t in json.model.vocab)) json.model.vocab[t] = Object.keys(json.model.vocab).length;
-    json.model.byte_fallback = extra.some((t) => /^<0x[0-9A-F]{2}>$/.test(t));
-    return HfTokenizer.fromJson(json);
-  }),
-);
+const hfTokenizers = fc
+  .array(
+    fc.uniqueArray(
+      tokenArb.filter((t) => t.length > 0),
+      { maxLength: 10 },
+    ),
+    { minLength: 1, maxLength: 2 },
+  )
+  .map((lists) =>
+    lists.map((extra) => {
+      const json = charTokenizerJson('ab ') as { model: { vocab: Record<string, number>; byte_fallback: boolean } };
+      for (const t of extra) if (!(t in json.model.vocab)) json.model.vocab[t] = Object.keys(json.model.vocab).length;
+      json.model.byte_fallback = extra.some((t) => /^<0x[0-9A-F]{2}>$/.test(t));
+      return HfTokenizer.fromJson(json);
+    }),
+  );
 
 function checkVocabulary(v: UnionVocabulary, toks: readonly Tokenizer[]): void {
   assert.equal(v.numModels, toks.length);
@@ -94,7 +124,10 @@ test('UnionVocabulary: arbitrary Unicode vocabularies build, map bytes both ways
     checkVocabulary(v, toks);
     const seq = picks.map((p) => p % v.size);
     const expected = new TextDecoder().decode(Buffer.concat(seq.filter((u) => u > 0).map((u) => v.bytes(u))));
-    assert.equal(t.run(() => v.decode(seq)), expected);
+    assert.equal(
+      t.run(() => v.decode(seq)),
+      expected,
+    );
     toks.forEach((tok, m) => {
       const pending = v.newPending();
       for (const u of seq) {
@@ -110,7 +143,10 @@ test('UnionVocabulary: arbitrary Unicode vocabularies build, map bytes both ways
       t.run(() => v.mapIds(j, [0, -1, 1.5, 1e9]));
     }
   };
-  fc.assert(fc.property(listTokenizers, fc.array(fc.nat(), { maxLength: 12 }), fc.array(fc.constantFrom(-1, 1.5, NaN, 1e9, Infinity), { maxLength: 2 }), prop), { numRuns: 250, seed: 1 });
+  fc.assert(
+    fc.property(listTokenizers, fc.array(fc.nat(), { maxLength: 12 }), fc.array(fc.constantFrom(-1, 1.5, NaN, 1e9, Infinity), { maxLength: 2 }), prop),
+    { numRuns: 250, seed: 1 },
+  );
   fc.assert(fc.property(hfTokenizers, fc.array(fc.nat(), { maxLength: 12 }), fc.constant([] as number[]), prop), { numRuns: 120, seed: 2 });
   t.print();
 });
@@ -122,21 +158,38 @@ const weirdNumber = fc.oneof(
 
 test('mixDistributions: any log-probs and weights give a finite non-negative mixture summing to Σw, or a typed error', () => {
   const t = new Tally('mixDistributions');
-  const vocab = UnionVocabulary.fromTokenizers([new ListTokenizer(['a', 'b', 'ab', 'é']), new ListTokenizer(['b', 'c', '🙂']), new ListTokenizer(['a', 'c', 'abc', ' '])]);
+  const vocab = UnionVocabulary.fromTokenizers([
+    new ListTokenizer(['a', 'b', 'ab', 'é']),
+    new ListTokenizer(['b', 'c', '🙂']),
+    new ListTokenizer(['a', 'c', 'abc', ' ']),
+  ]);
   const sizes = vocab.tokenizers.map((tk) => tk.vocabSize);
   const dist = (m: number) =>
     fc.oneof(
       { weight: 6, arbitrary: fc.array(weirdNumber, { minLength: sizes[m], maxLength: sizes[m] }).map((a) => Float32Array.from(a)) },
       { weight: 1, arbitrary: fc.array(weirdNumber, { minLength: 0, maxLength: sizes[m] + 2 }).map((a) => Float32Array.from(a)) },
-      { weight: 3, arbitrary: fc.record({ ids: fc.array(fc.integer({ min: -2, max: sizes[m] + 2 }), { maxLength: 4 }), restMass: weirdNumber }).chain(({ ids, restMass }) =>
-        fc.array(weirdNumber.map((x) => Math.min(x, 0)), { minLength: ids.length, maxLength: ids.length }).map((lp): TopK => ({ ids: Int32Array.from(ids), logprobs: Float32Array.from(lp), restMass })),
-      ) },
+      {
+        weight: 3,
+        arbitrary: fc
+          .record({ ids: fc.array(fc.integer({ min: -2, max: sizes[m] + 2 }), { maxLength: 4 }), restMass: weirdNumber })
+          .chain(({ ids, restMass }) =>
+            fc
+              .array(
+                weirdNumber.map((x) => Math.min(x, 0)),
+                { minLength: ids.length, maxLength: ids.length },
+              )
+              .map((lp): TopK => ({ ids: Int32Array.from(ids), logprobs: Float32Array.from(lp), restMass })),
+          ),
+      },
     );
   const weights = fc.oneof(
-    { weight: 4, arbitrary: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }).map((w) => {
-      const z = w.reduce((a, b) => a + b, 0);
-      return z > 0 ? w.map((x) => x / z) : [1, 0, 0];
-    }) },
+    {
+      weight: 4,
+      arbitrary: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }).map((w) => {
+        const z = w.reduce((a, b) => a + b, 0);
+        return z > 0 ? w.map((x) => x / z) : [1, 0, 0];
+      }),
+    },
     { weight: 2, arbitrary: fc.array(weirdNumber, { minLength: 3, maxLength: 3 }) },
     { weight: 1, arbitrary: fc.array(weirdNumber, { minLength: 0, maxLength: 4 }) },
   );
@@ -161,19 +214,37 @@ test('actionToWeights / includeWeights: any policy output gives simplex weights 
   const simplex = (w: Float64Array | undefined, n: number) => {
     if (w === undefined) return;
     assert.equal(w.length, n);
-    assert.ok(w.every((x) => Number.isFinite(x) && x >= 0), `weights ${Array.from(w)}`);
+    assert.ok(
+      w.every((x) => Number.isFinite(x) && x >= 0),
+      `weights ${Array.from(w)}`,
+    );
     assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-9);
   };
   fc.assert(
-    fc.property(fc.constantFrom<WeightParam>('softmax', 'concentration', 'dirichlet'), fc.array(weirdNumber, { maxLength: 6 }), fc.array(fc.oneof(fc.constantFrom(0, 1), fc.constantFrom(2, -1, 0.5, NaN)), { maxLength: 6 }), fc.integer(), (param, xs, bits, seed) => {
-      simplex(t.run(() => actionToWeights(param, xs, { rng: new Rng(seed) })), xs.length);
-      const n = Math.min(xs.length, bits.length);
-      simplex(t.run(() => includeWeights(bits.slice(0, n), xs.slice(0, n).map(Math.abs))), n);
-    }),
+    fc.property(
+      fc.constantFrom<WeightParam>('softmax', 'concentration', 'dirichlet'),
+      fc.array(weirdNumber, { maxLength: 6 }),
+      fc.array(fc.oneof(fc.constantFrom(0, 1), fc.constantFrom(2, -1, 0.5, NaN)), { maxLength: 6 }),
+      fc.integer(),
+      (param, xs, bits, seed) => {
+        simplex(
+          t.run(() => actionToWeights(param, xs, { rng: new Rng(seed) })),
+          xs.length,
+        );
+        const n = Math.min(xs.length, bits.length);
+        simplex(
+          t.run(() => includeWeights(bits.slice(0, n), xs.slice(0, n).map(Math.abs))),
+          n,
+        );
+      },
+    ),
     { numRuns: 1500, seed: 4 },
   );
   t.cases++;
-  assert.throws(() => actionToWeights('bogus' as WeightParam, [1, 2]), (e: unknown) => e instanceof ConfigError && /bogus/.test(e.message));
+  assert.throws(
+    () => actionToWeights('bogus' as WeightParam, [1, 2]),
+    (e: unknown) => e instanceof ConfigError && /bogus/.test(e.message),
+  );
   t.typed++;
   t.print();
 });
@@ -181,7 +252,23 @@ test('actionToWeights / includeWeights: any policy output gives simplex weights 
 const textArb = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.constantFrom('', ' ', '\u0000', 'The answer is (B).', 'Answer: c', '１２３', '−4.5e3', '1,234,567', '.5', '(Z)', 'answer is', 'NaN', 'Infinity', '1e999', '\ud800'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    'The answer is (B).',
+    'Answer: c',
+    '１２３',
+    '−4.5e3',
+    '1,234,567',
+    '.5',
+    '(Z)',
+    'answer is',
+    'NaN',
+    'Infinity',
+    '1e999',
+    '\ud800',
+  ),
 );
 
 test('scorers: arbitrary Unicode text gives scores in {0, 1} and indices in range, exact match is reflexive', () => {
@@ -190,8 +277,14 @@ test('scorers: arbitrary Unicode text gives scores in {0, 1} and indices in rang
     fc.property(textArb, textArb, fc.integer({ min: -2, max: 30 }), (a, b, n) => {
       const em = t.run(() => exactMatch(a, b));
       assert.ok(em === 0 || em === 1);
-      assert.equal(t.run(() => exactMatch(a, a)), 1);
-      assert.equal(t.run(() => exactMatch(b, a)), em);
+      assert.equal(
+        t.run(() => exactMatch(a, a)),
+        1,
+      );
+      assert.equal(
+        t.run(() => exactMatch(b, a)),
+        em,
+      );
       assert.equal(typeof t.run(() => normalizeAnswer(a, { stripPunctuation: true, stripArticles: true })), 'string');
       const x = t.run(() => lastNumber(a));
       assert.ok(x === null || Number.isFinite(x));
@@ -218,7 +311,15 @@ test('scorers: arbitrary Unicode text gives scores in {0, 1} and indices in rang
 // time and minutes in quadratic time, so the generous timeout only trips on a quadratic pattern.
 test('scorers stay linear on long adversarial text (whitespace runs, digit groups, repeated keywords)', { timeout: 20_000 }, () => {
   const n = 200_000;
-  const texts = ['answer' + ' '.repeat(n) + '!', 'Answer:' + '\t'.repeat(n), '1,'.repeat(n / 2) + 'x', 'answer is '.repeat(n / 10), '('.repeat(n), '-'.repeat(n) + '1', 'the a an '.repeat(n / 9)];
+  const texts = [
+    'answer' + ' '.repeat(n) + '!',
+    'Answer:' + '\t'.repeat(n),
+    '1,'.repeat(n / 2) + 'x',
+    'answer is '.repeat(n / 10),
+    '('.repeat(n),
+    '-'.repeat(n) + '1',
+    'the a an '.repeat(n / 9),
+  ];
   for (const s of texts) {
     assert.ok([null, 0, 1, 2, 3].includes(optionLetter(s, 4)));
     assert.ok(lastNumber(s) === null || Number.isFinite(lastNumber(s)));

@@ -20,7 +20,10 @@ const answers = syntheticAnswers({ seed: 3, numItems: 40 });
 /** Valid and invalid `reset` options of the answer envs. */
 const answerOptions = fc.oneof(
   { weight: 4, arbitrary: fc.constant(undefined) },
-  { weight: 2, arbitrary: fc.record({ split: fc.constantFrom('train', 'test', 'all'), order: fc.constantFrom('shuffle', 'random', 'sequential') }, { requiredKeys: [] }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ split: fc.constantFrom('train', 'test', 'all'), order: fc.constantFrom('shuffle', 'random', 'sequential') }, { requiredKeys: [] }),
+  },
   { weight: 1, arbitrary: fc.record({ itemIndex: fc.oneof(fc.integer({ min: -2, max: 45 }), junkValue) }) },
   { weight: 1, arbitrary: fc.record({ split: fc.constantFrom('train', 'test', 'all'), itemIndex: fc.integer({ min: -1, max: 45 }) }) },
   { weight: 1, arbitrary: fc.record({ split: junkValue, order: junkValue }, { requiredKeys: [] }) },
@@ -38,22 +41,45 @@ const fakeModels = (topK: boolean): FakeModel[] => [
 ];
 
 const TARGETS = {
-  CoordinationGameEnv: { make: () => new CoordinationGameEnv({ nAgents: 3, horizon: 4, cueNoise: 0.2 }), resetOptions: fc.oneof(fc.constant(undefined), junkValue) },
+  CoordinationGameEnv: {
+    make: () => new CoordinationGameEnv({ nAgents: 3, horizon: 4, cueNoise: 0.2 }),
+    resetOptions: fc.oneof(fc.constant(undefined), junkValue),
+  },
   AnswerEnsembleEnv: { make: () => new AnswerEnsembleEnv({ data: answers }), resetOptions: answerOptions },
-  'AnswerEnsembleEnv(concentration)': { make: () => new AnswerEnsembleEnv({ data: answers, actionParam: 'concentration', wrongReward: -1 }), resetOptions: answerOptions },
-  'AnswerEnsembleEnv(votes, expected, rich)': { make: () => new AnswerEnsembleEnv({ data: answers, fusion: 'votes', reward: 'expected', features: 'rich', wrongReward: -1 }), resetOptions: answerOptions },
+  'AnswerEnsembleEnv(concentration)': {
+    make: () => new AnswerEnsembleEnv({ data: answers, actionParam: 'concentration', wrongReward: -1 }),
+    resetOptions: answerOptions,
+  },
+  'AnswerEnsembleEnv(votes, expected, rich)': {
+    make: () => new AnswerEnsembleEnv({ data: answers, fusion: 'votes', reward: 'expected', features: 'rich', wrongReward: -1 }),
+    resetOptions: answerOptions,
+  },
   'AnswerEnsembleEnv(calibrated)': { make: () => new AnswerEnsembleEnv({ data: answers, fusion: 'calibrated' }), resetOptions: answerOptions },
   FocalEnv: { make: () => new FocalEnv({ data: answers, beta: 0.5 }), resetOptions: answerOptions },
   'FocalEnv(votes, rich)': { make: () => new FocalEnv({ data: answers, fusion: 'votes', features: 'rich', reward: 'expected' }), resetOptions: answerOptions },
   'FocalEnv(per-model, calibrated)': { make: () => new FocalEnv({ data: answers, deciders: 'per-model', fusion: 'calibrated' }), resetOptions: answerOptions },
-  'FocalEnv(per-model, concentration)': { make: () => new FocalEnv({ data: answers, deciders: 'per-model', actionParam: 'concentration' }), resetOptions: answerOptions },
+  'FocalEnv(per-model, concentration)': {
+    make: () => new FocalEnv({ data: answers, deciders: 'per-model', actionParam: 'concentration' }),
+    resetOptions: answerOptions,
+  },
   EnsembleDecodingEnv: {
     make: () => new EnsembleDecodingEnv({ models: fakeModels(false), items: ITEMS, endOfAnswer: ';', spanLength: 2, maxSteps: 3, obsHiddenDim: 4 }),
     resetOptions: fc.oneof(fc.constant(undefined), fc.record({ itemIndex: fc.oneof(fc.integer({ min: -1, max: 3 }), junkValue) }), junkValue),
   },
   'RecordEpisodeStatistics(FocalEnv)': { make: () => new RecordEpisodeStatistics(new FocalEnv({ data: answers }), 3), resetOptions: answerOptions },
   'EnsembleDecodingEnv(top-k, sample, concentration)': {
-    make: () => new EnsembleDecodingEnv({ models: fakeModels(true), items: ITEMS, endOfAnswer: ';', spanLength: 2, maxSteps: 3, obsHiddenDim: 4, decoding: 'sample', actionParam: 'concentration', stepCost: 0.01 }),
+    make: () =>
+      new EnsembleDecodingEnv({
+        models: fakeModels(true),
+        items: ITEMS,
+        endOfAnswer: ';',
+        spanLength: 2,
+        maxSteps: 3,
+        obsHiddenDim: 4,
+        decoding: 'sample',
+        actionParam: 'concentration',
+        stepCost: 0.01,
+      }),
     resetOptions: fc.oneof(fc.constant(undefined), fc.record({ itemIndex: fc.oneof(fc.integer({ min: -1, max: 3 }), junkValue) })),
   },
 } as const;

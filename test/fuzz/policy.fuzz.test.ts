@@ -41,7 +41,8 @@ for (const [name, makeEnv, algo] of TARGETS) {
     const algorithm = makeAlgorithm([env] as never, { algo, seed: 1, numSteps: 4, totalSteps: 8, hidden: [8] });
     const policy = algorithm.policy;
     const agents = env.possibleAgents;
-    let cases = 0, typed = 0;
+    let cases = 0,
+      typed = 0;
     const known = new Map<string, number>();
     const gap = (k: string): void => void known.set(k, (known.get(k) ?? 0) + 1);
     fc.assert(
@@ -49,7 +50,14 @@ for (const [name, makeEnv, algo] of TARGETS) {
         fc.integer(),
         fc.boolean(),
         fc.array(fc.tuple(fc.nat(), fc.nat(), obsEntry), { maxLength: 3 }),
-        fc.option(fc.oneof(fc.record({ agent: fc.nat(), value: junkValue }), fc.record({ missing: fc.nat() }), fc.record({ extra: fc.string({ maxLength: 5 }), value: junkValue })), { freq: 3 }),
+        fc.option(
+          fc.oneof(
+            fc.record({ agent: fc.nat(), value: junkValue }),
+            fc.record({ missing: fc.nat() }),
+            fc.record({ extra: fc.string({ maxLength: 5 }), value: junkValue }),
+          ),
+          { freq: 3 },
+        ),
         (seed, deterministic, pokes, junk) => {
           cases++;
           const rng = new Rng(`obs/${seed}`);
@@ -78,16 +86,29 @@ for (const [name, makeEnv, algo] of TARGETS) {
             gap(kind);
             return;
           }
-          const bad = agents.filter((a) => env.actionSpace(a).explain(res.actions[a]) !== null || !Number.isFinite(res.logProbs[a]) || (res.values !== undefined && !Number.isFinite(res.values[a])));
+          const bad = agents.filter(
+            (a) =>
+              env.actionSpace(a).explain(res.actions[a]) !== null ||
+              !Number.isFinite(res.logProbs[a]) ||
+              (res.values !== undefined && !Number.isFinite(res.values[a])),
+          );
           if (bad.length > 0) {
             // Only observations outside the space may do this; valid ones must always give valid actions.
-            assert.ok(!finiteObs || (junk !== null && 'agent' in junk), `${name}: valid observations gave invalid actions for ${bad.join(', ')}: ${env.actionSpace(bad[0]).explain(res.actions[bad[0]])}`);
+            assert.ok(
+              !finiteObs || (junk !== null && 'agent' in junk),
+              `${name}: valid observations gave invalid actions for ${bad.join(', ')}: ${env.actionSpace(bad[0]).explain(res.actions[bad[0]])}`,
+            );
             gap(`invalid actions (NaN) instead of an error for ${finiteObs ? 'junk' : 'non-finite'} observations`);
             return;
           }
           if (finiteObs && !junk) {
             const again = act();
-            for (const a of agents) assert.deepEqual(Array.from(again.actions[a] as ArrayLike<number>), Array.from(res.actions[a] as ArrayLike<number>), 'same seed, different action');
+            for (const a of agents)
+              assert.deepEqual(
+                Array.from(again.actions[a] as ArrayLike<number>),
+                Array.from(res.actions[a] as ArrayLike<number>),
+                'same seed, different action',
+              );
           }
         },
       ),

@@ -29,7 +29,8 @@ const oddSeed: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: fc.constant(undefined) },
   { weight: 2, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 1.5, 1e300, 2 ** 53, 2 ** 53 - 1, -(2 ** 53), 2 ** 32, -0, '7', null, {}) },
 );
-const isGoodSeed = (s: unknown, copies: number): boolean => s === undefined || (typeof s === 'number' && Number.isSafeInteger(s) && Number.isSafeInteger(s + (copies - 1)));
+const isGoodSeed = (s: unknown, copies: number): boolean =>
+  s === undefined || (typeof s === 'number' && Number.isSafeInteger(s) && Number.isSafeInteger(s + (copies - 1)));
 const ODD_KEYS = fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'ghost', '');
 
 /** Counts and the failure check shared by the targets. */
@@ -45,8 +46,8 @@ class Tally {
       this.ok++;
       return { ok: true, value };
     } catch (e) {
-      if (!(e instanceof EnsembleGymError)) throw new Error(`${what}: untyped error ${(e as Error)?.name}: ${(e as Error)?.message}`);
-      if (valid) throw new Error(`${what}: a valid call threw ${(e as Error).name}: ${(e as Error).message}`);
+      if (!(e instanceof EnsembleGymError)) throw new Error(`${what}: untyped error ${(e as Error)?.name}: ${(e as Error)?.message}`, { cause: e });
+      if (valid) throw new Error(`${what}: a valid call threw ${(e as Error).name}: ${(e as Error).message}`, { cause: e });
       this.typed++;
       return { ok: false };
     }
@@ -57,12 +58,30 @@ class Tally {
 }
 
 /** A flat, comparable form of a result (typed arrays as lists; non-finite numbers as strings). */
-const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) ?? 'null');
+const plain = (x: unknown): unknown =>
+  JSON.parse(
+    JSON.stringify(x, (_k, v: unknown) =>
+      ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v,
+    ) ?? 'null',
+  );
 
 // ---------------------------------------------------------------- VectorEnv
 
-type Mutation = null | { nan: number } | { entry: number; value: number } | { extra: string } | { missing: number } | { short: number } | { junk: number; value: unknown } | { record: unknown };
-type VOp = { kind: 'reset'; seed: unknown } | { kind: 'step'; seed: number; mutate: Mutation } | { kind: 'states' } | { kind: 'close' } | { kind: 'space'; agent: string };
+type Mutation =
+  | null
+  | { nan: number }
+  | { entry: number; value: number }
+  | { extra: string }
+  | { missing: number }
+  | { short: number }
+  | { junk: number; value: unknown }
+  | { record: unknown };
+type VOp =
+  | { kind: 'reset'; seed: unknown }
+  | { kind: 'step'; seed: number; mutate: Mutation }
+  | { kind: 'states' }
+  | { kind: 'close' }
+  | { kind: 'space'; agent: string };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 6, arbitrary: fc.constant(null) },
@@ -125,7 +144,10 @@ function mutate(v: VectorEnv, b: Record<string, unknown>, m: Mutation): unknown 
 }
 
 /** The batch result is well formed: right lengths, finite values, 0/1 flags, used rows inside the spaces. */
-function checkBatch(v: VectorEnv, r: { observations: Record<string, Float32Array>; active: Record<string, Uint8Array>; rewards?: Record<string, Float32Array> }): void {
+function checkBatch(
+  v: VectorEnv,
+  r: { observations: Record<string, Float32Array>; active: Record<string, Uint8Array>; rewards?: Record<string, Float32Array> },
+): void {
   for (const a of v.possibleAgents) {
     assert.ok(Object.hasOwn(r.observations, a) && Object.hasOwn(r.active, a), `rows of agent ${a}`);
     const space = v.observationSpace(a) as Space;
@@ -141,7 +163,8 @@ function checkBatch(v: VectorEnv, r: { observations: Record<string, Float32Array
 
 /** Runs `ops` on `v`; returns the successful calls and what they gave. */
 async function driveVector(v: VectorEnv, ops: VOp[], tally: Tally): Promise<{ done: VOp[]; results: unknown[] }> {
-  let started = false, closed = false;
+  let started = false,
+    closed = false;
   const done: VOp[] = [];
   const results: unknown[] = [];
   for (const op of ops) {
@@ -172,12 +195,32 @@ async function driveVector(v: VectorEnv, ops: VOp[], tally: Tally): Promise<{ do
 }
 
 const VECTOR_TARGETS: Array<{ name: string; make: () => Promise<VectorEnv>; replay: () => Promise<VectorEnv>; runs: number }> = [
-  { name: 'VectorEnv(CoordinationGameEnv × 3)', make: () => VectorEnv.create(() => new CoordinationGameEnv({ nAgents: 2, horizon: 3, cueNoise: 0.2 }), 3), replay: () => VectorEnv.create(() => new CoordinationGameEnv({ nAgents: 2, horizon: 3, cueNoise: 0.2 }), 3), runs: 150 },
-  { name: 'VectorEnv(AnswerEnsembleEnv × 2, agents __proto__ / constructor / toString)', make: () => VectorEnv.create(() => oddNamesAnswerEnv({ seed: 2 }), 2), replay: () => VectorEnv.create(() => oddNamesAnswerEnv({ seed: 2 }), 2), runs: 150 },
-  { name: 'VectorEnv(FocalEnv × 2, MultiBinary deciders, odd names, next-step)', make: () => VectorEnv.create(() => oddNamesFocalEnv({ seed: 3 }), 2, { autoreset: 'next-step' }), replay: () => VectorEnv.create(() => oddNamesFocalEnv({ seed: 3 }), 2, { autoreset: 'next-step' }), runs: 150 },
+  {
+    name: 'VectorEnv(CoordinationGameEnv × 3)',
+    make: () => VectorEnv.create(() => new CoordinationGameEnv({ nAgents: 2, horizon: 3, cueNoise: 0.2 }), 3),
+    replay: () => VectorEnv.create(() => new CoordinationGameEnv({ nAgents: 2, horizon: 3, cueNoise: 0.2 }), 3),
+    runs: 150,
+  },
+  {
+    name: 'VectorEnv(AnswerEnsembleEnv × 2, agents __proto__ / constructor / toString)',
+    make: () => VectorEnv.create(() => oddNamesAnswerEnv({ seed: 2 }), 2),
+    replay: () => VectorEnv.create(() => oddNamesAnswerEnv({ seed: 2 }), 2),
+    runs: 150,
+  },
+  {
+    name: 'VectorEnv(FocalEnv × 2, MultiBinary deciders, odd names, next-step)',
+    make: () => VectorEnv.create(() => oddNamesFocalEnv({ seed: 3 }), 2, { autoreset: 'next-step' }),
+    replay: () => VectorEnv.create(() => oddNamesFocalEnv({ seed: 3 }), 2, { autoreset: 'next-step' }),
+    runs: 150,
+  },
 ];
 const workerSpec = { module: fileURLToPath(new URL('./oddNamesEnv.ts', import.meta.url)), factory: 'oddNamesAnswerEnv', config: { seed: 4 } };
-VECTOR_TARGETS.push({ name: 'VectorEnv.inWorkers(AnswerEnsembleEnv × 2, odd names, 1 thread)', make: () => VectorEnv.inWorkers(workerSpec, 2, { threads: 1 }), replay: () => VectorEnv.create(() => oddNamesAnswerEnv({ seed: 4 }), 2), runs: 12 });
+VECTOR_TARGETS.push({
+  name: 'VectorEnv.inWorkers(AnswerEnsembleEnv × 2, odd names, 1 thread)',
+  make: () => VectorEnv.inWorkers(workerSpec, 2, { threads: 1 }),
+  replay: () => VectorEnv.create(() => oddNamesAnswerEnv({ seed: 4 }), 2),
+  runs: 12,
+});
 
 for (const t of VECTOR_TARGETS) {
   test(`${t.name}: arbitrary calls succeed validly or throw typed errors, and never change what valid calls give`, async () => {
@@ -198,10 +241,18 @@ for (const t of VECTOR_TARGETS) {
 
 // ---------------------------------------------------------------- toAEC and toSingleAgent, reused buffers
 
-type WOp = { kind: 'reset'; seed: unknown } | { kind: 'step'; seed: number; junk: unknown | null; scramble: number } | { kind: 'null'; scramble: number };
+type WOp = { kind: 'reset'; seed: unknown } | { kind: 'step'; seed: number; junk: unknown; scramble: number } | { kind: 'null'; scramble: number };
 const wop: fc.Arbitrary<WOp> = fc.oneof(
   { weight: 2, arbitrary: oddSeed.map((seed): WOp => ({ kind: 'reset', seed })) },
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant('step' as const), seed: fc.nat(1_000_000), junk: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: junkValue }), scramble: fc.nat(2) }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant('step' as const),
+      seed: fc.nat(1_000_000),
+      junk: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: junkValue }),
+      scramble: fc.nat(2),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('null' as const), scramble: fc.nat(2) }) },
 );
 
@@ -243,7 +294,9 @@ async function driveAEC(make: () => AnyEnv, ops: WOp[], reuse: boolean, tally: T
     if (r.ok) {
       done.push(op);
       const a = env.agents.length > 0 ? env.agentSelection : null;
-      results.push(plain({ agents: env.agents, a, last: a === null ? null : env.last(), rewards: { ...env.rewards }, cumulative: { ...env.cumulativeRewards } }));
+      results.push(
+        plain({ agents: env.agents, a, last: a === null ? null : env.last(), rewards: { ...env.rewards }, cumulative: { ...env.cumulativeRewards } }),
+      );
     }
   }
   await env.close();
@@ -276,7 +329,12 @@ async function driveSingle(make: () => AnyEnv, ops: WOp[], reuse: boolean, tally
           action = Object.fromEntries(inner.agents.map((a) => [a, inner.actionSpace(a).flatDim === 1 ? buf.subarray(0, 1) : buf]));
         } else action = buf;
       }
-      const valid = live && inner.agents.length > 0 && (op.kind === 'null' ? inner.agents.every((a) => inner.actionSpace(a).flatDim === 1 && inner.actionSpace(a).contains(joint.slice(0, 1) as never)) : op.junk === null);
+      const valid =
+        live &&
+        inner.agents.length > 0 &&
+        (op.kind === 'null'
+          ? inner.agents.every((a) => inner.actionSpace(a).flatDim === 1 && inner.actionSpace(a).contains(joint.slice(0, 1) as never))
+          : op.junk === null);
       r = await tally.call('step', valid, () => env.step(action as never));
       if (r.ok && inner.agents.length === 0) live = false;
       scramble(joint, op.kind === 'step' ? op.scramble : op.scramble, rng);
@@ -297,7 +355,10 @@ const WRAPPED: Array<{ name: string; make: () => AnyEnv }> = [
 ];
 
 for (const w of WRAPPED) {
-  for (const [kind, drive] of [['toAEC', driveAEC], ['toSingleAgent', driveSingle]] as const) {
+  for (const [kind, drive] of [
+    ['toAEC', driveAEC],
+    ['toSingleAgent', driveSingle],
+  ] as const) {
     test(`${kind}(${w.name}) with one reused, scrambled action buffer: valid calls succeed, results equal a caller with fresh arrays`, async () => {
       const tally = new Tally();
       const runs = 120;

@@ -14,13 +14,19 @@ const concatBytes = (tok: HfTokenizer, ids: number[]): string => utf8(Uint8Array
 test('byte-level BPE: merges apply, Ġ maps to a space, multi-byte chars split into byte tokens', async () => {
   const tok = await HfTokenizer.fromFile(fixture('byte-level-bpe'));
   const ids = tok.encode(' the cat sat');
-  assert.deepEqual(ids.map((i) => tok.idToToken(i)), ['Ġthe', 'Ġcat', 'Ġ', 's', 'at']);
+  assert.deepEqual(
+    ids.map((i) => tok.idToToken(i)),
+    ['Ġthe', 'Ġcat', 'Ġ', 's', 'at'],
+  );
   assert.equal(tok.decode(ids), ' the cat sat');
   assert.deepEqual([...tok.tokenBytes(tok.tokenToId('Ġthe')!)], [...new TextEncoder().encode(' the')]);
   // é is two bytes, each its own token; together they decode back to é
   const e = tok.encode('é');
   assert.equal(e.length, 2);
-  assert.deepEqual(e.map((i) => tok.tokenBytes(i)[0]), [0xc3, 0xa9]);
+  assert.deepEqual(
+    e.map((i) => tok.tokenBytes(i)[0]),
+    [0xc3, 0xa9],
+  );
   assert.equal(tok.specialTokens.eos, tok.tokenToId('<|endoftext|>'));
   assert.equal(tok.tokenBytes(tok.specialTokens.eos!).length, 0);
   assert.equal(tok.vocabSize, 265);
@@ -29,11 +35,17 @@ test('byte-level BPE: merges apply, Ġ maps to a space, multi-byte chars split i
 test('metaspace BPE with byte fallback: ▁ is a space, <0xNN> is that byte, BOS/EOS/UNK found', async () => {
   const tok = await HfTokenizer.fromFile(fixture('metaspace-bpe'));
   const ids = tok.encode('the cat');
-  assert.deepEqual(ids.map((i) => tok.idToToken(i)), ['▁the', '▁cat']);
+  assert.deepEqual(
+    ids.map((i) => tok.idToToken(i)),
+    ['▁the', '▁cat'],
+  );
   assert.equal(tok.decode(ids), 'the cat');
   assert.equal(utf8(tok.tokenBytes(ids[0])), ' the');
   const euro = tok.encode('€');
-  assert.deepEqual(euro.map((i) => tok.idToToken(i)), ['▁', '<0xE2>', '<0x82>', '<0xAC>']);
+  assert.deepEqual(
+    euro.map((i) => tok.idToToken(i)),
+    ['▁', '<0xE2>', '<0x82>', '<0xAC>'],
+  );
   assert.equal(concatBytes(tok, euro), ' €');
   assert.deepEqual(tok.specialTokens, { bos: 1, eos: 2, unk: 0 });
   assert.equal(tok.tokenBytes(1).length, 0);
@@ -48,7 +60,10 @@ test('char-level: one id per char, specials from added_tokens', async () => {
   assert.equal(concatBytes(tok, ids), 'ab c!é');
 });
 
-for (const [name, alphabet] of [['byte-level-bpe', 'thecasnmo é€😀.'], ['char-level', 'abc .!é']] as const) {
+for (const [name, alphabet] of [
+  ['byte-level-bpe', 'thecasnmo é€😀.'],
+  ['char-level', 'abc .!é'],
+] as const) {
   test(`${name}: decode(encode(s)) == s and token bytes concatenate to s (property)`, async () => {
     const tok = await HfTokenizer.fromFile(fixture(name));
     const chars = [...alphabet];
@@ -90,8 +105,14 @@ test('specialTokenIds and tokenizer_config.json override conventions', async () 
 });
 
 test('errors name the file or id and say what to do', async () => {
-  await assert.rejects(HfTokenizer.fromFile('/nonexistent/tokenizer.json'), (e: unknown) => e instanceof ModelLoadError && /nonexistent.*not found/.test(e.message));
-  assert.throws(() => HfTokenizer.fromJson({ version: '1.0' }, { source: 'x.json' }), (e: unknown) => e instanceof ModelLoadError && e.field === 'model' && /x\.json/.test(e.message));
+  await assert.rejects(
+    HfTokenizer.fromFile('/nonexistent/tokenizer.json'),
+    (e: unknown) => e instanceof ModelLoadError && /nonexistent.*not found/.test(e.message),
+  );
+  assert.throws(
+    () => HfTokenizer.fromJson({ version: '1.0' }, { source: 'x.json' }),
+    (e: unknown) => e instanceof ModelLoadError && e.field === 'model' && /x\.json/.test(e.message),
+  );
   assert.throws(() => HfTokenizer.fromJson([]), ModelLoadError);
   const dir = await mkdtemp(join(tmpdir(), 'leg-tok-'));
   try {
@@ -101,7 +122,10 @@ test('errors name the file or id and say what to do', async () => {
     await rm(dir, { recursive: true, force: true });
   }
   const tok = await HfTokenizer.fromFile(fixture('char-level'));
-  assert.throws(() => tok.decode([0, 999]), (e: unknown) => e instanceof ModelInputError && /999/.test(e.message));
+  assert.throws(
+    () => tok.decode([0, 999]),
+    (e: unknown) => e instanceof ModelInputError && /999/.test(e.message),
+  );
   assert.throws(() => tok.tokenBytes(-1), ModelInputError);
   assert.equal(tok.idToToken(999), undefined);
   assert.deepEqual(tok.encode(''), []);

@@ -86,7 +86,10 @@ test('prefillChunk feeds a long prompt in chunks through the cache and gives the
 });
 
 test('sequences longer than the context and bad ids throw ModelInputError', async () => {
-  await assert.rejects(model.start('a'.repeat(tiny.weights.maxPositions)), (e: unknown) => e instanceof ModelInputError && /exceed the context of 64/.test(e.message));
+  await assert.rejects(
+    model.start('a'.repeat(tiny.weights.maxPositions)),
+    (e: unknown) => e instanceof ModelInputError && /exceed the context of 64/.test(e.message),
+  );
   const s = await model.start('a'.repeat(tiny.weights.maxPositions - 2));
   await assert.rejects(s.append([4, 4]), ModelInputError);
   await s.append([4]);
@@ -111,26 +114,47 @@ test('load errors are ModelLoadError naming the file/field and the fix', async (
     ['missing tokenizer', (d) => rm(join(d, 'tokenizer.json')), /tokenizer\.json: file not found/],
     ['missing onnx', (d) => rm(join(d, 'onnx', 'model.onnx')), /model\.onnx: ONNX model file not found.*Optimum/],
     ['corrupt onnx', (d) => writeFile(join(d, 'onnx', 'model.onnx'), 'garbage'), /onnxruntime could not load/],
-    ['bad config field', async (d) => writeFile(join(d, 'config.json'), JSON.stringify({ ...JSON.parse(await readFile(join(tiny.dir, 'config.json'), 'utf8')), n_positions: 'many' })), /\(n_positions\)/],
-    ['vocab_size mismatch', async (d) => writeFile(join(d, 'config.json'), JSON.stringify({ ...JSON.parse(await readFile(join(tiny.dir, 'config.json'), 'utf8')), vocab_size: 5 })), /\(vocab_size\).*logits have width/],
-    ['tokenizer larger than logits', async (d) => {
-      const tj = JSON.parse(await readFile(join(tiny.dir, 'tokenizer.json'), 'utf8'));
-      tj.model.vocab['zz'] = 200;
-      await writeFile(join(d, 'tokenizer.json'), JSON.stringify(tj));
-    }, /tokenizer\.json \(model\.vocab\): the tokenizer has 201 ids/],
-    ['graph without logits', async (d) => {
-      const g = new GraphBuilder('no_logits');
-      const x = g.input('input_ids', DataType.INT64, ['b', 's']);
-      g.output(g.op('Cast', [x], { to: { type: 2, i: DataType.FLOAT } }), 'scores', DataType.FLOAT, ['b', 's']);
-      await writeFile(join(d, 'onnx', 'model.onnx'), g.build());
-    }, /\(outputs\): the graph has no "logits" output/],
-    ['graph with unknown inputs', async (d) => {
-      const g = new GraphBuilder('extra');
-      g.input('input_ids', DataType.INT64, ['b', 's']);
-      const px = g.input('pixel_values', DataType.FLOAT, ['b', 3]);
-      g.output(g.op('MatMul', [px, g.initializer('w', floatTensor([3, 2], new Float32Array(6)))]), 'logits', DataType.FLOAT, ['b', 2]);
-      await writeFile(join(d, 'onnx', 'model.onnx'), g.build());
-    }, /cannot feed: pixel_values/],
+    [
+      'bad config field',
+      async (d) =>
+        writeFile(join(d, 'config.json'), JSON.stringify({ ...JSON.parse(await readFile(join(tiny.dir, 'config.json'), 'utf8')), n_positions: 'many' })),
+      /\(n_positions\)/,
+    ],
+    [
+      'vocab_size mismatch',
+      async (d) => writeFile(join(d, 'config.json'), JSON.stringify({ ...JSON.parse(await readFile(join(tiny.dir, 'config.json'), 'utf8')), vocab_size: 5 })),
+      /\(vocab_size\).*logits have width/,
+    ],
+    [
+      'tokenizer larger than logits',
+      async (d) => {
+        const tj = JSON.parse(await readFile(join(tiny.dir, 'tokenizer.json'), 'utf8'));
+        tj.model.vocab['zz'] = 200;
+        await writeFile(join(d, 'tokenizer.json'), JSON.stringify(tj));
+      },
+      /tokenizer\.json \(model\.vocab\): the tokenizer has 201 ids/,
+    ],
+    [
+      'graph without logits',
+      async (d) => {
+        const g = new GraphBuilder('no_logits');
+        const x = g.input('input_ids', DataType.INT64, ['b', 's']);
+        g.output(g.op('Cast', [x], { to: { type: 2, i: DataType.FLOAT } }), 'scores', DataType.FLOAT, ['b', 's']);
+        await writeFile(join(d, 'onnx', 'model.onnx'), g.build());
+      },
+      /\(outputs\): the graph has no "logits" output/,
+    ],
+    [
+      'graph with unknown inputs',
+      async (d) => {
+        const g = new GraphBuilder('extra');
+        g.input('input_ids', DataType.INT64, ['b', 's']);
+        const px = g.input('pixel_values', DataType.FLOAT, ['b', 3]);
+        g.output(g.op('MatMul', [px, g.initializer('w', floatTensor([3, 2], new Float32Array(6)))]), 'logits', DataType.FLOAT, ['b', 2]);
+        await writeFile(join(d, 'onnx', 'model.onnx'), g.build());
+      },
+      /cannot feed: pixel_values/,
+    ],
   ];
   for (const [what, edit, re] of cases) {
     const dir = await brokenCopy(edit);
@@ -157,9 +181,18 @@ test('an Optimum-style graph (no position_ids or last_hidden_state; use_cache_br
     g.input('cache_position', DataType.INT64, ['sequence_length']);
     const pk = g.input('past_key_values.0.key', DataType.FLOAT, ['batch_size', 1, 'past', 2]);
     const pv = g.input('past_key_values.0.value', DataType.FLOAT, ['batch_size', 1, 'past', 2]);
-    const emb = g.initializer('emb', floatTensor([V, V], Float32Array.from({ length: V * V }, (_, i) => Math.sin(i))));
+    const emb = g.initializer(
+      'emb',
+      floatTensor(
+        [V, V],
+        Float32Array.from({ length: V * V }, (_, i) => Math.sin(i)),
+      ),
+    );
     g.output(g.op('Gather', [emb, ids], { axis: { type: 2, i: 0 } }), 'logits', DataType.FLOAT, ['batch_size', 'sequence_length', V]);
-    const kv = g.op('Unsqueeze', [g.op('Gather', [g.initializer('kvemb', floatTensor([V, 2], new Float32Array(V * 2).fill(0.5))), ids], { axis: { type: 2, i: 0 } }), g.constInt64('ax', [1], [1])]);
+    const kv = g.op('Unsqueeze', [
+      g.op('Gather', [g.initializer('kvemb', floatTensor([V, 2], new Float32Array(V * 2).fill(0.5))), ids], { axis: { type: 2, i: 0 } }),
+      g.constInt64('ax', [1], [1]),
+    ]);
     g.output(g.op('Concat', [pk, kv], { axis: { type: 2, i: 2 } }), 'present.0.key', DataType.FLOAT, ['batch_size', 1, 'total', 2]);
     g.output(g.op('Concat', [pv, kv], { axis: { type: 2, i: 2 } }), 'present.0.value', DataType.FLOAT, ['batch_size', 1, 'total', 2]);
     await writeFile(join(d, 'onnx', 'model.onnx'), g.build());

@@ -64,7 +64,10 @@ test('replay gives exactly what the model gave, and the file was written atomica
   assert.deepEqual(x.logprobs, y.logprobs);
   assert.deepEqual(x.hidden, y.hidden);
   assert.equal(a.length, b.length);
-  assert.deepEqual((await readdir(work)).filter((f) => f.includes('.tmp')), []);
+  assert.deepEqual(
+    (await readdir(work)).filter((f) => f.includes('.tmp')),
+    [],
+  );
   await live.close();
 });
 

@@ -33,7 +33,10 @@ async function run(sess: ort.InferenceSession, ids: number[], past: number, cach
   const feeds: Record<string, ort.Tensor> = {
     input_ids: i64(ids, [1, ids.length]),
     attention_mask: i64(new Array(past + ids.length).fill(1), [1, past + ids.length]),
-    position_ids: i64(ids.map((_, i) => past + i), [1, ids.length]),
+    position_ids: i64(
+      ids.map((_, i) => past + i),
+      [1, ids.length],
+    ),
   };
   for (let l = 0; l < CFG.nLayers; l++) {
     for (const kv of ['key', 'value']) {
@@ -81,7 +84,14 @@ test('exported ONNX logits equal the tfjs model within 1e-4, with and without KV
 test('the training-time head slice equals the full logits on answer positions', async () => {
   await initBackend();
   const m = randomDecoder(4);
-  const ids = tf.tensor2d([[1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1]], [2, 6], 'int32');
+  const ids = tf.tensor2d(
+    [
+      [1, 2, 3, 4, 5, 6],
+      [6, 5, 4, 3, 2, 1],
+    ],
+    [2, 6],
+    'int32',
+  );
   const full = m.logits(ids);
   const part = m.logits(ids, undefined, 3);
   const tail = full.slice([0, 3, 0], [2, 3, CFG.vocabSize]);

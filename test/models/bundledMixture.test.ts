@@ -23,9 +23,16 @@ function toyTokenizer(tokens: string[]): Tokenizer {
       }
       return ids;
     },
-    decode: (ids) => ids.filter((i) => i > 0).map((i) => tokens[i]).join(''),
+    decode: (ids) =>
+      ids
+        .filter((i) => i > 0)
+        .map((i) => tokens[i])
+        .join(''),
     idToToken: (id) => tokens[id],
-    tokenToId: (t) => { const i = tokens.indexOf(t); return i < 0 ? undefined : i; },
+    tokenToId: (t) => {
+      const i = tokens.indexOf(t);
+      return i < 0 ? undefined : i;
+    },
     tokenBytes: (id) => (id === 0 ? new Uint8Array(0) : enc.encode(tokens[id])),
   };
 }

@@ -11,5 +11,6 @@ const dirs = existsSync(modelsDir)
   ? readdirSync(modelsDir).filter((d) => existsSync(join(modelsDir, d, 'config.json')) && existsSync(join(modelsDir, d, 'onnx', 'model.onnx')))
   : [];
 
-for (const d of dirs) exportAdapterContractTests(`bundled model ${d}`, () => OnnxCausalLM.load(join(modelsDir, d)), { tol: 1e-4, eosPrompt: BUNDLED_EOS_PROMPT });
+for (const d of dirs)
+  exportAdapterContractTests(`bundled model ${d}`, () => OnnxCausalLM.load(join(modelsDir, d)), { tol: 1e-4, eosPrompt: BUNDLED_EOS_PROMPT });
 if (dirs.length === 0) test('bundled models pass the adapter contract', { skip: 'no model directories under models/ yet' }, () => undefined);

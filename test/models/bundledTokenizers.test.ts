@@ -15,7 +15,11 @@ const kinds = {
 };
 
 test('trainBpe merges the most frequent pair first and is deterministic', () => {
-  const counts = new Map([['abab', 3], ['ab', 2], ['ba', 1]]);
+  const counts = new Map([
+    ['abab', 3],
+    ['ab', 2],
+    ['ba', 1],
+  ]);
   const a = trainBpe(counts, ['a', 'b'], 2);
   assert.deepEqual(a.merges[0], ['a', 'b']);
   assert.deepEqual(a.merges[1], ['ab', 'ab']);

@@ -38,7 +38,10 @@ test("a tokenizer much smaller than the model's logits (another model's) is refu
   await withDir(async (dir) => {
     const w = randomDecoderWeights(3, vocab * 3);
     await writeDecoderModelDir(dir, w, tokenizerJson, CONFIG);
-    await assert.rejects(OnnxCausalLM.load(dir), (e: unknown) => e instanceof ModelLoadError && e.field === 'model.vocab' && e.message.includes(`${vocab} ids`) && e.message.includes(`${vocab * 3}`));
+    await assert.rejects(
+      OnnxCausalLM.load(dir),
+      (e: unknown) => e instanceof ModelLoadError && e.field === 'model.vocab' && e.message.includes(`${vocab} ids`) && e.message.includes(`${vocab * 3}`),
+    );
   });
   await withDir(async (dir) => {
     await writeDecoderModelDir(dir, randomDecoderWeights(3, vocab + 2), tokenizerJson, CONFIG);
@@ -51,8 +54,15 @@ test("a tokenizer much smaller than the model's logits (another model's) is refu
 test('a config claiming more positions than the graph supports is refused at load, naming the real limit', async () => {
   await withDir(async (dir) => {
     await writeDecoderModelDir(dir, randomDecoderWeights(3, vocab), tokenizerJson, CONFIG);
-    await writeFile(join(dir, 'config.json'), JSON.stringify({ ...JSON.parse(await (await import('node:fs/promises')).readFile(join(dir, 'config.json'), 'utf8')), n_positions: 100_000 }));
-    await assert.rejects(OnnxCausalLM.load(dir), (e: unknown) => e instanceof ModelLoadError && e.field === 'n_positions' && e.message.includes('100000') && e.message.includes(`only ${TINY_SIZES.maxPositions}`));
+    await writeFile(
+      join(dir, 'config.json'),
+      JSON.stringify({ ...JSON.parse(await (await import('node:fs/promises')).readFile(join(dir, 'config.json'), 'utf8')), n_positions: 100_000 }),
+    );
+    await assert.rejects(
+      OnnxCausalLM.load(dir),
+      (e: unknown) =>
+        e instanceof ModelLoadError && e.field === 'n_positions' && e.message.includes('100000') && e.message.includes(`only ${TINY_SIZES.maxPositions}`),
+    );
     const m = await OnnxCausalLM.load(dir, { maxContext: TINY_SIZES.maxPositions });
     assert.equal(m.maxContext, TINY_SIZES.maxPositions);
     await m.close();

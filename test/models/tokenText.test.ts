@@ -42,13 +42,17 @@ test('every id of every fixture tokenizer round-trips through tokenText and the 
 
 test('logSoftmax gives log-probabilities that sum to 1 and ignores a constant shift (property)', () => {
   fc.assert(
-    fc.property(fc.array(fc.float({ min: -50, max: 50, noNaN: true }), { minLength: 1, maxLength: 64 }), fc.float({ min: -1e3, max: 1e3, noNaN: true }), (xs, c) => {
-      const a = logSoftmax(xs);
-      const b = logSoftmax(xs.map((x) => x + c));
-      const mass = a.reduce((s, x) => s + Math.exp(x), 0);
-      assert.ok(Math.abs(mass - 1) < 1e-5);
-      a.forEach((x, i) => assert.ok(x <= 1e-6 && Math.abs(x - b[i]) < 1e-3));
-    }),
+    fc.property(
+      fc.array(fc.float({ min: -50, max: 50, noNaN: true }), { minLength: 1, maxLength: 64 }),
+      fc.float({ min: -1e3, max: 1e3, noNaN: true }),
+      (xs, c) => {
+        const a = logSoftmax(xs);
+        const b = logSoftmax(xs.map((x) => x + c));
+        const mass = a.reduce((s, x) => s + Math.exp(x), 0);
+        assert.ok(Math.abs(mass - 1) < 1e-5);
+        a.forEach((x, i) => assert.ok(x <= 1e-6 && Math.abs(x - b[i]) < 1e-3));
+      },
+    ),
     { numRuns: 200 },
   );
 });

@@ -12,7 +12,10 @@ test('a VectorEnv of 8 EnsembleDecodingEnv copies sharing the bundled models run
   const modelsDir = new URL('../../models/', import.meta.url).pathname;
   const models = await Promise.all(['tiny-rev-char', 'tiny-sum-bytebpe', 'tiny-gen-spbpe'].map((d) => OnnxCausalLM.load(join(modelsDir, d))));
   const copies = 8;
-  const envs = Array.from({ length: copies }, () => new EnsembleDecodingEnv({ models, task: sumReverseTask, numItems: 16, spanLength: 2, maxSteps: 6, closeModels: false }));
+  const envs = Array.from(
+    { length: copies },
+    () => new EnsembleDecodingEnv({ models, task: sumReverseTask, numItems: 16, spanLength: 2, maxSteps: 6, closeModels: false }),
+  );
   const vec = new VectorEnv(envs);
   try {
     await vec.reset({ seed: 1 });

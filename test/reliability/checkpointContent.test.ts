@@ -26,7 +26,7 @@ function withPayload(name: string, payload: string): string {
   return path;
 }
 
-type State = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type State = Record<string, any>;
 const edit = (s: State, f: (c: State) => void): string => {
   const c = structuredClone(s);
   f(c);
@@ -48,11 +48,22 @@ test('checkpoints with a valid checksum but bad content are refused with Checkpo
     ['payload an array', '[1, 2]', /payload/],
     ['payload a string', '"x"', /payload/],
     ['hidden [100000, 100000]', edit(good, (c) => (c.policy.spec.hidden = [100000, 100000])), /hidden/],
-    ['hidden in the config too', edit(good, (c) => { c.policy.spec.hidden = [100000, 100000]; c.config.hidden = [100000, 100000]; }), /hidden/],
+    [
+      'hidden in the config too',
+      edit(good, (c) => {
+        c.policy.spec.hidden = [100000, 100000];
+        c.config.hidden = [100000, 100000];
+      }),
+      /hidden/,
+    ],
     ['no policy', edit(good, (c) => delete c.policy), /policy/],
     ['policy null', edit(good, (c) => (c.policy = null)), /policy/],
     ['no policy weights', edit(good, (c) => delete c.policy.weights), /weights/],
-    ['weights one float short', edit(good, (c) => (c.policy.weights = Buffer.from(Buffer.from(c.policy.weights, 'base64').subarray(4)).toString('base64'))), /weights/],
+    [
+      'weights one float short',
+      edit(good, (c) => (c.policy.weights = Buffer.from(Buffer.from(c.policy.weights, 'base64').subarray(4)).toString('base64'))),
+      /weights/,
+    ],
     ['obsDim 1e9', edit(good, (c) => (c.policy.spec.groups[0].obsDim = 1e9)), /obsDim/],
     ['head dim 1e9', edit(good, (c) => (c.policy.spec.groups[0].head = { type: 'leaf', kind: 'gaussian', dim: 1e9, transform: 'identity' })), /dim/],
     ['iteration -5', edit(good, (c) => (c.iteration = -5)), /iteration/],
@@ -72,7 +83,11 @@ test('checkpoints with a valid checksum but bad content are refused with Checkpo
   for (const [what, payload, field] of cases) {
     const path = withPayload(what, payload);
     const before = readFileSync(path, 'utf8');
-    assert.throws(() => readCheckpoint(path), (e: unknown) => e instanceof CheckpointError && e.message.includes(path) && field.test(e.message), what);
+    assert.throws(
+      () => readCheckpoint(path),
+      (e: unknown) => e instanceof CheckpointError && e.message.includes(path) && field.test(e.message),
+      what,
+    );
     await assert.rejects(resumeFromCheckpoint(path, crashRunEnvs()), (e: unknown) => e instanceof CheckpointError && field.test(e.message), what);
     assert.equal(readFileSync(path, 'utf8'), before);
     refused++;

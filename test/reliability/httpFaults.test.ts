@@ -16,7 +16,19 @@ import { ListTokenizer } from '../../src/testing/decodingFakes.js';
 const tokenizer = new ListTokenizer(['a', 'b', 'c', 'd']);
 const GOOD = JSON.stringify({ choices: [{ logprobs: { top_logprobs: [{ a: -0.5, b: -1.5, zz: -3 }] } }] });
 
-type Behaviour = 'ok' | 'drip' | 'status500' | 'status503' | 'rateLimit0' | 'garbled' | 'html' | 'emptyChoices' | 'drop' | 'reset' | 'truncated' | { retryAfter: string; status?: number };
+type Behaviour =
+  | 'ok'
+  | 'drip'
+  | 'status500'
+  | 'status503'
+  | 'rateLimit0'
+  | 'garbled'
+  | 'html'
+  | 'emptyChoices'
+  | 'drop'
+  | 'reset'
+  | 'truncated'
+  | { retryAfter: string; status?: number };
 
 /** A server that answers completion request i with `script(i)`; counts requests in flight and arrival times. */
 class ScriptedServer {
@@ -63,7 +75,8 @@ class ScriptedServer {
     const json = (status: number, body: string, headers: Record<string, string> = {}): void => {
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers }).end(body);
     };
-    if (typeof b === 'object') return json(b.status ?? 429, '{"error":{"message":"slow down","type":"rate_limit_error","param":null,"code":null}}', { 'retry-after': b.retryAfter });
+    if (typeof b === 'object')
+      return json(b.status ?? 429, '{"error":{"message":"slow down","type":"rate_limit_error","param":null,"code":null}}', { 'retry-after': b.retryAfter });
     switch (b) {
       case 'ok':
         return json(200, GOOD);
@@ -118,10 +131,23 @@ after(async () => {
   for (const s of servers) await s.close();
 });
 
-async function setup(script: (i: number) => Behaviour, opts: Partial<OpenAIHttpModelOptions> = {}): Promise<{ s: ScriptedServer; m: OpenAIHttpModel; next: () => Promise<TopK> }> {
+async function setup(
+  script: (i: number) => Behaviour,
+  opts: Partial<OpenAIHttpModelOptions> = {},
+): Promise<{ s: ScriptedServer; m: OpenAIHttpModel; next: () => Promise<TopK> }> {
   const s = await new ScriptedServer(script).start();
   servers.push(s);
-  const m = await OpenAIHttpModel.connect({ baseUrl: s.url, model: 'm', tokenizer, topK: 3, backoffMs: 5, maxBackoffMs: 40, timeoutMs: 1000, seed: 3, ...opts });
+  const m = await OpenAIHttpModel.connect({
+    baseUrl: s.url,
+    model: 'm',
+    tokenizer,
+    topK: 3,
+    backoffMs: 5,
+    maxBackoffMs: 40,
+    timeoutMs: 1000,
+    seed: 3,
+    ...opts,
+  });
   return { s, m, next: async () => (await (await m.start('ab')).next()).logprobs as TopK };
 }
 
@@ -135,7 +161,10 @@ test('slow drip: a body that trickles in past timeoutMs is abandoned and retried
   assertGood(await next());
   assert.equal(m.stats.retries, 1);
   const all = await setup(() => 'drip', { timeoutMs: 150, maxRetries: 1 });
-  await assert.rejects(all.next(), (e: unknown) => e instanceof ModelRequestError && /no complete answer within 150 ms/.test(e.message) && /gave up after 2 attempts/.test(e.message));
+  await assert.rejects(
+    all.next(),
+    (e: unknown) => e instanceof ModelRequestError && /no complete answer within 150 ms/.test(e.message) && /gave up after 2 attempts/.test(e.message),
+  );
 });
 
 test('Retry-After as an HTTP date is honoured', async () => {
@@ -176,7 +205,8 @@ test('a seeded storm of mixed faults over 32 concurrent sessions: concurrency li
   const rng = new Rng('http-storm');
   const plan = Array.from({ length: 2000 }, () => kinds[rng.int(kinds.length)]);
   const { s, m, next } = await setup((i) => plan[i % plan.length], { concurrency: 3, timeoutMs: 150, maxRetries: 6, deadlineMs: 8000 });
-  let ok = 0, typed = 0;
+  let ok = 0,
+    typed = 0;
   await Promise.all(
     Array.from({ length: 32 }, async () => {
       try {
@@ -193,5 +223,7 @@ test('a seeded storm of mixed faults over 32 concurrent sessions: concurrency li
   assert.ok(ok > 0);
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(s.inFlight, 0, 'requests left open at the server');
-  console.log(`reliability: http fault storm ${s.arrivals.length} requests (${m.stats.retries} retries) for 32 calls: ${ok} right, ${typed} typed give-ups, peak concurrency ${s.peak}/3, 0 untyped`);
+  console.log(
+    `reliability: http fault storm ${s.arrivals.length} requests (${m.stats.retries} retries) for 32 calls: ${ok} right, ${typed} typed give-ups, peak concurrency ${s.peak}/3, 0 untyped`,
+  );
 });

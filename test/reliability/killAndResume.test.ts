@@ -36,7 +36,11 @@ const lineCount = (path: string): number => (existsSync(path) ? readFileSync(pat
 /** Runs the CLI; with `kill`, SIGKILLs it `delayMs` after its metrics file holds `lines` lines (0: after it printed its run folder). */
 function runCli(args: string[], kill: { lines: number; delayMs: number } | null, runDir: string | null = null): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bin/llm-ensemble-gym.js'), ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LEG_QUIET: '1' } });
+    const child = spawn(process.execPath, [join(root, 'bin/llm-ensemble-gym.js'), ...args], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LEG_QUIET: '1' },
+    });
     let err = '';
     let dir = runDir;
     let fired = false;
@@ -72,7 +76,14 @@ const withoutTiming = (path: string): unknown[] => readMetricsJsonl(path).map((r
  * Runs `args` uninterrupted, then killed `kills` times and resumed, and compares the run folders.
  * `iterations` is how many metrics lines the whole run logs; `scores` reads the test scores of results.json.
  */
-async function killAndResume(name: string, args: string[], iterations: number, kills: number, checkpoints: string[], scores: (results: any) => unknown): Promise<string> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function killAndResume(
+  name: string,
+  args: string[],
+  iterations: number,
+  kills: number,
+  checkpoints: string[],
+  scores: (results: any) => unknown,
+): Promise<string> {
   const ref = await runCli([...args, '--out', join(work, `${name}-ref`)], null);
   assert.equal(ref.code, 0, ref.stderr);
   const refDir = ref.runDir!;
@@ -85,7 +96,10 @@ async function killAndResume(name: string, args: string[], iterations: number, k
     // The first kill of a run may come before any iteration is logged (no checkpoint yet).
     const lines = k === 0 && rng.next() < 0.5 ? 0 : 1 + rng.int(iterations - 1);
     const delayMs = rng.uniform(0, 60);
-    const run: Run = dir === null ? await runCli([...args, '--out', join(work, `${name}-killed`)], { lines, delayMs }) : await runCli([args[0], '--resume', dir], { lines, delayMs }, dir);
+    const run: Run =
+      dir === null
+        ? await runCli([...args, '--out', join(work, `${name}-killed`)], { lines, delayMs })
+        : await runCli([args[0], '--resume', dir], { lines, delayMs }, dir);
     dir ??= run.runDir;
     assert.ok(dir, `${name}: the run folder was printed (${run.stderr})`);
     assert.equal(run.signal, 'SIGKILL', `${name} kill ${k}: exited on its own (code ${run.code}): ${run.stderr}`);
@@ -93,8 +107,13 @@ async function killAndResume(name: string, args: string[], iterations: number, k
   }
   const last = await runCli([args[0], '--resume', dir!], null, dir);
   assert.equal(last.code, 0, last.stderr);
-  assert.deepEqual(withoutTiming(join(dir!, 'metrics.jsonl')), withoutTiming(join(refDir, 'metrics.jsonl')), `${name}: metrics after kills at ${seen.join(', ')} lines`);
-  for (const c of checkpoints) assert.ok(readFileSync(join(dir!, c)).equals(readFileSync(join(refDir, c))), `${name}: ${c} differs from the uninterrupted run's`);
+  assert.deepEqual(
+    withoutTiming(join(dir!, 'metrics.jsonl')),
+    withoutTiming(join(refDir, 'metrics.jsonl')),
+    `${name}: metrics after kills at ${seen.join(', ')} lines`,
+  );
+  for (const c of checkpoints)
+    assert.ok(readFileSync(join(dir!, c)).equals(readFileSync(join(refDir, c))), `${name}: ${c} differs from the uninterrupted run's`);
   const read = (d: string): unknown => scores(JSON.parse(readFileSync(join(d, 'results.json'), 'utf8')));
   assert.deepEqual(read(dir!), read(refDir));
   return `${name}: ${kills} kills (at ${seen.join(', ')} of ${iterations} metrics lines)`;
@@ -103,10 +122,39 @@ async function killAndResume(name: string, args: string[], iterations: number, k
 test('train, fit-answers and demo killed with SIGKILL and resumed end with the metrics, checkpoints and scores of an uninterrupted run', async () => {
   const lines: string[] = [];
   const t0 = performance.now();
-  lines.push(await killAndResume('train', ['train', '--env', 'answer', '--algo', 'mappo', '--data', data, '--steps', '1280', '--seed', '3'], 10, 2, ['checkpoint.json'], (r) => r.test));
-  lines.push(await killAndResume('fit-answers', ['fit-answers', '--data', data, '--algo', 'ppo', '--steps', '640', '--num-envs', '4', '--seed', '4'], 20, 2, ['checkpoint.json'], (r) => [r.curve, r.rows.map((x: { method: string; accuracy: number }) => [x.method, x.accuracy])]));
-  lines.push(await killAndResume('demo', ['demo', '--quick', '--steps', '256', '--train-items', '8', '--test-items', '6', '--seed', '2'], 8, 2, ['checkpoints/ppo.json', 'checkpoints/mappo.json'], (r) => r.rows.map((x: { method: string; accuracy: number }) => [x.method, x.accuracy])));
-  console.log(`reliability: ${lines.join('; ')}; metrics, checkpoints and test scores equal the uninterrupted runs' (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  lines.push(
+    await killAndResume(
+      'train',
+      ['train', '--env', 'answer', '--algo', 'mappo', '--data', data, '--steps', '1280', '--seed', '3'],
+      10,
+      2,
+      ['checkpoint.json'],
+      (r) => r.test,
+    ),
+  );
+  lines.push(
+    await killAndResume(
+      'fit-answers',
+      ['fit-answers', '--data', data, '--algo', 'ppo', '--steps', '640', '--num-envs', '4', '--seed', '4'],
+      20,
+      2,
+      ['checkpoint.json'],
+      (r) => [r.curve, r.rows.map((x: { method: string; accuracy: number }) => [x.method, x.accuracy])],
+    ),
+  );
+  lines.push(
+    await killAndResume(
+      'demo',
+      ['demo', '--quick', '--steps', '256', '--train-items', '8', '--test-items', '6', '--seed', '2'],
+      8,
+      2,
+      ['checkpoints/ppo.json', 'checkpoints/mappo.json'],
+      (r) => r.rows.map((x: { method: string; accuracy: number }) => [x.method, x.accuracy]),
+    ),
+  );
+  console.log(
+    `reliability: ${lines.join('; ')}; metrics, checkpoints and test scores equal the uninterrupted runs' (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+  );
 });
 
 test('--resume refuses other flags, a folder without run.json and a run of another command, in one line naming --resume', async () => {

@@ -42,7 +42,10 @@ async function bundleWriter(): Promise<string> {
         name: 'no-make-algorithm',
         setup(b) {
           b.onResolve({ filter: /\/makeAlgorithm\.js$/ }, () => ({ path: 'makeAlgorithm', namespace: 'stub' }));
-          b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export function makeAlgorithm() { throw new Error("not in the writer child"); }', loader: 'js' }));
+          b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+            contents: 'export function makeAlgorithm() { throw new Error("not in the writer child"); }',
+            loader: 'js',
+          }));
         },
       },
     ],
@@ -66,7 +69,10 @@ type Kill = { readonly ms: number } | { readonly saves: number } | null;
 function runWriter(script: string, dir: string, base: string, kill: Kill): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, dir, base], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '', ready = -1, lastSaved = -1;
+    let out = '',
+      err = '',
+      ready = -1,
+      lastSaved = -1;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const lines = out.split('\n');
@@ -96,7 +102,10 @@ test(`SIGKILL during checkpoint writes, ${KILLS} times: the latest checkpoint al
   writeFileSync(base, JSON.stringify(first.saveState()));
   first.dispose();
   const script = await bundleWriter();
-  let midWrite = 0, resumed = 0, writes = 0, cleaned = 0;
+  let midWrite = 0,
+    resumed = 0,
+    writes = 0,
+    cleaned = 0;
   const temps = (dir: string): string[] => readdirSync(dir).filter((f) => f.includes('.tmp'));
   // Two independent runs side by side cut the wall time (child start-up dominates); 50 kills in all.
   const lane = async (name: string, kills: number): Promise<void> => {
@@ -117,7 +126,11 @@ test(`SIGKILL during checkpoint writes, ${KILLS} times: the latest checkpoint al
       cleaned += tempsBefore.filter((f) => !after.includes(f)).length;
       if (run.lastSaved !== -1) {
         // The child completed a write, and each write first removes the temps of killed writers.
-        assert.deepEqual(after.filter((f) => !own.includes(f)), [], `${name} child ${k} wrote a checkpoint but temps of killed writers remain`);
+        assert.deepEqual(
+          after.filter((f) => !own.includes(f)),
+          [],
+          `${name} child ${k} wrote a checkpoint but temps of killed writers remain`,
+        );
       }
       const path = join(dir, 'ckpt.json');
       if (!existsSync(path)) {
@@ -127,14 +140,20 @@ test(`SIGKILL during checkpoint writes, ${KILLS} times: the latest checkpoint al
       const state = readCheckpoint(path);
       // The child reports a write after it returns, so the file is that one or one newer.
       const reported = Math.max(run.lastSaved, run.ready);
-      assert.ok(state.iteration >= reported && state.iteration <= reported + 1, `checkpoint iteration ${state.iteration}, last reported write ${run.lastSaved}`);
+      assert.ok(
+        state.iteration >= reported && state.iteration <= reported + 1,
+        `checkpoint iteration ${state.iteration}, last reported write ${run.lastSaved}`,
+      );
       writes += state.iteration - expected;
       expected = state.iteration;
       if (existsSync(join(dir, 'metrics.jsonl'))) {
         const { records, warnings } = await readJsonl<{ iteration: number }>(join(dir, 'metrics.jsonl'));
         assert.ok(warnings.length <= 1);
         const its = records.map((r) => r.iteration);
-        assert.ok(its.every((x, i) => i === 0 || x > its[i - 1]), 'metrics iterations go back');
+        assert.ok(
+          its.every((x, i) => i === 0 || x > its[i - 1]),
+          'metrics iterations go back',
+        );
         assert.ok(its.length === 0 || its[its.length - 1] <= state.iteration);
       }
       if (k % 5 === 4) {
@@ -158,7 +177,9 @@ test(`SIGKILL during checkpoint writes, ${KILLS} times: the latest checkpoint al
   await Promise.all([lane('a', KILLS / 2), lane('b', KILLS / 2)]);
   assert.ok(writes > KILLS, `only ${writes} checkpoints were written`);
   assert.equal(cleaned, midWrite, 'every temp file a killed writer left is removed by a later write');
-  console.log(`reliability: ${KILLS} SIGKILLs during ${writes} checkpoint writes (${midWrite} left a temp file: killed mid-write; ${cleaned} such temps removed by later writes, 0 left); ${KILLS}/${KILLS} latest checkpoints loaded, each next child continued from it, ${resumed} resumed training ran an iteration`);
+  console.log(
+    `reliability: ${KILLS} SIGKILLs during ${writes} checkpoint writes (${midWrite} left a temp file: killed mid-write; ${cleaned} such temps removed by later writes, 0 left); ${KILLS}/${KILLS} latest checkpoints loaded, each next child continued from it, ${resumed} resumed training ran an iteration`,
+  );
 });
 
 test('damaged checkpoints are refused with a CheckpointError naming the file, by read, resume and a starting writer, and never overwritten', async () => {
@@ -196,7 +217,11 @@ test('damaged checkpoints are refused with a CheckpointError naming the file, by
     mkdirSync(dir, { recursive: true });
     const path = join(dir, 'ckpt.json');
     writeFileSync(path, text);
-    assert.throws(() => readCheckpoint(path), (e: unknown) => e instanceof CheckpointError && e.message.includes(path), what);
+    assert.throws(
+      () => readCheckpoint(path),
+      (e: unknown) => e instanceof CheckpointError && e.message.includes(path),
+      what,
+    );
     await assert.rejects(resumeFromCheckpoint(path, crashRunEnvs()), (e: unknown) => e instanceof CheckpointError, what);
     assert.equal(readFileSync(path, 'utf8'), text, `${what}: the damaged checkpoint was changed`);
     refused++;

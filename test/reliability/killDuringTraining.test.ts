@@ -27,7 +27,9 @@ test('SIGKILL during training: the latest checkpoint loads, training resumes fro
     const delay = new Rng('kill-during-training').uniform(0, 40);
     const run = await new Promise<{ lastSaved: number; signal: NodeJS.Signals | null; stderr: string }>((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'test/reliability/trainerChild.ts', dir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '', err = '', lastSaved = -1;
+      let out = '',
+        err = '',
+        lastSaved = -1;
       const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
@@ -49,7 +51,10 @@ test('SIGKILL during training: the latest checkpoint loads, training resumes fro
     const metricsPath = join(dir, 'metrics.jsonl');
     const { records, warnings } = await readJsonl<{ iteration: number }>(metricsPath);
     assert.ok(warnings.length <= 1);
-    assert.deepEqual(records.map((r) => r.iteration), Array.from({ length: records.length }, (_, i) => i + 1));
+    assert.deepEqual(
+      records.map((r) => r.iteration),
+      Array.from({ length: records.length }, (_, i) => i + 1),
+    );
     // Trainer appends the metrics line before it writes the checkpoint, so the log may be one iteration ahead.
     assert.ok(records.length >= state.iteration - 1 && records.length <= state.iteration + 1);
     await initBackend({ force: 'cpu' });
@@ -61,11 +66,19 @@ test('SIGKILL during training: the latest checkpoint loads, training resumes fro
     // The resumed Trainer cut what the crash left after the checkpoint before appending its own line.
     const after = await readJsonl<{ iteration: number }>(metricsPath);
     assert.deepEqual(after.warnings, []);
-    assert.deepEqual(after.records.map((r) => r.iteration), Array.from({ length: m.iteration }, (_, i) => i + 1));
+    assert.deepEqual(
+      after.records.map((r) => r.iteration),
+      Array.from({ length: m.iteration }, (_, i) => i + 1),
+    );
     // Every line, before and after the resume, is a metrics record the plots read (algo and step).
-    assert.deepEqual(readMetricsJsonl(metricsPath).map((r) => [r.algo, r.step]), after.records.map((r) => ['mappo', (r as unknown as { globalStep: number }).globalStep]));
+    assert.deepEqual(
+      readMetricsJsonl(metricsPath).map((r) => [r.algo, r.step]),
+      after.records.map((r) => ['mappo', (r as unknown as { globalStep: number }).globalStep]),
+    );
     const temps = readdirSync(dir).filter((f) => f.includes('.tmp'));
-    console.log(`reliability: trainer killed after iteration ${run.lastSaved}; checkpoint at ${state.iteration} loaded and resumed to ${m.iteration}; ${records.length} metrics lines, ${warnings.length} torn; ${temps.length} temp files left`);
+    console.log(
+      `reliability: trainer killed after iteration ${run.lastSaved}; checkpoint at ${state.iteration} loaded and resumed to ${m.iteration}; ${records.length} metrics lines, ${warnings.length} torn; ${temps.length} temp files left`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -63,7 +63,11 @@ test('models named __proto__, constructor and toString: the env, toAEC, toSingle
 
   const focal = new FocalEnv({ data, deciders: 'per-model' });
   const fr = await focal.reset({ seed: 6 });
-  for (const a of NAMES) assert.ok(Object.hasOwn(fr.observations, a) && fr.observations[a].length === focal.observationSpace(a).flatDim, `FocalEnv observation of fusion agent ${a}`);
+  for (const a of NAMES)
+    assert.ok(
+      Object.hasOwn(fr.observations, a) && fr.observations[a].length === focal.observationSpace(a).flatDim,
+      `FocalEnv observation of fusion agent ${a}`,
+    );
 
   const stats = new RecordEpisodeStatistics(new AnswerEnsembleEnv({ data }));
   await stats.reset({ seed: 5 });

@@ -69,7 +69,10 @@ function assertOpenAIError(r: Raw, status: number, code?: string): void {
 test('binds 127.0.0.1 by default: not reachable on any other interface', async () => {
   const { port, hostname } = new URL(open.url);
   assert.equal(hostname, '127.0.0.1');
-  const others = Object.values(networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+  const others = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a && a.family === 'IPv4' && !a.internal)
+    .map((a) => a!.address);
   for (const addr of others) {
     const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
       const s = netConnect({ host: addr, port: Number(port), timeout: 1000 });
@@ -105,7 +108,13 @@ test('wrong or missing bearer tokens get 401 in OpenAI error shape on every rout
   ];
   let n = 0;
   for (const headers of wrong) {
-    for (const [method, path] of [['POST', '/v1/completions'], ['GET', '/v1/models'], ['GET', '/etc/passwd'], ['POST', `/v1/completions?api_key=${KEY}`], ['DELETE', '/v1/models']]) {
+    for (const [method, path] of [
+      ['POST', '/v1/completions'],
+      ['GET', '/v1/models'],
+      ['GET', '/etc/passwd'],
+      ['POST', `/v1/completions?api_key=${KEY}`],
+      ['DELETE', '/v1/models'],
+    ]) {
       const r = await raw(authed.url, { method, path, headers, body: method === 'POST' ? JSON.stringify({ prompt: 'ab', max_tokens: 1 }) : undefined });
       assertOpenAIError(r, 401, 'invalid_api_key');
       assert.ok(!r.body.includes(KEY) && !JSON.stringify(r.headers).includes(KEY), 'the key is echoed');
@@ -148,7 +157,16 @@ test('generation limits and hostile JSON: every bad request is a 400 in OpenAI s
     null,
     42,
   ];
-  const texts = [...bad.map((b) => JSON.stringify(b)), '', '{', '{"prompt": "a"', '\u0000', '{"prompt":"\\ud800"}x', '['.repeat(2000) + ']'.repeat(2000), `{"__proto__": {"max_tokens": 999}, "prompt": "ab", "max_tokens": 9}`];
+  const texts = [
+    ...bad.map((b) => JSON.stringify(b)),
+    '',
+    '{',
+    '{"prompt": "a"',
+    '\u0000',
+    '{"prompt":"\\ud800"}x',
+    '['.repeat(2000) + ']'.repeat(2000),
+    `{"__proto__": {"max_tokens": 999}, "prompt": "ab", "max_tokens": 9}`,
+  ];
   for (const body of texts) {
     const r = await raw(open.url, { body });
     assert.equal(r.status, 400, `${body.slice(0, 60)} -> ${r.status}`);
@@ -171,7 +189,9 @@ test('no file paths are taken from requests: path-like model names are just unkn
     assertOpenAIError(r, 404, 'model_not_found');
     assert.ok(!r.body.includes('root:'), 'file content leaked');
   }
-  const extra = await raw(open.url, { body: JSON.stringify({ prompt: 'ab', max_tokens: 1, model_dir: '/etc', path: '/etc/passwd', tokenizer: '/etc/shadow', file: '/etc/passwd' }) });
+  const extra = await raw(open.url, {
+    body: JSON.stringify({ prompt: 'ab', max_tokens: 1, model_dir: '/etc', path: '/etc/passwd', tokenizer: '/etc/shadow', file: '/etc/passwd' }),
+  });
   assert.equal(extra.status, 200);
   assert.ok(!extra.body.includes('root:'));
   const src = readFileSync(new URL('../../src/models/openai/startServer.ts', import.meta.url), 'utf8');
@@ -202,7 +222,9 @@ test('the API key never appears in logs, error messages, or a client adapter pri
       await pending;
       messages.push(inspect(client, { depth: 8 }), JSON.stringify(client));
       process.env[KEY_ENV] = `${KEY}-wrong`;
-      const err = await OpenAIHttpModel.connect({ baseUrl: s.url, model: 'fake', tokenizer: model.tokenizer, apiKeyEnv: KEY_ENV, maxRetries: 0 }).catch((e: unknown) => e);
+      const err = await OpenAIHttpModel.connect({ baseUrl: s.url, model: 'fake', tokenizer: model.tokenizer, apiKeyEnv: KEY_ENV, maxRetries: 0 }).catch(
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof ModelRequestError && err.status === 401);
       messages.push(err.message, String(err.stack), inspect(err, { depth: 8 }));
       process.env[KEY_ENV] = KEY;
@@ -222,6 +244,10 @@ test('the API key never appears in logs, error messages, or a client adapter pri
   }
   const all = [...captured, ...messages];
   const leaks = all.filter((m) => m.includes(KEY));
-  assert.deepEqual(leaks.map((m) => m.slice(Math.max(0, m.indexOf(KEY) - 80), m.indexOf(KEY) + 40)), [], 'the API key leaked');
+  assert.deepEqual(
+    leaks.map((m) => m.slice(Math.max(0, m.indexOf(KEY) - 80), m.indexOf(KEY) + 40)),
+    [],
+    'the API key leaked',
+  );
   console.log(`reliability: API key searched in ${all.length} log lines, messages and dumps, 0 found`);
 });

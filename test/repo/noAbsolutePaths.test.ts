@@ -18,7 +18,7 @@ const OUTSIDE = new RegExp(['\\.\\./', 'shared/', '|', '\\bshared/', 'reference/
 
 /** Why a line that matches is still fine, or null: a shebang's interpreter and .gitignore patterns (a leading / anchors at the repository root). */
 function allowed(file: string, line: string): boolean {
-  return (/^#!\/usr\/bin\/env \w+$/.test(line)) || file.endsWith('.gitignore');
+  return /^#!\/usr\/bin\/env \w+$/.test(line) || file.endsWith('.gitignore');
 }
 
 test('no tracked file holds an absolute path into a machine (or a folder outside the repository)', () => {
@@ -52,7 +52,13 @@ test('no tracked file holds an absolute path into a machine (or a folder outside
 test('the absolute-path check catches the paths it is meant to and lets URLs and relative paths through', () => {
   // Built from parts, so that this file holds none of them.
   const unix = (...parts: string[]) => ['', ...parts].join('/');
-  const bad = [`const p = "${unix('work', 'x.py')}";`, `open('${unix('home', 'me', 'data')}')`, `(${unix('Users', 'me', 'a')})`, ['C:', 'Users', 'me', 'x'].join('\\'), `see ${['..', 'shared', 'reference', 'a.py'].join('/')}`];
+  const bad = [
+    `const p = "${unix('work', 'x.py')}";`,
+    `open('${unix('home', 'me', 'data')}')`,
+    `(${unix('Users', 'me', 'a')})`,
+    ['C:', 'Users', 'me', 'x'].join('\\'),
+    `see ${['..', 'shared', 'reference', 'a.py'].join('/')}`,
+  ];
   for (const line of bad) {
     assert.ok(UNIX.test(line) || WINDOWS.test(line) || OUTSIDE.test(line), line);
   }

@@ -17,13 +17,21 @@ export class TinyCoordinationEnv implements ParallelEnv<Float32Array, unknown, s
   private target = 0;
   private t = 0;
 
-  constructor(readonly k = 3, readonly simplex = false, readonly horizon = 1) {
+  constructor(
+    readonly k = 3,
+    readonly simplex = false,
+    readonly horizon = 1,
+  ) {
     this.obsSpace = new Box(0, 1, [k]);
     this.stateSpace = new Box(0, 1, [k + 1]);
     this.actSpace = simplex ? new Simplex(k) : new Discrete(k);
   }
-  observationSpace(): Box { return this.obsSpace; }
-  actionSpace(): Space<unknown> { return this.actSpace; }
+  observationSpace(): Box {
+    return this.obsSpace;
+  }
+  actionSpace(): Space<unknown> {
+    return this.actSpace;
+  }
   state(): Float32Array {
     const s = new Float32Array(this.k + 1);
     s[this.target] = 1;
@@ -47,7 +55,8 @@ export class TinyCoordinationEnv implements ParallelEnv<Float32Array, unknown, s
     let reward: number;
     let success: boolean;
     if (this.simplex) {
-      const w0 = pick(actions.a0)!, w1 = pick(actions.a1)!;
+      const w0 = pick(actions.a0)!,
+        w1 = pick(actions.a1)!;
       reward = w0[this.target] * w1[this.target];
       const argmax = (w: Float32Array) => w.indexOf(Math.max(...w));
       success = argmax(w0) === this.target && argmax(w1) === this.target;
@@ -60,7 +69,13 @@ export class TinyCoordinationEnv implements ParallelEnv<Float32Array, unknown, s
     if (!done) this.target = this.rng.int(this.k);
     if (done) this.agents = [];
     const b = { a0: done, a1: done };
-    return { observations: this.obs(), rewards: { a0: reward, a1: reward }, terminations: b, truncations: { a0: false, a1: false }, infos: { a0: { success }, a1: { success } } };
+    return {
+      observations: this.obs(),
+      rewards: { a0: reward, a1: reward },
+      terminations: b,
+      truncations: { a0: false, a1: false },
+      infos: { a0: { success }, a1: { success } },
+    };
   }
   async close(): Promise<void> {}
 }

@@ -11,7 +11,12 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Runs `llm-ensemble-gym <args>` in a child process with quiet backend logs. */
 export function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(root, 'bin/llm-ensemble-gym.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 180_000, env: { ...process.env, LEG_QUIET: '1' } });
+  const r = spawnSync(process.execPath, [join(root, 'bin/llm-ensemble-gym.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 180_000,
+    env: { ...process.env, LEG_QUIET: '1' },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -33,11 +33,7 @@ type StepOp =
   | { kind: 'step'; actionSeed: number; extreme: boolean; mutate: { record: unknown } };
 
 /** One call of a fuzzed sequence. */
-export type EnvOp =
-  | { kind: 'reset'; opts: Rec | undefined }
-  | StepOp
-  | { kind: 'close' }
-  | { kind: 'query'; agent: string };
+export type EnvOp = { kind: 'reset'; opts: Rec | undefined } | StepOp | { kind: 'close' } | { kind: 'query'; agent: string };
 
 /** Options of `fuzzEnv`. */
 export interface EnvFuzzTarget {
@@ -79,14 +75,34 @@ function opArb(target: EnvFuzzTarget): fc.Arbitrary<EnvOp> {
     { weight: 8, arbitrary: fc.record({ ...base, kind: fc.constant('step' as const), mutate: fc.constant(null) }) },
     { weight: 3, arbitrary: fc.record({ ...base, kind: fc.constant('step' as const), mutate: fc.record({ agent: fc.nat(), value: junkValue }) }) },
     { weight: 1, arbitrary: fc.record({ ...base, kind: fc.constant('step' as const), mutate: fc.record({ missing: fc.nat() }) }) },
-    { weight: 1, arbitrary: fc.record({ ...base, kind: fc.constant('step' as const), mutate: fc.record({ extra: fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'agent_99')), value: junkValue }) }) },
-    { weight: 1, arbitrary: fc.record({ ...base, kind: fc.constant('step' as const), mutate: fc.record({ record: fc.oneof(fc.constantFrom(null, undefined, 'agent_0', 7, Object.create(null)), junkValue) }) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        ...base,
+        kind: fc.constant('step' as const),
+        mutate: fc.record({
+          extra: fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'agent_99')),
+          value: junkValue,
+        }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        ...base,
+        kind: fc.constant('step' as const),
+        mutate: fc.record({ record: fc.oneof(fc.constantFrom(null, undefined, 'agent_0', 7, Object.create(null)), junkValue) }),
+      }),
+    },
   ) as fc.Arbitrary<EnvOp>;
   return fc.oneof(
     { weight: 3, arbitrary: reset },
     { weight: 8, arbitrary: step },
     { weight: 1, arbitrary: fc.constant({ kind: 'close' } as EnvOp) },
-    { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'toString', '')).map((agent): EnvOp => ({ kind: 'query', agent })) },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'toString', '')).map((agent): EnvOp => ({ kind: 'query', agent })),
+    },
   );
 }
 
@@ -201,7 +217,13 @@ async function runSequence(target: EnvFuzzTarget, ops: readonly EnvOp[], stats: 
   try {
     for (const op of ops) {
       stats.cases++;
-      const call = JSON.stringify(op, (_k, v) => (typeof v === 'bigint' || typeof v === 'symbol' || typeof v === 'function' ? String(v) : ArrayBuffer.isView(v) ? `${v.constructor.name}[${(v as Uint8Array).length}]` : v));
+      const call = JSON.stringify(op, (_k, v) =>
+        typeof v === 'bigint' || typeof v === 'symbol' || typeof v === 'function'
+          ? String(v)
+          : ArrayBuffer.isView(v)
+            ? `${v.constructor.name}[${(v as Uint8Array).length}]`
+            : v,
+      );
       if (op.kind === 'query') {
         try {
           const s1 = env.observationSpace(op.agent);
@@ -257,7 +279,8 @@ async function runSequence(target: EnvFuzzTarget, ops: readonly EnvOp[], stats: 
         stats.ok++;
       } catch (e) {
         const err = typed(e, name, `step(${call})`);
-        if (closed || !everReset || acting.length === 0) assert.ok(err instanceof EnvStateError, `${name}: step in a state without live agents threw ${err.name}, expected EnvStateError`);
+        if (closed || !everReset || acting.length === 0)
+          assert.ok(err instanceof EnvStateError, `${name}: step in a state without live agents threw ${err.name}, expected EnvStateError`);
         else assert.ok(!valid, `${name}: step with valid actions threw ${err.name}: ${err.message}`);
         stats.typedErrors++;
       }

@@ -12,12 +12,17 @@ const boundPair = fc.oneof(
 );
 
 /** Boxes of 0 to 3 dimensions (sizes 0..4) with per-entry bounds of every kind. */
-export const boxArb: fc.Arbitrary<Box> = fc
-  .array(fc.integer({ min: 0, max: 4 }), { minLength: 0, maxLength: 3 })
-  .chain((shape) => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    return fc.array(boundPair, { minLength: n, maxLength: n }).map((bounds) => new Box(bounds.map((b) => b[0]), bounds.map((b) => b[1]), shape));
-  });
+export const boxArb: fc.Arbitrary<Box> = fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 0, maxLength: 3 }).chain((shape) => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return fc.array(boundPair, { minLength: n, maxLength: n }).map(
+    (bounds) =>
+      new Box(
+        bounds.map((b) => b[0]),
+        bounds.map((b) => b[1]),
+        shape,
+      ),
+  );
+});
 
 export const discreteArb = fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: -1000, max: 1000 })).map(([n, s]) => new Discrete(n, s));
 export const multiDiscreteArb = fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 5 }).map((v) => new MultiDiscrete(v));

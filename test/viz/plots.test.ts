@@ -28,12 +28,34 @@ test('writeRunPlots renders learning curves, weight heat map and accuracy bars f
     const written = await writeRunPlots(join(dir, 'plots'), {
       metrics: readMetricsJsonl(metricsPath),
       traces: [
-        { item: '12+7', modelIds: ['add', 'copy'], weights: [[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]] },
-        { item: '3+4', modelIds: ['add', 'copy'], weights: [[0.7, 0.3], [0.1, 0.9]] },
+        {
+          item: '12+7',
+          modelIds: ['add', 'copy'],
+          weights: [
+            [0.9, 0.1],
+            [0.2, 0.8],
+            [0.5, 0.5],
+          ],
+        },
+        {
+          item: '3+4',
+          modelIds: ['add', 'copy'],
+          weights: [
+            [0.7, 0.3],
+            [0.1, 0.9],
+          ],
+        },
       ],
-      accuracy: [{ method: 'uniform', accuracy: 0.41 }, { method: 'PPO', accuracy: 0.62 }, { method: 'MAPPO', accuracy: 0.66 }],
+      accuracy: [
+        { method: 'uniform', accuracy: 0.41 },
+        { method: 'PPO', accuracy: 0.62 },
+        { method: 'MAPPO', accuracy: 0.66 },
+      ],
     });
-    assert.deepEqual(written.map((p) => p.split('/').pop()), ['learning-curves.png', 'weights.png', 'accuracy.png']);
+    assert.deepEqual(
+      written.map((p) => p.split('/').pop()),
+      ['learning-curves.png', 'weights.png', 'accuracy.png'],
+    );
     for (const p of written) {
       const buf = readFileSync(p);
       assert.deepEqual(buf.subarray(0, 8), PNG_MAGIC, `${p} starts with the PNG signature`);
@@ -66,7 +88,13 @@ test('scale doubles the pixel size', async () => {
 });
 
 test('parseMetricsJsonl names the bad line', () => {
-  assert.throws(() => parseMetricsJsonl('{"algo":"ppo","step":1}\n{oops\n', 'm.jsonl'), (e: unknown) => e instanceof ConfigError && /m\.jsonl:2/.test(e.message));
-  assert.throws(() => parseMetricsJsonl('{"step":1}\n'), (e: unknown) => e instanceof ConfigError && /"algo"/.test(e.message));
+  assert.throws(
+    () => parseMetricsJsonl('{"algo":"ppo","step":1}\n{oops\n', 'm.jsonl'),
+    (e: unknown) => e instanceof ConfigError && /m\.jsonl:2/.test(e.message),
+  );
+  assert.throws(
+    () => parseMetricsJsonl('{"step":1}\n'),
+    (e: unknown) => e instanceof ConfigError && /"algo"/.test(e.message),
+  );
   assert.equal(parseMetricsJsonl('\n{"algo":"ppo","step":3,"loss":1}\n').length, 1);
 });

@@ -26,7 +26,11 @@ export class FixedWeightsPolicy implements Policy {
     this.weights = opts.weights ? [...opts.weights] : this.agents.map(() => 1 / this.agents.length);
     this.param = opts.param ?? 'softmax';
     if (this.weights.length !== this.agents.length || this.weights.some((w) => !Number.isFinite(w) || w < 0) || !this.weights.some((w) => w > 0)) {
-      throw new ConfigError('weights', `needs ${this.agents.length} finite weights >= 0 with a positive sum, got [${this.weights}]`, 'Pass one non-negative weight per agent.');
+      throw new ConfigError(
+        'weights',
+        `needs ${this.agents.length} finite weights >= 0 with a positive sum, got [${this.weights}]`,
+        'Pass one non-negative weight per agent.',
+      );
     }
   }
 
@@ -43,7 +47,11 @@ export class FixedWeightsPolicy implements Policy {
   /** Restores a `save()` of the same agents. */
   load(state: PolicyState): void {
     if (state.kind !== 'fixed-weights' || JSON.stringify(state.agents) !== JSON.stringify(this.agents)) {
-      throw new ConfigError('policy.kind', `expected a fixed-weights snapshot for agents ${this.agents.join(', ')}`, 'Load a snapshot saved by FixedWeightsPolicy with the same agents.');
+      throw new ConfigError(
+        'policy.kind',
+        `expected a fixed-weights snapshot for agents ${this.agents.join(', ')}`,
+        'Load a snapshot saved by FixedWeightsPolicy with the same agents.',
+      );
     }
     Object.assign(this, { weights: [...(state.weights as number[])], param: state.param as ActionParam });
   }

@@ -14,9 +14,14 @@ export class PluralityVotePolicy implements Policy {
   readonly agents: readonly string[];
 
   /** `numOptions` is the dataset's `maxOptions` (the observation's padding width K). */
-  constructor(agents: readonly string[], readonly numOptions: number, readonly param: ActionParam = 'softmax') {
+  constructor(
+    agents: readonly string[],
+    readonly numOptions: number,
+    readonly param: ActionParam = 'softmax',
+  ) {
     this.agents = [...agents];
-    if (!Number.isInteger(numOptions) || numOptions < 1) throw new ConfigError('numOptions', `must be a positive integer, got ${numOptions}`, 'Pass data.maxOptions.');
+    if (!Number.isInteger(numOptions) || numOptions < 1)
+      throw new ConfigError('numOptions', `must be a positive integer, got ${numOptions}`, 'Pass data.maxOptions.');
   }
 
   /** The weights that reproduce the plurality vote for the current item. */
@@ -48,7 +53,11 @@ export class PluralityVotePolicy implements Policy {
   /** Nothing learned: checks the snapshot is for the same agents and options. */
   load(state: PolicyState): void {
     if (state.kind !== 'plurality-vote' || JSON.stringify(state.agents) !== JSON.stringify(this.agents) || state.numOptions !== this.numOptions) {
-      throw new ConfigError('policy.kind', 'is not a plurality-vote snapshot for these agents and options', 'Load a snapshot saved by the same PluralityVotePolicy.');
+      throw new ConfigError(
+        'policy.kind',
+        'is not a plurality-vote snapshot for these agents and options',
+        'Load a snapshot saved by the same PluralityVotePolicy.',
+      );
     }
   }
 

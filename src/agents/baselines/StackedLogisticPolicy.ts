@@ -24,7 +24,13 @@ export interface StackedLogisticOptions {
 export class StackedLogisticPolicy implements Policy {
   readonly agents: readonly string[];
 
-  private constructor(agents: readonly string[], readonly numOptions: number, readonly numTasks: number, readonly coef: number[][], readonly param: ActionParam) {
+  private constructor(
+    agents: readonly string[],
+    readonly numOptions: number,
+    readonly numTasks: number,
+    readonly coef: number[][],
+    readonly param: ActionParam,
+  ) {
     this.agents = [...agents];
   }
 
@@ -37,7 +43,9 @@ export class StackedLogisticPolicy implements Policy {
     const T = data.tasks.length;
     const coef = Array.from({ length: T }, () => new Array<number>(N).fill(0));
     const bias = new Array<number>(T).fill(0);
-    const rows = train.flatMap((it) => Array.from({ length: it.numOptions }, (_, k) => ({ t: data.tasks.indexOf(it.task), x: it.probs.map((p) => p[k]), y: k === it.label ? 1 : 0 })));
+    const rows = train.flatMap((it) =>
+      Array.from({ length: it.numOptions }, (_, k) => ({ t: data.tasks.indexOf(it.task), x: it.probs.map((p) => p[k]), y: k === it.label ? 1 : 0 })),
+    );
     for (let e = 0; e < epochs; e++) {
       const g = Array.from({ length: T }, () => new Array<number>(N).fill(0));
       const gb = new Array<number>(T).fill(0);
@@ -75,7 +83,11 @@ export class StackedLogisticPolicy implements Policy {
   /** Restores coefficients saved for the same agents, options and tasks. */
   load(state: PolicyState): void {
     if (state.kind !== 'stacked-logistic' || JSON.stringify(state.agents) !== JSON.stringify(this.agents) || state.numTasks !== this.numTasks) {
-      throw new ConfigError('policy.kind', 'is not a stacked-logistic snapshot for these agents and tasks', 'Load a snapshot saved by StackedLogisticPolicy for the same data layout.');
+      throw new ConfigError(
+        'policy.kind',
+        'is not a stacked-logistic snapshot for these agents and tasks',
+        'Load a snapshot saved by StackedLogisticPolicy for the same data layout.',
+      );
     }
     (state.coef as number[][]).forEach((row, t) => row.forEach((v, i) => (this.coef[t][i] = v)));
   }

@@ -68,7 +68,9 @@ export class StackedSoftmaxRegression {
     const v = new Float64Array(dim);
     const g = new Float64Array(dim);
     const z = new Float64Array(kMax);
-    const b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    const b1 = 0.9,
+      b2 = 0.999,
+      eps = 1e-8;
     for (let t = 1; t <= iterations; t++) {
       g.fill(0);
       items.forEach((it, j) => {
@@ -82,7 +84,7 @@ export class StackedSoftmaxRegression {
           if (s > mx) mx = s;
         }
         let sum = 0;
-        for (let k = 0; k < K; k++) sum += (z[k] = Math.exp(z[k] - mx));
+        for (let k = 0; k < K; k++) sum += z[k] = Math.exp(z[k] - mx);
         for (let k = 0; k < K; k++) {
           const err = z[k] / sum - (k === it.label ? 1 : 0);
           if (err === 0) continue;
@@ -104,7 +106,8 @@ export class StackedSoftmaxRegression {
   predict(it: AnswerItem): number {
     const dim = this.coef.length;
     const buf = new Float64Array(dim);
-    let best = 0, bestScore = -Infinity;
+    let best = 0,
+      bestScore = -Infinity;
     for (let k = 0; k < it.numOptions; k++) {
       const x = features(it, k, this.numModels, this.maxOptions, buf);
       let s = 0;

@@ -6,8 +6,10 @@ const ZERO_LOGIT = -30;
 
 /** The per-agent actions (`Float32Array` of one number) that make the env use `weights` (≥ 0, any scale). */
 export function weightsToActions(agents: readonly string[], weights: ArrayLike<number>, param: ActionParam = 'softmax'): Record<string, Float32Array> {
-  return Object.fromEntries(agents.map((a, i) => {
-    const w = weights[i];
-    return [a, Float32Array.of(param === 'softmax' ? (w > 0 ? Math.log(w) : ZERO_LOGIT) : Math.max(w, 0))];
-  }));
+  return Object.fromEntries(
+    agents.map((a, i) => {
+      const w = weights[i];
+      return [a, Float32Array.of(param === 'softmax' ? (w > 0 ? Math.log(w) : ZERO_LOGIT) : Math.max(w, 0))];
+    }),
+  );
 }

@@ -10,7 +10,10 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Names of the benchmark scripts shipped in `benchmarks/` (file names without `.ts`). */
 export function listBenchmarks(dir = join(ROOT, 'benchmarks')): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
 }
 
 /** Registers `bench [names...] [--smoke]`: runs benchmark scripts (all when no name is given) and prints their tables. */
@@ -33,7 +36,10 @@ export function registerBenchCommand(program: Command): void {
       let failed = 0;
       for (const n of names.length > 0 ? names : all) {
         process.stdout.write(`== ${n}\n`);
-        const res = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'benchmarks', `${n}.ts`), ...(opts.smoke ? ['--smoke'] : [])], { cwd: ROOT, stdio: 'inherit' });
+        const res = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'benchmarks', `${n}.ts`), ...(opts.smoke ? ['--smoke'] : [])], {
+          cwd: ROOT,
+          stdio: 'inherit',
+        });
         if (res.status !== 0) failed++;
       }
       if (failed > 0) throw new Error(`${failed} benchmark(s) failed`);

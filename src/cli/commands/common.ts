@@ -88,7 +88,11 @@ export function bundledModelDirs(root = join(PACKAGE_ROOT, 'models')): string[] 
 export async function loadModels(dirs: readonly string[]): Promise<OnnxCausalLM[]> {
   const list = dirs.length > 0 ? dirs : bundledModelDirs();
   if (list.length === 0) {
-    throw new ConfigError('--models', 'no model directory given and no bundled models found under models/', 'Pass --models DIR... (Hugging Face layout with onnx/model.onnx), or build the bundled models (see models/README.md).');
+    throw new ConfigError(
+      '--models',
+      'no model directory given and no bundled models found under models/',
+      'Pass --models DIR... (Hugging Face layout with onnx/model.onnx), or build the bundled models (see models/README.md).',
+    );
   }
   for (const d of list) if (!existsSync(d)) throw new ConfigError('--models', `${d} does not exist`, 'Pass existing model directories.');
   return Promise.all(list.map((d) => OnnxCausalLM.load(d, { id: basename(resolve(d)) })));

@@ -32,7 +32,18 @@ export function demoExperimentConfig(cfg: RunConfig, runDir: string, explicit: R
     // keeps early rollouts close to uniform mixing instead of random one-model switches.
     // MAPPO's actors see only their own model, so they learn the switch point more slowly: a larger step size.
     perAlgo: cfg.ppo?.learningRate === undefined ? { mappo: { learningRate: 2e-3 } } : {},
-    ppo: { numSteps: quick ? 64 : 256, learningRate: 1e-3, hidden: [64, 64], numMinibatches: 4, updateEpochs: 4, entCoef: 0.003, gamma: 1, gaeLambda: 0.95, initLogStd: -0.5, ...(cfg.ppo ?? {}) },
+    ppo: {
+      numSteps: quick ? 64 : 256,
+      learningRate: 1e-3,
+      hidden: [64, 64],
+      numMinibatches: 4,
+      updateEpochs: 4,
+      entCoef: 0.003,
+      gamma: 1,
+      gaeLambda: 0.95,
+      initLogStd: -0.5,
+      ...(cfg.ppo ?? {}),
+    },
     runDir,
     // Absolute, so `eval --checkpoint <run>/checkpoints/ppo.json` reloads the same models from any folder; [] = the bundled ones.
     modelDirs: cfg.models.map((d) => resolve(d)),
@@ -43,7 +54,9 @@ export function demoExperimentConfig(cfg: RunConfig, runDir: string, explicit: R
 export function registerDemoCommand(program: Command): void {
   const cmd = program
     .command('demo')
-    .description('offline RLAE demo: train PPO and MAPPO to weigh the bundled tiny models span by span, compare with single models, uniform, best fixed weights and a segment oracle on held-out prompts')
+    .description(
+      'offline RLAE demo: train PPO and MAPPO to weigh the bundled tiny models span by span, compare with single models, uniform, best fixed weights and a segment oracle on held-out prompts',
+    )
     .option('--quick', 'small budgets (seconds): checks the pipeline, numbers are not meaningful');
   addRunOptions(cmd);
   addDecodingOptions(cmd);
@@ -59,9 +72,19 @@ export function registerDemoCommand(program: Command): void {
       const fileKeys = typeof opts.config === 'string' ? Object.keys(readConfigFile(opts.config)) : [];
       const exp = demoExperimentConfig(cfg, runDir, new Set([...fileKeys, ...Object.keys(opts).filter((k) => opts[k] !== undefined)]));
       process.stderr.write(`run folder: ${runDir}${resumeDir ? ' (resumed)' : ''}\n`);
-      const res = await runDecodingExperiment(models, sumReverseTask, exp, { log: (l) => process.stderr.write(`${l}\n`), progress: (label, total, lines) => new Progress(label, total, lines) }, { resume: resumeDir !== null });
+      const res = await runDecodingExperiment(
+        models,
+        sumReverseTask,
+        exp,
+        { log: (l) => process.stderr.write(`${l}\n`), progress: (label, total, lines) => new Progress(label, total, lines) },
+        { resume: resumeDir !== null },
+      );
       process.stdout.write(`${formatResultsTable(res.rows)}\n`);
-      process.stdout.write(`test items: ${exp.testItems}, training: ${exp.steps} env steps per algorithm (${Object.entries(res.trainSeconds).map(([a, s]) => `${a} ${s.toFixed(0)} s`).join(', ')})\n`);
+      process.stdout.write(
+        `test items: ${exp.testItems}, training: ${exp.steps} env steps per algorithm (${Object.entries(res.trainSeconds)
+          .map(([a, s]) => `${a} ${s.toFixed(0)} s`)
+          .join(', ')})\n`,
+      );
       process.stdout.write(`results, metrics, checkpoints and plots: ${runDir}\n`);
       process.stdout.write(`plots (PNG, SVG beside each): ${res.plots.join(', ')}\n`);
     } finally {

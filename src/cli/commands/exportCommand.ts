@@ -25,8 +25,16 @@ export function registerExportCommand(program: Command): void {
           exportPolicyOnnx(policy, join(opts.out, file), i);
           return { file, members: g.spec.members, obsDim: g.spec.obsDim, inputDim: g.actorIn, actionDim: g.head.dim };
         });
-        writeFileSync(join(opts.out, 'manifest.json'), JSON.stringify({ checkpoint: opts.checkpoint, algo: state.config.algo, io: ONNX_POLICY_IO, groups }, null, 1));
-        process.stdout.write(`${renderTable(['file', 'agents', 'input floats', 'action floats'], groups.map((g) => [g.file, g.members.join(', '), g.inputDim, g.actionDim]))}\n`);
+        writeFileSync(
+          join(opts.out, 'manifest.json'),
+          JSON.stringify({ checkpoint: opts.checkpoint, algo: state.config.algo, io: ONNX_POLICY_IO, groups }, null, 1),
+        );
+        process.stdout.write(
+          `${renderTable(
+            ['file', 'agents', 'input floats', 'action floats'],
+            groups.map((g) => [g.file, g.members.join(', '), g.inputDim, g.actionDim]),
+          )}\n`,
+        );
         process.stdout.write(`wrote ${groups.length} ONNX actor(s) and manifest.json to ${opts.out}\n`);
       } finally {
         policy.dispose();

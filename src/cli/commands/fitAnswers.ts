@@ -20,7 +20,12 @@ const pct = (x: number): string => (100 * x).toFixed(1);
 export function taskAbbreviations(tasks: readonly string[]): string[] {
   const seen = new Map<string, number>();
   return tasks.map((t) => {
-    const a = t.split(/[_\s-]+/).filter(Boolean).map((w) => w[0]).join('') || t;
+    const a =
+      t
+        .split(/[_\s-]+/)
+        .filter(Boolean)
+        .map((w) => w[0])
+        .join('') || t;
     const k = (seen.get(a) ?? 0) + 1;
     seen.set(a, k);
     return k > 1 ? `${a}${k}` : a;
@@ -32,12 +37,29 @@ export function registerFitAnswersCommand(program: Command): void {
   const D = FIT_ANSWERS_DEFAULTS;
   const cmd = program
     .command('fit-answers')
-    .description('learn how to fuse recorded model answers (fusion agents, with --focal also the sub-ensemble decider) and compare with single models, uniform, best single, per-task best single, plurality vote, mean of scores, best fixed weights, stacked softmax regression (global and per task) and the oracle on the held-out split, overall and per task')
-    .option('--data <file>', '(required unless --resume) recorded answers: JSON {"models": [...], "items": [...]} or JSONL (header line, then one item per line)')
+    .description(
+      'learn how to fuse recorded model answers (fusion agents, with --focal also the sub-ensemble decider) and compare with single models, uniform, best single, per-task best single, plurality vote, mean of scores, best fixed weights, stacked softmax regression (global and per task) and the oracle on the held-out split, overall and per task',
+    )
+    .option(
+      '--data <file>',
+      '(required unless --resume) recorded answers: JSON {"models": [...], "items": [...]} or JSONL (header line, then one item per line)',
+    )
     .option('--split-frac <f>', 'fraction of items without a "split" used for training (default 0.8)', numberFlag('--split-frac'))
     .option('--focal', 'train the RL-Focal decider (which models to include) together with the fusion agents')
-    .addOption(new Option('--fusion <mode>', `how the agents' actions become the answer (default ${D.env.fusion})`).choices(['weights', 'votes', 'calibrated', 'linear']))
-    .addOption(new Option('--reward <kind>', `correct: the greedy answer is right; expected: its chance under the fused distribution; gain: that chance minus the one of zero actions (default ${D.env.reward})`).choices(['correct', 'expected', 'gain']))
+    .addOption(
+      new Option('--fusion <mode>', `how the agents' actions become the answer (default ${D.env.fusion})`).choices([
+        'weights',
+        'votes',
+        'calibrated',
+        'linear',
+      ]),
+    )
+    .addOption(
+      new Option(
+        '--reward <kind>',
+        `correct: the greedy answer is right; expected: its chance under the fused distribution; gain: that chance minus the one of zero actions (default ${D.env.reward})`,
+      ).choices(['correct', 'expected', 'gain']),
+    )
     .addOption(new Option('--features <kind>', `what each agent sees of its own model (default ${D.env.features})`).choices(['scores', 'rich']))
     .option('--alpha <a>', `--focal: size penalty alpha (default ${D.focalEnv.alpha})`, numberFlag('--alpha'))
     .option('--num-envs <n>', `env copies stepped as one batch (default ${D.numEnvs})`, intFlag('--num-envs'));
@@ -46,7 +68,12 @@ export function registerFitAnswersCommand(program: Command): void {
   addResumeOption(cmd);
   cmd.action(async (given: Record<string, unknown>) => {
     const { options: opts, resumeDir } = openRun('fit-answers', given);
-    if (opts.data === undefined) throw new ConfigError('--data', "required option '--data <file>' not specified", 'Pass --data FILE (recorded answers), or --resume RUN_DIR to continue a run.');
+    if (opts.data === undefined)
+      throw new ConfigError(
+        '--data',
+        "required option '--data <file>' not specified",
+        'Pass --data FILE (recorded answers), or --resume RUN_DIR to continue a run.',
+      );
     const { config, fusion, reward, features, alpha, numEnvs, ...flags } = opts;
     const file = typeof config === 'string' ? readConfigFile(config) : {};
     // fit-answers' own defaults sit under the config file and the flags.
@@ -68,16 +95,37 @@ export function registerFitAnswersCommand(program: Command): void {
     const copies = (numEnvs as number | undefined) ?? D.numEnvs;
     writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...runConfigRecord(cfg), fitAnswers: { env, ppo, numEnvs: copies } }, null, 1));
     const bar = new Progress(`${cfg.algo}${cfg.focal ? '+focal' : ''}`, cfg.steps);
-    const res = await runFitAnswers({ data, focal: cfg.focal, env, ppo, numEnvs: copies, runDir, onIteration: (m) => bar.update(m.globalStep, { meanReturn: m.episodeReturn ?? undefined }), resume: resumeDir !== null });
+    const res = await runFitAnswers({
+      data,
+      focal: cfg.focal,
+      env,
+      ppo,
+      numEnvs: copies,
+      runDir,
+      onIteration: (m) => bar.update(m.globalStep, { meanReturn: m.episodeReturn ?? undefined }),
+      resume: resumeDir !== null,
+    });
     bar.stop();
     const note = (r: (typeof res.rows)[number]): string => {
       if (r.selectionFrequency) return ` [chosen: ${r.selectionFrequency.map((f, i) => `${data.models[i]} ${pct(f)}%`).join(', ')}]`;
       if (r.weights) return ` [${r.weights.map((w) => w.toFixed(2)).join(', ')}]`;
       return r.chosen && !r.chosen.includes(';') ? ` [${r.chosen}]` : '';
     };
-    process.stdout.write(`${renderTable(['method (fitted on train)', 'test accuracy %', 'models used'], res.rows.map((r) => [r.method + note(r), pct(r.accuracy), r.meanSize.toFixed(2)]))}\n`);
+    process.stdout.write(
+      `${renderTable(
+        ['method (fitted on train)', 'test accuracy %', 'models used'],
+        res.rows.map((r) => [r.method + note(r), pct(r.accuracy), r.meanSize.toFixed(2)]),
+      )}\n`,
+    );
     const short = taskAbbreviations(res.tasks);
-    process.stdout.write(`per task (test accuracy %; ${short.map((a, i) => `${a} = ${res.tasks[i]}`).join(', ')}):\n${renderTable(['method', ...short], res.rows.map((r) => [r.method, ...res.tasks.map((t) => (r.perTask[t] === undefined ? '-' : pct(r.perTask[t])))]))}\n`);
-    process.stdout.write(`${res.numTrain} train / ${res.numTest} test items; trained ${res.globalStep} steps in ${res.trainSeconds.toFixed(1)} s; total ${res.totalSeconds.toFixed(1)} s; run folder: ${runDir}\n`);
+    process.stdout.write(
+      `per task (test accuracy %; ${short.map((a, i) => `${a} = ${res.tasks[i]}`).join(', ')}):\n${renderTable(
+        ['method', ...short],
+        res.rows.map((r) => [r.method, ...res.tasks.map((t) => (r.perTask[t] === undefined ? '-' : pct(r.perTask[t])))]),
+      )}\n`,
+    );
+    process.stdout.write(
+      `${res.numTrain} train / ${res.numTest} test items; trained ${res.globalStep} steps in ${res.trainSeconds.toFixed(1)} s; total ${res.totalSeconds.toFixed(1)} s; run folder: ${runDir}\n`,
+    );
   });
 }

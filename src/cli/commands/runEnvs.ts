@@ -25,14 +25,21 @@ const PROGRESS_MIN_BYTES = 32 * 2 ** 20;
 
 /** Loads the recorded answers of `--data` with the run's split fraction and seed; big files print progress to stderr every 10 %. */
 export async function loadRunData(cfg: RunConfig, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<AnswerDataset> {
-  if (!cfg.data) throw new ConfigError('--data', `--env ${cfg.env} replays recorded answers but no data file was given`, 'Pass --data FILE (JSON or JSONL answer data, see docs).');
+  if (!cfg.data)
+    throw new ConfigError(
+      '--data',
+      `--env ${cfg.env} replays recorded answers but no data file was given`,
+      'Pass --data FILE (JSON or JSONL answer data, see docs).',
+    );
   let shown = -1;
   const t0 = performance.now();
   const onProgress = (read: number, total: number): void => {
     const tenth = Math.floor((10 * read) / total);
     if (total < PROGRESS_MIN_BYTES || tenth === shown) return;
     shown = tenth;
-    log(`reading ${cfg.data}: ${10 * tenth} % (${(read / 2 ** 20).toFixed(0)} of ${(total / 2 ** 20).toFixed(0)} MiB, ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    log(
+      `reading ${cfg.data}: ${10 * tenth} % (${(read / 2 ** 20).toFixed(0)} of ${(total / 2 ** 20).toFixed(0)} MiB, ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    );
   };
   const data = await loadAnswerData(cfg.data, { testFraction: 1 - cfg.splitFrac, splitSeed: cfg.seed, onProgress });
   if (shown >= 0) log(`read ${data.items.length} items of ${data.models.length} models in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -40,7 +47,11 @@ export async function loadRunData(cfg: RunConfig, log: (line: string) => void = 
 }
 
 /** Names of the registered envs that use `kind` (for fix-it messages). */
-const using = (kind: 'models' | 'data'): string => envNames().filter((n) => envRegistration(n).uses === kind).map((n) => `--env ${n}`).join(' / ');
+const using = (kind: 'models' | 'data'): string =>
+  envNames()
+    .filter((n) => envRegistration(n).uses === kind)
+    .map((n) => `--env ${n}`)
+    .join(' / ');
 
 /**
  * Builds the train and test envs of the registered env `cfg.env` (see `envRegistry`): run settings of
@@ -49,8 +60,10 @@ const using = (kind: 'models' | 'data'): string => envNames().filter((n) => envR
  */
 export async function buildRunEnvs(cfg: RunConfig): Promise<RunEnvs> {
   const reg = envRegistration(cfg.env);
-  if (reg.uses !== 'data' && cfg.data) throw new ConfigError('--data', `--env ${cfg.env} does not replay recorded answers`, `Drop --data, or use ${using('data')} with --data.`);
-  if (reg.uses !== 'models' && cfg.models.length > 0) throw new ConfigError('--models', `--env ${cfg.env} runs no model`, `Drop --models, or use ${using('models')}.`);
+  if (reg.uses !== 'data' && cfg.data)
+    throw new ConfigError('--data', `--env ${cfg.env} does not replay recorded answers`, `Drop --data, or use ${using('data')} with --data.`);
+  if (reg.uses !== 'models' && cfg.models.length > 0)
+    throw new ConfigError('--models', `--env ${cfg.env} runs no model`, `Drop --models, or use ${using('models')}.`);
   let models: Promise<ModelAdapter[]> | undefined;
   let data: Promise<AnswerDataset> | undefined;
   const context = (split: 'train' | 'test'): EnvBuildContext => ({

@@ -4,7 +4,12 @@ import { startServer } from '../../models/openai/startServer.js';
 import { intFlag, loadModels } from './common.js';
 
 /** The flag a `startServer` option comes from, for error messages. */
-const FLAG_OF: Record<string, string> = { 'serve.port': '--port', 'serve.host': '--host', 'serve.maxTokens': '--max-tokens', 'serve.apiKeyEnv': '--api-key-env' };
+const FLAG_OF: Record<string, string> = {
+  'serve.port': '--port',
+  'serve.host': '--host',
+  'serve.maxTokens': '--max-tokens',
+  'serve.apiKeyEnv': '--api-key-env',
+};
 
 /** Registers `serve`: an OpenAI-compatible completions server (with logprobs) over one model directory. */
 export function registerServeCommand(program: Command): void {
@@ -18,8 +23,10 @@ export function registerServeCommand(program: Command): void {
     .option('--max-tokens <n>', 'largest max_tokens a request may ask for, at least 1 (default 256)', intFlag('--max-tokens'))
     .action(async (opts: { model?: string; host?: string; port?: number; apiKeyEnv?: string; maxTokens?: number }) => {
       // Checked before the model loads, so a typo costs nothing.
-      if (opts.port !== undefined && (opts.port < 0 || opts.port > 65535)) throw new ConfigError('--port', `${opts.port} is not a port`, 'Pass an integer in [0, 65535] (0: a free port).');
-      if (opts.maxTokens !== undefined && opts.maxTokens < 1) throw new ConfigError('--max-tokens', `${opts.maxTokens} must be at least 1`, 'Pass e.g. --max-tokens 256.');
+      if (opts.port !== undefined && (opts.port < 0 || opts.port > 65535))
+        throw new ConfigError('--port', `${opts.port} is not a port`, 'Pass an integer in [0, 65535] (0: a free port).');
+      if (opts.maxTokens !== undefined && opts.maxTokens < 1)
+        throw new ConfigError('--max-tokens', `${opts.maxTokens} must be at least 1`, 'Pass e.g. --max-tokens 256.');
       const [model] = await loadModels(opts.model ? [opts.model] : []);
       let server;
       try {

@@ -35,7 +35,12 @@ export async function scoreOnTest(algo: OnPolicyAlgorithm, envs: RunEnvs, seed: 
   }
   const policy = algo.envPolicy();
   const rng = new Rng(`${seed}/eval`);
-  const r = await evaluateAnswers(envs.test, (obs) => policy.act(obs, rng, { deterministic: true }).actions as Record<string, Float32Array>, envs.testEpisodes, seed);
+  const r = await evaluateAnswers(
+    envs.test,
+    (obs) => policy.act(obs, rng, { deterministic: true }).actions as Record<string, Float32Array>,
+    envs.testEpisodes,
+    seed,
+  );
   return { accuracy: r.accuracy, meanReturn: r.meanReturn, episodes: r.episodes };
 }
 
@@ -85,7 +90,10 @@ export function registerTrainCommand(program: Command): void {
       const trainSeconds = (performance.now() - t0) / 1000;
       const score = await scoreOnTest(algo, envs, cfg.seed);
       const plots = await writeRunPlots(join(runDir, 'plots'), { metrics: readMetricsJsonl(metricsPath) });
-      writeFileSync(join(runDir, 'results.json'), JSON.stringify({ env: cfg.env, algo: cfg.algo, steps: algo.globalStep, trainSeconds, test: score, plots, package: packageInfo() }, null, 1));
+      writeFileSync(
+        join(runDir, 'results.json'),
+        JSON.stringify({ env: cfg.env, algo: cfg.algo, steps: algo.globalStep, trainSeconds, test: score, plots, package: packageInfo() }, null, 1),
+      );
       process.stdout.write(
         `${renderTable(['env', 'algo', 'train steps', 'train s', 'test episodes', 'test accuracy %', 'test mean return'], [[cfg.env, cfg.algo, algo.globalStep, trainSeconds.toFixed(1), score.episodes, (100 * score.accuracy).toFixed(1), score.meanReturn.toFixed(3)]])}\n`,
       );

@@ -124,7 +124,9 @@ export function makeSumReverseTask(rules: SumReverseRules = CANONICAL_RULES): Ta
       return content(prediction) === content(item.answer) ? 1 : 0;
     },
     segmentScores(prediction: string, item: TaskItem): SegmentScore[] {
-      const parts = content(prediction).split(';').map((p) => p.trim());
+      const parts = content(prediction)
+        .split(';')
+        .map((p) => p.trim());
       return item.segments.map((seg, i) => ({
         name: seg.name,
         expected: seg.text,

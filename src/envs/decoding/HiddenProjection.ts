@@ -16,7 +16,12 @@ export class HiddenProjection {
   private readonly input: Float64Array;
 
   /** `seed` fixes the random matrix (use one per model). */
-  constructor(readonly inDim: number, readonly outDim: number, readonly mode: ProjectionMode, seed: number | string) {
+  constructor(
+    readonly inDim: number,
+    readonly outDim: number,
+    readonly mode: ProjectionMode,
+    seed: number | string,
+  ) {
     if (mode === 'random' && inDim > 0) {
       const rng = new Rng(seed);
       const scale = 1 / Math.sqrt(inDim);

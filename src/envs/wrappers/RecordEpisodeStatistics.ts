@@ -1,7 +1,16 @@
 import { ConfigError } from '../../core/errors.js';
 import { nullRecord } from '../../core/nullRecord.js';
 import { putOwn } from '../../core/putOwn.js';
-import { hasGlobalState, type AgentRecord, type EnvMetadata, type Info, type ParallelEnv, type ResetOptions, type ResetResult, type StepResult } from '../../core/ParallelEnv.js';
+import {
+  hasGlobalState,
+  type AgentRecord,
+  type EnvMetadata,
+  type Info,
+  type ParallelEnv,
+  type ResetOptions,
+  type ResetResult,
+  type StepResult,
+} from '../../core/ParallelEnv.js';
 import type { Box, Space } from '../../core/spaces.js';
 
 /** What an agent's info carries under `episode` in the step where that agent's episode ends. */
@@ -57,7 +66,8 @@ export class RecordEpisodeStatistics<Obs, Act, Agent extends string> implements 
     readonly env: ParallelEnv<Obs, Act, Agent>,
     readonly bufferLength = 100,
   ) {
-    if (!Number.isInteger(bufferLength) || bufferLength < 1) throw new ConfigError('bufferLength', `must be a positive integer, got ${bufferLength}`, 'Pass 1 or more (default 100).');
+    if (!Number.isInteger(bufferLength) || bufferLength < 1)
+      throw new ConfigError('bufferLength', `must be a positive integer, got ${bufferLength}`, 'Pass 1 or more (default 100).');
     if (hasGlobalState(env)) {
       this.stateSpace = env.stateSpace;
       this.state = () => env.state();

@@ -99,7 +99,13 @@ export class AECWrapper<Obs, Act, Agent extends string> {
   /** Observation, cumulative reward, flags and info of the selected agent. */
   last(): AECLast<Obs> {
     const a = this.agentSelection;
-    return { observation: this.observe(a), reward: this.cumulativeRewards[a], termination: this.terminations[a], truncation: this.truncations[a], info: this.infos[a] };
+    return {
+      observation: this.observe(a),
+      reward: this.cumulativeRewards[a],
+      termination: this.terminations[a],
+      truncation: this.truncations[a],
+      info: this.infos[a],
+    };
   }
 
   /** Yields `agentSelection` while any agent is left in the cycle (at most `maxIter` times). */
@@ -207,10 +213,11 @@ export class AECWrapper<Obs, Act, Agent extends string> {
 /** A copy of an action that shares no buffer or array with it (typed arrays, arrays and Dict records are copied). */
 function copyAction<Act>(action: Act): Act {
   if (ArrayBuffer.isView(action) && !(action instanceof DataView)) return (action as unknown as Float32Array).slice() as unknown as Act;
-  if (Array.isArray(action)) return action.map((x) => copyAction(x)) as unknown as Act;
+  if (Array.isArray(action)) return (action as unknown[]).map((x) => copyAction(x)) as unknown as Act;
   if (typeof action === 'object' && action !== null) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(action)) Object.defineProperty(out, k, { value: copyAction((action as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
+    for (const k of Object.keys(action))
+      Object.defineProperty(out, k, { value: copyAction((action as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
     return out as Act;
   }
   return action;

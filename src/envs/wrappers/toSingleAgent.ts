@@ -37,7 +37,8 @@ export type JointAction<Agent extends string, Act> = Float32Array | readonly num
 function concatBox(spaces: readonly Space[]): Box {
   const parts = spaces.map(flatBounds);
   const n = parts.reduce((a, p) => a + p.low.length, 0);
-  const low = new Float32Array(n), high = new Float32Array(n);
+  const low = new Float32Array(n),
+    high = new Float32Array(n);
   let o = 0;
   for (const p of parts) {
     low.set(p.low, o);
@@ -70,7 +71,8 @@ export class SingleAgentWrapper<Obs, Act, Agent extends string> implements Singl
     const agents = env.possibleAgents;
     const obsSpaces = agents.map((a) => env.observationSpace(a));
     const actSpaces = agents.map((a) => env.actionSpace(a));
-    let o = 0, p = 0;
+    let o = 0,
+      p = 0;
     agents.forEach((_, i) => {
       this.obsOffsets.push(o);
       this.actOffsets.push(p);
@@ -121,11 +123,18 @@ export class SingleAgentWrapper<Obs, Act, Agent extends string> implements Singl
     if (!(ArrayBuffer.isView(action) || Array.isArray(action))) return action as AgentRecord<Agent, Act>;
     const why = this.actionSpace.explain(action);
     if (why !== null) {
-      throw new InvalidActionError('(joint)', action, String(this.actionSpace), `${why}. Pass the concatenation of every agent's action in possibleAgents order (${this.env.possibleAgents.join(', ')}).`);
+      throw new InvalidActionError(
+        '(joint)',
+        action,
+        String(this.actionSpace),
+        `${why}. Pass the concatenation of every agent's action in possibleAgents order (${this.env.possibleAgents.join(', ')}).`,
+      );
     }
     const flat = Float32Array.from(action as ArrayLike<number>);
     // fromEntries defines own entries, so agents named `__proto__` or `constructor` are plain keys.
-    return Object.fromEntries(live.map((a) => [a, this.env.actionSpace(a).unflatten(flat, this.actOffsets[this.env.possibleAgents.indexOf(a)])])) as AgentRecord<Agent, Act>;
+    return Object.fromEntries(
+      live.map((a) => [a, this.env.actionSpace(a).unflatten(flat, this.actOffsets[this.env.possibleAgents.indexOf(a)])]),
+    ) as AgentRecord<Agent, Act>;
   }
 }
 

@@ -21,7 +21,13 @@ export interface AnswerMethodResult {
 }
 
 /** The row of a method from its per-item correctness on the test items. */
-export function methodRow(method: string, test: readonly AnswerItem[], tasks: readonly string[], correct: ArrayLike<number>, extra: Omit<AnswerMethodResult, 'method' | 'accuracy' | 'perTask'>): AnswerMethodResult {
+export function methodRow(
+  method: string,
+  test: readonly AnswerItem[],
+  tasks: readonly string[],
+  correct: ArrayLike<number>,
+  extra: Omit<AnswerMethodResult, 'method' | 'accuracy' | 'perTask'>,
+): AnswerMethodResult {
   let right = 0;
   const hits = new Map<string, [number, number]>(tasks.map((t) => [t, [0, 0]]));
   test.forEach((it, j) => {
@@ -106,7 +112,12 @@ function chooseL2(train: readonly AnswerItem[], data: AnswerDataset, perTask: bo
   for (const l2 of STACKING_L2_GRID) {
     let right = 0;
     for (let f = 0; f < STACKING_FOLDS; f++) {
-      const fit = fitStacking(train.filter((_, j) => fold[j] !== f), data, perTask, l2);
+      const fit = fitStacking(
+        train.filter((_, j) => fold[j] !== f),
+        data,
+        perTask,
+        l2,
+      );
       train.forEach((it, j) => fold[j] === f && fit(it) === it.label && right++);
     }
     const cv = right / train.length;
@@ -142,12 +153,16 @@ export function answerBaselines(data: AnswerDataset, seed: number): AnswerMethod
   const best = trainAcc.indexOf(Math.max(...trainAcc));
   add('best single model', (it) => top(it, best), 1, t0, { chosen: data.models[best] });
   t0 = performance.now();
-  const bestOfTask = new Map(data.tasks.map((t) => {
-    const sub = train.filter((it) => it.task === t);
-    const acc = data.models.map((_, m) => accuracyOf(sub, (it) => top(it, m)));
-    return [t, sub.length ? acc.indexOf(Math.max(...acc)) : best];
-  }));
-  add('per-task best single', (it) => top(it, bestOfTask.get(it.task) ?? best), 1, t0, { chosen: data.tasks.map((t) => `${t}: ${data.models[bestOfTask.get(t)!]}`).join('; ') });
+  const bestOfTask = new Map(
+    data.tasks.map((t) => {
+      const sub = train.filter((it) => it.task === t);
+      const acc = data.models.map((_, m) => accuracyOf(sub, (it) => top(it, m)));
+      return [t, sub.length ? acc.indexOf(Math.max(...acc)) : best];
+    }),
+  );
+  add('per-task best single', (it) => top(it, bestOfTask.get(it.task) ?? best), 1, t0, {
+    chosen: data.tasks.map((t) => `${t}: ${data.models[bestOfTask.get(t)!]}`).join('; '),
+  });
   t0 = performance.now();
   add('plurality vote', (it) => pluralityVote(it), n, t0);
   t0 = performance.now();
@@ -157,11 +172,19 @@ export function answerBaselines(data: AnswerDataset, seed: number): AnswerMethod
   const onRaw = bestFixedWeights(train.map(rawItem), n, 20);
   const useRaw = onRaw.accuracy > onProbs.accuracy;
   const fixed = useRaw ? onRaw : onProbs;
-  add('best fixed weights', (it) => fuseAnswer(useRaw ? rawItem(it).probs : it.probs, fixed.weights, it.numOptions), fixed.weights.filter((w) => w > 0).length, t0, { weights: fixed.weights, chosen: useRaw ? 'recorded scores' : 'normalised scores' });
+  add(
+    'best fixed weights',
+    (it) => fuseAnswer(useRaw ? rawItem(it).probs : it.probs, fixed.weights, it.numOptions),
+    fixed.weights.filter((w) => w > 0).length,
+    t0,
+    { weights: fixed.weights, chosen: useRaw ? 'recorded scores' : 'normalised scores' },
+  );
   for (const perTask of [false, true]) {
     t0 = performance.now();
     const { l2 } = chooseL2(train, data, perTask, seed);
-    add(perTask ? 'stacked softmax regression (per task)' : 'stacked softmax regression (global)', fitStacking(train, data, perTask, l2), n, t0, { chosen: `l2=${l2}` });
+    add(perTask ? 'stacked softmax regression (per task)' : 'stacked softmax regression (global)', fitStacking(train, data, perTask, l2), n, t0, {
+      chosen: `l2=${l2}`,
+    });
   }
   t0 = performance.now();
   add('oracle (any model right)', (it) => (it.probs.some((_, m) => top(it, m) === it.label) ? it.label : -1), n, t0);

@@ -21,7 +21,13 @@ export interface AnswerEvalResult {
  * Plays each of the first `numItems` items of the env's split once, in order (`itemIndex`), and
  * reports the share whose final `infos[agent].correct` is true (AnswerEnsembleEnv and FocalEnv).
  */
-export async function evaluateAnswers(env: ParallelEnv<Float32Array, unknown>, choose: AnswerChooser, numItems: number, seed = 0, stride = 1): Promise<AnswerEvalResult> {
+export async function evaluateAnswers(
+  env: ParallelEnv<Float32Array, unknown>,
+  choose: AnswerChooser,
+  numItems: number,
+  seed = 0,
+  stride = 1,
+): Promise<AnswerEvalResult> {
   let correct = 0;
   let ret = 0;
   let size = 0;
@@ -48,5 +54,13 @@ export async function evaluateAnswers(env: ParallelEnv<Float32Array, unknown>, c
     for (let m = 0; m < width; m++) counts[m] = (counts[m] ?? 0) + (sel ? sel[m] : 1);
   }
   const n = Math.max(1, numItems);
-  return { accuracy: correct / n, meanReturn: ret / n, episodes: numItems, meanSize: size / n, wallSeconds: (performance.now() - t0) / 1000, correct: hits, selectionCounts: counts };
+  return {
+    accuracy: correct / n,
+    meanReturn: ret / n,
+    episodes: numItems,
+    meanSize: size / n,
+    wallSeconds: (performance.now() - t0) / 1000,
+    correct: hits,
+    selectionCounts: counts,
+  };
 }

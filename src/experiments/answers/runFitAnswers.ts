@@ -71,7 +71,11 @@ export async function runFitAnswers(cfg: FitAnswersConfig): Promise<FitAnswersRe
     curve: { split: 'train', every, items: 400 },
     // Curve points are logged as they are measured, tagged with the trainer's label and iteration, so a
     // resumed run drops those past its checkpoint together with the iterations' own lines.
-    onCurvePoint: (c, iteration) => appendFileSync(metricsPath, `${JSON.stringify({ algo: curveLabel, step: c.step, successRate: c.accuracy, meanSize: c.meanSize, trainer: label, iteration })}\n`),
+    onCurvePoint: (c, iteration) =>
+      appendFileSync(
+        metricsPath,
+        `${JSON.stringify({ algo: curveLabel, step: c.step, successRate: c.accuracy, meanSize: c.meanSize, trainer: label, iteration })}\n`,
+      ),
     onIteration: (m) => cfg.onIteration?.(m),
   });
   const records = readMetricsJsonl(metricsPath);
@@ -81,12 +85,31 @@ export async function runFitAnswers(cfg: FitAnswersConfig): Promise<FitAnswersRe
   const n = data.models.length;
   const selectionFrequency = learned.selectionCounts.map((c) => c / Math.max(1, learned.episodes));
   const method = `${cfg.ppo.algo.toUpperCase()} ${focal ? 'decider + fusion' : 'learned fusion'} (${cfg.env.fusion ?? 'weights'})`;
-  rows.push(methodRow(method, test, data.tasks, learned.correct, { meanSize: focal ? learned.meanSize : n, wallSeconds: learned.wallSeconds, ...(focal ? { selectionFrequency } : {}) }));
+  rows.push(
+    methodRow(method, test, data.tasks, learned.correct, {
+      meanSize: focal ? learned.meanSize : n,
+      wallSeconds: learned.wallSeconds,
+      ...(focal ? { selectionFrequency } : {}),
+    }),
+  );
   const globalStep = run.algo.globalStep;
   run.algo.dispose();
   const plots = await writeRunPlots(join(runDir, 'plots'), { metrics: records, accuracy: rows.map((r) => ({ method: r.method, accuracy: r.accuracy })) });
   const totalSeconds = (performance.now() - t0) / 1000;
-  const result = { rows, tasks: data.tasks, curve, trainSeconds: run.trainSeconds, totalSeconds, globalStep, plots, numTrain: itemsOf(data, 'train').length, numTest: test.length };
-  writeFileSync(join(runDir, 'results.json'), JSON.stringify({ data: data.source, models: data.models, env: cfg.env, ppo: cfg.ppo, numEnvs: cfg.numEnvs, ...result, package: packageInfo() }, null, 1));
+  const result = {
+    rows,
+    tasks: data.tasks,
+    curve,
+    trainSeconds: run.trainSeconds,
+    totalSeconds,
+    globalStep,
+    plots,
+    numTrain: itemsOf(data, 'train').length,
+    numTest: test.length,
+  };
+  writeFileSync(
+    join(runDir, 'results.json'),
+    JSON.stringify({ data: data.source, models: data.models, env: cfg.env, ppo: cfg.ppo, numEnvs: cfg.numEnvs, ...result, package: packageInfo() }, null, 1),
+  );
   return result;
 }

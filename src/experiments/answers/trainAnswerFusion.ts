@@ -58,7 +58,13 @@ export interface TrainedAnswerFusion {
 }
 
 /** One answer env of the run's kind on `split`. */
-export function makeAnswerEnv(data: AnswerDataset, focal: boolean, env: FusionEnvOptions, split: AnswerSplit, order: 'shuffle' | 'sequential'): AnswerEnsembleEnv | FocalEnv {
+export function makeAnswerEnv(
+  data: AnswerDataset,
+  focal: boolean,
+  env: FusionEnvOptions,
+  split: AnswerSplit,
+  order: 'shuffle' | 'sequential',
+): AnswerEnsembleEnv | FocalEnv {
   return focal ? new FocalEnv({ ...env, data, split, order }) : new AnswerEnsembleEnv({ ...env, data, split, order });
 }
 
@@ -76,7 +82,13 @@ export async function trainAnswerFusion(cfg: AnswerFusionTraining): Promise<Trai
     const size = itemsOf(cfg.data, split).length;
     // A subset is spread evenly over the split, so every task is in it.
     const stride = Math.max(1, Math.floor(size / Math.min(items, size)));
-    const r = await evaluateAnswers(env, (obs) => policy!.act(obs, rng, { deterministic: true }).actions as Record<string, Float32Array>, Math.floor(size / stride), cfg.ppo.seed, stride);
+    const r = await evaluateAnswers(
+      env,
+      (obs) => policy!.act(obs, rng, { deterministic: true }).actions as Record<string, Float32Array>,
+      Math.floor(size / stride),
+      cfg.ppo.seed,
+      stride,
+    );
     await env.close();
     return r;
   };
@@ -97,7 +109,13 @@ export async function trainAnswerFusion(cfg: AnswerFusionTraining): Promise<Trai
   if (algo) {
     await new Trainer(algo, { checkpointPath: cfg.checkpointPath, callbacks }).run();
   } else {
-    algo = await runWithCheckpoints(envs, cfg.ppo, { checkpointPath: cfg.checkpointPath!, metricsPath: cfg.metricsPath!, label: cfg.label, resume: cfg.resume ?? false, callbacks });
+    algo = await runWithCheckpoints(envs, cfg.ppo, {
+      checkpointPath: cfg.checkpointPath!,
+      metricsPath: cfg.metricsPath!,
+      label: cfg.label,
+      resume: cfg.resume ?? false,
+      callbacks,
+    });
     policy ??= algo.envPolicy();
   }
   const trainSeconds = (performance.now() - t0) / 1000 - curveSeconds;

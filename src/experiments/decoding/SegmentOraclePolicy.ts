@@ -18,7 +18,11 @@ export class SegmentOraclePolicy implements Policy {
   readonly agents: readonly string[];
 
   /** Oracle for `env` (read at every step) on `task`, with `bestModelBySegment[k]` the agent index used in segment k. */
-  constructor(private readonly env: DecodingProgress, private readonly task: Task, readonly bestModelBySegment: readonly number[]) {
+  constructor(
+    private readonly env: DecodingProgress,
+    private readonly task: Task,
+    readonly bestModelBySegment: readonly number[],
+  ) {
     this.agents = [...env.possibleAgents];
     if (bestModelBySegment.length === 0) throw new ConfigError('bestModelBySegment', 'is empty', 'Pass one model index per answer segment.');
   }
@@ -29,7 +33,13 @@ export class SegmentOraclePolicy implements Policy {
     const best = this.bestModelBySegment[Math.max(0, seg)];
     const logProbs = Object.create(null) as Record<string, number>;
     for (const a of this.agents) logProbs[a] = 0;
-    return { actions: weightsToActions(this.agents, this.agents.map((_, i) => (i === best ? 1 : 0))), logProbs };
+    return {
+      actions: weightsToActions(
+        this.agents,
+        this.agents.map((_, i) => (i === best ? 1 : 0)),
+      ),
+      logProbs,
+    };
   }
 
   /** The segment table. */
@@ -39,7 +49,8 @@ export class SegmentOraclePolicy implements Policy {
 
   /** Restores a `save()` of the same kind. */
   load(state: PolicyState): void {
-    if (state.kind !== 'segment-oracle') throw new ConfigError('policy.kind', `is "${state.kind}", expected "segment-oracle"`, 'Load a snapshot saved by SegmentOraclePolicy.');
+    if (state.kind !== 'segment-oracle')
+      throw new ConfigError('policy.kind', `is "${state.kind}", expected "segment-oracle"`, 'Load a snapshot saved by SegmentOraclePolicy.');
     Object.assign(this, { bestModelBySegment: [...(state.bestModelBySegment as number[])] });
   }
 

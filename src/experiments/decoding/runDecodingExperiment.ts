@@ -89,16 +89,36 @@ function row(method: string, kind: MethodResult['kind'], r: DecodingEvalResult, 
  * `metrics.jsonl`, `checkpoints/<algo>.json` (every iteration), `results.json` and `plots/*.png` into
  * `runDir`. With `resume`, training continues from the checkpoints an interrupted run left there.
  */
-export async function runDecodingExperiment(models: readonly ModelAdapter[], task: Task, cfg: DecodingExperimentConfig, io: ExperimentIO, opts: { readonly resume?: boolean } = {}): Promise<DecodingExperimentResults> {
+export async function runDecodingExperiment(
+  models: readonly ModelAdapter[],
+  task: Task,
+  cfg: DecodingExperimentConfig,
+  io: ExperimentIO,
+  opts: { readonly resume?: boolean } = {},
+): Promise<DecodingExperimentResults> {
   mkdirSync(join(cfg.runDir, 'checkpoints'), { recursive: true });
   // `models` holds what `eval` reloads (directories); `modelIds` the names the tables use.
   const { modelDirs, ...settings } = cfg;
-  writeFileSync(join(cfg.runDir, 'config.json'), JSON.stringify({ ...settings, task: task.name, modelIds: models.map((m) => m.id), ...(modelDirs ? { models: modelDirs } : {}), package: packageInfo() }, null, 1));
+  writeFileSync(
+    join(cfg.runDir, 'config.json'),
+    JSON.stringify(
+      { ...settings, task: task.name, modelIds: models.map((m) => m.id), ...(modelDirs ? { models: modelDirs } : {}), package: packageInfo() },
+      null,
+      1,
+    ),
+  );
   const metricsPath = join(cfg.runDir, 'metrics.jsonl');
   if (!opts.resume || !existsSync(metricsPath)) writeFileSync(metricsPath, '');
   const envOf = (split: 'train' | 'validation' | 'test', numItems: number): EnsembleDecodingEnv =>
     new EnsembleDecodingEnv({
-      models, task, split, numItems, itemSeed: cfg.seed, spanLength: cfg.spanLength, maxSteps: cfg.maxSteps, closeModels: false,
+      models,
+      task,
+      split,
+      numItems,
+      itemSeed: cfg.seed,
+      spanLength: cfg.spanLength,
+      maxSteps: cfg.maxSteps,
+      closeModels: false,
       ...(split === 'train' && cfg.trainReward === 'segments' ? { scorer: segmentCreditScorer(task) } : {}),
     });
   const valEnv = envOf('validation', cfg.validationItems);
@@ -154,7 +174,10 @@ export async function runDecodingExperiment(models: readonly ModelAdapter[], tas
     const bar = progress(algoName, plannedSteps(trainEnv, ppo));
     const t0 = performance.now();
     const algo = await runWithCheckpoints(trainEnv, ppo, {
-      checkpointPath: join(cfg.runDir, 'checkpoints', `${algoName}.json`), metricsPath, label: algoName, resume: opts.resume ?? false,
+      checkpointPath: join(cfg.runDir, 'checkpoints', `${algoName}.json`),
+      metricsPath,
+      label: algoName,
+      resume: opts.resume ?? false,
       callbacks: [{ onIteration: (m) => bar.update(m.globalStep, { successRate: m.successRate ?? undefined, meanReturn: m.episodeReturn ?? undefined }) }],
     });
     bar.stop();

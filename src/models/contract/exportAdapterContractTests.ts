@@ -33,7 +33,12 @@ function assertSameNext(a: NextToken, b: NextToken, tol: number, what: string): 
   if (isTopK(a.logprobs) || isTopK(b.logprobs)) {
     assert.ok(isTopK(a.logprobs) && isTopK(b.logprobs), `${what}: one answer is top-k, the other full`);
     assert.deepEqual([...a.logprobs.ids], [...b.logprobs.ids], `${what}: top-k ids differ`);
-    a.logprobs.logprobs.forEach((x, i) => assert.ok(Math.abs(x - (b.logprobs as TopK).logprobs[i]) <= tol, `${what}: top-k logprob ${i} differs by ${Math.abs(x - (b.logprobs as TopK).logprobs[i])} > ${tol}`));
+    a.logprobs.logprobs.forEach((x, i) =>
+      assert.ok(
+        Math.abs(x - (b.logprobs as TopK).logprobs[i]) <= tol,
+        `${what}: top-k logprob ${i} differs by ${Math.abs(x - (b.logprobs as TopK).logprobs[i])} > ${tol}`,
+      ),
+    );
     assert.ok(Math.abs(a.logprobs.restMass - b.logprobs.restMass) <= Math.max(tol, 1e-4), `${what}: restMass differs`);
   } else {
     const x = a.logprobs;
@@ -248,7 +253,8 @@ export function exportAdapterContractTests(name: string, makeAdapter: () => Prom
       const tok = adapter.tokenizer;
       const ids = tok.encode(text);
       const unk = tok.specialTokens.unk;
-      if (ids.length < 2 || ids.some((id) => id === unk) || tok.decode(ids) !== text) return t.skip(`the tokenizer does not split ${JSON.stringify(text)} into byte tokens losslessly`);
+      if (ids.length < 2 || ids.some((id) => id === unk) || tok.decode(ids) !== text)
+        return t.skip(`the tokenizer does not split ${JSON.stringify(text)} into byte tokens losslessly`);
       await appendedMatchReference(ids, `bytes of ${JSON.stringify(text)}`);
       const whole = tok.encode(prompts[0] + text);
       if (whole.join() !== [...tok.encode(prompts[0]), ...ids].join()) return;
@@ -260,7 +266,7 @@ export function exportAdapterContractTests(name: string, makeAdapter: () => Prom
       await b.dispose();
     });
 
-    it('non-canonical appends (one token per character instead of the tokenizer\'s merges) are fed as given, not re-tokenized', async (t) => {
+    it("non-canonical appends (one token per character instead of the tokenizer's merges) are fed as given, not re-tokenized", async (t) => {
       const tok = adapter.tokenizer;
       const ids = [...appendText].flatMap((ch) => tok.encode(ch));
       if (ids.join() === tok.encode(appendText).join()) return t.skip(`${JSON.stringify(appendText)} is already one token per character in this tokenizer`);

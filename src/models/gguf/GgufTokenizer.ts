@@ -37,7 +37,12 @@ export class GgufTokenizer implements Tokenizer {
     const g = md.tokenizer?.ggml;
     const tokens = g?.tokens;
     if (!Array.isArray(tokens) || tokens.length === 0 || !tokens.every((t) => typeof t === 'string')) {
-      throw new ModelLoadError(file, 'the GGUF file has no tokenizer.ggml.tokens', 'Convert the model with llama.cpp\'s convert_hf_to_gguf.py, which stores the tokenizer in the file.', 'tokenizer.ggml.tokens');
+      throw new ModelLoadError(
+        file,
+        'the GGUF file has no tokenizer.ggml.tokens',
+        "Convert the model with llama.cpp's convert_hf_to_gguf.py, which stores the tokenizer in the file.",
+        'tokenizer.ggml.tokens',
+      );
     }
     this.tokens = tokens as string[];
     this.types = Array.isArray(g?.token_type) ? (g.token_type as number[]) : [];

@@ -47,10 +47,14 @@ function concat(...parts: Float32Array[]): Float32Array {
 export function decoderToGguf(w: DecoderWeights, vocab: GgufVocab, name = 'tiny-decoder'): Uint8Array {
   const { vocabSize: V, dModel: D, dFF: F, maxPositions: P } = w;
   if (w.lmHeadBias && w.lmHeadBias.some((b) => b !== 0)) {
-    throw new GgufWriteError('the decoder has an lm-head bias, which llama.cpp\'s gpt2 architecture has no tensor for. Train or build the decoder without lmHeadBias to export it as GGUF.');
+    throw new GgufWriteError(
+      "the decoder has an lm-head bias, which llama.cpp's gpt2 architecture has no tensor for. Train or build the decoder without lmHeadBias to export it as GGUF.",
+    );
   }
   if (vocab.tokens.length !== V || vocab.tokenTypes.length !== V) {
-    throw new GgufWriteError(`the vocabulary has ${vocab.tokens.length} tokens and ${vocab.tokenTypes.length} types but the decoder ${V} ids. Pass one token and one type per id.`);
+    throw new GgufWriteError(
+      `the vocabulary has ${vocab.tokens.length} tokens and ${vocab.tokenTypes.length} types but the decoder ${V} ids. Pass one token and one type per id.`,
+    );
   }
   const u32 = (value: number): GgufValue => ({ type: 'uint32', value });
   const metadata: Record<string, GgufValue> = {

@@ -79,7 +79,15 @@ export function getLlamaBackend(gpu: LlamaGpu, maxThreads: number): Promise<Llam
       } catch {
         throw new ModelDependencyError('node-llama-cpp', NODE_LLAMA_CPP_INSTALL, 'LlamaCppModel (GGUF models)');
       }
-      return mod.getLlama({ gpu, build: 'never', skipDownload: true, usePrebuiltBinaries: true, progressLogs: false, logLevel: mod.LlamaLogLevel.error, maxThreads });
+      return mod.getLlama({
+        gpu,
+        build: 'never',
+        skipDownload: true,
+        usePrebuiltBinaries: true,
+        progressLogs: false,
+        logLevel: mod.LlamaLogLevel.error,
+        maxThreads,
+      });
     })();
     b.catch(() => backends.delete(key));
     backends.set(key, b);

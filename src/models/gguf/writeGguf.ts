@@ -32,7 +32,8 @@ export function writeGguf(metadata: Readonly<Record<string, GgufValue>>, tensors
     if (names.has(t.name)) throw new GgufWriteError(`tensor "${t.name}" appears twice. Give every tensor a unique name.`);
     names.add(t.name);
     const n = t.dims.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw new GgufWriteError(`tensor "${t.name}" has dims [${t.dims.join(', ')}] (${n} values) but ${t.data.length} values. Pass dims that match the data.`);
+    if (n !== t.data.length)
+      throw new GgufWriteError(`tensor "${t.name}" has dims [${t.dims.join(', ')}] (${n} values) but ${t.data.length} values. Pass dims that match the data.`);
   }
   const w = new ByteWriter();
   w.bytes(new TextEncoder().encode('GGUF'));

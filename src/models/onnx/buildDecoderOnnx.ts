@@ -73,8 +73,22 @@ function checkSizes(w: DecoderWeights): void {
   if (w.lmHeadBias !== undefined) expect('lmHeadBias', w.lmHeadBias, V);
   w.layers.forEach((l, i) => {
     const dims: Record<keyof DecoderLayerWeights, number> = {
-      ln1Gamma: D, ln1Beta: D, wq: D * D, wk: D * D, wv: D * D, wo: D * D, bq: D, bk: D, bv: D, bo: D,
-      ln2Gamma: D, ln2Beta: D, w1: D * F, b1: F, w2: F * D, b2: D,
+      ln1Gamma: D,
+      ln1Beta: D,
+      wq: D * D,
+      wk: D * D,
+      wv: D * D,
+      wo: D * D,
+      bq: D,
+      bk: D,
+      bv: D,
+      bo: D,
+      ln2Gamma: D,
+      ln2Beta: D,
+      w1: D * F,
+      b1: F,
+      w2: F * D,
+      b2: D,
     };
     for (const [k, n] of Object.entries(dims)) expect(`layers[${i}].${k}`, l[k as keyof DecoderLayerWeights], n);
   });
@@ -148,10 +162,7 @@ export function buildDecoderOnnx(w: DecoderWeights): Uint8Array {
     const v = toHeads(linear(h, 'attn.v.weight', l.wv, 'attn.v.bias', l.bv, D, D));
     const kAll = g.op('Concat', [past[i].key, k], { axis: attr.int(2) }, `present.${i}.key`);
     const vAll = g.op('Concat', [past[i].value, v], { axis: attr.int(2) }, `present.${i}.value`);
-    const scores = g.op('Add', [
-      g.op('Mul', [g.op('MatMul', [q, g.op('Transpose', [kAll], { perm: attr.ints([0, 1, 3, 2]) })]), scale]),
-      attnBias,
-    ]);
+    const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [q, g.op('Transpose', [kAll], { perm: attr.ints([0, 1, 3, 2]) })]), scale]), attnBias]);
     const probs = g.op('Softmax', [scores], { axis: attr.int(-1) });
     const ctx = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [probs, vAll])], { perm: attr.ints([0, 2, 1, 3]) }), mergedShape]);
     x = g.op('Add', [x, linear(ctx, 'attn.o.weight', l.wo, 'attn.o.bias', l.bo, D, D)]);

@@ -31,12 +31,7 @@ export function decoderConfigJson(w: DecoderWeights, extras: DecoderConfigExtras
  * Writes a model directory in Hugging Face layout (`config.json`, `tokenizer.json`, `onnx/model.onnx`)
  * that `OnnxCausalLM.load(dir)` opens.
  */
-export async function writeDecoderModelDir(
-  dir: string,
-  w: DecoderWeights,
-  tokenizerJson: object,
-  extras: DecoderConfigExtras = {},
-): Promise<void> {
+export async function writeDecoderModelDir(dir: string, w: DecoderWeights, tokenizerJson: object, extras: DecoderConfigExtras = {}): Promise<void> {
   await mkdir(join(dir, 'onnx'), { recursive: true });
   await writeFileAtomic(join(dir, 'onnx', 'model.onnx'), buildDecoderOnnx(w));
   await writeFileAtomic(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson, null, 1));

@@ -115,37 +115,53 @@ class ResponseTooLarge extends Error {
 }
 
 /** One HTTP(S) exchange with node:http; rejects on network errors, a body cut short, the timeout, or a body over `maxBytes`. */
-function sendRequest(url: string, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number, agents: Agents, maxBytes: number): Promise<RawResponse> {
+function sendRequest(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  timeoutMs: number,
+  agents: Agents,
+  maxBytes: number,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(u, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: u.protocol === 'https:' ? agents.https : agents.http }, (res) => {
-      const chunks: Buffer[] = [];
-      let received = 0;
-      // Destroying the request closes the socket: the rest of the body is never read, and the
-      // connection is not handed back to the keep-alive pool mid-body.
-      const tooLarge = (bytes: number) => {
-        clearTimeout(timer);
-        reject(new ResponseTooLarge(bytes));
-        req.destroy();
-      };
-      const declared = Number(res.headers['content-length']);
-      if (declared > maxBytes) return tooLarge(declared);
-      res.on('data', (c: Buffer) => {
-        received += c.length;
-        if (received > maxBytes) return tooLarge(received);
-        chunks.push(c);
-      });
-      res.on('aborted', () => reject(Object.assign(new Error('the response was cut short'), { code: 'ECONNRESET' })));
-      res.on('error', reject);
-      res.on('end', () => {
-        clearTimeout(timer);
-        if (!res.complete) return reject(Object.assign(new Error('the response was cut short'), { code: 'ECONNRESET' }));
-        const h: IncomingHttpHeaders = res.headers;
-        const ra = h['retry-after'];
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: Array.isArray(ra) ? ra[0] : ra });
-      });
-    });
+    const req = send(
+      u,
+      {
+        method,
+        headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        agent: u.protocol === 'https:' ? agents.https : agents.http,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let received = 0;
+        // Destroying the request closes the socket: the rest of the body is never read, and the
+        // connection is not handed back to the keep-alive pool mid-body.
+        const tooLarge = (bytes: number) => {
+          clearTimeout(timer);
+          reject(new ResponseTooLarge(bytes));
+          req.destroy();
+        };
+        const declared = Number(res.headers['content-length']);
+        if (declared > maxBytes) return tooLarge(declared);
+        res.on('data', (c: Buffer) => {
+          received += c.length;
+          if (received > maxBytes) return tooLarge(received);
+          chunks.push(c);
+        });
+        res.on('aborted', () => reject(Object.assign(new Error('the response was cut short'), { code: 'ECONNRESET' })));
+        res.on('error', reject);
+        res.on('end', () => {
+          clearTimeout(timer);
+          if (!res.complete) return reject(Object.assign(new Error('the response was cut short'), { code: 'ECONNRESET' }));
+          const h: IncomingHttpHeaders = res.headers;
+          const ra: string | string[] | undefined = h['retry-after'];
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: typeof ra === 'object' ? ra[0] : ra });
+        });
+      },
+    );
     const timer = setTimeout(() => {
       req.destroy(new RequestTimeout(`timeout after ${timeoutMs} ms`));
     }, timeoutMs);
@@ -210,7 +226,7 @@ interface NextRequest {
 
 /** Reads the context length from a local config.json (`n_positions`, `max_position_embeddings`, `n_ctx`), or undefined. */
 async function contextFromConfig(path: string): Promise<number | undefined> {
-  const cfg = await readJsonFile(path, { required: true, fix: 'Pass the path of the served model\'s config.json, or pass maxContext.' });
+  const cfg = await readJsonFile(path, { required: true, fix: "Pass the path of the served model's config.json, or pass maxContext." });
   if (!cfg || typeof cfg !== 'object') return undefined;
   const c = cfg as Record<string, unknown>;
   for (const k of ['n_positions', 'max_position_embeddings', 'n_ctx']) {
@@ -288,19 +304,38 @@ export class OpenAIHttpModel implements ModelAdapter {
         throw new ConfigError('baseUrl', `${JSON.stringify(u)} is not a URL`, 'Pass e.g. "http://localhost:8000".');
       }
     }
-    if (!opts.tokenizer) throw new ConfigError('tokenizer', 'is required', "Pass the served model's tokenizer: await HfTokenizer.fromFile('<model dir>/tokenizer.json').");
+    if (!opts.tokenizer)
+      throw new ConfigError('tokenizer', 'is required', "Pass the served model's tokenizer: await HfTokenizer.fromFile('<model dir>/tokenizer.json').");
     const endpoint = opts.endpoint ?? 'completions';
-    if (!['completions', 'chat', 'llamacpp'].includes(endpoint)) throw new ConfigError('endpoint', `${JSON.stringify(endpoint)} is not an endpoint`, 'Use "completions", "chat" or "llamacpp".');
+    if (!['completions', 'chat', 'llamacpp'].includes(endpoint))
+      throw new ConfigError('endpoint', `${JSON.stringify(endpoint)} is not an endpoint`, 'Use "completions", "chat" or "llamacpp".');
     const k = opts.topK ?? 20;
     if (!Number.isInteger(k) || k < 1) throw new ConfigError('topK', `${k} must be a positive integer`, 'Use e.g. 20 (vLLM default cap) or 5 (OpenAI).');
-    if (endpoint === 'chat' && k > CHAT_MAX_TOP_LOGPROBS) throw new ConfigError('topK', `${k} exceeds the chat endpoint's top_logprobs limit of ${CHAT_MAX_TOP_LOGPROBS}`, `Use topK <= ${CHAT_MAX_TOP_LOGPROBS} (OpenAI and Ollama reject more), or the completions endpoint.`);
-    if (opts.addBos && opts.tokenizer.specialTokens.bos === undefined) throw new ConfigError('addBos', 'is true but the tokenizer has no BOS token', 'Leave addBos unset, or pass the tokenizer that defines BOS.');
-    if (opts.spread !== undefined && opts.spread !== 'leastLoaded' && opts.spread !== 'roundRobin') throw new ConfigError('spread', `${JSON.stringify(opts.spread)} is not a spread`, 'Use "leastLoaded" or "roundRobin".');
-    if (opts.maxContext !== undefined && (!Number.isInteger(opts.maxContext) || opts.maxContext < 1)) throw new ConfigError('maxContext', `${opts.maxContext} must be a positive integer`, "Pass the served model's context length.");
+    if (endpoint === 'chat' && k > CHAT_MAX_TOP_LOGPROBS)
+      throw new ConfigError(
+        'topK',
+        `${k} exceeds the chat endpoint's top_logprobs limit of ${CHAT_MAX_TOP_LOGPROBS}`,
+        `Use topK <= ${CHAT_MAX_TOP_LOGPROBS} (OpenAI and Ollama reject more), or the completions endpoint.`,
+      );
+    if (opts.addBos && opts.tokenizer.specialTokens.bos === undefined)
+      throw new ConfigError('addBos', 'is true but the tokenizer has no BOS token', 'Leave addBos unset, or pass the tokenizer that defines BOS.');
+    if (opts.spread !== undefined && opts.spread !== 'leastLoaded' && opts.spread !== 'roundRobin')
+      throw new ConfigError('spread', `${JSON.stringify(opts.spread)} is not a spread`, 'Use "leastLoaded" or "roundRobin".');
+    if (opts.maxContext !== undefined && (!Number.isInteger(opts.maxContext) || opts.maxContext < 1))
+      throw new ConfigError('maxContext', `${opts.maxContext} must be a positive integer`, "Pass the served model's context length.");
     const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new ConfigError('maxResponseBytes', `${maxBytes} must be a positive integer`, `Leave it out for the default of ${DEFAULT_MAX_RESPONSE_BYTES} bytes (8 MiB).`);
+    if (!Number.isInteger(maxBytes) || maxBytes < 1)
+      throw new ConfigError(
+        'maxResponseBytes',
+        `${maxBytes} must be a positive integer`,
+        `Leave it out for the default of ${DEFAULT_MAX_RESPONSE_BYTES} bytes (8 MiB).`,
+      );
     if (opts.apiKeyEnv !== undefined && !process.env[opts.apiKeyEnv]) {
-      throw new ConfigError('apiKeyEnv', `environment variable ${opts.apiKeyEnv} is not set`, `Export ${opts.apiKeyEnv}=<key>, or leave apiKeyEnv unset for servers without auth.`);
+      throw new ConfigError(
+        'apiKeyEnv',
+        `environment variable ${opts.apiKeyEnv} is not set`,
+        `Export ${opts.apiKeyEnv}=<key>, or leave apiKeyEnv unset for servers without auth.`,
+      );
     }
     const probe = new OpenAIHttpModel({ ...opts, promptFormat: 'ids', onWarning: () => undefined }, 1, new TokenTextIndex(opts.tokenizer));
     try {
@@ -311,7 +346,13 @@ export class OpenAIHttpModel implements ModelAdapter {
         const models = await probe.request('GET', '/v1/models', undefined, modelsResponse, route);
         const entry = models.data.find((m) => m.id === opts.model);
         if (!entry && models.data.length > 0) {
-          throw new ModelRequestError(`${replica.root}/v1/models`, 200, `model "${opts.model}" is not served (the server lists: ${models.data.map((m) => m.id).join(', ')})`, 'Set `model` to one of the listed names.', false);
+          throw new ModelRequestError(
+            `${replica.root}/v1/models`,
+            200,
+            `model "${opts.model}" is not served (the server lists: ${models.data.map((m) => m.id).join(', ')})`,
+            'Set `model` to one of the listed names.',
+            false,
+          );
         }
         if (context !== undefined) continue;
         let n = entry?.max_model_len;
@@ -429,7 +470,14 @@ export class OpenAIHttpModel implements ModelAdapter {
   /** The EOS id as the only candidate: the server stopped at end of text before emitting a token. */
   private eosCandidates(url: string): Candidate[] {
     const eos = this.tokenizer.specialTokens.eos;
-    if (eos === undefined) throw new ModelRequestError(url, 200, 'the server stopped at end of text (finish_reason "stop", no tokens), but the tokenizer has no EOS token to credit', "Pass the served model's tokenizer (its tokenizer.json names the EOS token).", false);
+    if (eos === undefined)
+      throw new ModelRequestError(
+        url,
+        200,
+        'the server stopped at end of text (finish_reason "stop", no tokens), but the tokenizer has no EOS token to credit',
+        "Pass the served model's tokenizer (its tokenizer.json names the EOS token).",
+        false,
+      );
     // The server says only that EOS is the most likely token, not its probability: all of it goes to EOS.
     return [[eos, 0]];
   }
@@ -456,7 +504,10 @@ export class OpenAIHttpModel implements ModelAdapter {
         return Object.entries(top).map(([s, v]): Candidate => {
           if (s !== '') return [this.index.lookup(s), v];
           if (emptyIsByte) {
-            this.warnOnce('emptyKey', 'the server shows byte tokens of multi-byte characters as "" (they collide, and their mass goes to restMass). Use endpoint "llamacpp" or tokenIdKeys (vLLM) to get token ids.');
+            this.warnOnce(
+              'emptyKey',
+              'the server shows byte tokens of multi-byte characters as "" (they collide, and their mass goes to restMass). Use endpoint "llamacpp" or tokenIdKeys (vLLM) to get token ids.',
+            );
             return [undefined, v];
           }
           return [this.tokenizer.specialTokens.eos, v];
@@ -465,19 +516,36 @@ export class OpenAIHttpModel implements ModelAdapter {
     } else if (choice.finish_reason === 'stop') {
       return this.eosCandidates(url);
     }
-    throw new ModelRequestError(url, 200, 'the response has no top_logprobs', "Use a server that returns logprobs for completions (vLLM, llama.cpp server, this package's serve), and a topK it accepts.", false);
+    throw new ModelRequestError(
+      url,
+      200,
+      'the response has no top_logprobs',
+      "Use a server that returns logprobs for completions (vLLM, llama.cpp server, this package's serve), and a topK it accepts.",
+      false,
+    );
   }
 
   private chatStyle(top: ReadonlyArray<{ token: string; logprob: number; bytes?: number[] | null }>): Candidate[] {
     // bytes, when the server sends them, are exact; an empty token text without bytes is EOS.
-    return top.map((c): Candidate => [(c.bytes && c.bytes.length > 0 ? this.index.lookupBytes(c.bytes) : undefined) ?? (c.token === '' && !c.bytes?.length ? this.tokenizer.specialTokens.eos : this.index.lookup(c.token)), c.logprob]);
+    return top.map((c): Candidate => [
+      (c.bytes && c.bytes.length > 0 ? this.index.lookupBytes(c.bytes) : undefined) ??
+        (c.token === '' && !c.bytes?.length ? this.tokenizer.specialTokens.eos : this.index.lookup(c.token)),
+      c.logprob,
+    ]);
   }
 
   private async chatCandidates(q: NextRequest): Promise<Candidate[]> {
     const messages: Array<{ role: string; content: string }> = [{ role: 'user', content: q.prompt }];
     const continuing = q.appended.length > 0;
     if (continuing) messages.push({ role: 'assistant', content: this.tokenizer.decode(q.appended) });
-    const body: Record<string, unknown> = { model: this.opts.model, messages, max_tokens: 1, logprobs: true, top_logprobs: this.opts.topK ?? 20, temperature: 0 };
+    const body: Record<string, unknown> = {
+      model: this.opts.model,
+      messages,
+      max_tokens: 1,
+      logprobs: true,
+      top_logprobs: this.opts.topK ?? 20,
+      temperature: 0,
+    };
     // vLLM's extension to continue the assistant's reply instead of starting a new one.
     if (continuing) Object.assign(body, { continue_final_message: true, add_generation_prompt: false });
     const res = await this.request('POST', '/v1/chat/completions', body, chatLogprobsResponse, q.route);
@@ -486,7 +554,13 @@ export class OpenAIHttpModel implements ModelAdapter {
     const url = `${q.route.replica.root}/v1/chat/completions`;
     if (content.length === 0) {
       if (choice.finish_reason === 'stop') return this.eosCandidates(url);
-      throw new ModelRequestError(url, 200, 'the response has no logprobs.content', 'Use a server that returns chat logprobs (logprobs: true, top_logprobs).', false);
+      throw new ModelRequestError(
+        url,
+        200,
+        'the response has no logprobs.content',
+        'Use a server that returns chat logprobs (logprobs: true, top_logprobs).',
+        false,
+      );
     }
     return this.chatStyle(content[0].top_logprobs);
   }
@@ -553,7 +627,13 @@ export class OpenAIHttpModel implements ModelAdapter {
     }
     const url = `${route.replica.root}${path}`;
     const err = lastError ?? new ModelRequestError(url, undefined, 'no attempt was made', 'Raise deadlineMs.', false);
-    throw new ModelRequestError(err.url, err.status, `gave up after ${maxRetries + 1} attempts or the ${this.opts.deadlineMs ?? 120_000} ms deadline; last error: ${err.message}`, 'Check that the server is up and not overloaded; raise maxRetries / deadlineMs / timeoutMs if it is just slow.', false);
+    throw new ModelRequestError(
+      err.url,
+      err.status,
+      `gave up after ${maxRetries + 1} attempts or the ${this.opts.deadlineMs ?? 120_000} ms deadline; last error: ${err.message}`,
+      'Check that the server is up and not overloaded; raise maxRetries / deadlineMs / timeoutMs if it is just slow.',
+      false,
+    );
   }
 
   private async attempt<T>(method: string, replica: Replica, path: string, body: unknown, schema: z.ZodType<T>, timeoutMs: number): Promise<T> {
@@ -564,29 +644,57 @@ export class OpenAIHttpModel implements ModelAdapter {
     this.stats.requests++;
     let res: RawResponse;
     try {
-      res = await sendRequest(url, method, headers, body === undefined ? undefined : JSON.stringify(body), timeoutMs, this.agents, this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+      res = await sendRequest(
+        url,
+        method,
+        headers,
+        body === undefined ? undefined : JSON.stringify(body),
+        timeoutMs,
+        this.agents,
+        this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      );
     } catch (e) {
       // Not retried: the same request would most likely get the same oversized answer.
       if (e instanceof ResponseTooLarge) {
         const max = this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-        throw new ModelRequestError(url, undefined, `the response is larger than maxResponseBytes (${e.bytes} bytes seen, limit ${max}); it was cut off`, 'Raise the maxResponseBytes option if the server legitimately sends answers this large; otherwise check the server or proxy at this URL.', false);
+        throw new ModelRequestError(
+          url,
+          undefined,
+          `the response is larger than maxResponseBytes (${e.bytes} bytes seen, limit ${max}); it was cut off`,
+          'Raise the maxResponseBytes option if the server legitimately sends answers this large; otherwise check the server or proxy at this URL.',
+          false,
+        );
       }
-      if (e instanceof RequestTimeout) throw new ModelRequestError(url, undefined, `no complete answer within ${timeoutMs} ms`, 'Raise timeoutMs or check server load.', true);
+      if (e instanceof RequestTimeout)
+        throw new ModelRequestError(url, undefined, `no complete answer within ${timeoutMs} ms`, 'Raise timeoutMs or check server load.', true);
       const code = (e as NodeJS.ErrnoException).code;
       if (replica.answered && code === 'ECONNREFUSED') {
-        throw new ModelRequestError(url, undefined, 'the server closed: it answered earlier requests but now refuses connections, so it has stopped or crashed', 'Restart the server and check its log (llama.cpp servers crash on prompts past their context: set maxContext to the context the server runs with).', true);
+        throw new ModelRequestError(
+          url,
+          undefined,
+          'the server closed: it answered earlier requests but now refuses connections, so it has stopped or crashed',
+          'Restart the server and check its log (llama.cpp servers crash on prompts past their context: set maxContext to the context the server runs with).',
+          true,
+        );
       }
       if (code === 'ECONNRESET' || code === 'EPIPE') {
-        throw new ModelRequestError(url, undefined, `the server closed the connection before answering (${code}): it may have crashed on this request`, "Check the server's log; the request is retried.", true);
+        throw new ModelRequestError(
+          url,
+          undefined,
+          `the server closed the connection before answering (${code}): it may have crashed on this request`,
+          "Check the server's log; the request is retried.",
+          true,
+        );
       }
       throw new ModelRequestError(url, undefined, `connection failed (${code ?? (e as Error).message})`, 'Check that the server is running at this URL.', true);
     }
     replica.answered = true;
     const text = res.text;
     if (res.status < 200 || res.status >= 300) {
-      let detail = '';
+      let detail: string;
       try {
-        detail = String((JSON.parse(text) as { error?: { message?: unknown } }).error?.message ?? '');
+        const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+        detail = message === undefined || message === null ? '' : typeof message === 'string' ? message : JSON.stringify(message);
       } catch {
         detail = text.slice(0, 200);
       }
@@ -605,12 +713,24 @@ export class OpenAIHttpModel implements ModelAdapter {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new ModelRequestError(url, res.status, `the body is not valid JSON (${JSON.stringify(text.slice(0, 60))}...)`, 'Check that baseUrl points at an OpenAI-compatible API (not a proxy error page).', true);
+      throw new ModelRequestError(
+        url,
+        res.status,
+        `the body is not valid JSON (${JSON.stringify(text.slice(0, 60))}...)`,
+        'Check that baseUrl points at an OpenAI-compatible API (not a proxy error page).',
+        true,
+      );
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ModelRequestError(url, res.status, `unexpected response shape at "${issue.path.join('.')}": ${issue.message}`, 'Use an OpenAI-compatible server that returns logprobs for the chosen endpoint.', false);
+      throw new ModelRequestError(
+        url,
+        res.status,
+        `unexpected response shape at "${issue.path.join('.')}": ${issue.message}`,
+        'Use an OpenAI-compatible server that returns logprobs for the chosen endpoint.',
+        false,
+      );
     }
     return parsed.data;
   }
@@ -633,7 +753,8 @@ class HttpSession extends PromptSession {
   /** Top-k distribution after the prompt and appended ids (one request, reused until `append`). */
   async next(): Promise<NextToken> {
     this.assertLive();
-    if (!this.last) this.last = { logprobs: await this.model.nextFor({ prompt: this.prompt, appended: this.appended, ids: this.promptIds, route: this.route }) };
+    if (!this.last)
+      this.last = { logprobs: await this.model.nextFor({ prompt: this.prompt, appended: this.appended, ids: this.promptIds, route: this.route }) };
     const t = this.last.logprobs as TopK;
     return { logprobs: { ids: t.ids.slice(), logprobs: t.logprobs.slice(), restMass: t.restMass } };
   }

@@ -64,7 +64,10 @@ export const chatLogprobsResponse = z.object({
     .array(
       z.object({
         finish_reason: z.string().nullable().optional(),
-        logprobs: z.object({ content: z.array(chatPosition).nullable() }).nullable().optional(),
+        logprobs: z
+          .object({ content: z.array(chatPosition).nullable() })
+          .nullable()
+          .optional(),
       }),
     )
     .min(1),

@@ -53,7 +53,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-
 class HttpError extends EnsembleGymError {
   constructor(
     readonly status: number,
@@ -115,7 +114,9 @@ function topIndices(lp: Float32Array, k: number): number[] {
 function topOf(next: NextToken, k: number): Array<[number, number]> {
   const lp = next.logprobs;
   if (lp instanceof Float32Array) return topIndices(lp, k).map((i) => [i, lp[i]]);
-  return Array.from(lp.ids, (id, i): [number, number] => [id, lp.logprobs[i]]).sort((a, b) => b[1] - a[1]).slice(0, k);
+  return Array.from(lp.ids, (id, i): [number, number] => [id, lp.logprobs[i]])
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, k);
 }
 
 /** Picks the next token: argmax at temperature 0, else a draw from softmax(logprob / temperature). */
@@ -144,14 +145,26 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
   const maxLogprobs = opts.maxLogprobs ?? 20;
   const timeoutMs = opts.requestTimeoutMs ?? 30_000;
   const modelName = opts.modelName ?? adapter.id;
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new ConfigError('serve.maxTokens', `${maxTokens} must be a positive integer`, 'Pass at least 1 (default 256): with 0 every request would answer an empty completion.');
-  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) throw new ConfigError('serve.port', `${opts.port} is not a port`, 'Pass an integer in [0, 65535] (0: a free port).');
-  if (!Number.isInteger(maxBody) || maxBody < 1) throw new ConfigError('serve.maxBodyBytes', `${maxBody} must be a positive integer`, 'Leave it out for 1 MiB.');
+  if (!Number.isInteger(maxTokens) || maxTokens < 1)
+    throw new ConfigError(
+      'serve.maxTokens',
+      `${maxTokens} must be a positive integer`,
+      'Pass at least 1 (default 256): with 0 every request would answer an empty completion.',
+    );
+  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535))
+    throw new ConfigError('serve.port', `${opts.port} is not a port`, 'Pass an integer in [0, 65535] (0: a free port).');
+  if (!Number.isInteger(maxBody) || maxBody < 1)
+    throw new ConfigError('serve.maxBodyBytes', `${maxBody} must be a positive integer`, 'Leave it out for 1 MiB.');
   if (!(timeoutMs > 0)) throw new ConfigError('serve.requestTimeoutMs', `${timeoutMs} must be positive`, 'Leave it out for 30 s.');
   let apiKey: string | undefined;
   if (opts.apiKeyEnv !== undefined) {
     apiKey = process.env[opts.apiKeyEnv];
-    if (!apiKey) throw new ConfigError('serve.apiKeyEnv', `environment variable ${opts.apiKeyEnv} is not set or empty`, `Export ${opts.apiKeyEnv}=<key> before starting the server, or leave apiKeyEnv unset for no auth.`);
+    if (!apiKey)
+      throw new ConfigError(
+        'serve.apiKeyEnv',
+        `environment variable ${opts.apiKeyEnv} is not set or empty`,
+        `Export ${opts.apiKeyEnv}=<key> before starting the server, or leave apiKeyEnv unset for no auth.`,
+      );
   }
   const sessions = new PrefixSessionCache(adapter, opts.prefixCacheSize ?? 16);
   const faultAt = (i: number): ServeFault | undefined => (typeof opts.faults === 'function' ? opts.faults(i) : opts.faults?.[i]);
@@ -162,7 +175,13 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     const need = n + Math.min(maxNew, 1);
     if (need > adapter.maxContext) {
       const room = maxNew > 0 ? ' plus 1 completion token' : '';
-      throw new HttpError(400, `This model's maximum context length is ${adapter.maxContext} tokens: the prompt has ${n} tokens${room}, which exceed the context. Shorten the prompt to at most ${adapter.maxContext - Math.min(maxNew, 1)} tokens.`, 'invalid_request_error', 'context_length_exceeded', 'prompt');
+      throw new HttpError(
+        400,
+        `This model's maximum context length is ${adapter.maxContext} tokens: the prompt has ${n} tokens${room}, which exceed the context. Shorten the prompt to at most ${adapter.maxContext - Math.min(maxNew, 1)} tokens.`,
+        'invalid_request_error',
+        'context_length_exceeded',
+        'prompt',
+      );
     }
   }
 
@@ -177,7 +196,14 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     }
     let ids = (Array.isArray(p[0]) ? p[0] : p) as number[];
     ids.forEach((id, i) => {
-      if (id < 0 || id >= adapter.vocabSize) throw new HttpError(400, `prompt token ${i} is ${id}, outside this model's vocabulary [0, ${adapter.vocabSize})`, 'invalid_request_error', null, 'prompt');
+      if (id < 0 || id >= adapter.vocabSize)
+        throw new HttpError(
+          400,
+          `prompt token ${i} is ${id}, outside this model's vocabulary [0, ${adapter.vocabSize})`,
+          'invalid_request_error',
+          null,
+          'prompt',
+        );
     });
     // A leading BOS stands for the BOS the model adds itself.
     if (tok.specialTokens.bos !== undefined && ids[0] === tok.specialTokens.bos) ids = ids.slice(1);
@@ -186,7 +212,10 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
     // The whole prompt first (adapters keyed by prompt text, like a replay, need it), then a
     // non-canonical tail, then the shortest leading part: a bounded number of encodes either way.
-    const ends = [...Array.from({ length: Math.min(16, ids.length) }, (_, i) => ids.length - i), ...Array.from({ length: Math.min(16, ids.length) }, (_, i) => i + 1)];
+    const ends = [
+      ...Array.from({ length: Math.min(16, ids.length) }, (_, i) => ids.length - i),
+      ...Array.from({ length: Math.min(16, ids.length) }, (_, i) => i + 1),
+    ];
     for (const j of ends) {
       const text = tok.decode(ids.slice(0, j));
       if (same(tok.encode(text), ids.slice(0, j))) return { text, ids, textLength: j };
@@ -199,14 +228,22 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
       if (Date.now() >= deadline) throw new HttpError(504, `the request took longer than ${timeoutMs} ms`, 'server_error', 'timeout');
     };
     if (body.model !== undefined && body.model !== modelName) {
-      throw new HttpError(404, `The model \`${body.model}\` does not exist. This server serves \`${modelName}\`.`, 'invalid_request_error', 'model_not_found', 'model');
+      throw new HttpError(
+        404,
+        `The model \`${body.model}\` does not exist. This server serves \`${modelName}\`.`,
+        'invalid_request_error',
+        'model_not_found',
+        'model',
+      );
     }
     const { text: prompt, ids: promptIds, textLength } = promptOf(body);
     const idKeys = body.return_tokens_as_token_ids === true;
     const nTokens = body.max_tokens ?? Math.min(16, maxTokens);
-    if (nTokens > maxTokens) throw new HttpError(400, `max_tokens ${nTokens} exceeds this server's limit of ${maxTokens}`, 'invalid_request_error', null, 'max_tokens');
+    if (nTokens > maxTokens)
+      throw new HttpError(400, `max_tokens ${nTokens} exceeds this server's limit of ${maxTokens}`, 'invalid_request_error', null, 'max_tokens');
     const k = body.logprobs ?? null;
-    if (k !== null && k > maxLogprobs) throw new HttpError(400, `logprobs ${k} exceeds this server's limit of ${maxLogprobs}`, 'invalid_request_error', null, 'logprobs');
+    if (k !== null && k > maxLogprobs)
+      throw new HttpError(400, `logprobs ${k} exceeds this server's limit of ${maxLogprobs}`, 'invalid_request_error', null, 'logprobs');
     const temperature = body.temperature ?? 1;
     const rng = new Rng(body.seed ?? 0);
     const tok = adapter.tokenizer;
@@ -237,7 +274,12 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
         const [id, lp] = choose(next, temperature, rng);
         if (Number.isNaN(lp) || (k !== null && topOf(next, Math.max(k, 1)).some(([, v]) => Number.isNaN(v)))) {
           // A fault of the model, not of the request: never serve NaN as a log-probability.
-          throw new HttpError(500, `the model returned NaN log-probabilities after ${session.length} tokens: its weights or inputs are damaged`, 'server_error', 'model_error');
+          throw new HttpError(
+            500,
+            `the model returned NaN log-probabilities after ${session.length} tokens: its weights or inputs are damaged`,
+            'server_error',
+            'model_error',
+          );
         }
         if (k !== null) {
           const top: Record<string, number> = {};
@@ -292,7 +334,8 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     if (apiKey !== undefined) {
       const auth = req.headers.authorization ?? '';
       const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-      if (!sameKey(given, apiKey)) throw new HttpError(401, 'Incorrect or missing API key. Send "Authorization: Bearer <key>".', 'invalid_request_error', 'invalid_api_key');
+      if (!sameKey(given, apiKey))
+        throw new HttpError(401, 'Incorrect or missing API key. Send "Authorization: Bearer <key>".', 'invalid_request_error', 'invalid_api_key');
     }
     if (path === '/props') {
       if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed on ${path}; use GET`, 'invalid_request_error', 'method_not_allowed');
@@ -306,7 +349,8 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
     if (path === '/v1/completions') {
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on ${path}; use POST`, 'invalid_request_error', 'method_not_allowed');
       const declared = Number(req.headers['content-length']);
-      if (declared > maxBody) throw new HttpError(413, `request body of ${req.headers['content-length']} bytes exceeds ${maxBody} bytes`, 'invalid_request_error', 'body_too_large');
+      if (declared > maxBody)
+        throw new HttpError(413, `request body of ${req.headers['content-length']} bytes exceeds ${maxBody} bytes`, 'invalid_request_error', 'body_too_large');
       const text = await readBody(req, maxBody);
       let json: unknown;
       try {
@@ -321,7 +365,12 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
       }
       return complete(parsed.data, deadline);
     }
-    throw new HttpError(404, `no route ${req.method} ${path}; this server has POST /v1/completions, GET /v1/models and GET /props`, 'invalid_request_error', 'not_found');
+    throw new HttpError(
+      404,
+      `no route ${req.method} ${path}; this server has POST /v1/completions, GET /v1/models and GET /props`,
+      'invalid_request_error',
+      'not_found',
+    );
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -331,7 +380,10 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
       return;
     }
     if (fault?.kind === 'status') return sendError(res, new HttpError(fault.status, `injected fault: HTTP ${fault.status}`, 'server_error', null));
-    if (fault?.kind === 'rateLimit') return sendError(res, new HttpError(429, 'injected fault: rate limited', 'rate_limit_error', 'rate_limit_exceeded'), { 'retry-after': String(fault.retryAfterS) });
+    if (fault?.kind === 'rateLimit')
+      return sendError(res, new HttpError(429, 'injected fault: rate limited', 'rate_limit_error', 'rate_limit_exceeded'), {
+        'retry-after': String(fault.retryAfterS),
+      });
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     let timer: NodeJS.Timeout | undefined;
     const deadline = Date.now() + timeoutMs;
@@ -379,8 +431,22 @@ export async function startServer(adapter: ModelAdapter, opts: ServeOptions = {}
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE' || e.code === 'EACCES') reject(new ConfigError('serve.port', `port ${opts.port} on ${host} cannot be bound (${e.code === 'EADDRINUSE' ? 'it is in use' : 'permission denied'})`, 'Pick another port, or 0 for a free one.'));
-      else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' || e.code === 'EADDRNOTAVAIL' || e.code === 'EAI_NONAME') reject(new ConfigError('serve.host', `${JSON.stringify(host)} is not an address of this machine (${e.code})`, 'Pass 127.0.0.1 (loopback), 0.0.0.0 (all interfaces) or an address this machine has.'));
+      if (e.code === 'EADDRINUSE' || e.code === 'EACCES')
+        reject(
+          new ConfigError(
+            'serve.port',
+            `port ${opts.port} on ${host} cannot be bound (${e.code === 'EADDRINUSE' ? 'it is in use' : 'permission denied'})`,
+            'Pick another port, or 0 for a free one.',
+          ),
+        );
+      else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' || e.code === 'EADDRNOTAVAIL' || e.code === 'EAI_NONAME')
+        reject(
+          new ConfigError(
+            'serve.host',
+            `${JSON.stringify(host)} is not an address of this machine (${e.code})`,
+            'Pass 127.0.0.1 (loopback), 0.0.0.0 (all interfaces) or an address this machine has.',
+          ),
+        );
       else reject(e);
     });
     server.listen(opts.port ?? 0, host, () => resolve());

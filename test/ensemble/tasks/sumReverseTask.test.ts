@@ -11,7 +11,10 @@ test('the example item has the documented prompt, answer and segments', () => {
   const item = sumReverseItem({ a: 37, b: 8, word: 'dcab' });
   assert.equal(item.prompt, '37+8 dcab =');
   assert.equal(item.answer, ' 45 ; bacd\n');
-  assert.deepEqual(item.segments.map((s) => item.answer.slice(s.start, s.end)), ['45', 'bacd']);
+  assert.deepEqual(
+    item.segments.map((s) => item.answer.slice(s.start, s.end)),
+    ['45', 'bacd'],
+  );
   assert.ok(item.answer.endsWith(sumReverseTask.endOfAnswer));
 });
 
@@ -43,8 +46,14 @@ test('score: the reference scores 1, with or without the marker or surrounding s
       const [sum, word] = item.segments.map((s) => s.text);
       const wrongSum = ` ${Number(sum) + 1} ; ${word}\n`;
       assert.equal(sumReverseTask.score(wrongSum, item), 0);
-      assert.deepEqual(sumReverseTask.segmentScores(wrongSum, item).map((s) => s.correct), [false, true]);
-      assert.deepEqual(sumReverseTask.segmentScores(item.answer, item).map((s) => s.correct), [true, true]);
+      assert.deepEqual(
+        sumReverseTask.segmentScores(wrongSum, item).map((s) => s.correct),
+        [false, true],
+      );
+      assert.deepEqual(
+        sumReverseTask.segmentScores(item.answer, item).map((s) => s.correct),
+        [true, true],
+      );
       assert.equal(sumReverseTask.score(item.answer.slice(0, -2), item), 0);
     }),
     { numRuns: 200 },

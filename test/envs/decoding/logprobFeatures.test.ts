@@ -17,7 +17,10 @@ test('property: exps receives exp(v − max v) per entry, and asking for it chan
       assert.deepEqual(out, plainOut);
       let mx = -Infinity;
       for (const v of lp) if (v > mx) mx = v;
-      assert.deepEqual(Array.from(exps.subarray(0, lp.length)), Array.from(lp, (v) => Math.exp(v - mx)));
+      assert.deepEqual(
+        Array.from(exps.subarray(0, lp.length)),
+        Array.from(lp, (v) => Math.exp(v - mx)),
+      );
       assert.deepEqual(Array.from(exps.subarray(lp.length)), [-1, -1]);
     }),
     { numRuns: 200 },

@@ -62,7 +62,8 @@ test('summary keeps the last bufferLength episodes and does not mutate the inner
   for (let e = 0; e < 5; e++) {
     const { observations } = await env.reset({ seed: e });
     const target = Array.from(observations.agent_0).indexOf(1);
-    const pick = e % 2 === 0 ? Float32Array.from(right.map((_, i) => (i === target ? 1 : 0))) : Float32Array.from(right.map((_, i) => (i === (target + 1) % 3 ? 1 : 0)));
+    const pick =
+      e % 2 === 0 ? Float32Array.from(right.map((_, i) => (i === target ? 1 : 0))) : Float32Array.from(right.map((_, i) => (i === (target + 1) % 3 ? 1 : 0)));
     const r = await env.step({ agent_0: pick, agent_1: pick, agent_2: pick });
     seen.push(r.infos.agent_0.success as boolean);
     assert.ok(r.infos.agent_0.episode !== undefined);
@@ -83,7 +84,8 @@ test('a reset in the middle of an episode drops the unfinished episode', async (
   await env.step({ agent_0: Float32Array.of(1, 0, 0), agent_1: Float32Array.of(1, 0, 0), agent_2: Float32Array.of(1, 0, 0) });
   await env.reset({ seed: 1 });
   let last;
-  while (env.agents.length > 0) last = await env.step({ agent_0: Float32Array.of(1, 0, 0), agent_1: Float32Array.of(1, 0, 0), agent_2: Float32Array.of(1, 0, 0) });
+  while (env.agents.length > 0)
+    last = await env.step({ agent_0: Float32Array.of(1, 0, 0), agent_1: Float32Array.of(1, 0, 0), agent_2: Float32Array.of(1, 0, 0) });
   assert.equal((last?.infos.agent_0.episode as EpisodeStatistics).length, 3);
   assert.equal(env.episodeCount, 1);
 });

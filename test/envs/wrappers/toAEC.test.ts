@@ -35,35 +35,41 @@ test('agents that terminate early take their dead step before the next live agen
 
 test('AEC results match the parallel env step for step, for any config, seed and actions', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer(), async (nAgents, nOptions, horizon, seed) => {
-      const config = { nAgents, nOptions, horizon, cueNoise: 0.2 };
-      const par = new CoordinationGameEnv(config);
-      const aec = toAEC(new CoordinationGameEnv(config));
-      const p0 = await par.reset({ seed });
-      await aec.reset({ seed });
-      for (const a of par.agents) assert.deepEqual(aec.observe(a), p0.observations[a]);
-      const rng = new Rng(seed);
-      while (par.agents.length > 0) {
-        const actions = Object.fromEntries(par.agents.map((a) => [a, par.actionSpace(a).sample(rng)]));
-        const r = await par.step(actions);
-        for (const a of Object.keys(actions)) {
-          assert.equal(aec.agentSelection, a);
-          await aec.step(actions[a]);
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 2, max: 4 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer(),
+      async (nAgents, nOptions, horizon, seed) => {
+        const config = { nAgents, nOptions, horizon, cueNoise: 0.2 };
+        const par = new CoordinationGameEnv(config);
+        const aec = toAEC(new CoordinationGameEnv(config));
+        const p0 = await par.reset({ seed });
+        await aec.reset({ seed });
+        for (const a of par.agents) assert.deepEqual(aec.observe(a), p0.observations[a]);
+        const rng = new Rng(seed);
+        while (par.agents.length > 0) {
+          const actions = Object.fromEntries(par.agents.map((a) => [a, par.actionSpace(a).sample(rng)]));
+          const r = await par.step(actions);
+          for (const a of Object.keys(actions)) {
+            assert.equal(aec.agentSelection, a);
+            await aec.step(actions[a]);
+          }
+          for (const a of Object.keys(r.rewards)) {
+            assert.deepEqual(aec.observe(a), r.observations[a]);
+            assert.equal(aec.cumulativeRewards[a], r.rewards[a]);
+            assert.equal(aec.truncations[a], r.truncations[a]);
+            assert.equal(aec.terminations[a], r.terminations[a]);
+            assert.deepEqual(aec.infos[a], r.infos[a]);
+          }
         }
-        for (const a of Object.keys(r.rewards)) {
-          assert.deepEqual(aec.observe(a), r.observations[a]);
-          assert.equal(aec.cumulativeRewards[a], r.rewards[a]);
-          assert.equal(aec.truncations[a], r.truncations[a]);
-          assert.equal(aec.terminations[a], r.terminations[a]);
-          assert.deepEqual(aec.infos[a], r.infos[a]);
+        for (const a of aec.agentIter()) {
+          assert.ok(aec.last().truncation, `${a} should be done`);
+          await aec.step(null);
         }
-      }
-      for (const a of aec.agentIter()) {
-        assert.ok(aec.last().truncation, `${a} should be done`);
-        await aec.step(null);
-      }
-      assert.deepEqual(aec.agents, []);
-    }),
+        assert.deepEqual(aec.agents, []);
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -73,7 +79,7 @@ test('rewards clear when a new cycle starts; cumulativeRewards keep the last ste
   await env.reset({ seed: 1 });
   for (let i = 0; i < 3; i++) await env.step(Float32Array.of(1, 1, 1));
   const after = { ...env.rewards };
-  assert.equal(new Set(Object.values(after)).size, 1, "the team reward is shared");
+  assert.equal(new Set(Object.values(after)).size, 1, 'the team reward is shared');
   assert.deepEqual(env.cumulativeRewards, after);
   await env.step(Float32Array.of(1, 0, 0));
   assert.deepEqual(Object.values(env.rewards), [0, 0, 0]);
@@ -105,7 +111,7 @@ test('global state is forwarded when the wrapped env has one', async () => {
   assert.equal(toAEC(new StaggeredEnv()).state, undefined);
 });
 
-test('a caller that reuses one Float32Array for every agent\'s action gets the joint action it passed (actions are copied on record)', async () => {
+test("a caller that reuses one Float32Array for every agent's action gets the joint action it passed (actions are copied on record)", async () => {
   const config = { nAgents: 3, nOptions: 3, horizon: 3, cueNoise: 0.2 };
   const par = new CoordinationGameEnv(config);
   const aec = toAEC(new CoordinationGameEnv(config));

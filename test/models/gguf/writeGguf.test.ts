@@ -44,7 +44,13 @@ test('writeGguf lays out header, metadata, tensor infos and 32-byte-aligned floa
     infos.push({ name: nm.s, dims, offset: Number(v.getBigUint64(p + 4, true)) });
     o = p + 12;
   }
-  assert.deepEqual(infos.map((i) => [i.name, i.dims]), [['a', [3]], ['b', [3, 2]]]);
+  assert.deepEqual(
+    infos.map((i) => [i.name, i.dims]),
+    [
+      ['a', [3]],
+      ['b', [3, 2]],
+    ],
+  );
   const dataStart = Math.ceil(o / GGUF_ALIGNMENT) * GGUF_ALIGNMENT;
   for (const [i, src] of [a, b].entries()) {
     assert.equal(infos[i].offset % GGUF_ALIGNMENT, 0);

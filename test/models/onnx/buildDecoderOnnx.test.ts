@@ -17,11 +17,17 @@ after(async () => {
   await tiny.cleanup();
 });
 
-const i64 = (xs: readonly number[], dims: number[]): ort.Tensor => new ort.Tensor('int64', BigInt64Array.from(xs, (x) => BigInt(x)), dims);
+const i64 = (xs: readonly number[], dims: number[]): ort.Tensor =>
+  new ort.Tensor(
+    'int64',
+    BigInt64Array.from(xs, (x) => BigInt(x)),
+    dims,
+  );
 const emptyPast = (): Record<string, ort.Tensor> => {
   const { nLayers, nHeads, dModel } = tiny.weights;
   const feeds: Record<string, ort.Tensor> = {};
-  for (let i = 0; i < nLayers; i++) for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, nHeads, 0, dModel / nHeads]);
+  for (let i = 0; i < nLayers; i++)
+    for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, nHeads, 0, dModel / nHeads]);
   return feeds;
 };
 
@@ -30,24 +36,42 @@ async function run(ids: number[], pastLen: number, past: Record<string, ort.Tens
   return session.run({
     input_ids: i64(ids, [1, ids.length]),
     attention_mask: i64(mask ?? new Array(pastLen + ids.length).fill(1), [1, pastLen + ids.length]),
-    position_ids: i64(ids.map((_, i) => pastLen + i), [1, ids.length]),
+    position_ids: i64(
+      ids.map((_, i) => pastLen + i),
+      [1, ids.length],
+    ),
     ...past,
   });
 }
 const presentsAsPast = (out: ort.InferenceSession.OnnxValueMapType): Record<string, ort.Tensor> =>
-  Object.fromEntries(Object.entries(out).filter(([k]) => k.startsWith('present.')).map(([k, v]) => [k.replace('present.', 'past_key_values.'), v as ort.Tensor]));
+  Object.fromEntries(
+    Object.entries(out)
+      .filter(([k]) => k.startsWith('present.'))
+      .map(([k, v]) => [k.replace('present.', 'past_key_values.'), v as ort.Tensor]),
+  );
 
 const ids = [1, 12, 8, 15, 15, 18, 4, 22, 18, 21, 15, 7];
 
 test('graph I/O follows the decoder-with-past signature', () => {
   const n = tiny.weights.nLayers;
-  assert.deepEqual([...session.inputNames].sort(), ['attention_mask', 'input_ids', 'position_ids', ...Array.from({ length: n }, (_, i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]).flat()].sort());
-  assert.ok(session.outputNames.includes('logits') && session.outputNames.includes('last_hidden_state') && session.outputNames.includes(`present.${n - 1}.value`));
+  assert.deepEqual(
+    [...session.inputNames].sort(),
+    [
+      'attention_mask',
+      'input_ids',
+      'position_ids',
+      ...Array.from({ length: n }, (_, i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]).flat(),
+    ].sort(),
+  );
+  assert.ok(
+    session.outputNames.includes('logits') && session.outputNames.includes('last_hidden_state') && session.outputNames.includes(`present.${n - 1}.value`),
+  );
 });
 
 test('full-prefix logits match the plain-loop JS reference within 1e-4', async () => {
   const out = await run(ids, 0, emptyPast());
-  const V = tiny.weights.vocabSize, D = tiny.weights.dModel;
+  const V = tiny.weights.vocabSize,
+    D = tiny.weights.dModel;
   const ref = referenceForward(tiny.weights, ids);
   const logits = out.logits.data as Float32Array;
   const hidden = out.last_hidden_state.data as Float32Array;
@@ -95,7 +119,10 @@ test('attention_mask hides padded keys: left padding does not change the last lo
 
 test('inconsistent weights are rejected with the field named', () => {
   const w = randomDecoderWeights(1, 10);
-  assert.throws(() => buildDecoderOnnx({ ...w, lmHead: new Float32Array(3) }), (e: unknown) => e instanceof OnnxGraphError && /lmHead/.test(e.message));
+  assert.throws(
+    () => buildDecoderOnnx({ ...w, lmHead: new Float32Array(3) }),
+    (e: unknown) => e instanceof OnnxGraphError && /lmHead/.test(e.message),
+  );
   assert.throws(() => buildDecoderOnnx({ ...w, nHeads: 3 }), /divisible/);
   assert.throws(() => buildDecoderOnnx({ ...w, layers: w.layers.slice(1) }), /nLayers/);
 });

@@ -15,7 +15,10 @@ test('an affine + softmax graph built with GraphBuilder runs in onnxruntime and 
   const model = decodeModel(bytes);
   assert.equal(Number(model.opsetImport[0].version), 17);
   const dims = model.graph?.input?.[0].type?.tensorType?.shape?.dim ?? [];
-  assert.deepEqual(dims.map((d) => d.dimParam || Number(d.dimValue)), ['batch', 3]);
+  assert.deepEqual(
+    dims.map((d) => d.dimParam || Number(d.dimValue)),
+    ['batch', 3],
+  );
   const session = await ort.InferenceSession.create(bytes);
   const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from([1, 0, -1, 0.5, 0.5, 0.5]), [2, 3]) });
   const logits = out.logits.data as Float32Array;

@@ -23,7 +23,10 @@ after(() => fixture.close());
 const connect = (url: string, extra: Partial<OpenAIHttpModelOptions> = {}): Promise<OpenAIHttpModel> =>
   OpenAIHttpModel.connect({ baseUrl: url, model: 'tiny', tokenizer: local.tokenizer, topK: 10, backoffMs: 5, maxBackoffMs: 20, seed: 1, ...extra });
 
-exportAdapterContractTests('OpenAIHttpModel (local serve of the tiny decoder)', () => connect(server.url), { tol: 1e-4, reference: () => OnnxCausalLM.load(fixture.tiny.dir) });
+exportAdapterContractTests('OpenAIHttpModel (local serve of the tiny decoder)', () => connect(server.url), {
+  tol: 1e-4,
+  reference: () => OnnxCausalLM.load(fixture.tiny.dir),
+});
 
 // A byte-level BPE model served by `serve`: EOS, multi-byte characters (東 is three byte tokens) and
 // non-canonical appends must reach the model as the ids they are, as OnnxCausalLM sees them.
@@ -36,7 +39,13 @@ exportAdapterContractTests(
       const model = await OnnxCausalLM.load(byteLevelDir);
       return { model, server: await startServer(model) };
     })();
-    return OpenAIHttpModel.connect({ baseUrl: byteLevel.server.url, model: byteLevel.model.id, tokenizer: byteLevel.model.tokenizer, topK: 20, promptFormat: 'ids' });
+    return OpenAIHttpModel.connect({
+      baseUrl: byteLevel.server.url,
+      model: byteLevel.model.id,
+      tokenizer: byteLevel.model.tokenizer,
+      topK: 20,
+      promptFormat: 'ids',
+    });
   },
   {
     tol: 1e-4,
@@ -68,7 +77,10 @@ test('top-k log-probs over HTTP equal the local model’s within 1e-6, ids mappe
 });
 
 /** Starts a server with `faults` (request 0 is the client's GET /models), runs one next() and returns what happened. */
-async function withFaults(faults: ServeFault[] | ((i: number) => ServeFault | undefined), extra: Partial<OpenAIHttpModelOptions> = {}): Promise<{ remote: OpenAIHttpModel; run: () => Promise<TopK>; close: () => Promise<void> }> {
+async function withFaults(
+  faults: ServeFault[] | ((i: number) => ServeFault | undefined),
+  extra: Partial<OpenAIHttpModelOptions> = {},
+): Promise<{ remote: OpenAIHttpModel; run: () => Promise<TopK>; close: () => Promise<void> }> {
   const s = await startServer(local, { faults: Array.isArray(faults) ? [undefined, ...faults] : faults });
   const remote = await connect(s.url, extra);
   let session: Session | undefined;
@@ -128,14 +140,23 @@ test('when retries run out the client fails cleanly with a typed error naming th
   for (const [faults, re] of cases) {
     const f = await withFaults(faults, { maxRetries: 2 });
     try {
-      await assert.rejects(f.run(), (e: unknown) => e instanceof ModelRequestError && re.test(e.message) && /\/v1\/completions/.test(e.message) && !e.retryable, `${re}`);
+      await assert.rejects(
+        f.run(),
+        (e: unknown) => e instanceof ModelRequestError && re.test(e.message) && /\/v1\/completions/.test(e.message) && !e.retryable,
+        `${re}`,
+      );
       assert.equal(f.remote.stats.requests, 3);
     } finally {
       await f.close();
     }
   }
   // the deadline bounds the total time even with many retries allowed
-  const f = await withFaults((i) => (i > 0 ? { kind: 'status', status: 500 } : undefined), { maxRetries: 1000, backoffMs: 20, maxBackoffMs: 20, deadlineMs: 200 });
+  const f = await withFaults((i) => (i > 0 ? { kind: 'status', status: 500 } : undefined), {
+    maxRetries: 1000,
+    backoffMs: 20,
+    maxBackoffMs: 20,
+    deadlineMs: 200,
+  });
   try {
     await assert.rejects(f.run(), /gave up/);
     assert.ok(f.remote.stats.requests < 100);
@@ -146,7 +167,10 @@ test('when retries run out the client fails cleanly with a typed error naming th
 
 test('4xx errors are not retried', async () => {
   const remote = await connect(server.url, { topK: 50 }); // server caps logprobs at 20
-  await assert.rejects((await remote.start('ab')).next(), (e: unknown) => e instanceof ModelRequestError && e.status === 400 && /logprobs 50 exceeds/.test(e.message));
+  await assert.rejects(
+    (await remote.start('ab')).next(),
+    (e: unknown) => e instanceof ModelRequestError && e.status === 400 && /logprobs 50 exceeds/.test(e.message),
+  );
   assert.equal(remote.stats.retries, 0);
   await assert.rejects(connect(server.url, { model: 'nope' }), /model "nope" is not served.*tiny/);
   await assert.rejects(connect('not a url'), ConfigError);
@@ -175,13 +199,28 @@ test('the concurrency limit caps requests in flight', async () => {
   let inFlight = 0;
   let peak = 0;
   const counting: ModelAdapter = {
-    ...local, id: 'tiny', tokenizer: local.tokenizer, vocabSize: local.vocabSize, hiddenSize: local.hiddenSize, maxContext: local.maxContext,
+    ...local,
+    id: 'tiny',
+    tokenizer: local.tokenizer,
+    vocabSize: local.vocabSize,
+    hiddenSize: local.hiddenSize,
+    maxContext: local.maxContext,
     start: async (p) => {
       inFlight++;
       peak = Math.max(peak, inFlight);
       await new Promise((r) => setTimeout(r, 30));
       const s = await local.start(p);
-      return { get length() { return s.length; }, next: () => s.next(), append: (ids) => s.append(ids), dispose: async () => { inFlight--; await s.dispose(); } };
+      return {
+        get length() {
+          return s.length;
+        },
+        next: () => s.next(),
+        append: (ids) => s.append(ids),
+        dispose: async () => {
+          inFlight--;
+          await s.dispose();
+        },
+      };
     },
     close: async () => undefined,
   };
@@ -201,11 +240,25 @@ test('chat-style logprobs (content[].top_logprobs with bytes, as llama.cpp sends
   const stub = createServer((req, res) => {
     const body = req.url?.endsWith('/models')
       ? { data: [{ id: 'stub' }] }
-      : { choices: [{ logprobs: { content: [{ token: 'a', logprob: -0.5, top_logprobs: [
-          { token: 'a', logprob: Math.log(0.5), bytes: enc('a') },
-          { token: 'garbled-text', logprob: Math.log(0.2), bytes: enc('b') }, // bytes win over the token text
-          { token: '€', logprob: Math.log(0.1), bytes: enc('€') }, // not in the local vocabulary
-        ] }] } }] };
+      : {
+          choices: [
+            {
+              logprobs: {
+                content: [
+                  {
+                    token: 'a',
+                    logprob: -0.5,
+                    top_logprobs: [
+                      { token: 'a', logprob: Math.log(0.5), bytes: enc('a') },
+                      { token: 'garbled-text', logprob: Math.log(0.2), bytes: enc('b') }, // bytes win over the token text
+                      { token: '€', logprob: Math.log(0.1), bytes: enc('€') }, // not in the local vocabulary
+                    ],
+                  },
+                ],
+              },
+            },
+          ],
+        };
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   });
@@ -213,7 +266,10 @@ test('chat-style logprobs (content[].top_logprobs with bytes, as llama.cpp sends
   try {
     const port = (stub.address() as { port: number }).port;
     // The stub reports no context length: no silent default, the error names the option.
-    await assert.rejects(OpenAIHttpModel.connect({ baseUrl: `http://127.0.0.1:${port}/v1/`, model: 'stub', tokenizer: local.tokenizer }), (e: unknown) => e instanceof ConfigError && e.field === 'maxContext');
+    await assert.rejects(
+      OpenAIHttpModel.connect({ baseUrl: `http://127.0.0.1:${port}/v1/`, model: 'stub', tokenizer: local.tokenizer }),
+      (e: unknown) => e instanceof ConfigError && e.field === 'maxContext',
+    );
     const remote = await OpenAIHttpModel.connect({ baseUrl: `http://127.0.0.1:${port}/v1/`, model: 'stub', tokenizer: local.tokenizer, maxContext: 4096 });
     assert.equal(remote.maxContext, 4096);
     const t = (await (await remote.start('x')).next()).logprobs as TopK;
@@ -250,9 +306,23 @@ test('a response over maxResponseBytes is cut off (declared or streamed without 
     const port = (stub.address() as { port: number }).port;
     for (const path of ['declared', 'streamed']) {
       const base = `http://127.0.0.1:${port}/${path}`;
-      const remote = await OpenAIHttpModel.connect({ baseUrl: base, model: 'stub', tokenizer: local.tokenizer, maxResponseBytes: 16_384, timeoutMs: 10_000, maxContext: 64 });
-      await assert.rejects((await remote.start('x')).next(), (e: unknown) =>
-        e instanceof ModelRequestError && e.message.includes(`${base}/v1/completions`) && /maxResponseBytes/.test(e.message) && /limit 16384/.test(e.message) && !e.retryable);
+      const remote = await OpenAIHttpModel.connect({
+        baseUrl: base,
+        model: 'stub',
+        tokenizer: local.tokenizer,
+        maxResponseBytes: 16_384,
+        timeoutMs: 10_000,
+        maxContext: 64,
+      });
+      await assert.rejects(
+        (await remote.start('x')).next(),
+        (e: unknown) =>
+          e instanceof ModelRequestError &&
+          e.message.includes(`${base}/v1/completions`) &&
+          /maxResponseBytes/.test(e.message) &&
+          /limit 16384/.test(e.message) &&
+          !e.retryable,
+      );
       assert.equal(remote.stats.requests, 1, 'an oversized answer is not retried');
       await remote.close();
     }

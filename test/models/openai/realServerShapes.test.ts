@@ -20,7 +20,29 @@ import { EnsembleDecodingEnv } from '../../../src/envs/EnsembleDecodingEnv.js';
 import { FakeModel, ListTokenizer } from '../../../src/testing/decodingFakes.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/llamacpp/${name}.json`, import.meta.url), 'utf8'));
-const tokenizer = new ListTokenizer(['the', ' red', ' cat', ' sees', ' dog', ' in', ' ', 'c', 'a', 't', ' owl', ' hen', ' bee', ' cow', ' yak', 'Z', '6', '.', 'ar', ' the', 'r']);
+const tokenizer = new ListTokenizer([
+  'the',
+  ' red',
+  ' cat',
+  ' sees',
+  ' dog',
+  ' in',
+  ' ',
+  'c',
+  'a',
+  't',
+  ' owl',
+  ' hen',
+  ' bee',
+  ' cow',
+  ' yak',
+  'Z',
+  '6',
+  '.',
+  'ar',
+  ' the',
+  'r',
+]);
 const EOS = tokenizer.specialTokens.eos!;
 const id = (s: string): number => tokenizer.tokenToId(s)!;
 
@@ -30,7 +52,9 @@ interface Seen {
 }
 
 /** A server answering `answer(path, body)` (status 200 unless it returns `[status, json]`); records what it got. */
-async function fakeServer(answer: (path: string, body: Record<string, unknown> | undefined) => unknown): Promise<{ url: string; seen: Seen[]; server: Server; close: () => Promise<void> }> {
+async function fakeServer(
+  answer: (path: string, body: Record<string, unknown> | undefined) => unknown,
+): Promise<{ url: string; seen: Seen[]; server: Server; close: () => Promise<void> }> {
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -76,7 +100,17 @@ async function llamaCppPython(completion: (body: Record<string, unknown>) => unk
 }
 
 const connect = (url: string | string[], extra: Partial<OpenAIHttpModelOptions> = {}): Promise<OpenAIHttpModel> =>
-  OpenAIHttpModel.connect({ baseUrl: url, model: 'tiny-gpt2', tokenizer, topK: 5, backoffMs: 5, maxBackoffMs: 10, seed: 1, onWarning: () => undefined, ...extra });
+  OpenAIHttpModel.connect({
+    baseUrl: url,
+    model: 'tiny-gpt2',
+    tokenizer,
+    topK: 5,
+    backoffMs: 5,
+    maxBackoffMs: 10,
+    seed: 1,
+    onWarning: () => undefined,
+    ...extra,
+  });
 
 test('end of text as the top token (empty logprobs, finish_reason "stop", as llama.cpp sends it) credits EOS instead of throwing', async () => {
   const s = await llamaCppPython(() => fixture('eos'));
@@ -123,7 +157,9 @@ test('prompts go as token ids (prompt + appended, non-canonical splits kept); a 
   await m.close();
 
   const warnings: string[] = [];
-  const textOnly = await llamaCppPython((body) => (typeof body.prompt === 'string' ? fixture('cafe') : [400, { error: { message: 'prompt must be a string' } }]));
+  const textOnly = await llamaCppPython((body) =>
+    typeof body.prompt === 'string' ? fixture('cafe') : [400, { error: { message: 'prompt must be a string' } }],
+  );
   const t = await connect(textOnly.url, { onWarning: (w) => warnings.push(w) });
   for (let i = 0; i < 2; i++) {
     const x = await t.start('the red');
@@ -165,7 +201,10 @@ test('a server that dies after answering reads as "the server closed / crashed",
   const m = await connect(s.url, { maxRetries: 1 });
   await (await m.start('the')).next();
   await s.close();
-  await assert.rejects((await m.start('the red')).next(), (e: unknown) => e instanceof ModelRequestError && /server closed/.test(e.message) && /crashed/.test(e.message));
+  await assert.rejects(
+    (await m.start('the red')).next(),
+    (e: unknown) => e instanceof ModelRequestError && /server closed/.test(e.message) && /crashed/.test(e.message),
+  );
   await m.close();
 });
 
@@ -178,7 +217,23 @@ test('endpoint "llamacpp": native /completion with n_probs sends ids and reads i
     if (eosNext) return { content: '', stop: true, stop_type: 'eos', completion_probabilities: [] };
     assert.ok(Array.isArray(body!.prompt) && body!.n_probs === 5 && body!.n_predict === 1);
     // Two byte tokens with the same (empty) text stay apart: ids are exact.
-    return { content: '', stop_type: 'limit', completion_probabilities: [{ id: 16, token: '', bytes: [230], logprob: -0.2, top_logprobs: [{ id: 16, token: '', bytes: [230], logprob: -0.2 }, { id: 17, token: '', bytes: [231], logprob: -2 }, { id: EOS, token: '', bytes: [], logprob: -3 }] }] };
+    return {
+      content: '',
+      stop_type: 'limit',
+      completion_probabilities: [
+        {
+          id: 16,
+          token: '',
+          bytes: [230],
+          logprob: -0.2,
+          top_logprobs: [
+            { id: 16, token: '', bytes: [230], logprob: -0.2 },
+            { id: 17, token: '', bytes: [231], logprob: -2 },
+            { id: EOS, token: '', bytes: [], logprob: -3 },
+          ],
+        },
+      ],
+    };
   });
   closers.push(s.close);
   const m = await connect(s.url, { endpoint: 'llamacpp' });
@@ -197,7 +252,27 @@ test('endpoint "chat": top_logprobs from /v1/chat/completions; appended text con
     if (path === '/v1/models') return { data: [{ id: 'tiny-gpt2', max_model_len: 64 }] };
     if (stop) return { choices: [{ index: 0, finish_reason: 'stop', logprobs: { content: [] } }] };
     assert.equal(body!.top_logprobs, 5);
-    return { choices: [{ index: 0, finish_reason: 'length', logprobs: { content: [{ token: ' owl', logprob: -0.5, bytes: [32, 111, 119, 108], top_logprobs: [{ token: ' owl', logprob: -0.5, bytes: [32, 111, 119, 108] }, { token: ' hen', logprob: -1.5, bytes: null }] }] } }] };
+    return {
+      choices: [
+        {
+          index: 0,
+          finish_reason: 'length',
+          logprobs: {
+            content: [
+              {
+                token: ' owl',
+                logprob: -0.5,
+                bytes: [32, 111, 119, 108],
+                top_logprobs: [
+                  { token: ' owl', logprob: -0.5, bytes: [32, 111, 119, 108] },
+                  { token: ' hen', logprob: -1.5, bytes: null },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    };
   });
   closers.push(s.close);
   const m = await connect(s.url, { endpoint: 'chat' });
@@ -206,7 +281,10 @@ test('endpoint "chat": top_logprobs from /v1/chat/completions; appended text con
   const t = (await session.next()).logprobs as TopK;
   assert.deepEqual([...t.ids], [id(' owl'), id(' hen')]);
   const sent = s.seen.at(-1)!.body!;
-  assert.deepEqual(sent.messages, [{ role: 'user', content: 'the red' }, { role: 'assistant', content: ' cat' }]);
+  assert.deepEqual(sent.messages, [
+    { role: 'user', content: 'the red' },
+    { role: 'assistant', content: ' cat' },
+  ]);
   assert.equal(sent.continue_final_message, true);
   stop = true;
   assert.deepEqual([...((await (await m.start('the')).next()).logprobs as TopK).ids], [EOS]);
@@ -217,7 +295,14 @@ test('replicas: sessions spread least-loaded (or round robin) over several base 
   const model = new FakeModel({ id: 'fake', tokens: 'abcdefgh '.split(''), seed: 3, maxContext: 64 });
   const servers = await Promise.all([0, 1, 2].map(() => startServer(model, { prefixCacheSize: 0 })));
   try {
-    const m = await OpenAIHttpModel.connect({ baseUrl: servers.map((s) => s.url), model: 'fake', tokenizer: model.tokenizer, topK: 3, backoffMs: 5, maxBackoffMs: 10 });
+    const m = await OpenAIHttpModel.connect({
+      baseUrl: servers.map((s) => s.url),
+      model: 'fake',
+      tokenizer: model.tokenizer,
+      topK: 3,
+      backoffMs: 5,
+      maxBackoffMs: 10,
+    });
     const before = servers.map((s) => s.requestCount());
     const sessions = await Promise.all(Array.from({ length: 6 }, () => m.start('ab')));
     assert.deepEqual(m.sessionsPerReplica(), [2, 2, 2]);
@@ -227,13 +312,18 @@ test('replicas: sessions spread least-loaded (or round robin) over several base 
     const extra = await m.start('ab'); // least loaded: one of the replicas with one session
     assert.equal(Math.max(...m.sessionsPerReplica()), 2);
     for (const s of [...sessions.slice(2), extra]) await s.next();
-    assert.ok(servers.every((s, i) => s.requestCount() > before[i]), 'every replica served requests');
+    assert.ok(
+      servers.every((s, i) => s.requestCount() > before[i]),
+      'every replica served requests',
+    );
     // One replica dies: its sessions move to the others and still answer.
     await servers[0].close();
-    const answers = await Promise.all([...sessions.slice(2), extra].map(async (s) => {
-      await s.append([1]);
-      return (await s.next()).logprobs as TopK;
-    }));
+    const answers = await Promise.all(
+      [...sessions.slice(2), extra].map(async (s) => {
+        await s.append([1]);
+        return (await s.next()).logprobs as TopK;
+      }),
+    );
     assert.ok(answers.every((a) => a.ids.length > 0));
     assert.equal(m.sessionsPerReplica()[0], 0);
     await m.close();
@@ -259,7 +349,13 @@ test('an EnsembleDecodingEnv episode with a llama.cpp model that predicts end of
   });
   closers.push(s.close);
   const remote = await OpenAIHttpModel.connect({ baseUrl: s.url, model: 'tiny-gpt2', tokenizer: new ListTokenizer(chars), topK: 5 });
-  const env = new EnsembleDecodingEnv({ models: [local, remote], items: [{ prompt: 'the red', answer: ' cat.' }], spanLength: 2, maxSteps: 6, obsHiddenDim: 4 });
+  const env = new EnsembleDecodingEnv({
+    models: [local, remote],
+    items: [{ prompt: 'the red', answer: ' cat.' }],
+    spanLength: 2,
+    maxSteps: 6,
+    obsHiddenDim: 4,
+  });
   await env.reset({ seed: 1 });
   let steps = 0;
   let ended = false;

@@ -55,7 +55,11 @@ test('GET /props reports the context as llama.cpp does', async () => {
 function busyModel(ms: number): ModelAdapter {
   const base = new FakeModel({ id: 'busy', tokens: 'abcd'.split(''), seed: 1, maxContext: 64 });
   return {
-    id: 'busy', tokenizer: base.tokenizer, vocabSize: base.vocabSize, hiddenSize: 0, maxContext: 64,
+    id: 'busy',
+    tokenizer: base.tokenizer,
+    vocabSize: base.vocabSize,
+    hiddenSize: 0,
+    maxContext: 64,
     async start(prompt: string): Promise<Session> {
       const inner = await base.start(prompt);
       return {
@@ -129,7 +133,8 @@ test('after a 401 the server answers and closes instead of reading the rest of a
 });
 
 test('startServer refuses maxTokens < 1 and ports outside [0, 65535], naming the option', async () => {
-  for (const maxTokens of [0, -5, 1.5]) await assert.rejects(startServer(tiny.model, { maxTokens }), (e: unknown) => e instanceof ConfigError && e.field === 'serve.maxTokens');
+  for (const maxTokens of [0, -5, 1.5])
+    await assert.rejects(startServer(tiny.model, { maxTokens }), (e: unknown) => e instanceof ConfigError && e.field === 'serve.maxTokens');
   for (const port of [-1, 70000]) await assert.rejects(startServer(tiny.model, { port }), (e: unknown) => e instanceof ConfigError && e.field === 'serve.port');
 });
 
@@ -160,10 +165,21 @@ test('serve: --port -1 / 70000, a busy port, an unresolvable host and --max-toke
 test('a model that returns NaN log-probabilities gets 500 (a server fault), never a 200 with null logprobs', async () => {
   const base = new FakeModel({ id: 'nan', tokens: 'abcd'.split(''), seed: 1, maxContext: 64 });
   const nan: ModelAdapter = {
-    id: 'nan', tokenizer: base.tokenizer, vocabSize: base.vocabSize, hiddenSize: 0, maxContext: 64,
+    id: 'nan',
+    tokenizer: base.tokenizer,
+    vocabSize: base.vocabSize,
+    hiddenSize: 0,
+    maxContext: 64,
     async start(prompt: string): Promise<Session> {
       const inner = await base.start(prompt);
-      return { get length() { return inner.length; }, next: async () => ({ logprobs: new Float32Array(base.vocabSize).fill(Number.NaN) }), append: (ids) => inner.append(ids), dispose: () => inner.dispose() };
+      return {
+        get length() {
+          return inner.length;
+        },
+        next: async () => ({ logprobs: new Float32Array(base.vocabSize).fill(Number.NaN) }),
+        append: (ids) => inner.append(ids),
+        dispose: () => inner.dispose(),
+      };
     },
     close: async () => undefined,
   };
@@ -187,6 +203,7 @@ test('a long token-id prompt that is non-canonical at its start is still fed as 
   const s = await tiny.model.start('a');
   await s.append(ids.slice(1));
   const lp = (await s.next()).logprobs as Float32Array;
-  for (const [k, v] of Object.entries(json.choices[0].logprobs.top_logprobs[0] as Record<string, number>)) assert.ok(Math.abs(lp[Number(k.slice(9))] - v) < 1e-6);
+  for (const [k, v] of Object.entries(json.choices[0].logprobs.top_logprobs[0] as Record<string, number>))
+    assert.ok(Math.abs(lp[Number(k.slice(9))] - v) < 1e-6);
   await s.dispose();
 });

@@ -19,7 +19,11 @@ before(async () => {
 after(() => fixture.close());
 
 async function post(body: unknown, url = `${server.url}/v1/completions`, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -28,7 +32,10 @@ test('GET /v1/models lists the model with its context length', async () => {
   assert.equal(res.status, 200);
   const json = (await res.json()) as { object: string; data: Array<{ id: string; max_model_len: number }> };
   assert.equal(json.object, 'list');
-  assert.deepEqual(json.data.map((m: { id: string }) => m.id), ['tiny']);
+  assert.deepEqual(
+    json.data.map((m: { id: string }) => m.id),
+    ['tiny'],
+  );
   assert.equal(json.data[0].max_model_len, 64);
   assert.ok(server.url.startsWith('http://127.0.0.1:'));
 });
@@ -109,7 +116,11 @@ test('bearer auth: the key from the env var is required, compared in constant ti
 
 test('a request slower than requestTimeoutMs gets 504', async () => {
   const slow: ModelAdapter = {
-    id: 'slow', tokenizer: model.tokenizer, vocabSize: model.vocabSize, hiddenSize: 0, maxContext: 64,
+    id: 'slow',
+    tokenizer: model.tokenizer,
+    vocabSize: model.vocabSize,
+    hiddenSize: 0,
+    maxContext: 64,
     start: () => new Promise(() => undefined), // never answers
     close: async () => undefined,
   };
@@ -155,7 +166,10 @@ test('the prefix cache continues a kept session: a grown prompt costs only its n
     // same answers as a server without the cache
     const plain = await startServer(model, { prefixCacheSize: 0 });
     try {
-      for (const [cached, prompt] of [[first, 'hello'], [grown, 'hello w']] as const) {
+      for (const [cached, prompt] of [
+        [first, 'hello'],
+        [grown, 'hello w'],
+      ] as const) {
         const ref = await post({ prompt, max_tokens: 1, logprobs: 3, temperature: 0 }, `${plain.url}/v1/completions`);
         const a = cached.json.choices[0].logprobs.top_logprobs[0];
         const b = ref.json.choices[0].logprobs.top_logprobs[0];
@@ -177,7 +191,11 @@ test('the prefix cache continues a kept session: a grown prompt costs only its n
 test('the server checks the prompt against maxContext itself: an adapter that does not check cannot answer 200 with an empty completion', async () => {
   // Claims a context of 8 but starts sessions of any length, as an adapter without its own check does.
   const lax: ModelAdapter = {
-    id: 'lax', tokenizer: model.tokenizer, vocabSize: model.vocabSize, hiddenSize: 0, maxContext: 8,
+    id: 'lax',
+    tokenizer: model.tokenizer,
+    vocabSize: model.vocabSize,
+    hiddenSize: 0,
+    maxContext: 8,
     start: (prompt) => model.start(prompt),
     close: async () => undefined,
   };
