@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import { checkContextLength, checkTokenIds } from './checkTokenInput.js';
 import { ModelClosedError, ModelInputError, ModelLoadError } from './errors.js';
 import { GgufTokenizer } from './gguf/GgufTokenizer.js';
 import {
@@ -153,26 +154,12 @@ export class LlamaCppModel implements ModelAdapter {
 
   /** @internal Throws `ModelInputError` when `n` tokens exceed the context. */
   checkLength(n: number): void {
-    if (n > this.maxContext) {
-      throw new ModelInputError(
-        this.id,
-        `${n} tokens exceed the context of ${this.maxContext}`,
-        'Shorten the prompt or the generation, or load with a larger contextSize.',
-      );
-    }
+    checkContextLength(this.id, n, this.maxContext, 'Shorten the prompt or the generation, or load with a larger contextSize.');
   }
 
   /** @internal Throws `ModelInputError` for ids that are not integers in [0, vocabSize). */
   checkIds(ids: readonly number[]): void {
-    ids.forEach((id, i) => {
-      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
-        throw new ModelInputError(
-          this.id,
-          `token id ${id} (position ${i}) is outside [0, ${this.vocabSize})`,
-          `Append ids of this model's vocabulary (encode text with model "${this.id}"'s tokenizer).`,
-        );
-      }
-    });
+    checkTokenIds(this.id, ids, this.vocabSize);
   }
 
   /** A free sequence of an open context, opening a new context when all are taken (one at a time). */

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ConfigError } from '../core/errors.js';
+import { checkContextLength, checkTokenIds } from './checkTokenInput.js';
 import { ModelClosedError, ModelInputError, ModelLoadError } from './errors.js';
 import { HfTokenizer } from './HfTokenizer.js';
 import { logSoftmax } from './logSoftmax.js';
@@ -269,26 +270,12 @@ export class OnnxCausalLM implements ModelAdapter {
 
   /** @internal Throws `ModelInputError` when `n` tokens exceed the context. */
   checkLength(n: number): void {
-    if (n > this.maxContext) {
-      throw new ModelInputError(
-        this.id,
-        `${n} tokens exceed the context of ${this.maxContext}`,
-        'Shorten the prompt or the generation, or use a model with a longer context.',
-      );
-    }
+    checkContextLength(this.id, n, this.maxContext, 'Shorten the prompt or the generation, or use a model with a longer context.');
   }
 
   /** @internal Throws `ModelInputError` for ids that are not integers in [0, vocabSize). */
   checkIds(ids: readonly number[]): void {
-    ids.forEach((id, i) => {
-      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
-        throw new ModelInputError(
-          this.id,
-          `token id ${id} (position ${i}) is outside [0, ${this.vocabSize})`,
-          `Append ids of this model's vocabulary (encode text with model "${this.id}"'s tokenizer).`,
-        );
-      }
-    });
+    checkTokenIds(this.id, ids, this.vocabSize);
   }
 
   /**
