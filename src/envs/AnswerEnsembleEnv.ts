@@ -9,10 +9,8 @@ import { AnswerFusion, rewardBounds, type AnswerReward } from './AnswerFusion.js
 import { EnvBase, type AgentSpaces } from './EnvBase.js';
 import { richFeatureDim, writeRichFeatures, type AnswerFeatures } from './ownModelFeatures.js';
 
-/** Options of `AnswerEnsembleEnv` (defaults in brackets). */
-export interface AnswerEnsembleConfig {
-  /** Recorded answers to replay (see `loadAnswerData`). */
-  readonly data: AnswerDataset;
+/** Options the answer envs share: how actions become the team answer, the reward and what is replayed (defaults in brackets). */
+export interface AnswerFusionOptions {
   /** How the agents' actions become the team answer: mixing `'weights'`, per-option `'votes'`, or per-model `'calibrated'` votes (see `FusionMode`) ['weights']. */
   readonly fusion?: FusionMode;
   /** `'weights'` mode: `'softmax'` of one logit per agent, or normalised `'concentration'` (≥ 0) ['softmax']. */
@@ -29,6 +27,12 @@ export interface AnswerEnsembleConfig {
   readonly split?: AnswerSplit | 'all';
   /** Order items are drawn in ['shuffle']. */
   readonly order?: ItemOrder;
+}
+
+/** Options of `AnswerEnsembleEnv` (defaults in brackets). */
+export interface AnswerEnsembleConfig extends AnswerFusionOptions {
+  /** Recorded answers to replay (see `loadAnswerData`). */
+  readonly data: AnswerDataset;
 }
 
 /** `AnswerEnsembleConfig` with defaults filled in. */

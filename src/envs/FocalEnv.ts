@@ -3,43 +3,27 @@ import type { AgentRecord, EnvMetadata, HasGlobalState, ResetResult, StepResult 
 import type { Rng } from '../core/Rng.js';
 import { putOwn } from '../core/putOwn.js';
 import { Box, MultiBinary, type Space } from '../core/spaces.js';
-import { effectiveInclude, type ActionParam } from '../ensemble/actionToWeights.js';
+import { effectiveInclude } from '../ensemble/actionToWeights.js';
 import { pluralityVoteAccuracy } from '../ensemble/diversityMetrics.js';
 import { EnsembleInputError } from '../ensemble/EnsembleInputError.js';
 import { focalDiversity } from '../ensemble/focalDiversity.js';
-import { argmaxWithTies, type FusionMode } from '../ensemble/fuseAnswers.js';
-import { ItemSampler, optionMaskOf, itemsOf, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
-import { checkFusionOptions, packAnswers, type AnswerResetOptions, type PackedAnswers } from './AnswerEnsembleEnv.js';
-import { AnswerFusion, rewardBounds, type AnswerReward } from './AnswerFusion.js';
+import { argmaxWithTies } from '../ensemble/fuseAnswers.js';
+import { ItemSampler, optionMaskOf, itemsOf, type AnswerDataset } from './answerData.js';
+import { checkFusionOptions, packAnswers, type AnswerFusionOptions, type AnswerResetOptions, type PackedAnswers } from './AnswerEnsembleEnv.js';
+import { AnswerFusion, rewardBounds } from './AnswerFusion.js';
 import { EnvBase, type AgentSpaces } from './EnvBase.js';
-import { richFeatureDim, writeRichFeatures, type AnswerFeatures } from './ownModelFeatures.js';
+import { richFeatureDim, writeRichFeatures } from './ownModelFeatures.js';
 
-/** Options of `FocalEnv` (defaults in brackets). */
-export interface FocalEnvConfig {
+/** Options of `FocalEnv` (defaults in brackets); the fusion options are those of `AnswerEnsembleEnv`, applied to the chosen sub-ensemble. */
+export interface FocalEnvConfig extends AnswerFusionOptions {
   /** Recorded answers to replay (see `loadAnswerData`); statistics use its train split only. */
   readonly data: AnswerDataset;
   /** Size penalty: the reward subtracts α·|S|/N [0.1]. */
   readonly alpha?: number;
   /** Optional shaping: the reward adds β·(focal diversity of S on the train split) [0]. */
   readonly beta?: number;
-  /** Reward part when the fused answer is right [1]. */
-  readonly correctReward?: number;
-  /** Reward part when it is wrong [0]. */
-  readonly wrongReward?: number;
   /** One decider with MultiBinary(N) (`'single'`), or one decider per model with MultiBinary(1) (`'per-model'`) ['single']. */
   readonly deciders?: 'single' | 'per-model';
-  /** How the fusion agents' actions become the answer of the sub-ensemble (see `FusionMode`; only included models count) ['weights']. */
-  readonly fusion?: FusionMode;
-  /** `'weights'` mode: softmax logits or concentrations (see `AnswerEnsembleEnv`) ['softmax']. */
-  readonly actionParam?: ActionParam;
-  /** Correctness part of the reward: `'correct'` (greedy answer right), `'expected'` (its chance under the fused distribution) or `'gain'` (that chance minus the one of all models' zero actions; see `AnswerReward`) ['correct']. */
-  readonly reward?: AnswerReward;
-  /** Own-model features of fusion agents: `'scores'` or `'rich'` (see `AnswerEnsembleEnv`) ['scores']. */
-  readonly features?: AnswerFeatures;
-  /** Split episodes are drawn from ['train']. */
-  readonly split?: AnswerSplit | 'all';
-  /** Order items are drawn in ['shuffle']. */
-  readonly order?: ItemOrder;
 }
 
 /** `FocalEnvConfig` with defaults filled in. */

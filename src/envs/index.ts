@@ -91,6 +91,7 @@ export {
   resolveAnswerEnsembleConfig,
   packAnswers,
   type AnswerEnsembleConfig,
+  type AnswerFusionOptions,
   type ResolvedAnswerEnsembleConfig,
   type AnswerResetOptions,
   type PackedAnswers,
