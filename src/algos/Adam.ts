@@ -47,11 +47,17 @@ export class Adam {
     const next = new Float32Array(theta.length);
     const { m, v, beta1, beta2, eps } = this;
     const stepSize = lr / bc1;
-    for (let i = 0; i < theta.length; i++) {
+    const c1 = 1 - beta1;
+    const c2 = 1 - beta2;
+    const n = theta.length;
+    // the moments are read back as stored (float32), so the step sees exactly what the arrays hold
+    for (let i = 0; i < n; i++) {
       const g = grad[i] * scale;
-      m[i] = beta1 * m[i] + (1 - beta1) * g;
-      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-      next[i] = theta[i] - (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtBc2 + eps);
+      const mi = Math.fround(beta1 * m[i] + c1 * g);
+      const vi = Math.fround(beta2 * v[i] + c2 * g * g);
+      m[i] = mi;
+      v[i] = vi;
+      next[i] = theta[i] - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
     }
     tf.tidy(() => this.param.assign(tf.tensor1d(next)));
     this.written = { id: (this.param as unknown as { dataId: object }).dataId, w: next };
