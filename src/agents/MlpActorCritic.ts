@@ -64,25 +64,50 @@ export interface GroupActBatch {
  */
 function mlpForward(w: Float32Array, layers: readonly Dense[], x: Float32Array, rows: number): Float32Array {
   let h = x;
-  layers.forEach((d, li) => {
+  for (let li = 0; li < layers.length; li++) {
+    const d = layers[li];
     const { inDim, outDim } = d;
     const out = new Float32Array(rows * outDim);
-    const acc = new Float64Array(outDim);
+    const nz = new Int32Array(inDim);
     const last = li === layers.length - 1;
     for (let r = 0; r < rows; r++) {
-      for (let o = 0; o < outDim; o++) acc[o] = w[d.b + o];
       const xo = r * inDim;
-      for (let i = 0; i < inDim; i++) {
-        const xi = h[xo + i];
-        if (xi === 0) continue;
-        const wo = d.w + i * outDim;
-        for (let o = 0; o < outDim; o++) acc[o] += xi * w[wo + o];
-      }
+      // the row's nonzero inputs, in order: each output sums bias + x_i·w_io over them in increasing i
+      let n = 0;
+      for (let i = 0; i < inDim; i++) if (h[xo + i] !== 0) nz[n++] = i;
       const oo = r * outDim;
-      for (let o = 0; o < outDim; o++) out[oo + o] = last ? acc[o] : Math.tanh(acc[o]);
+      let o = 0;
+      // four outputs at a time, each with its own float64 accumulator (the order of each sum is unchanged)
+      for (; o + 4 <= outDim; o += 4) {
+        let s0 = w[d.b + o],
+          s1 = w[d.b + o + 1],
+          s2 = w[d.b + o + 2],
+          s3 = w[d.b + o + 3];
+        for (let q = 0; q < n; q++) {
+          const i = nz[q];
+          const xi = h[xo + i];
+          const wo = d.w + i * outDim + o;
+          s0 += xi * w[wo];
+          s1 += xi * w[wo + 1];
+          s2 += xi * w[wo + 2];
+          s3 += xi * w[wo + 3];
+        }
+        out[oo + o] = last ? s0 : Math.tanh(s0);
+        out[oo + o + 1] = last ? s1 : Math.tanh(s1);
+        out[oo + o + 2] = last ? s2 : Math.tanh(s2);
+        out[oo + o + 3] = last ? s3 : Math.tanh(s3);
+      }
+      for (; o < outDim; o++) {
+        let s0 = w[d.b + o];
+        for (let q = 0; q < n; q++) {
+          const i = nz[q];
+          s0 += h[xo + i] * w[d.w + i * outDim + o];
+        }
+        out[oo + o] = last ? s0 : Math.tanh(s0);
+      }
     }
     h = out;
-  });
+  }
   return h;
 }
 
