@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { checkContextLength, checkTokenIds } from './checkTokenInput.js';
+import { checkContextLength, checkTokenIds, promptIds } from './checkTokenInput.js';
 import { ModelClosedError, ModelInputError, ModelLoadError } from './errors.js';
 import { GgufTokenizer } from './gguf/GgufTokenizer.js';
 import {
@@ -116,14 +116,7 @@ export class LlamaCppModel implements ModelAdapter {
   /** Opens a session (a context sequence) holding BOS (when the model uses one) + `prompt`; nothing runs until `next()`. */
   async start(prompt: string): Promise<Session> {
     this.assertOpen();
-    const ids = [...(this.bosId === undefined ? [] : [this.bosId]), ...this.tokenizer.encode(prompt)];
-    if (ids.length === 0) {
-      throw new ModelInputError(
-        this.id,
-        'the prompt is empty and the model adds no BOS token, so there is nothing to predict from',
-        'Pass a non-empty prompt.',
-      );
-    }
+    const ids = promptIds(this.id, this.tokenizer, this.bosId, prompt);
     this.checkLength(ids.length);
     const seq = await this.acquireSequence();
     if (this.closed) {

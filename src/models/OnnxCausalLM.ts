@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ConfigError } from '../core/errors.js';
-import { checkContextLength, checkTokenIds } from './checkTokenInput.js';
+import { checkContextLength, checkTokenIds, promptIds } from './checkTokenInput.js';
 import { ModelClosedError, ModelInputError, ModelLoadError } from './errors.js';
 import { HfTokenizer } from './HfTokenizer.js';
 import { logSoftmax } from './logSoftmax.js';
@@ -244,14 +244,7 @@ export class OnnxCausalLM implements ModelAdapter {
   /** Opens a session holding BOS (when the model uses one) + `prompt`; nothing runs until `next()`. */
   async start(prompt: string): Promise<Session> {
     this.assertOpen();
-    const ids = [...(this.bosId === undefined ? [] : [this.bosId]), ...this.tokenizer.encode(prompt)];
-    if (ids.length === 0) {
-      throw new ModelInputError(
-        this.id,
-        'the prompt is empty and the model adds no BOS token, so there is nothing to predict from',
-        'Pass a non-empty prompt.',
-      );
-    }
+    const ids = promptIds(this.id, this.tokenizer, this.bosId, prompt);
     this.checkLength(ids.length);
     return new OnnxSession(this, ids);
   }

@@ -1,4 +1,5 @@
 import { ModelInputError } from './errors.js';
+import type { Tokenizer } from './Tokenizer.js';
 
 /** Throws `ModelInputError` naming `modelId` when `n` tokens exceed `maxContext`; `fix` says what the user can change. */
 export function checkContextLength(modelId: string, n: number, maxContext: number, fix: string): void {
@@ -16,4 +17,13 @@ export function checkTokenIds(modelId: string, ids: readonly number[], vocabSize
       );
     }
   });
+}
+
+/** The ids a local session starts from: BOS (when the model uses one) + `prompt` encoded; throws `ModelInputError` when that is empty. */
+export function promptIds(modelId: string, tokenizer: Tokenizer, bosId: number | undefined, prompt: string): number[] {
+  const ids = [...(bosId === undefined ? [] : [bosId]), ...tokenizer.encode(prompt)];
+  if (ids.length === 0) {
+    throw new ModelInputError(modelId, 'the prompt is empty and the model adds no BOS token, so there is nothing to predict from', 'Pass a non-empty prompt.');
+  }
+  return ids;
 }
