@@ -5,7 +5,7 @@ import { Box } from '../core/spaces.js';
 import type { ActionParam } from '../ensemble/actionToWeights.js';
 import { FUSION_MODES, type FusionMode } from '../ensemble/fuseAnswers.js';
 import { ItemSampler, optionMaskOf, type AnswerDataset, type AnswerSplit, type ItemOrder } from './answerData.js';
-import { AnswerFusion, rewardBounds, type AnswerReward } from './AnswerFusion.js';
+import { ANSWER_REWARDS, AnswerFusion, rewardBounds, type AnswerReward } from './AnswerFusion.js';
 import { EnvBase, type AgentSpaces } from './EnvBase.js';
 import { richFeatureDim, writeRichFeatures, type AnswerFeatures } from './ownModelFeatures.js';
 
@@ -15,7 +15,7 @@ export interface AnswerFusionOptions {
   readonly fusion?: FusionMode;
   /** `'weights'` mode: `'softmax'` of one logit per agent, or normalised `'concentration'` (≥ 0) ['softmax']. */
   readonly actionParam?: ActionParam;
-  /** `'correct'`: the reward says whether the greedy answer is right; `'expected'`: its expectation when the answer is drawn from the fused distribution (smoother for learning; infos still report the greedy answer); `'gain'`: that expectation minus the one of the zero actions (see `AnswerReward`) ['correct']. */
+  /** `'correct'`: the reward says whether the greedy answer is right; `'expected'`: its expectation when the answer is drawn from the fused distribution (smoother for learning; infos still report the greedy answer); `'gain'`: that expectation minus the one of the zero actions; `'difference'`: per agent, that expectation minus the one with only its own action zeroed (see `AnswerReward`) ['correct']. */
   readonly reward?: AnswerReward;
   /** What agent i observes of its own model beyond the task: `'scores'`, or `'rich'` (also recorded scores, log-scores, top option, margin, entropy) ['scores']. */
   readonly features?: AnswerFeatures;
@@ -87,7 +87,7 @@ export function checkFusionOptions(config: {
   };
   oneOf('fusion', config.fusion, FUSION_MODES);
   oneOf('actionParam', config.actionParam, ['softmax', 'concentration']);
-  oneOf('reward', config.reward, ['correct', 'expected', 'gain']);
+  oneOf('reward', config.reward, ANSWER_REWARDS);
   oneOf('features', config.features, ['scores', 'rich']);
 }
 
@@ -135,7 +135,8 @@ export function packAnswers(data: AnswerDataset): PackedAnswers {
  * logits (`'votes'`; answer = argmax Σ_i votes_i over the item's options, so a masked option is never
  * the answer), `[log-temperature, K biases]` (`'calibrated'`), or three coefficients (`'linear'`). Every agent receives `correctReward`
  * if the answer is the label, else `wrongReward` (with `reward: 'expected'`, their expectation under
- * the fused distribution; with `'gain'`, that expectation minus the one of all-zero actions), and the episode terminates after that one step. `infos[agent]` (each
+ * the fused distribution; with `'gain'`, that expectation minus the one of all-zero actions; with `'difference'`,
+ * agent i's own counterfactual: that expectation minus the one with only agent i's action zeroed), and the episode terminates after that one step. `infos[agent]` (each
  * agent's own copy) holds `fused`, `label`, `correct`, `labelProbability`, `weights` (agent order;
  * `'weights'` mode) or `votes` (summed, per option), and `itemId`. The global state is `[all models'
  * padded distributions (N·K), mask (K), task one-hot (T)]`.
@@ -204,15 +205,15 @@ export class AnswerEnsembleEnv extends EnvBase<Box, Box, AnswerResetOptions> imp
     const item = this.data.items[this.item];
     const rows = this.packed.rows[this.item],
       raw = this.packed.rawRows[this.item];
-    const out = this.fusion.fuse(
-      this.possibleAgents.map((a) => actions[a]),
+    const acts = this.possibleAgents.map((a) => actions[a]);
+    const out = this.fusion.fuse(acts, rows, raw, item.numOptions, item.label);
+    const correct = out.fused === item.label;
+    const rewards = this.fusion.scores(this.config.reward, out, this.config.correctReward, this.config.wrongReward, acts, {
       rows,
       raw,
-      item.numOptions,
-      item.label,
-    );
-    const correct = out.fused === item.label;
-    const reward = this.fusion.score(this.config.reward, out, this.config.correctReward, this.config.wrongReward, rows, raw, item.numOptions, item.label);
+      numOptions: item.numOptions,
+      label: item.label,
+    });
     const info = {
       fused: out.fused,
       label: item.label,
@@ -221,7 +222,7 @@ export class AnswerEnsembleEnv extends EnvBase<Box, Box, AnswerResetOptions> imp
       ...(out.weights ? { weights: Array.from(out.weights) } : { votes: Array.from(out.votes!) }),
       itemId: item.id,
     };
-    return this.finalStep({ observation: (_a, i) => this.observe(i), reward, terminated: true, truncated: false, info });
+    return this.finalStep({ observation: (_a, i) => this.observe(i), reward: (_a, i) => rewards[i], terminated: true, truncated: false, info });
   }
 
   /** Which of the K padded options exist on the current item (1) and which are padding (0); also `infos[agent].optionMask` after reset. */

@@ -8,13 +8,18 @@ import { argmaxWithTies, calibratedVotes, fusedDistribution, linearVotes, softma
  * chance it is right when drawn from the fused distribution), or `'gain'` (that chance minus the chance
  * under the zero action of every model: an item-dependent offset no action can change, so the best
  * policy is the same as under `'expected'`, but the item's difficulty no longer swamps the effect of
- * the actions in the reward).
+ * the actions in the reward), or `'difference'` (each agent's own difference reward: that chance minus the
+ * chance with only this agent's action replaced by the zero action; its gradient in the agent's own action
+ * is the one of `'expected'`, but the other agents' exploration noise mostly cancels out of it).
  */
-export type AnswerReward = 'correct' | 'expected' | 'gain';
+export type AnswerReward = 'correct' | 'expected' | 'gain' | 'difference';
 
-/** The correctness part of a reward in `[min(correct, wrong), max(correct, wrong)]` (`'gain'`: ±|correct − wrong|). */
+/** The reward kinds, in documentation order. */
+export const ANSWER_REWARDS: readonly AnswerReward[] = ['correct', 'expected', 'gain', 'difference'];
+
+/** The correctness part of a reward in `[min(correct, wrong), max(correct, wrong)]` (`'gain'`, `'difference'`: ±|correct − wrong|). */
 export function rewardBounds(kind: AnswerReward, correctReward: number, wrongReward: number): [number, number] {
-  if (kind === 'gain') return [-Math.abs(correctReward - wrongReward), Math.abs(correctReward - wrongReward)];
+  if (kind === 'gain' || kind === 'difference') return [-Math.abs(correctReward - wrongReward), Math.abs(correctReward - wrongReward)];
   return [Math.min(correctReward, wrongReward), Math.max(correctReward, wrongReward)];
 }
 
@@ -68,21 +73,33 @@ export class AnswerFusion {
     this.zeros = agents.map(() => new Float32Array(this.actionSpace.flatDim));
   }
 
-  /** The correctness part of the reward of `out` under `kind` (`'gain'` fuses the zero actions of every model as its baseline). */
-  score(
+  /**
+   * The correctness part of the reward of `out` (the fusion of `actions`) under `kind`, one entry per agent
+   * (`'gain'` fuses the zero actions of every model as its baseline, `'difference'` the zero action of the agent
+   * itself with the others' actions kept; `include` as in `fuse`).
+   */
+  scores(
     kind: AnswerReward,
     out: FusionOutcome,
     correctReward: number,
     wrongReward: number,
-    rows: readonly Float32Array[],
-    raw: readonly Float32Array[],
-    numOptions: number,
-    label: number,
-  ): number {
-    if (kind === 'correct') return out.fused === label ? correctReward : wrongReward;
-    if (kind === 'expected') return wrongReward + (correctReward - wrongReward) * out.labelProbability;
-    const base = this.fuse(this.zeros, rows, raw, numOptions, label).labelProbability;
-    return (correctReward - wrongReward) * (out.labelProbability - base);
+    actions: readonly Float32Array[],
+    item: { readonly rows: readonly Float32Array[]; readonly raw: readonly Float32Array[]; readonly numOptions: number; readonly label: number },
+    include?: Uint8Array,
+  ): Float64Array {
+    const { rows, raw, numOptions, label } = item;
+    const span = correctReward - wrongReward;
+    const out64 = new Float64Array(actions.length);
+    if (kind === 'correct') return out64.fill(out.fused === label ? correctReward : wrongReward);
+    if (kind === 'expected') return out64.fill(wrongReward + span * out.labelProbability);
+    if (kind === 'gain') return out64.fill(span * (out.labelProbability - this.fuse(this.zeros, rows, raw, numOptions, label, include).labelProbability));
+    const others = actions.slice();
+    for (let i = 0; i < actions.length; i++) {
+      others[i] = this.zeros[i];
+      out64[i] = span * (out.labelProbability - this.fuse(others, rows, raw, numOptions, label, include).labelProbability);
+      others[i] = actions[i];
+    }
+    return out64;
   }
 
   /** Throws `InvalidActionError` naming `agent` unless `x` is in the action space with every entry finite. */

@@ -41,6 +41,8 @@ export interface SubsetStats {
 export function resolveFocalEnvConfig(config: FocalEnvConfig): ResolvedFocalEnvConfig {
   if (!config || !config.data || !Array.isArray(config.data.models)) throw new ConfigError('data', 'missing', 'Pass data: await loadAnswerData(path).');
   checkFusionOptions(config);
+  if (config.reward === 'difference')
+    throw new ConfigError('reward', "'difference' gives each agent its own reward, but FocalEnv's agents share one", "Use 'correct', 'expected' or 'gain'.");
   const c = {
     alpha: 0.1,
     beta: 0,
@@ -251,29 +253,20 @@ export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, Ans
       });
     }
     const item = this.data.items[this.item];
-    const out = this.fusion.fuse(
-      this.fusionAgents.map((a) => actions[a] as Float32Array),
-      this.packed.rows[this.item],
-      this.packed.rawRows[this.item],
-      item.numOptions,
-      item.label,
-      this.selection,
-    );
+    const fusing = this.fusionAgents.map((a) => actions[a] as Float32Array);
+    const out = this.fusion.fuse(fusing, this.packed.rows[this.item], this.packed.rawRows[this.item], item.numOptions, item.label, this.selection);
     const fused = out.fused;
     const correct = fused === item.label;
     const size = this.selection.reduce((s, b) => s + b, 0);
     const stats = this.subsetStats(this.selection);
     const { correctReward, wrongReward, alpha, beta } = this.config;
-    const score = this.fusion.score(
-      this.config.reward,
-      out,
-      correctReward,
-      wrongReward,
-      this.packed.rows[this.item],
-      this.packed.rawRows[this.item],
-      item.numOptions,
-      item.label,
-    );
+    // one shared reward: 'gain' keeps the zero actions of every model (not only the chosen ones) as its baseline
+    const [score] = this.fusion.scores(this.config.reward, out, correctReward, wrongReward, fusing, {
+      rows: this.packed.rows[this.item],
+      raw: this.packed.rawRows[this.item],
+      numOptions: item.numOptions,
+      label: item.label,
+    });
     const reward = score - (alpha * size) / this.n + beta * stats.focalDiversity;
     const observations = this.observeAll();
     const fusedBy = out.weights ? { weights: Array.from(out.weights) } : { votes: Array.from(out.votes!) };

@@ -41,6 +41,7 @@ test('every fusion mode, reward and feature set passes checkParallelEnv on both 
   for (const fusion of FUSION_MODES) {
     await assertParallelEnv(() => new AnswerEnsembleEnv({ data, fusion, reward: 'expected', features: 'rich' }));
     await assertParallelEnv(() => new AnswerEnsembleEnv({ data, fusion, wrongReward: -1 }));
+    await assertParallelEnv(() => new AnswerEnsembleEnv({ data, fusion, reward: 'difference', features: 'rich' }));
     await assertParallelEnv(() => new FocalEnv({ data, fusion, features: 'rich', reward: 'expected' }));
   }
 });
@@ -54,7 +55,7 @@ test('action spaces: weights one number, votes K logits, calibrated K + 1', () =
 });
 
 test('votes: a masked option is never the answer, rewards stay in range, reported votes are finite', async () => {
-  for (const reward of ['correct', 'expected', 'gain'] as const) {
+  for (const reward of ['correct', 'expected', 'gain', 'difference'] as const) {
     const env = new AnswerEnsembleEnv({ data: small, fusion: 'votes', reward, wrongReward: -1, order: 'random' });
     const [lo, hi] = env.metadata.rewardRange as [number, number];
     const vote = fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: Math.fround(-3e38), max: Math.fround(3e38) }), { minLength: 4, maxLength: 4 });
@@ -84,6 +85,26 @@ test('votes: hand-checked sum, masked entries ignored, expected reward is the so
   const p = Math.exp(2) / (Math.exp(1) + Math.exp(2));
   assert.ok(Math.abs(r.rewards.x - p) < 1e-12);
   assert.equal(r.infos.x.correct, true);
+});
+
+test("difference: each agent's reward is the label's probability minus the one with only its own action zeroed", async () => {
+  const env = new AnswerEnsembleEnv({ data: small, fusion: 'votes', reward: 'difference', correctReward: 1, wrongReward: -1 });
+  await env.reset({ seed: 0, options: { itemIndex: 0 } });
+  const r = await env.step({ x: Float32Array.of(1, 0, 0, 0), y: Float32Array.of(0, 2, 0, 0) });
+  const softmax1 = (v0: number, v1: number): number => Math.exp(v1) / (Math.exp(v0) + Math.exp(v1));
+  const p = softmax1(1, 2);
+  // span 2 = correctReward - wrongReward; without x the votes are (0, 2), without y (1, 0)
+  assert.ok(Math.abs(r.rewards.x - 2 * (p - softmax1(0, 2))) < 1e-12);
+  assert.ok(Math.abs(r.rewards.y - 2 * (p - softmax1(1, 0))) < 1e-12);
+  assert.ok(r.rewards.x < 0 && r.rewards.y > 0, 'x argued for the wrong option, y for the right one');
+  assert.deepEqual(env.metadata.rewardRange, [-2, 2]);
+});
+
+test('FocalEnv refuses the per-agent difference reward, naming the field', () => {
+  assert.throws(
+    () => new FocalEnv({ data: small, reward: 'difference' }),
+    (e: unknown) => e instanceof ConfigError && e.field === 'reward',
+  );
 });
 
 test('calibrated: zero actions are the product of experts; a temperature and a bias move the answer', async () => {

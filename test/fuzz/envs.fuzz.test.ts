@@ -55,6 +55,10 @@ const TARGETS = {
     resetOptions: answerOptions,
   },
   'AnswerEnsembleEnv(calibrated)': { make: () => new AnswerEnsembleEnv({ data: answers, fusion: 'calibrated' }), resetOptions: answerOptions },
+  'AnswerEnsembleEnv(calibrated, difference, rich)': {
+    make: () => new AnswerEnsembleEnv({ data: answers, fusion: 'calibrated', reward: 'difference', features: 'rich' }),
+    resetOptions: answerOptions,
+  },
   FocalEnv: { make: () => new FocalEnv({ data: answers, beta: 0.5 }), resetOptions: answerOptions },
   'FocalEnv(votes, rich)': { make: () => new FocalEnv({ data: answers, fusion: 'votes', features: 'rich', reward: 'expected' }), resetOptions: answerOptions },
   'FocalEnv(per-model, calibrated)': { make: () => new FocalEnv({ data: answers, deciders: 'per-model', fusion: 'calibrated' }), resetOptions: answerOptions },

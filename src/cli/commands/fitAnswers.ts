@@ -6,6 +6,7 @@ import type { PPOConfig } from '../../algos/PPOConfig.js';
 import { FIT_ANSWERS_DEFAULTS } from '../../experiments/answers/fitAnswersDefaults.js';
 import { runFitAnswers } from '../../experiments/answers/runFitAnswers.js';
 import type { FusionEnvOptions } from '../../experiments/answers/trainAnswerFusion.js';
+import { ANSWER_REWARDS } from '../../envs/AnswerFusion.js';
 import { Progress } from '../Progress.js';
 import { renderTable } from '../renderTable.js';
 import { readConfigFile, resolveRunConfig } from '../RunConfig.js';
@@ -57,8 +58,8 @@ export function registerFitAnswersCommand(program: Command): void {
     .addOption(
       new Option(
         '--reward <kind>',
-        `correct: the greedy answer is right; expected: its chance under the fused distribution; gain: that chance minus the one of zero actions (default ${D.env.reward})`,
-      ).choices(['correct', 'expected', 'gain']),
+        `correct: the greedy answer is right; expected: its chance under the fused distribution; gain: that chance minus the one of zero actions; difference: per agent, that chance minus the one with its own action zeroed (not with --focal) (default ${D.env.reward})`,
+      ).choices(ANSWER_REWARDS),
     )
     .addOption(new Option('--features <kind>', `what each agent sees of its own model (default ${D.env.features})`).choices(['scores', 'rich']))
     .option('--alpha <a>', `--focal: size penalty alpha (default ${D.focalEnv.alpha})`, numberFlag('--alpha'))
