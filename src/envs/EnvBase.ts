@@ -25,11 +25,13 @@ export interface StepParts<Obs, Agent extends string> {
 
 /** A copy of plain data (arrays, typed arrays, plain objects) so no two agents hold the same object. */
 function copyInfo(x: unknown): unknown {
+  // primitives first: most entries of an info are numbers, booleans or strings
+  if (typeof x !== 'object' || x === null) return x;
   if (Array.isArray(x)) return x.map(copyInfo);
   if (ArrayBuffer.isView(x) && !(x instanceof DataView)) return (x as unknown as { slice(): unknown }).slice();
-  if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
+  if (Object.getPrototypeOf(x) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(x)) out[k] = copyInfo((x as Record<string, unknown>)[k]);
+    for (const k of Object.keys(x)) putOwn(out, k, copyInfo((x as Record<string, unknown>)[k]));
     return out;
   }
   return x;
