@@ -37,6 +37,14 @@ function copyInfo(x: unknown): unknown {
   return x;
 }
 
+/**
+ * Key of `EnvBase`'s step for a caller that has checked the action record exactly as `step` does (an
+ * object holding every live agent and nothing else, each action in its agent's space): `VectorEnv`
+ * checks every row before any copy steps, so a copy need not check the same record again. Internal:
+ * not exported from the package.
+ */
+export const stepChecked = Symbol('EnvBase.stepChecked');
+
 const pick = <A extends string, T>(v: T | ((agent: A, i: number) => T), agent: A, i: number): T =>
   typeof v === 'function' ? (v as (agent: A, i: number) => T)(agent, i) : v;
 
@@ -117,6 +125,12 @@ export abstract class EnvBase<OS extends Space, AS extends Space, Options = Reco
   async step(actions: AgentRecord<Agent, ElementOf<AS>>): Promise<StepResult<ElementOf<OS>, Agent>> {
     this.assertCanStep();
     this.validateActions(actions);
+    return this.applyStep(actions);
+  }
+
+  /** `step` for a record already checked as `validateActions` would (see `stepChecked`): state checks, then `applyStep`. */
+  async [stepChecked](actions: AgentRecord<Agent, ElementOf<AS>>): Promise<StepResult<ElementOf<OS>, Agent>> {
+    this.assertCanStep();
     return this.applyStep(actions);
   }
 
