@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Box, Dict, Discrete, MultiBinary, MultiDiscrete, Simplex, type Space } from '../core/spaces.js';
 import { ConfigError } from '../core/errors.js';
+import { putOwn } from '../core/putOwn.js';
 import type { Rng } from '../core/Rng.js';
 import { digamma, lgamma, lgammaOf } from './specialFunctions.js';
 
@@ -289,7 +290,12 @@ export class ActionHead {
   toEnvAction(raw: Float32Array, r: number): unknown {
     let leafIdx = 0;
     const build = (node: HeadNode): unknown => {
-      if (node.type === 'dict') return Object.fromEntries(node.keys.map((k, i) => [k, build(node.children[i])]));
+      if (node.type === 'dict') {
+        // putOwn: a key named `__proto__` must be an entry
+        const rec: Record<string, unknown> = {};
+        node.keys.forEach((k, i) => putOwn(rec, k, build(node.children[i])));
+        return rec;
+      }
       if (node.type === 'multi') {
         const xs = node.children.map(build) as number[];
         return Int32Array.from(xs);
@@ -299,9 +305,12 @@ export class ActionHead {
       switch (node.transform) {
         case 'identity':
         case 'simplex':
-          return Float32Array.from(x);
-        case 'clip':
-          return Float32Array.from(x, (v, i) => Math.min(node.high![i], Math.max(node.low![i], v)));
+          return x.slice();
+        case 'clip': {
+          const out = x.slice();
+          for (let i = 0; i < out.length; i++) out[i] = Math.min(node.high![i], Math.max(node.low![i], out[i]));
+          return out;
+        }
         case 'softmax': {
           const m = Math.max(...x);
           const e = Array.from(x, (v) => Math.exp(v - m));

@@ -75,15 +75,18 @@ export class RolloutBuffer {
     return (t * this.numEnvs + e) * this.groups[g].layout.members + j;
   }
 
-  /** Stores what the policy saw and did at step `t` for all envs and members of group `g` (rows in (env, member) order). */
-  storeStep(g: number, t: number, x: { actorIn: Float32Array; criticIn: Float32Array; raw: Float32Array; logp: Float32Array; vpred: Float32Array }): void {
+  /**
+   * Stores what the policy saw and did at step `t` for all envs and members of group `g` (rows in (env,
+   * member) order); without `vpred` the critic outputs are left for the caller to write into `vpred`.
+   */
+  storeStep(g: number, t: number, x: { actorIn: Float32Array; criticIn: Float32Array; raw: Float32Array; logp: Float32Array; vpred?: Float32Array }): void {
     const b = this.groups[g];
     const base = t * this.numEnvs * b.layout.members;
     b.actorIn.set(x.actorIn, base * b.layout.actorIn);
     b.criticIn.set(x.criticIn, base * b.layout.criticIn);
     b.raw.set(x.raw, base * b.layout.actDim);
     b.logp.set(x.logp, base);
-    b.vpred.set(x.vpred, base);
+    if (x.vpred) b.vpred.set(x.vpred, base);
   }
 
   /** Stores the outcome of step `t` in env `e` for member `j` of group `g`. */

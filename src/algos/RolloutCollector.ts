@@ -41,10 +41,11 @@ interface Episode {
 }
 
 /**
- * [ppo] rollout collection over a `VectorEnv` in `'disabled'` autoreset mode: per step one actor and one
- * critic forward per parameter group for every copy and member at once (the policy's JS path), one
- * vector step, then the ended copies are reset together, each episode with its own seed (derived from
- * the run seed, the copy and the episode number), which is what makes a resumed run replay exactly.
+ * [ppo] rollout collection over a `VectorEnv` in `'disabled'` autoreset mode: per step one actor forward
+ * per parameter group for every copy and member at once (the policy's JS path) and one vector step, then
+ * the ended copies are reset together, each episode with its own seed (derived from the run seed, the
+ * copy and the episode number), which is what makes a resumed run replay exactly. The critic runs once
+ * per group over the whole rollout's stored inputs at the end.
  */
 export class RolloutCollector {
   private obs: Record<string, Float32Array> = agentRecord();
@@ -150,8 +151,8 @@ export class RolloutCollector {
         const actorIn = this.actorRows(g, learnerObs, E);
         const criticIn = this.criticRows(g, actorIn, states, E);
         const { raw, logProb } = policy.actBatch(g, actorIn, rows, rng);
-        const vpred = policy.valueBatch(g, criticIn, rows);
-        buf.storeStep(g, t, { actorIn, criticIn, raw, logp: logProb, vpred });
+        // critic outputs are not needed while acting: all steps' are computed in one batch after the loop
+        buf.storeStep(g, t, { actorIn, criticIn, raw, logp: logProb });
         const d = grp.head.dim;
         for (let e = 0; e < E; e++) {
           for (let j = 0; j < m; j++) {
@@ -214,6 +215,12 @@ export class RolloutCollector {
           ended,
         );
     }
+    // the weights do not change during a rollout and every row of a forward is computed on its own, so
+    // one forward over the stored critic inputs gives each step's value exactly as a per-step forward would
+    policy.groups.forEach((grp, g) => {
+      const b = buf.groups[g];
+      b.vpred.set(policy.valueBatch(g, b.criticIn, buf.numSteps * E * grp.spec.members.length));
+    });
     const meanAction = agentRecord<number[]>();
     for (const a of Object.keys(actionSums)) meanAction[a] = Array.from(actionSums[a].sum, (x) => x / actionSums[a].n);
     return { episodeReturns, episodeLengths, successKnown, successes, meanAction };

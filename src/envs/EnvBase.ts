@@ -25,15 +25,25 @@ export interface StepParts<Obs, Agent extends string> {
 
 /** A copy of plain data (arrays, typed arrays, plain objects) so no two agents hold the same object. */
 function copyInfo(x: unknown): unknown {
+  // primitives first: most entries of an info are numbers, booleans or strings
+  if (typeof x !== 'object' || x === null) return x;
   if (Array.isArray(x)) return x.map(copyInfo);
   if (ArrayBuffer.isView(x) && !(x instanceof DataView)) return (x as unknown as { slice(): unknown }).slice();
-  if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
+  if (Object.getPrototypeOf(x) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(x)) out[k] = copyInfo((x as Record<string, unknown>)[k]);
+    for (const k of Object.keys(x)) putOwn(out, k, copyInfo((x as Record<string, unknown>)[k]));
     return out;
   }
   return x;
 }
+
+/**
+ * Key of `EnvBase`'s step for a caller that has checked the action record exactly as `step` does (an
+ * object holding every live agent and nothing else, each action in its agent's space): `VectorEnv`
+ * checks every row before any copy steps, so a copy need not check the same record again. Internal:
+ * not exported from the package.
+ */
+export const stepChecked = Symbol('EnvBase.stepChecked');
 
 const pick = <A extends string, T>(v: T | ((agent: A, i: number) => T), agent: A, i: number): T =>
   typeof v === 'function' ? (v as (agent: A, i: number) => T)(agent, i) : v;
@@ -115,6 +125,12 @@ export abstract class EnvBase<OS extends Space, AS extends Space, Options = Reco
   async step(actions: AgentRecord<Agent, ElementOf<AS>>): Promise<StepResult<ElementOf<OS>, Agent>> {
     this.assertCanStep();
     this.validateActions(actions);
+    return this.applyStep(actions);
+  }
+
+  /** `step` for a record already checked as `validateActions` would (see `stepChecked`): state checks, then `applyStep`. */
+  async [stepChecked](actions: AgentRecord<Agent, ElementOf<AS>>): Promise<StepResult<ElementOf<OS>, Agent>> {
+    this.assertCanStep();
     return this.applyStep(actions);
   }
 

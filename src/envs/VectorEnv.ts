@@ -3,6 +3,7 @@ import { nullRecord } from '../core/nullRecord.js';
 import { hasGlobalState, type AgentRecord, type EnvMetadata, type HasGlobalState, type Info, type ParallelEnv } from '../core/ParallelEnv.js';
 import type { Box, Space } from '../core/spaces.js';
 import { availableParallelism } from 'node:os';
+import { EnvBase, stepChecked } from './EnvBase.js';
 import { spaceToJSON, WorkerEnv, type WorkerEnvSpec } from './WorkerEnv.js';
 
 /** Gymnasium 1.0 autoreset modes a `VectorEnv` can run in. */
@@ -83,6 +84,7 @@ export class VectorEnv<Agent extends string = string> {
   private readonly actDims = new Map<Agent, number>();
   private readonly obsSpaces = new Map<Agent, Space>();
   private readonly actSpaces = new Map<Agent, Space>();
+  private readonly roundTripRows = new Map<Agent, Float32Array>();
   private readonly needsReset: Uint8Array;
   private readonly mode: AutoresetMode;
   /** The copies' global-state space, or null when the copies have no global state (`HasGlobalState`). */
@@ -300,7 +302,8 @@ export class VectorEnv<Agent extends string = string> {
       return;
     }
     const acting = env.agents;
-    const r = await env.step(record as AgentRecord<Agent, unknown>);
+    // `actionRecords` checked the record as the env's own step would: an EnvBase copy does not check it again
+    const r = env instanceof EnvBase ? await env[stepChecked](record) : await env.step(record as AgentRecord<Agent, unknown>);
     for (const a of acting) {
       out.rewards[a][e] = r.rewards[a];
       out.terminations[a][e] = r.terminations[a] ? 1 : 0;
@@ -359,10 +362,11 @@ export class VectorEnv<Agent extends string = string> {
             throw new InvalidActionError(a, given, String(space), `copy ${e}: entry ${j} = ${row[off + j]} is not finite; every used row must be finite.`);
         }
         const x = space.unflatten(row, off);
-        const back = new Float32Array(dim);
+        const back = this.roundTrip(a, dim).fill(0);
         space.flatten(x, back, 0);
-        const j = back.findIndex((v, i) => v !== given[i]);
-        if (j !== -1)
+        let j = 0;
+        while (j < dim && back[j] === given[j]) j++;
+        if (j < dim)
           throw new InvalidActionError(
             a,
             given,
@@ -376,6 +380,16 @@ export class VectorEnv<Agent extends string = string> {
       records[e] = record;
     }
     return records;
+  }
+
+  /** A scratch row of `agent`'s action width for the round-trip check of `actionRecords` (reused: each row is compared before the next is written). */
+  private roundTrip(agent: Agent, dim: number): Float32Array {
+    let row = this.roundTripRows.get(agent);
+    if (row === undefined) {
+      row = new Float32Array(dim);
+      this.roundTripRows.set(agent, row);
+    }
+    return row;
   }
 
   private allocate(withRewards: boolean): VectorStepResult<Agent> {

@@ -2,6 +2,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError, EnsembleGymError, preview } from '../core/errors.js';
 import { escapeControlChars } from '../core/escapeControlChars.js';
+import { LazyPermutation } from '../core/LazyPermutation.js';
 import type { Rng } from '../core/Rng.js';
 
 /** Which part of the data an item belongs to; statistics and training use `train` only. */
@@ -438,7 +439,8 @@ export class ItemSampler {
   private split: AnswerSplit | 'all';
   private order: ItemOrder;
   private pool: Int32Array = new Int32Array(0);
-  private perm: Int32Array | null = null;
+  // the shuffle pass, drawn lazily: a seeded reset restarts it after one item, which then costs one draw
+  private perm = new LazyPermutation(0);
   private cursor = 0;
 
   /** Samples from `data`'s `split` in `order`. */
@@ -479,6 +481,7 @@ export class ItemSampler {
     if (split === this.split && order === this.order && this.pool.length > 0) return;
     this.split = split;
     this.order = order;
+    if (pool !== this.pool) this.perm = new LazyPermutation(pool.length);
     this.pool = pool;
     this.restart();
   }
@@ -501,7 +504,7 @@ export class ItemSampler {
 
   /** Starts a new pass (called on a seeded reset). */
   restart(): void {
-    this.perm = null;
+    this.perm.restart();
     this.cursor = 0;
   }
 
@@ -523,15 +526,12 @@ export class ItemSampler {
   }
 
   /** Index into `data.items` of the next item, drawing from `rng` as the order requires. */
-  next(rng: { int(n: number): number; permutation(n: number): Int32Array }): number {
+  next(rng: { int(n: number): number }): number {
     const n = this.pool.length;
     if (this.order === 'random') return this.pool[rng.int(n)];
     if (this.order === 'sequential') return this.pool[this.cursor++ % n];
-    if (this.perm === null || this.cursor >= n) {
-      this.perm = rng.permutation(n);
-      this.cursor = 0;
-    }
-    return this.pool[this.perm[this.cursor++]];
+    if (this.perm.remaining === 0) this.perm.restart();
+    return this.pool[this.perm.next(rng)];
   }
 
   /** Index into `data.items` of position `i` of `split` (default: the current one) without switching to it, so callers can validate before changing anything. */

@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ConfigError, EnvStateError, InvalidActionError } from '../../src/core/errors.js';
-import type { AgentRecord, EnvMetadata, Info, ParallelEnv, ResetOptions } from '../../src/core/ParallelEnv.js';
+import type { AgentRecord, EnvMetadata, Info, ParallelEnv, ResetOptions, ResetResult, StepResult } from '../../src/core/ParallelEnv.js';
 import { Box } from '../../src/core/spaces.js';
 import { AnswerEnsembleEnv } from '../../src/envs/AnswerEnsembleEnv.js';
+import { EnvBase, type AgentSpaces } from '../../src/envs/EnvBase.js';
 import { VectorEnv } from '../../src/envs/VectorEnv.js';
 import { syntheticAnswers } from '../../src/testing/syntheticAnswers.js';
 
@@ -124,6 +125,53 @@ test('an invalid row anywhere throws before any copy steps', async () => {
   await assert.rejects(v.step(acts([0, 2, 0])), (e: unknown) => e instanceof InvalidActionError && /copy 1/.test(e.message));
   await assert.rejects(v.step({ p: new Float32Array(2), q: new Float32Array(3) }), InvalidActionError);
   assert.deepEqual(await v.step(acts([0.1, 0.2, 0.3])), await ref.step(acts([0.1, 0.2, 0.3])));
+});
+
+/** One agent that echoes its action as reward for one step; counts how often the base validated an action record. */
+class EchoEnv extends EnvBase<Box, Box> {
+  readonly possibleAgents = ['x'];
+  readonly metadata: EnvMetadata = { name: 'Echo-v0', renderModes: [], autoreset: 'none' };
+  private readonly spaces = { observation: new Box(0, 1, [1]), action: new Box(-1, 1, [1]) };
+  validations = 0;
+  protected spacesOf(): AgentSpaces<Box, Box> {
+    return this.spaces;
+  }
+  protected startEpisode(): ResetResult<Float32Array, string> {
+    return this.resetResult(() => new Float32Array(1), {});
+  }
+  protected override validateActions(actions: AgentRecord<string, Float32Array>): void {
+    this.validations += 1;
+    super.validateActions(actions);
+  }
+  protected applyStep(actions: AgentRecord<string, Float32Array>): StepResult<Float32Array, string> {
+    return this.finalStep({ observation: () => new Float32Array(1), reward: actions.x[0], terminated: true, truncated: false, info: {} });
+  }
+}
+
+test('rows are checked once: an EnvBase copy stepped by a VectorEnv does not validate the record again, and a bad row is still an InvalidActionError naming agent and copy', async () => {
+  const copies = [new EchoEnv(), new EchoEnv()];
+  const v = new VectorEnv(copies, { autoreset: 'disabled' });
+  await v.reset({ seed: 0 });
+  await assert.rejects(
+    v.step({ x: Float32Array.of(0.5, 2) }),
+    (e: unknown) => e instanceof InvalidActionError && /"x"/.test(e.message) && /copy 1/.test(e.message),
+  );
+  await assert.rejects(v.step({ x: Float32Array.of(NaN, 0) }), (e: unknown) => e instanceof InvalidActionError && /copy 0.*not finite/.test(e.message));
+  assert.deepEqual(
+    copies.map((c) => c.agents),
+    [['x'], ['x']],
+    'a rejected batch steps no copy',
+  );
+  const r = await v.step({ x: Float32Array.of(0.5, -0.25) });
+  assert.deepEqual(Array.from(r.rewards.x), [0.5, -0.25]);
+  assert.deepEqual(
+    copies.map((c) => c.validations),
+    [0, 0],
+  );
+  const alone = new EchoEnv();
+  await alone.reset({ seed: 0 });
+  await assert.rejects(alone.step({ x: Float32Array.of(2) }), InvalidActionError);
+  assert.equal(alone.validations, 1, 'a direct step validates');
 });
 
 test('state errors and config errors', async () => {
