@@ -70,15 +70,15 @@ export interface DecodingResetOptions {
 /** Fixed (non-model) parts of an observation after the feature block: entropy, top-1 logprob, margin, step fraction. */
 const SUMMARY_DIM = 4;
 
+/** `s` up to and including the first `endOfAnswer` (all of `s` when there is none or `endOfAnswer` is empty). */
+function cutAtEnd(s: string, endOfAnswer: string): string {
+  if (!endOfAnswer) return s;
+  const i = s.indexOf(endOfAnswer);
+  return i < 0 ? s : s.slice(0, i + endOfAnswer.length);
+}
+
 function exactMatchScorer(endOfAnswer: string): DecodingScorer {
-  return (prediction, item) => {
-    const cut = (s: string): string => {
-      if (!endOfAnswer) return s;
-      const i = s.indexOf(endOfAnswer);
-      return i < 0 ? s : s.slice(0, i + endOfAnswer.length);
-    };
-    return cut(prediction) === cut(item.answer) ? 1 : 0;
-  };
+  return (prediction, item) => (cutAtEnd(prediction, endOfAnswer) === cutAtEnd(item.answer, endOfAnswer) ? 1 : 0);
 }
 
 /** `session.append(ids)` (skipped when empty), then the session's next distribution. */
@@ -155,6 +155,9 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
   private readonly weightBuf: Float64Array;
   private readonly feeds: (readonly number[])[];
   private readonly calls: Promise<NextToken>[];
+
+  /** Agent i's observation copy for step and reset records (one function for the env's life, see `stepInfos`). */
+  private readonly observationCopy = (_agent: string, i: number): Float32Array => this.obs[i].slice();
 
   private sessions: Session[] = [];
   private pending: PendingBytes[] = [];
@@ -299,7 +302,7 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
     this.current = await Promise.all(this.sessions.map((s) => s.next()));
     this.aborted = undefined;
     this.buildObservations();
-    return this.resetResult((_a, i) => this.obs[i].slice(), { item: this.item.id ?? idx, itemIndex: idx, prompt });
+    return this.resetResult(this.observationCopy, { item: this.item.id ?? idx, itemIndex: idx, prompt });
   }
 
   /** Mixes the models with the joint action's weights for the next span; an invalid action changes nothing. */
@@ -377,23 +380,12 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
     // Array.from on a typed array walks the iterator protocol; one plain loop per step, then cheap copies per agent.
     const weightList = new Array<number>(weights.length);
     for (let j = 0; j < weights.length; j++) weightList[j] = weights[j];
-    const unionTokens = this.answerIds.length;
     const result = this.stepResult({
-      observation: (_a, i) => this.obs[i].slice(),
+      observation: this.observationCopy,
       reward,
       terminated,
       truncated: truncated && !terminated,
-      // Each agent gets its own copies, so a caller mutating one info cannot change another's.
-      info: () => {
-        const counts: Record<string, number> = {};
-        for (let j = 0; j < this.possibleAgents.length; j++) counts[this.possibleAgents[j]] = this.tokenCounts[j];
-        const info: Info = { weights: weightList.slice(), spanText, text, tokenCounts: counts, unionTokens, step: this.t };
-        if (done) {
-          info.score = score;
-          info.success = score! >= 1;
-        }
-        return info;
-      },
+      info: this.stepInfos(weightList, spanText, text, done ? score : undefined),
     });
     if (done) this.endEpisode();
     return result;
@@ -414,6 +406,26 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
   /** Shown in every `InvalidActionError` of this env. */
   protected override actionHint(): string {
     return `Each agent emits ${this.actionParam === 'softmax' ? 'one finite weight logit' : 'one finite concentration >= 0'}.`;
+  }
+
+  /**
+   * Per agent, a fresh info of this step (each agent gets its own copies, so a caller mutating one info
+   * cannot change another's); `score` is given when the episode ends. Returned rather than written
+   * inline as `info: () => ...`: tsx (keepNames) names every arrow written as a property, one
+   * `Object.defineProperty` per step.
+   */
+  private stepInfos(weightList: readonly number[], spanText: string, text: string, score: number | undefined): () => Info {
+    const unionTokens = this.answerIds.length;
+    return () => {
+      const counts: Record<string, number> = {};
+      for (let j = 0; j < this.possibleAgents.length; j++) counts[this.possibleAgents[j]] = this.tokenCounts[j];
+      const info: Info = { weights: weightList.slice(), spanText, text, tokenCounts: counts, unionTokens, step: this.t };
+      if (score !== undefined) {
+        info.score = score;
+        info.success = score >= 1;
+      }
+      return info;
+    };
   }
 
   /** Appends union token `u`'s bytes to the answer, and to its text while the answer stays ASCII. */
