@@ -70,15 +70,20 @@ export interface DecodingResetOptions {
 /** Fixed (non-model) parts of an observation after the feature block: entropy, top-1 logprob, margin, step fraction. */
 const SUMMARY_DIM = 4;
 
+/** `s` up to and including the first `endOfAnswer` (all of `s` when there is none or `endOfAnswer` is empty). */
+function cutAtEnd(s: string, endOfAnswer: string): string {
+  if (!endOfAnswer) return s;
+  const i = s.indexOf(endOfAnswer);
+  return i < 0 ? s : s.slice(0, i + endOfAnswer.length);
+}
+
 function exactMatchScorer(endOfAnswer: string): DecodingScorer {
-  return (prediction, item) => {
-    const cut = (s: string): string => {
-      if (!endOfAnswer) return s;
-      const i = s.indexOf(endOfAnswer);
-      return i < 0 ? s : s.slice(0, i + endOfAnswer.length);
-    };
-    return cut(prediction) === cut(item.answer) ? 1 : 0;
-  };
+  return (prediction, item) => (cutAtEnd(prediction, endOfAnswer) === cutAtEnd(item.answer, endOfAnswer) ? 1 : 0);
+}
+
+/** `session.append(ids)` (skipped when empty), then the session's next distribution. */
+function appendThenNext(session: Session, ids: readonly number[]): Promise<NextToken> {
+  return ids.length > 0 ? session.append(ids).then(() => session.next()) : session.next();
 }
 
 /** Index of `needle` in `hay` at or after `from`, or -1. */
@@ -145,6 +150,14 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
   private readonly expBuffers: Float64Array[];
   /** Per model: union id → its re-tokenization when nothing is pending (pure function of the tokenizer, so cached). */
   private readonly retokenCache: Map<number, readonly number[]>[];
+  /** Per-step scratch: the joint action, its weights, and per token each model's feed and call (reused, so a token allocates no arrays of its own). */
+  private readonly rawActions: Float64Array;
+  private readonly weightBuf: Float64Array;
+  private readonly feeds: (readonly number[])[];
+  private readonly calls: Promise<NextToken>[];
+
+  /** Agent i's observation copy for step and reset records (one function for the env's life, see `stepInfos`). */
+  private readonly observationCopy = (_agent: string, i: number): Float32Array => this.obs[i].slice();
 
   private sessions: Session[] = [];
   private pending: PendingBytes[] = [];
@@ -154,6 +167,8 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
   private t = 0;
   private answerIds: number[] = [];
   private answerBytes: number[] = [];
+  /** The answer's text while every byte is ASCII (then bytes and UTF-16 units coincide), else undefined: decoding each step's whole answer again is the slow path. */
+  private asciiText: string | undefined = '';
   private tokenCounts: number[] = [];
   private prevWeights: Float64Array;
   private obs: Float32Array[] = [];
@@ -214,6 +229,10 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
     this.exps = new Array<Float64Array | undefined>(models.length).fill(undefined);
     this.expBuffers = models.map(() => new Float64Array(0));
     this.retokenCache = models.map(() => new Map<number, readonly number[]>());
+    this.rawActions = new Float64Array(models.length);
+    this.weightBuf = new Float64Array(models.length);
+    this.feeds = new Array<readonly number[]>(models.length);
+    this.calls = new Array<Promise<NextToken>>(models.length);
     const mode = config.projection ?? 'random';
     this.projections = models.map((m, i) => new HiddenProjection(m.hiddenSize, this.obsHiddenDim, mode, `${config.projectionSeed ?? 0}/${i}/${m.id}`));
     const n = models.length;
@@ -242,7 +261,7 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
 
   /** Text decoded so far in the current episode. */
   get text(): string {
-    return utf8.decode(new Uint8Array(this.answerBytes));
+    return this.asciiText ?? utf8.decode(new Uint8Array(this.answerBytes));
   }
 
   /** `Box(-inf, inf, [obsHiddenDim + 4 + N])` observations; `Box(-inf, inf, [1])` logit (softmax) or `Box(0, inf, [1])` concentration actions. */
@@ -277,19 +296,21 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
     this.t = 0;
     this.answerIds = [];
     this.answerBytes = [];
+    this.asciiText = '';
     this.tokenCounts = this.models.map(() => 0);
     this.prevWeights.fill(1 / this.models.length);
     this.current = await Promise.all(this.sessions.map((s) => s.next()));
     this.aborted = undefined;
     this.buildObservations();
-    return this.resetResult((_a, i) => this.obs[i].slice(), { item: this.item.id ?? idx, itemIndex: idx, prompt });
+    return this.resetResult(this.observationCopy, { item: this.item.id ?? idx, itemIndex: idx, prompt });
   }
 
   /** Mixes the models with the joint action's weights for the next span; an invalid action changes nothing. */
   protected async applyStep(actions: AgentRecord<string, Float32Array>): Promise<StepResult<Float32Array, string>> {
-    const raw = new Float64Array(this.models.length);
-    for (let i = 0; i < raw.length; i++) raw[i] = actions[this.possibleAgents[i]][0];
-    const weights = actionToWeights(this.actionParam, raw, { ctx: this.weightCtx });
+    const n = this.models.length;
+    const raw = this.rawActions;
+    for (let i = 0; i < n; i++) raw[i] = actions[this.possibleAgents[i]][0];
+    const weights = actionToWeights(this.actionParam, raw, { ctx: this.weightCtx, out: this.weightBuf });
 
     const startBytes = this.answerBytes.length;
     let terminated = false;
@@ -305,28 +326,29 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
           break;
         }
         const before = this.answerBytes.length;
-        const b = this.vocab.bytes(u);
-        for (let j = 0; j < b.length; j++) this.answerBytes.push(b[j]);
+        this.appendAnswerBytes(u);
         if (this.endBytes.length > 0 && indexOfBytes(this.answerBytes, this.endBytes, before - this.endBytes.length + 1) >= 0) {
           terminated = true;
           break;
         }
+        const feeds = this.feeds;
         let full = false;
-        const feeds = this.models.map((m, i) => {
-          const ids = this.retokenize(i, u);
-          if (this.sessions[i].length + ids.length > m.maxContext) full = true;
-          return ids;
-        });
+        for (let i = 0; i < n; i++) {
+          feeds[i] = this.retokenize(i, u);
+          if (this.sessions[i].length + feeds[i].length > this.models[i].maxContext) full = true;
+        }
         if (full) {
           truncated = true;
           break;
         }
         // Every append is followed by that session's next distribution: the next token needs it, and after the
         // span it doubles as the next observation (also after truncation, where critics bootstrap from it). So
-        // each session chains the two, and the step waits once per token instead of twice.
-        this.current = await Promise.all(this.sessions.map((s, i) => (feeds[i].length > 0 ? s.append(feeds[i]).then(() => s.next()) : s.next())));
+        // each session chains the two, and the step waits once per token instead of twice. All models' calls
+        // are issued before any is awaited, so adapters that compute off the main thread overlap them.
+        for (let i = 0; i < n; i++) this.calls[i] = appendThenNext(this.sessions[i], feeds[i]);
+        this.current = await Promise.all(this.calls);
         this.exps.fill(undefined);
-        feeds.forEach((ids, i) => (this.tokenCounts[i] += ids.length));
+        for (let i = 0; i < n; i++) this.tokenCounts[i] += feeds[i].length;
       }
     } catch (e) {
       this.aborted = e instanceof Error ? e.message : String(e);
@@ -339,9 +361,16 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
 
     this.prevWeights.set(weights);
     this.buildObservations();
-    const bytes = new Uint8Array(this.answerBytes);
-    const text = utf8.decode(bytes);
-    const spanText = utf8.decode(bytes.subarray(startBytes));
+    let text: string;
+    let spanText: string;
+    if (this.asciiText !== undefined) {
+      text = this.asciiText;
+      spanText = text.slice(startBytes);
+    } else {
+      const bytes = new Uint8Array(this.answerBytes);
+      text = utf8.decode(bytes);
+      spanText = utf8.decode(bytes.subarray(startBytes));
+    }
     let reward = -this.stepCost;
     let score: number | undefined;
     if (done) {
@@ -351,22 +380,12 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
     // Array.from on a typed array walks the iterator protocol; one plain loop per step, then cheap copies per agent.
     const weightList = new Array<number>(weights.length);
     for (let j = 0; j < weights.length; j++) weightList[j] = weights[j];
-    const counts: Record<string, number> = {};
-    for (let j = 0; j < this.possibleAgents.length; j++) counts[this.possibleAgents[j]] = this.tokenCounts[j];
     const result = this.stepResult({
-      observation: (_a, i) => this.obs[i].slice(),
+      observation: this.observationCopy,
       reward,
       terminated,
       truncated: truncated && !terminated,
-      // Each agent gets its own copies, so a caller mutating one info cannot change another's.
-      info: () => {
-        const info: Info = { weights: weightList.slice(), spanText, text, tokenCounts: { ...counts }, unionTokens: this.answerIds.length, step: this.t };
-        if (done) {
-          info.score = score;
-          info.success = score! >= 1;
-        }
-        return info;
-      },
+      info: this.stepInfos(weightList, spanText, text, done ? score : undefined),
     });
     if (done) this.endEpisode();
     return result;
@@ -387,6 +406,38 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
   /** Shown in every `InvalidActionError` of this env. */
   protected override actionHint(): string {
     return `Each agent emits ${this.actionParam === 'softmax' ? 'one finite weight logit' : 'one finite concentration >= 0'}.`;
+  }
+
+  /**
+   * Per agent, a fresh info of this step (each agent gets its own copies, so a caller mutating one info
+   * cannot change another's); `score` is given when the episode ends. Returned rather than written
+   * inline as `info: () => ...`: tsx (keepNames) names every arrow written as a property, one
+   * `Object.defineProperty` per step.
+   */
+  private stepInfos(weightList: readonly number[], spanText: string, text: string, score: number | undefined): () => Info {
+    const unionTokens = this.answerIds.length;
+    return () => {
+      const counts: Record<string, number> = {};
+      for (let j = 0; j < this.possibleAgents.length; j++) counts[this.possibleAgents[j]] = this.tokenCounts[j];
+      const info: Info = { weights: weightList.slice(), spanText, text, tokenCounts: counts, unionTokens, step: this.t };
+      if (score !== undefined) {
+        info.score = score;
+        info.success = score >= 1;
+      }
+      return info;
+    };
+  }
+
+  /** Appends union token `u`'s bytes to the answer, and to its text while the answer stays ASCII. */
+  private appendAnswerBytes(u: number): void {
+    const b = this.vocab.bytes(u);
+    let ascii = this.asciiText !== undefined;
+    for (let j = 0; j < b.length; j++) {
+      this.answerBytes.push(b[j]);
+      if (b[j] >= 0x80) ascii = false;
+    }
+    if (!ascii) this.asciiText = undefined;
+    else if (b.length > 0) this.asciiText += this.vocab.text(u);
   }
 
   /** `vocab.retokenize` for model i, served from the cache when the result does not depend on pending bytes. */

@@ -29,7 +29,8 @@ const scratch = { top: new Float64Array(2) };
 /**
  * Writes the `k` largest log-probabilities (normalised, descending, floored at LOGPROB_FLOOR) into
  * `out` at `offset` (nothing when `k` is 0) and returns entropy, top-1 and margin. Accepts full
- * log-probs or a top-k summary. Two passes over the vocabulary, no allocation once warmed up.
+ * log-probs or a top-k summary. Two passes over the vocabulary (the top entries, then the
+ * exponentials), no allocation once warmed up.
  * For full log-probs, `exps` (when given, at least as long) receives exp(v − max v) per entry: the
  * terms `mixDistributions` would compute again for the same distribution (pass them as its `exps`).
  */
@@ -40,19 +41,37 @@ export function logprobFeatures(dist: Float32Array | TopK, k: number, out: Float
   top.fill(-Infinity, 0, n);
   const values = dist instanceof Float32Array ? dist : dist.logprobs;
   const rest = dist instanceof Float32Array ? 0 : Math.max(0, dist.restMass);
-  let mx = -Infinity;
-  for (let j = 0; j < values.length; j++) if (values[j] > mx) mx = values[j];
-  // Σ p·log p over the entries, with p = exp(v - logZ): accumulate Σ e·(v - mx) and Σ e in one pass.
+  const len = values.length;
+  // First pass: the n largest entries (NaN never enters), so the maximum is top[0]; the smallest kept
+  // one sits in a local, as the array read per entry cost more than the comparison.
+  let least = -Infinity;
+  for (let j = 0; j < len; j++) {
+    const v = values[j];
+    if (v > least) {
+      insertTop(top, n, v);
+      least = top[n - 1];
+    }
+  }
+  const mx = top[0];
+  // Σ p·log p over the entries, with p = exp(v - logZ): accumulate Σ e·(v - mx) and Σ e in one pass
+  // (two copies of the loop, so the one that keeps the exponentials tests nothing per entry).
   let z = 0;
   let ev = 0;
-  const keep = exps !== undefined && dist instanceof Float32Array ? exps : undefined;
-  for (let j = 0; j < values.length; j++) {
-    const d = values[j] - mx;
-    const e = Math.exp(d);
-    if (keep) keep[j] = e;
-    z += e;
-    if (e > 0) ev += e * d;
-    if (values[j] > top[n - 1]) insertTop(top, n, values[j]);
+  if (exps !== undefined && dist instanceof Float32Array) {
+    for (let j = 0; j < len; j++) {
+      const d = values[j] - mx;
+      const e = Math.exp(d);
+      exps[j] = e;
+      z += e;
+      if (e > 0) ev += e * d;
+    }
+  } else {
+    for (let j = 0; j < len; j++) {
+      const d = values[j] - mx;
+      const e = Math.exp(d);
+      z += e;
+      if (e > 0) ev += e * d;
+    }
   }
   let logZ: number;
   let entropy: number;

@@ -14,6 +14,7 @@ import { FixedWeightsPolicy, simplexGrid } from '../../agents/baselines/FixedWei
 import { evaluateDecoding, type DecodingEvalResult } from './evaluateDecoding.js';
 import { segmentCreditScorer } from './segmentCreditScorer.js';
 import { SegmentOraclePolicy } from './SegmentOraclePolicy.js';
+import { timeDecoding } from './timeDecoding.js';
 
 /** Settings of one decoding experiment (train PPO/MAPPO, compare with baselines on the test split). */
 export interface DecodingExperimentConfig {
@@ -39,6 +40,8 @@ export interface DecodingExperimentConfig {
   readonly runDir: string;
   /** Model directories as config.json records them for `eval` (absolute; empty: the bundled models); unset: not recorded. */
   readonly modelDirs?: readonly string[];
+  /** Timed passes per method over the test items, interleaved across methods episode by episode after every method was evaluated (default 2; see `timeDecoding`). */
+  readonly timingRounds?: number;
 }
 
 /** One row of the comparison table. */
@@ -46,7 +49,9 @@ export interface MethodResult {
   readonly method: string;
   readonly kind: 'single' | 'baseline' | 'learned' | 'oracle';
   readonly accuracy: number;
+  /** Union tokens per second over the timed passes (`timeDecoding`, interleaved with the other methods). */
   readonly tokensPerSecond: number;
+  /** Mean wall seconds of one timed pass over the test items. */
   readonly wallSeconds: number;
   /** The fixed weights used (fixed-weight methods). */
   readonly weights?: readonly number[];
@@ -78,14 +83,20 @@ export interface ExperimentIO {
 
 const NO_PROGRESS: ProgressSink = { update: () => {}, stop: () => {} };
 
-function row(method: string, kind: MethodResult['kind'], r: DecodingEvalResult, weights?: readonly number[]): MethodResult {
-  return { method, kind, accuracy: r.accuracy, tokensPerSecond: r.tokensPerSecond, wallSeconds: r.wallSeconds, ...(weights ? { weights } : {}) };
+/** A method evaluated on the test items, waiting for its timed passes. */
+interface Evaluated {
+  readonly method: string;
+  readonly kind: MethodResult['kind'];
+  readonly result: DecodingEvalResult;
+  readonly policy: Policy;
+  readonly weights?: readonly number[];
 }
 
 /**
  * The RLAE experiment on a task with a set of models: baselines (each model alone, uniform weights,
  * the best fixed weights on a grid chosen on validation items, a segment oracle), then PPO / MAPPO
- * trained on the train split, all evaluated greedily on held-out test items. Writes `config.json`,
+ * trained on the train split, all evaluated greedily on held-out test items, then timed in passes
+ * interleaved across methods episode by episode (`timingRounds`, see `timeDecoding`). Writes `config.json`,
  * `metrics.jsonl`, `checkpoints/<algo>.json` (every iteration), `results.json` and `plots/*.png` into
  * `runDir`. With `resume`, training continues from the checkpoints an interrupted run left there.
  */
@@ -125,7 +136,7 @@ export async function runDecodingExperiment(
   const testEnv = envOf('test', cfg.testItems);
   const ids = models.map((m) => m.id);
   const n = models.length;
-  const rows: MethodResult[] = [];
+  const evaluated: Evaluated[] = [];
   const traces: WeightTrace[] = [];
   const progress = (label: string, total: number, lines?: boolean): ProgressSink => io.progress?.(label, total, lines) ?? NO_PROGRESS;
   const fixedWeights = (weights: readonly number[]): Policy => new FixedWeightsPolicy({ agents: ids, weights });
@@ -159,15 +170,20 @@ export async function runDecodingExperiment(
   gridBar.stop();
   io.log(`best fixed weights on validation: [${best.weights.map((w) => w.toFixed(2)).join(', ')}] (accuracy ${(100 * best.accuracy).toFixed(1)}%)`);
 
-  for (let i = 0; i < n; i++) rows.push(row(`${ids[i]} alone`, 'single', await evalTest(ids[i], fixedWeights(ids.map((_, j) => (j === i ? 1 : 0))))));
-  rows.push(row('uniform weights', 'baseline', await evalTest('uniform', fixedWeights(ids.map(() => 1 / n)))));
-  const fixed = await evalTest('best fixed', fixedWeights(best.weights), 3);
-  rows.push(row('best fixed weights', 'baseline', fixed, best.weights));
+  const evaluate = async (method: string, kind: MethodResult['kind'], label: string, policy: Policy, traceItems = 0, weights?: readonly number[]) => {
+    const result = await evalTest(label, policy, traceItems);
+    evaluated.push({ method, kind, result, policy, ...(weights ? { weights } : {}) });
+    return result;
+  };
+  for (let i = 0; i < n; i++) await evaluate(`${ids[i]} alone`, 'single', ids[i], fixedWeights(ids.map((_, j) => (j === i ? 1 : 0))));
+  await evaluate('uniform weights', 'baseline', 'uniform', fixedWeights(ids.map(() => 1 / n)));
+  const fixed = await evaluate('best fixed weights', 'baseline', 'best fixed', fixedWeights(best.weights), 3, best.weights);
   traces.push(...fixed.traces.map((t) => ({ ...t, item: `fixed: ${t.item}` })));
 
   // Training: one Trainer per algorithm on its own train env (same items, same seed).
   const trainSeconds: Record<string, number> = {};
-  const learned: MethodResult[] = [];
+  // Kept until the timed passes are done: their policies share the algorithms' weights.
+  const algos: { dispose(): void }[] = [];
   for (const algoName of cfg.algos) {
     const trainEnv = envOf('train', cfg.trainItems);
     const ppo = { ...cfg.ppo, ...cfg.perAlgo?.[algoName], algo: algoName, seed: cfg.seed, totalSteps: cfg.steps };
@@ -183,14 +199,32 @@ export async function runDecodingExperiment(
     bar.stop();
     trainSeconds[algoName] = (performance.now() - t0) / 1000;
     io.log(`${algoName}: trained ${algo.globalStep} steps in ${trainSeconds[algoName].toFixed(1)} s`);
-    const r = await evalTest(algoName, algo.envPolicy(), 3);
-    learned.push(row(algoName.toUpperCase(), 'learned', r));
+    algos.push(algo);
+    const r = await evaluate(algoName.toUpperCase(), 'learned', algoName, algo.envPolicy(), 3);
     traces.push(...r.traces.map((t) => ({ ...t, item: `${algoName}: ${t.item}` })));
-    algo.dispose();
     await trainEnv.close();
   }
-  rows.push(...learned);
-  rows.push(row('oracle switching (segment-aware)', 'oracle', await evalTest('oracle', new SegmentOraclePolicy(testEnv, task, bestModelBySegment))));
+  await evaluate('oracle switching (segment-aware)', 'oracle', 'oracle', new SegmentOraclePolicy(testEnv, task, bestModelBySegment));
+
+  // Speed is timed apart from accuracy: each method right after its own evaluation would be timed
+  // under whatever load (or post-training garbage collection) held then.
+  const rounds = cfg.timingRounds ?? 2;
+  const timingBar = progress('timing', rounds * testEnv.items.length * evaluated.length, false);
+  const speeds = await timeDecoding(
+    testEnv,
+    evaluated.map((e) => e.policy),
+    { rounds, seed: cfg.seed, onEpisode: (done) => timingBar.update(done) },
+  );
+  timingBar.stop();
+  for (const algo of algos) algo.dispose();
+  const rows: MethodResult[] = evaluated.map((e, i) => ({
+    method: e.method,
+    kind: e.kind,
+    accuracy: e.result.accuracy,
+    tokensPerSecond: speeds[i].tokensPerSecond,
+    wallSeconds: speeds[i].secondsPerPass,
+    ...(e.weights ? { weights: e.weights } : {}),
+  }));
 
   const plots = await writeRunPlots(join(cfg.runDir, 'plots'), {
     metrics: readMetricsJsonl(metricsPath),
