@@ -164,25 +164,12 @@ export class Box extends BaseSpace<Float32Array> {
 
   /** `Box(low, high, [shape], float32)`, with scalar bounds when all entries share them. */
   toString(): string {
-    // envs name the space in every action check (the message is built before it is known to be needed): built once
-    let text = boxText.get(this);
-    if (text === undefined) {
-      text = this.describeBounds();
-      boxText.set(this, text);
-    }
-    return text;
-  }
-
-  private describeBounds(): string {
     if (this.flatDim === 0) return `Box([], [], [${this.shape}], float32)`;
     const lo = this.low.every((v) => v === this.low[0]) ? String(this.low[0]) : `[${Array.from(this.low)}]`;
     const hi = this.high.every((v) => v === this.high[0]) ? String(this.high[0]) : `[${Array.from(this.high)}]`;
     return `Box(${lo}, ${hi}, [${this.shape}], float32)`;
   }
 }
-
-// `Box.toString` of each box (bounds and shape are fixed at construction), kept off the instances so they stay plain data.
-const boxText = new WeakMap<Box, string>();
 
 /** Index of the single 1 in `flat[offset .. offset + n)` when the entries are a one-hot vector, else -1. */
 function oneHotIndex(flat: Float32Array, offset: number, n: number): number {

@@ -44,6 +44,8 @@ export class AnswerFusion {
   readonly actionSpace: Box;
   /** What a valid action looks like, for error messages. */
   readonly hint: string;
+  /** The action space as error messages name it (built once: `check` runs on every step). */
+  private readonly spaceText: string;
   private readonly ctx: WeightContext;
   private readonly scratch: Float64Array[];
   private readonly zeros: Float32Array[];
@@ -68,7 +70,8 @@ export class AnswerFusion {
             : actionParam === 'softmax'
               ? 'Pass one finite logit per agent, e.g. Float32Array.of(0).'
               : 'Pass one finite concentration >= 0 per agent, e.g. Float32Array.of(1).';
-    this.ctx = { agents, space: String(this.actionSpace) };
+    this.spaceText = String(this.actionSpace);
+    this.ctx = { agents, space: this.spaceText };
     this.scratch = agents.map(() => new Float64Array(k));
     this.zeros = agents.map(() => new Float32Array(this.actionSpace.flatDim));
   }
@@ -104,7 +107,7 @@ export class AnswerFusion {
 
   /** Throws `InvalidActionError` naming `agent` unless `x` is in the action space with every entry finite. */
   check(agent: string, x: unknown, context = ''): void {
-    const space = String(this.actionSpace);
+    const space = this.spaceText;
     if (x === undefined) throw new InvalidActionError(agent, undefined, space, `Every live agent must act. ${this.hint}${context}`);
     const why = this.actionSpace.explain(x);
     if (why !== null) throw new InvalidActionError(agent, x, space, `${why}. ${this.hint}${context}`);
