@@ -8,11 +8,11 @@
  * A setting is `{ name?, focal?, env?: FusionEnvOptions, ppo?: Partial<PPOConfig>, steps?, numEnvs? }`.
  */
 import { initBackend } from '../src/backend/initBackend.js';
-import { Rng } from '../src/core/Rng.js';
-import { loadAnswerData, type AnswerDataset } from '../src/envs/answerData.js';
+import { loadAnswerData } from '../src/envs/answerData.js';
 import { answerBaselines } from '../src/experiments/answers/answerBaselines.js';
 import { trainAnswerFusion, type FusionEnvOptions } from '../src/experiments/answers/trainAnswerFusion.js';
 import type { PPOConfig } from '../src/algos/PPOConfig.js';
+import { cvFold } from './lib/cvFold.js';
 
 interface Setting {
   readonly name?: string;
@@ -21,19 +21,6 @@ interface Setting {
   readonly ppo?: Partial<PPOConfig>;
   readonly steps?: number;
   readonly numEnvs?: number;
-}
-
-/** The train split re-split into `folds` folds: fold f's items become `test`, the others stay `train`. */
-function foldOf(data: AnswerDataset, folds: number, f: number, seed: number): AnswerDataset {
-  const train = data.items.filter((it) => it.split === 'train');
-  const fold = new Map<string, number>();
-  for (const task of data.tasks) {
-    const ids = train.filter((it) => it.task === task).map((it) => it.id);
-    const perm = new Rng(`${seed}/cv/${task}`).permutation(ids.length);
-    perm.forEach((p, j) => fold.set(ids[p], j % folds));
-  }
-  const items = train.map((it) => ({ ...it, split: fold.get(it.id) === f ? ('test' as const) : ('train' as const) }));
-  return { ...data, items, source: `${data.source} (fold ${f + 1}/${folds})` };
 }
 
 async function main(): Promise<void> {
@@ -54,7 +41,7 @@ async function main(): Promise<void> {
   if (args.includes('--baselines')) {
     const acc = new Map<string, number[]>();
     for (let f = 0; f < runFolds; f++)
-      for (const r of answerBaselines(foldOf(data, folds, f, seed), seed)) acc.set(r.method, [...(acc.get(r.method) ?? []), r.accuracy]);
+      for (const r of answerBaselines(cvFold(data, folds, f, seed), seed)) acc.set(r.method, [...(acc.get(r.method) ?? []), r.accuracy]);
     for (const [m, a] of acc)
       console.log(
         JSON.stringify({
@@ -69,7 +56,7 @@ async function main(): Promise<void> {
     const sizes: number[] = [];
     let secs = 0;
     for (let f = 0; f < runFolds; f++) {
-      const d = foldOf(data, folds, f, seed);
+      const d = cvFold(data, folds, f, seed);
       const steps = s.steps ?? 20000;
       const run = await trainAnswerFusion({
         data: d,
