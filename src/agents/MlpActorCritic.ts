@@ -431,8 +431,9 @@ export class MlpActorCritic implements ActorCriticPolicy {
     return data;
   }
 
-  /** One action per agent from single observations (values too when the critic reads observations). */
+  /** One action per agent from single observations (values too when the critic reads observations, unless `opts.values` is false). */
   act(observations: Record<string, Float32Array>, rng: Rng, opts: ActOptions = {}): ActResult {
+    const withValues = this.spec.criticInput === 'observation' && opts.values !== false;
     // null-prototype records: agent names such as `__proto__` or `toString` are plain keys
     const actions = Object.create(null) as Record<string, unknown>;
     const logProbs = Object.create(null) as Record<string, number>;
@@ -456,14 +457,14 @@ export class MlpActorCritic implements ActorCriticPolicy {
       });
       const x = MlpActorCritic.withMemberOneHot(obs, 1, grp.spec.obsDim);
       const { raw, logProb } = this.actBatch(g, x, grp.spec.members.length, rng, opts.deterministic ?? false);
-      const v = this.spec.criticInput === 'observation' ? this.valueBatch(g, x, grp.spec.members.length) : undefined;
+      const v = withValues ? this.valueBatch(g, x, grp.spec.members.length) : undefined;
       grp.spec.members.forEach((a, j) => {
         actions[a] = grp.head.toEnvAction(raw, j);
         logProbs[a] = logProb[j];
         if (v) values[a] = v[j];
       });
     });
-    return this.spec.criticInput === 'observation' ? { actions, logProbs, values } : { actions, logProbs };
+    return withValues ? { actions, logProbs, values } : { actions, logProbs };
   }
 
   /** Weights as a copy. */
