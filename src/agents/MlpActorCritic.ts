@@ -6,6 +6,7 @@ import { ActionHead, type HeadNode } from './ActionHead.js';
 import * as k from './kernels.js';
 import { orthogonal } from './orthogonal.js';
 import { decodeFloat32, encodeFloat32 } from './weightsCodec.js';
+import { hostValues } from './hostValues.js';
 import type { ActOptions, ActResult, ActorCriticPolicy, PolicyState } from './Policy.js';
 
 /** Agents that share one actor (and one critic); with more than one member, a member one-hot is appended to inputs. */
@@ -126,7 +127,6 @@ export class MlpActorCritic implements ActorCriticPolicy {
   private backwardSaved: tf.Tensor[] = [];
   private readonly ones = new Map<number, tf.Tensor3D>();
   private consts: { readonly one: tf.Scalar; readonly two: tf.Scalar } | null = null;
-  private fastWeights: { readonly id: object; readonly w: Float32Array } | null = null;
 
   /** Allocates and initialises (orthogonal, CleanRL gains) the weights described by `spec`. */
   constructor(readonly spec: MlpActorCriticSpec) {
@@ -394,14 +394,13 @@ export class MlpActorCritic implements ActorCriticPolicy {
   }
 
   /**
-   * The weights as a plain Float32Array, read from the tfjs variable once per change: acting reads them
-   * instead of dispatching tfjs ops (a variable's `assign` gives it a new data id, so updates, `setWeights`
-   * and `load` are all seen). Do not write into it.
+   * The weights as a plain Float32Array, read from the tfjs variable once per change, or the array the
+   * optimizer assigned (`hostValues`): acting and the update's forward read them instead of dispatching
+   * tfjs ops (a variable's `assign` gives it a new data id, so updates, `setWeights` and `load` are all
+   * seen). Do not write into it.
    */
   weightsView(): Float32Array {
-    const id = (this.theta as unknown as { dataId: object }).dataId;
-    if (this.fastWeights === null || this.fastWeights.id !== id) this.fastWeights = { id, w: this.theta.dataSync() as Float32Array };
-    return this.fastWeights.w;
+    return hostValues(this.theta);
   }
 
   /** Actor outputs `[rows, head.dim]` of group `g` computed in JS from `weightsView()` (the acting path; `actorForward` is the tfjs one). */
