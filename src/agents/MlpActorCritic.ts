@@ -78,12 +78,17 @@ function mlpForward(w: Float32Array, layers: readonly Dense[], x: Float32Array, 
       for (let i = 0; i < inDim; i++) if (h[xo + i] !== 0) nz[n++] = i;
       const oo = r * outDim;
       let o = 0;
-      // four outputs at a time, each with its own float64 accumulator (the order of each sum is unchanged)
-      for (; o + 4 <= outDim; o += 4) {
-        let s0 = w[d.b + o],
-          s1 = w[d.b + o + 1],
-          s2 = w[d.b + o + 2],
-          s3 = w[d.b + o + 3];
+      // eight outputs at a time, each with its own float64 accumulator (the order of each sum is unchanged)
+      for (; o + 8 <= outDim; o += 8) {
+        const bo = d.b + o;
+        let s0 = w[bo],
+          s1 = w[bo + 1],
+          s2 = w[bo + 2],
+          s3 = w[bo + 3],
+          s4 = w[bo + 4],
+          s5 = w[bo + 5],
+          s6 = w[bo + 6],
+          s7 = w[bo + 7];
         for (let q = 0; q < n; q++) {
           const i = nz[q];
           const xi = h[xo + i];
@@ -92,11 +97,19 @@ function mlpForward(w: Float32Array, layers: readonly Dense[], x: Float32Array, 
           s1 += xi * w[wo + 1];
           s2 += xi * w[wo + 2];
           s3 += xi * w[wo + 3];
+          s4 += xi * w[wo + 4];
+          s5 += xi * w[wo + 5];
+          s6 += xi * w[wo + 6];
+          s7 += xi * w[wo + 7];
         }
         out[oo + o] = last ? s0 : Math.tanh(s0);
         out[oo + o + 1] = last ? s1 : Math.tanh(s1);
         out[oo + o + 2] = last ? s2 : Math.tanh(s2);
         out[oo + o + 3] = last ? s3 : Math.tanh(s3);
+        out[oo + o + 4] = last ? s4 : Math.tanh(s4);
+        out[oo + o + 5] = last ? s5 : Math.tanh(s5);
+        out[oo + o + 6] = last ? s6 : Math.tanh(s6);
+        out[oo + o + 7] = last ? s7 : Math.tanh(s7);
       }
       for (; o < outDim; o++) {
         let s0 = w[d.b + o];
