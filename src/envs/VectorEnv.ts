@@ -72,7 +72,9 @@ export interface VectorStepResult<Agent extends string> extends VectorResetResul
  * copies unchanged. `reset({ seed })` seeds copy e with `seed + e`. Copies live on this thread and
  * are advanced concurrently (independent copies, so results do not depend on timing), or in worker
  * threads with `VectorEnv.inWorkers`. All copies must have the same agents and spaces (checked when
- * the batch is built). Agent names are plain keys (`__proto__` and `constructor` included).
+ * the batch is built). Agent names are plain keys (`__proto__` and `constructor` included). Every
+ * result's arrays are its own (views of one buffer per result) and are never written after it is
+ * returned, so a caller may keep them across steps.
  */
 export class VectorEnv<Agent extends string = string> {
   readonly numEnvs: number;
