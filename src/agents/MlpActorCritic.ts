@@ -6,6 +6,7 @@ import { ActionHead, type HeadNode } from './ActionHead.js';
 import * as k from './kernels.js';
 import { orthogonal } from './orthogonal.js';
 import { decodeFloat32, encodeFloat32 } from './weightsCodec.js';
+import { hostValues } from './hostValues.js';
 import type { ActOptions, ActResult, ActorCriticPolicy, PolicyState } from './Policy.js';
 
 /** Agents that share one actor (and one critic); with more than one member, a member one-hot is appended to inputs. */
@@ -77,12 +78,17 @@ function mlpForward(w: Float32Array, layers: readonly Dense[], x: Float32Array, 
       for (let i = 0; i < inDim; i++) if (h[xo + i] !== 0) nz[n++] = i;
       const oo = r * outDim;
       let o = 0;
-      // four outputs at a time, each with its own float64 accumulator (the order of each sum is unchanged)
-      for (; o + 4 <= outDim; o += 4) {
-        let s0 = w[d.b + o],
-          s1 = w[d.b + o + 1],
-          s2 = w[d.b + o + 2],
-          s3 = w[d.b + o + 3];
+      // eight outputs at a time, each with its own float64 accumulator (the order of each sum is unchanged)
+      for (; o + 8 <= outDim; o += 8) {
+        const bo = d.b + o;
+        let s0 = w[bo],
+          s1 = w[bo + 1],
+          s2 = w[bo + 2],
+          s3 = w[bo + 3],
+          s4 = w[bo + 4],
+          s5 = w[bo + 5],
+          s6 = w[bo + 6],
+          s7 = w[bo + 7];
         for (let q = 0; q < n; q++) {
           const i = nz[q];
           const xi = h[xo + i];
@@ -91,11 +97,19 @@ function mlpForward(w: Float32Array, layers: readonly Dense[], x: Float32Array, 
           s1 += xi * w[wo + 1];
           s2 += xi * w[wo + 2];
           s3 += xi * w[wo + 3];
+          s4 += xi * w[wo + 4];
+          s5 += xi * w[wo + 5];
+          s6 += xi * w[wo + 6];
+          s7 += xi * w[wo + 7];
         }
         out[oo + o] = last ? s0 : Math.tanh(s0);
         out[oo + o + 1] = last ? s1 : Math.tanh(s1);
         out[oo + o + 2] = last ? s2 : Math.tanh(s2);
         out[oo + o + 3] = last ? s3 : Math.tanh(s3);
+        out[oo + o + 4] = last ? s4 : Math.tanh(s4);
+        out[oo + o + 5] = last ? s5 : Math.tanh(s5);
+        out[oo + o + 6] = last ? s6 : Math.tanh(s6);
+        out[oo + o + 7] = last ? s7 : Math.tanh(s7);
       }
       for (; o < outDim; o++) {
         let s0 = w[d.b + o];
@@ -126,7 +140,6 @@ export class MlpActorCritic implements ActorCriticPolicy {
   private backwardSaved: tf.Tensor[] = [];
   private readonly ones = new Map<number, tf.Tensor3D>();
   private consts: { readonly one: tf.Scalar; readonly two: tf.Scalar } | null = null;
-  private fastWeights: { readonly id: object; readonly w: Float32Array } | null = null;
 
   /** Allocates and initialises (orthogonal, CleanRL gains) the weights described by `spec`. */
   constructor(readonly spec: MlpActorCriticSpec) {
@@ -394,14 +407,13 @@ export class MlpActorCritic implements ActorCriticPolicy {
   }
 
   /**
-   * The weights as a plain Float32Array, read from the tfjs variable once per change: acting reads them
-   * instead of dispatching tfjs ops (a variable's `assign` gives it a new data id, so updates, `setWeights`
-   * and `load` are all seen). Do not write into it.
+   * The weights as a plain Float32Array, read from the tfjs variable once per change, or the array the
+   * optimizer assigned (`hostValues`): acting and the update's forward read them instead of dispatching
+   * tfjs ops (a variable's `assign` gives it a new data id, so updates, `setWeights` and `load` are all
+   * seen). Do not write into it.
    */
   weightsView(): Float32Array {
-    const id = (this.theta as unknown as { dataId: object }).dataId;
-    if (this.fastWeights === null || this.fastWeights.id !== id) this.fastWeights = { id, w: this.theta.dataSync() as Float32Array };
-    return this.fastWeights.w;
+    return hostValues(this.theta);
   }
 
   /** Actor outputs `[rows, head.dim]` of group `g` computed in JS from `weightsView()` (the acting path; `actorForward` is the tfjs one). */
@@ -431,8 +443,9 @@ export class MlpActorCritic implements ActorCriticPolicy {
     return data;
   }
 
-  /** One action per agent from single observations (values too when the critic reads observations). */
+  /** One action per agent from single observations (values too when the critic reads observations, unless `opts.values` is false). */
   act(observations: Record<string, Float32Array>, rng: Rng, opts: ActOptions = {}): ActResult {
+    const withValues = this.spec.criticInput === 'observation' && opts.values !== false;
     // null-prototype records: agent names such as `__proto__` or `toString` are plain keys
     const actions = Object.create(null) as Record<string, unknown>;
     const logProbs = Object.create(null) as Record<string, number>;
@@ -456,14 +469,14 @@ export class MlpActorCritic implements ActorCriticPolicy {
       });
       const x = MlpActorCritic.withMemberOneHot(obs, 1, grp.spec.obsDim);
       const { raw, logProb } = this.actBatch(g, x, grp.spec.members.length, rng, opts.deterministic ?? false);
-      const v = this.spec.criticInput === 'observation' ? this.valueBatch(g, x, grp.spec.members.length) : undefined;
+      const v = withValues ? this.valueBatch(g, x, grp.spec.members.length) : undefined;
       grp.spec.members.forEach((a, j) => {
         actions[a] = grp.head.toEnvAction(raw, j);
         logProbs[a] = logProb[j];
         if (v) values[a] = v[j];
       });
     });
-    return this.spec.criticInput === 'observation' ? { actions, logProbs, values } : { actions, logProbs };
+    return withValues ? { actions, logProbs, values } : { actions, logProbs };
   }
 
   /** Weights as a copy. */

@@ -5,6 +5,8 @@ import type { Rng } from '../core/Rng.js';
 export interface ActOptions {
   /** Take the distribution's mean/mode instead of sampling (evaluation). */
   readonly deterministic?: boolean;
+  /** Whether to return critic values when the policy has a critic that sees the observations [true]; callers that only need actions pass false, which skips the critic. */
+  readonly values?: boolean;
 }
 
 /** What `Policy.act` returns: plain records keyed by agent (tensors never leave a policy). */

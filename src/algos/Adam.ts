@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/errors.js';
+import { assignFromHost, hostValues } from '../agents/hostValues.js';
 
 /** JSON-safe Adam state (moments as plain arrays of float32 values). */
 export interface AdamState {
@@ -19,9 +20,6 @@ export class Adam {
   private v: Float32Array;
   /** Number of steps taken (bias correction). */
   step = 0;
-  // The weights this optimizer last wrote, and the variable's data id after that write: while the id
-  // is unchanged (no `assign` from elsewhere) the next step reads them instead of the variable.
-  private written: { readonly id: object; readonly w: Float32Array } | null = null;
 
   /** Moments start at zero for `param`; β₁, β₂ and ε as in PyTorch. */
   constructor(
@@ -42,8 +40,8 @@ export class Adam {
     let sq = 0;
     for (let i = 0; i < grad.length; i++) sq += grad[i] * grad[i];
     const scale = Math.min(1, maxGradNorm / (Math.sqrt(sq) + 1e-6));
-    const dataId = (this.param as unknown as { dataId: object }).dataId;
-    const theta = this.written !== null && this.written.id === dataId ? this.written.w : (this.param.dataSync() as Float32Array);
+    // the weights this optimizer last wrote, unless the variable was assigned from elsewhere since
+    const theta = hostValues(this.param);
     const next = new Float32Array(theta.length);
     const { m, v, beta1, beta2, eps } = this;
     // PyTorch's step (lr / bc1) · m / (√v / √bc2 + ε), multiplied through by √bc2: one division per entry
@@ -63,8 +61,8 @@ export class Adam {
       v[i] = vi;
       next[i] = theta[i] - (stepSize * mi) / (Math.sqrt(vi) + epsScaled);
     }
-    tf.tidy(() => this.param.assign(tf.tensor1d(next)));
-    this.written = { id: (this.param as unknown as { dataId: object }).dataId, w: next };
+    // filed as the variable's JS copy: the policy's next forward reads it instead of reading the variable back
+    assignFromHost(this.param, next);
   }
 
   /** Moments and step count. */

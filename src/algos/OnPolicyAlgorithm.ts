@@ -253,7 +253,8 @@ export class OnPolicyAlgorithm {
     return {
       agents: envAgents,
       act(observations: Record<string, Float32Array>, rng: Rng, opts?: ActOptions): ActResult {
-        const r = policy.act(view.observe(observations), rng, opts);
+        // the env policy returns no values, so the critic is not run
+        const r = policy.act(view.observe(observations), rng, { ...opts, values: false });
         const actions = view.toEnvActions(r.actions);
         const logProbs = agentRecord<number>();
         for (const a of envAgents) logProbs[a] = Object.hasOwn(r.logProbs, a) ? r.logProbs[a] : r.logProbs[view.learners[0]];

@@ -43,7 +43,7 @@ export async function evaluatePolicy(policy: Policy, env: ParallelEnv<Float32Arr
   for (let ep = 0; ep < episodes; ep++) {
     let { observations } = await env.reset({ seed: rng.int(2 ** 31) });
     for (;;) {
-      const { actions } = policy.act(observations as Record<string, Float32Array>, rng, { deterministic: opts.deterministic ?? true });
+      const { actions } = policy.act(observations as Record<string, Float32Array>, rng, { deterministic: opts.deterministic ?? true, values: false });
       const res = await env.step(actions as Record<string, unknown>);
       const agents = Object.keys(res.rewards);
       total += agents.reduce((s, a) => s + res.rewards[a], 0) / Math.max(agents.length, 1);

@@ -201,7 +201,6 @@ export class AnswerEnsembleEnv extends EnvBase<Box, Box, AnswerResetOptions> imp
 
   /** Fuses the models' answers with the agents' weights, scores it, and ends the episode. */
   protected applyStep(actions: AgentRecord<string, Float32Array>): StepResult<Float32Array, string> {
-    for (const a of this.agents) this.fusion.check(a, actions[a]);
     const item = this.data.items[this.item];
     const rows = this.packed.rows[this.item],
       raw = this.packed.rawRows[this.item];

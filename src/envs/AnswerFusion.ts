@@ -1,4 +1,3 @@
-import { InvalidActionError } from '../core/errors.js';
 import { Box } from '../core/spaces.js';
 import { concentrationWeights, includeWeights, softmaxWeights, type ActionParam, type WeightContext } from '../ensemble/actionToWeights.js';
 import { argmaxWithTies, calibratedVotes, fusedDistribution, linearVotes, softmaxAt, summedVotes, type FusionMode } from '../ensemble/fuseAnswers.js';
@@ -36,16 +35,14 @@ export interface FusionOutcome {
 }
 
 /**
- * The fusion step every answer env shares: the action space of a fusion agent under a `FusionMode`,
- * the check of an action (finite entries, in the space), and the fused answer of all agents' actions.
+ * The fusion step every answer env shares: the action space of a fusion agent under a `FusionMode`
+ * (a `Box`, so `EnvBase`'s action check rejects non-finite entries) and the fused answer of all agents' actions.
  */
 export class AnswerFusion {
   /** Every fusion agent's action space (see `FusionMode`). */
   readonly actionSpace: Box;
   /** What a valid action looks like, for error messages. */
   readonly hint: string;
-  /** The action space as error messages name it (built once: `check` runs on every step). */
-  private readonly spaceText: string;
   private readonly ctx: WeightContext;
   private readonly scratch: Float64Array[];
   private readonly zeros: Float32Array[];
@@ -70,8 +67,7 @@ export class AnswerFusion {
             : actionParam === 'softmax'
               ? 'Pass one finite logit per agent, e.g. Float32Array.of(0).'
               : 'Pass one finite concentration >= 0 per agent, e.g. Float32Array.of(1).';
-    this.spaceText = String(this.actionSpace);
-    this.ctx = { agents, space: this.spaceText };
+    this.ctx = { agents, space: String(this.actionSpace) };
     this.scratch = agents.map(() => new Float64Array(k));
     this.zeros = agents.map(() => new Float32Array(this.actionSpace.flatDim));
   }
@@ -103,17 +99,6 @@ export class AnswerFusion {
       others[i] = actions[i];
     }
     return out64;
-  }
-
-  /** Throws `InvalidActionError` naming `agent` unless `x` is in the action space with every entry finite. */
-  check(agent: string, x: unknown, context = ''): void {
-    const space = this.spaceText;
-    if (x === undefined) throw new InvalidActionError(agent, undefined, space, `Every live agent must act. ${this.hint}${context}`);
-    const why = this.actionSpace.explain(x);
-    if (why !== null) throw new InvalidActionError(agent, x, space, `${why}. ${this.hint}${context}`);
-    const a = x as Float32Array;
-    for (let j = 0; j < a.length; j++)
-      if (!Number.isFinite(a[j])) throw new InvalidActionError(agent, x, space, `entry ${j} = ${a[j]} is not finite. ${this.hint}${context}`);
   }
 
   /**

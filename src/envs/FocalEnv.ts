@@ -233,8 +233,6 @@ export class FocalEnv extends EnvBase<Box, Space<Float32Array | Uint8Array>, Ans
 
   /** Decide step: records the selection. Fuse step: fuses the included models' answers, scores them and ends the episode. */
   protected applyStep(actions: AgentRecord<string, Float32Array | Uint8Array>): StepResult<Float32Array, string> {
-    // Fusion actions are checked in both steps (finite entries), before anything changes.
-    for (const a of this.fusionAgents) this.fusion.check(a, actions[a], ' Fusion agents act in both steps but only the fuse step uses them.');
     if (this.phase === DECIDE) {
       const bits = new Uint8Array(this.n);
       if (this.config.deciders === 'single') bits.set(actions[this.deciderAgents[0]]);

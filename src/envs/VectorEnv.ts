@@ -72,7 +72,9 @@ export interface VectorStepResult<Agent extends string> extends VectorResetResul
  * copies unchanged. `reset({ seed })` seeds copy e with `seed + e`. Copies live on this thread and
  * are advanced concurrently (independent copies, so results do not depend on timing), or in worker
  * threads with `VectorEnv.inWorkers`. All copies must have the same agents and spaces (checked when
- * the batch is built). Agent names are plain keys (`__proto__` and `constructor` included).
+ * the batch is built). Agent names are plain keys (`__proto__` and `constructor` included). Every
+ * result's arrays are its own (views of one buffer per result) and are never written after it is
+ * returned, so a caller may keep them across steps.
  */
 export class VectorEnv<Agent extends string = string> {
   readonly numEnvs: number;
@@ -91,6 +93,7 @@ export class VectorEnv<Agent extends string = string> {
   readonly stateSpace: Box | null;
   private started = false;
   private closed = false;
+  private layout: ResultLayout | null = null;
 
   /** Batches `envs` (at least one, same agents and spaces); see `VectorEnvOptions`. */
   constructor(envs: readonly ParallelEnv<unknown, unknown, Agent>[], opts: VectorEnvOptions = {}) {
@@ -392,23 +395,30 @@ export class VectorEnv<Agent extends string = string> {
     return row;
   }
 
+  /**
+   * A result's zeroed arrays, all views of one buffer (one allocation instead of five per agent; the
+   * layout is fixed at construction). Every result gets its own buffer and nothing is written into it
+   * after it is returned, so callers may keep any array of any result.
+   */
   private allocate(withRewards: boolean): VectorStepResult<Agent> {
     const n = this.numEnvs;
+    const layout = (this.layout ??= this.resultLayout());
+    const buf = new ArrayBuffer(withRewards ? layout.stepBytes : layout.resetBytes);
     // Prototype-less records: any agent name is a plain key.
     const observations = Object.create(null) as AgentBatch<Agent, Float32Array>;
     const active = Object.create(null) as AgentBatch<Agent, Uint8Array>;
     const rewards = Object.create(null) as AgentBatch<Agent, Float32Array>;
     const terminations = Object.create(null) as AgentBatch<Agent, Uint8Array>;
     const truncations = Object.create(null) as AgentBatch<Agent, Uint8Array>;
-    for (const a of this.possibleAgents) {
-      observations[a] = new Float32Array(n * this.obsDims.get(a)!);
-      active[a] = new Uint8Array(n);
+    this.possibleAgents.forEach((a, i) => {
+      observations[a] = new Float32Array(buf, layout.obs[i], n * this.obsDims.get(a)!);
+      active[a] = new Uint8Array(buf, layout.flags[i], n);
       if (withRewards) {
-        rewards[a] = new Float32Array(n);
-        terminations[a] = new Uint8Array(n);
-        truncations[a] = new Uint8Array(n);
+        rewards[a] = new Float32Array(buf, layout.rewards[i], n);
+        terminations[a] = new Uint8Array(buf, layout.flags[i] + n, n);
+        truncations[a] = new Uint8Array(buf, layout.flags[i] + 2 * n, n);
       }
-    }
+    });
     return {
       observations,
       active,
@@ -421,6 +431,34 @@ export class VectorEnv<Agent extends string = string> {
     };
   }
 
+  /**
+   * Byte offsets of each agent's arrays in a result buffer: observations, then the flags (active,
+   * terminations, truncations: 3 × numEnvs bytes per agent), rewards last, so a reset's buffer (no
+   * rewards, no done flags read) is a prefix-sized one with the same offsets. Float32 views start at multiples of 4.
+   */
+  private resultLayout(): ResultLayout {
+    const n = this.numEnvs;
+    let at = 0;
+    const obs = this.possibleAgents.map((a) => {
+      const o = at;
+      at += 4 * n * this.obsDims.get(a)!;
+      return o;
+    });
+    const flags = this.possibleAgents.map(() => {
+      const o = at;
+      at += 3 * n;
+      return o;
+    });
+    const resetBytes = at;
+    at = Math.ceil(at / 4) * 4;
+    const rewards = this.possibleAgents.map(() => {
+      const o = at;
+      at += 4 * n;
+      return o;
+    });
+    return { obs, flags, rewards, resetBytes, stepBytes: at };
+  }
+
   /** Writes copy e's observations of `agents` into row e and marks them active. */
   private write(out: VectorResetResult<Agent>, e: number, obs: Partial<AgentRecord<Agent, unknown>>, agents: readonly Agent[]): void {
     for (const a of agents) {
@@ -431,6 +469,15 @@ export class VectorEnv<Agent extends string = string> {
       out.active[a][e] = 1;
     }
   }
+}
+
+/** Where each agent's arrays sit in a result's buffer (see `VectorEnv.resultLayout`). */
+interface ResultLayout {
+  readonly obs: readonly number[];
+  readonly flags: readonly number[];
+  readonly rewards: readonly number[];
+  readonly resetBytes: number;
+  readonly stepBytes: number;
 }
 
 /** Throws a ConfigError naming copy `i`, `what` and both spaces when `space` differs from copy 0's `base`. */

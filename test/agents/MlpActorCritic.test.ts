@@ -35,6 +35,18 @@ test('act returns plain records: simplex actions, finite log-probs and values, f
   }
 });
 
+test('act with values: false skips the critic: no values, the same actions and log-probs', () => {
+  const p = new MlpActorCritic(spec(true, 5));
+  const obs = { a: Float32Array.of(0.1, -0.2, 0.3, 0.4), b: Float32Array.of(0, 1, -1, 0.5) };
+  const full = p.act(obs, new Rng(7));
+  const lean = p.act(obs, new Rng(7), { values: false });
+  assert.ok(full.values !== undefined);
+  assert.equal(lean.values, undefined);
+  assert.deepEqual(lean.actions, full.actions);
+  assert.deepEqual(lean.logProbs, full.logProbs);
+  p.dispose();
+});
+
 test('save → load reproduces actions exactly; the same seed initialises the same weights', () => {
   const p = new MlpActorCritic(spec(true, 3));
   const q = MlpActorCritic.fromState(JSON.parse(JSON.stringify(p.save())));
