@@ -58,9 +58,93 @@ export function fusionAccuracy(items: readonly FusableItem[], weights: ArrayLike
 }
 
 /**
+ * The items of `bestFixedWeights` laid out for scoring many weightings: those whose fused answer may
+ * depend on the weights, with every (item, option) pair in a row of one array per model (models past an
+ * item's own are zero, which adds nothing), and how many of the others are right.
+ */
+interface WeightGridItems {
+  readonly numOptions: Int32Array;
+  readonly label: Int32Array;
+  /** `byModel[i][r]`: model i's score of (item, option) pair r; an item's options are consecutive. */
+  readonly byModel: Float64Array[];
+  /** Right answers among the items whose fused answer is the same under every weighting. */
+  readonly constantRight: number;
+}
+
+/**
+ * The option every model ranks first by more than `FUSION_TIE_TOLERANCE` plus a rounding margin, or −1.
+ * Then Σ_i w_i·p_i puts that option ahead of every other by more than the tolerance for all weights on
+ * the simplex (the gap is a convex mix of the models' gaps), so the fused answer is it under every weighting.
+ */
+function unanimousTop(it: FusableItem): number {
+  const K = it.numOptions;
+  let scale = 0;
+  for (const p of it.probs) for (let k = 0; k < K; k++) scale = Math.max(scale, Math.abs(p[k]));
+  // [fuse] float sums of a few products err by far less than 1e-9 of their largest term.
+  const margin = 2 * FUSION_TIE_TOLERANCE + 1e-9 * scale;
+  let top = -1;
+  for (const p of it.probs) {
+    let t = 0;
+    for (let k = 1; k < K; k++) if (p[k] > p[t]) t = k;
+    if (top === -1) top = t;
+    if (t !== top) return -1;
+    for (let k = 0; k < K; k++) if (k !== t && !(p[t] - p[k] > margin)) return -1;
+  }
+  return top;
+}
+
+function weightGridItems(items: readonly FusableItem[], numModels: number): WeightGridItems {
+  let constantRight = 0;
+  const kept: FusableItem[] = [];
+  for (const it of items) {
+    // [fuse] with more models than weights, fusedDistribution multiplies by an undefined weight: NaN everywhere, answer 0.
+    const fixed = it.numOptions <= 1 || it.probs.length > numModels ? 0 : unanimousTop(it);
+    if (fixed === -1) kept.push(it);
+    else if (fixed === it.label) constantRight++;
+  }
+  const numOptions = Int32Array.from(kept, (it) => it.numOptions);
+  const label = Int32Array.from(kept, (it) => it.label);
+  const rows = numOptions.reduce((a, b) => a + b, 0);
+  const byModel = Array.from({ length: numModels }, () => new Float64Array(rows));
+  let r = 0;
+  for (const it of kept) {
+    for (let i = 0; i < it.probs.length; i++) for (let k = 0; k < it.numOptions; k++) byModel[i][r + k] = it.probs[i][k];
+    r += it.numOptions;
+  }
+  return { numOptions, label, byModel, constantRight };
+}
+
+/**
+ * Right answers among `g`'s items when the fused scores are `prefix` + wa·pa + wb·pb (near-ties go to
+ * the lowest option). A zero weight must come with `zeros` as its scores: adding +0 leaves every sum as
+ * it is, as skipping the model in `fusedDistribution` does, whatever the skipped scores hold.
+ */
+function weightGridRight(g: WeightGridItems, prefix: Float64Array, wa: number, pa: Float64Array, wb: number, pb: Float64Array): number {
+  const { numOptions, label } = g;
+  let right = 0;
+  let r = 0;
+  for (let j = 0; j < numOptions.length; j++) {
+    const end = r + numOptions[j];
+    let bestValue = prefix[r] + wa * pa[r] + wb * pb[r];
+    let best = 0;
+    for (let k = 1, q = r + 1; q < end; k++, q++) {
+      const s = prefix[q] + wa * pa[q] + wb * pb[q];
+      if (s > bestValue + FUSION_TIE_TOLERANCE) {
+        best = k;
+        bestValue = s;
+      }
+    }
+    if (best === label[j]) right++;
+    r = end;
+  }
+  return right;
+}
+
+/**
  * The best fixed weighting on a grid of the simplex (all weights multiples of 1/`steps`) and its
  * accuracy on `items`: the "best fixed weights" baseline. Ties keep the first grid point found
  * (grid order: lexicographic in the weights of models 0, 1, ...). The grid has C(steps+N−1, N−1) points.
+ * Each point's accuracy is exactly `fusionAccuracy(items, weights)`.
  */
 export function bestFixedWeights(items: readonly FusableItem[], numModels: number, steps = 20): { weights: number[]; accuracy: number } {
   if (!Number.isInteger(numModels) || numModels < 1)
@@ -77,22 +161,46 @@ export function bestFixedWeights(items: readonly FusableItem[], numModels: numbe
       `must be a positive integer, got ${preview(steps)}`,
       'Pass a grid resolution such as 20 (weights in multiples of 1/steps).',
     );
+  // [fuse] items whose answer no weighting changes are counted once, not at each grid point.
+  const grid = weightGridItems(items, numModels);
+  const rows = grid.byModel[0].length;
+  // [fuse] Σ_i w_i·p_i summed in model order: the partial sum over models 0..i is shared by every grid
+  // point with those first weights, so it is kept per depth and the last two models are added per point.
+  const zeros = new Float64Array(rows);
+  const partial = Array.from({ length: Math.max(0, numModels - 2) }, () => new Float64Array(rows));
   let best = { weights: Array(numModels).fill(1 / numModels) as number[], accuracy: -1 };
-  const counts = new Array<number>(numModels).fill(0);
-  const visit = (i: number, left: number): void => {
-    if (i === numModels - 1) {
-      counts[i] = left;
-      const w = counts.map((c) => c / steps);
-      const acc = fusionAccuracy(items, w);
-      if (acc > best.accuracy) best = { weights: w, accuracy: acc };
+  const counts = new Int32Array(numModels);
+  const score = (right: number): void => {
+    const acc = items.length === 0 ? 0 : (grid.constantRight + right) / items.length;
+    if (acc > best.accuracy) best = { weights: Array.from(counts, (c) => c / steps), accuracy: acc };
+  };
+  const visit = (i: number, left: number, prefix: Float64Array): void => {
+    if (i === numModels - 2) {
+      for (let c = 0; c <= left; c++) {
+        counts[i] = c;
+        counts[i + 1] = left - c;
+        const wa = c / steps;
+        const wb = (left - c) / steps;
+        score(weightGridRight(grid, prefix, wa, wa === 0 ? zeros : grid.byModel[i], wb, wb === 0 ? zeros : grid.byModel[i + 1]));
+      }
       return;
     }
     for (let c = 0; c <= left; c++) {
       counts[i] = c;
-      visit(i + 1, left - c);
+      const w = c / steps;
+      let next = prefix;
+      if (w !== 0) {
+        next = partial[i];
+        const p = grid.byModel[i];
+        for (let r = 0; r < rows; r++) next[r] = prefix[r] + w * p[r];
+      }
+      visit(i + 1, left - c, next);
     }
   };
-  visit(0, steps);
+  if (numModels === 1) {
+    counts[0] = steps;
+    score(weightGridRight(grid, zeros, 0, zeros, 1, grid.byModel[0]));
+  } else visit(0, steps, zeros);
   return best;
 }
 

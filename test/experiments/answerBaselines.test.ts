@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StackedSoftmaxRegression } from '../../src/agents/baselines/StackedSoftmaxRegression.js';
+import { StackingFeatures } from '../../src/agents/baselines/StackingFeatures.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { itemsOf } from '../../src/envs/answerData.js';
 import { answerBaselines, STACKING_L2_GRID, trainFolds } from '../../src/experiments/answers/answerBaselines.js';
 import { syntheticAnswers } from '../../src/testing/syntheticAnswers.js';
@@ -65,4 +67,20 @@ test('StackedSoftmaxRegression learns a model that is reliably wrong in a known 
   });
   const m = StackedSoftmaxRegression.fit(items, { numModels: 1, maxOptions: 2, l2: 1e-4, iterations: 300 });
   assert.equal(items.filter((it) => m.predict(it) === it.label).length, items.length);
+});
+
+test('StackedSoftmaxRegression.fitOn a subset of a shared layout is the fit on those items, coefficient for coefficient', () => {
+  const features = StackingFeatures.of(train, data.models.length);
+  const subset = Int32Array.from(train.keys()).filter((j) => j % 3 !== 1);
+  const opts = { numModels: data.models.length, maxOptions: data.maxOptions, l2: 1e-3, iterations: 50 };
+  const shared = StackedSoftmaxRegression.fitOn(features, subset, opts);
+  const alone = StackedSoftmaxRegression.fit(
+    Array.from(subset, (j) => train[j]),
+    opts,
+  );
+  assert.deepEqual(Array.from(shared.coef), Array.from(alone.coef));
+  assert.throws(
+    () => StackedSoftmaxRegression.fitOn(features, subset, { ...opts, maxOptions: 1 }),
+    (e: unknown) => e instanceof ConfigError && /maxOptions/.test(e.message),
+  );
 });

@@ -1,4 +1,5 @@
 import { StackedSoftmaxRegression } from '../../agents/baselines/StackedSoftmaxRegression.js';
+import { StackingFeatures } from '../../agents/baselines/StackingFeatures.js';
 import { Rng } from '../../core/Rng.js';
 import { itemsOf, type AnswerDataset, type AnswerItem } from '../../envs/answerData.js';
 import { argmaxWithTies, bestFixedWeights, fuseAnswer, type FusableItem } from '../../ensemble/fuseAnswers.js';
@@ -89,35 +90,44 @@ export const STACKING_L2_GRID: readonly number[] = [1e-4, 1e-3, 1e-2, 1e-1];
 /** Folds of the stacking cross-validation. */
 export const STACKING_FOLDS = 3;
 
-/** A stacking fit, global (one regression) or per task (one per task), as a predictor. */
-function fitStacking(items: readonly AnswerItem[], data: AnswerDataset, perTask: boolean, l2: number): (it: AnswerItem) => number {
+/**
+ * A stacking fit on the train items `subset` (indices into `train`, laid out in `features`), global
+ * (one regression) or per task (one per task, and the global one for tasks without train items), as a predictor.
+ */
+function fitStacking(
+  train: readonly AnswerItem[],
+  features: StackingFeatures,
+  subset: Int32Array,
+  data: AnswerDataset,
+  perTask: boolean,
+  l2: number,
+): (it: AnswerItem) => number {
   const opts = { numModels: data.models.length, maxOptions: data.maxOptions, l2 };
+  const fit = (rows: Int32Array): StackedSoftmaxRegression => StackedSoftmaxRegression.fitOn(features, rows, opts);
   if (!perTask) {
-    const m = StackedSoftmaxRegression.fit(items, opts);
+    const m = fit(subset);
     return (it) => m.predict(it);
   }
   const byTask = new Map<string, StackedSoftmaxRegression>();
   for (const t of data.tasks) {
-    const sub = items.filter((it) => it.task === t);
-    if (sub.length > 0) byTask.set(t, StackedSoftmaxRegression.fit(sub, opts));
+    const sub = subset.filter((j) => train[j].task === t);
+    if (sub.length > 0) byTask.set(t, fit(sub));
   }
-  const global = StackedSoftmaxRegression.fit(items, opts);
-  return (it) => (byTask.get(it.task) ?? global).predict(it);
+  // [stacking] the global fit only answers items of tasks without train items, so it is fitted on first need.
+  let global: StackedSoftmaxRegression | undefined;
+  return (it) => (byTask.get(it.task) ?? (global ??= fit(subset))).predict(it);
 }
 
 /** The L2 penalty with the best cross-validated train accuracy (ties: the larger penalty), and that accuracy. */
-function chooseL2(train: readonly AnswerItem[], data: AnswerDataset, perTask: boolean, seed: number): { l2: number; cv: number } {
+function chooseL2(train: readonly AnswerItem[], features: StackingFeatures, data: AnswerDataset, perTask: boolean, seed: number): { l2: number; cv: number } {
   const fold = trainFolds(train, data.tasks, STACKING_FOLDS, seed);
+  const all = Int32Array.from(train.keys());
+  const rest = Array.from({ length: STACKING_FOLDS }, (_, f) => all.filter((j) => fold[j] !== f));
   let best = { l2: STACKING_L2_GRID[0], cv: -1 };
   for (const l2 of STACKING_L2_GRID) {
     let right = 0;
     for (let f = 0; f < STACKING_FOLDS; f++) {
-      const fit = fitStacking(
-        train.filter((_, j) => fold[j] !== f),
-        data,
-        perTask,
-        l2,
-      );
+      const fit = fitStacking(train, features, rest[f], data, perTask, l2);
       train.forEach((it, j) => fold[j] === f && fit(it) === it.label && right++);
     }
     const cv = right / train.length;
@@ -179,12 +189,21 @@ export function answerBaselines(data: AnswerDataset, seed: number): AnswerMethod
     t0,
     { weights: fixed.weights, chosen: useRaw ? 'recorded scores' : 'normalised scores' },
   );
+  // [stacking] every fit below reads its items' features from one layout of the train split.
+  const features = StackingFeatures.of(train, n);
+  const all = Int32Array.from(train.keys());
   for (const perTask of [false, true]) {
     t0 = performance.now();
-    const { l2 } = chooseL2(train, data, perTask, seed);
-    add(perTask ? 'stacked softmax regression (per task)' : 'stacked softmax regression (global)', fitStacking(train, data, perTask, l2), n, t0, {
-      chosen: `l2=${l2}`,
-    });
+    const { l2 } = chooseL2(train, features, data, perTask, seed);
+    add(
+      perTask ? 'stacked softmax regression (per task)' : 'stacked softmax regression (global)',
+      fitStacking(train, features, all, data, perTask, l2),
+      n,
+      t0,
+      {
+        chosen: `l2=${l2}`,
+      },
+    );
   }
   t0 = performance.now();
   add('oracle (any model right)', (it) => (it.probs.some((_, m) => top(it, m) === it.label) ? it.label : -1), n, t0);
