@@ -83,7 +83,7 @@ export function mixDistributions(
     const w = weights[i];
     if (w === 0) continue;
     const d = dists[i];
-    const map = vocab.modelToUnion[i];
+    const map = vocab.mixtureIndex[i];
     if (d instanceof Float32Array) {
       if (d.length !== map.length)
         throw new EnsembleInputError(
@@ -115,10 +115,7 @@ export function mixDistributions(
       }
       // z >= 1 (the maximum contributes exp(0)), so w / z cannot overflow.
       const scale = w / z;
-      for (let j = 0; j < d.length; j++) {
-        const u = map[j];
-        out[u >= 0 ? u : tail] += e[j] * scale;
-      }
+      for (let j = 0; j < d.length; j++) out[map[j]] += e[j] * scale;
     } else {
       const { ids, logprobs, restMass } = d;
       if (ids.length !== logprobs.length)
@@ -133,8 +130,7 @@ export function mixDistributions(
       // overflows to Infinity, while p / z <= 1 always.
       for (let j = 0; j < ids.length; j++) {
         const id = ids[j];
-        const u = id >= 0 && id < map.length ? map[id] : -1;
-        out[u >= 0 ? u : tail] += w * (Math.exp(logprobs[j]) / z);
+        out[id >= 0 && id < map.length ? map[id] : tail] += w * (Math.exp(logprobs[j]) / z);
       }
       out[tail] += w * (rest / z);
     }
