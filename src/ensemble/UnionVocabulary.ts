@@ -56,6 +56,8 @@ export class UnionVocabulary {
   readonly modelToUnion: readonly Int32Array[];
   /** Per model: union id → a model token id with the same bytes (-1 when the model has none). */
   readonly unionToModel: readonly Int32Array[];
+  /** Per model: model token id → its entry in a mixture over this vocabulary: the union id, or the tail index `size` for ids with none (see `mixDistributions`). */
+  readonly mixtureIndex: readonly Int32Array[];
   private readonly bytesById: readonly Uint8Array[];
   private readonly textById: (string | undefined)[];
 
@@ -68,6 +70,8 @@ export class UnionVocabulary {
     this.bytesById = bytesById;
     this.size = bytesById.length;
     this.textById = new Array<string | undefined>(this.size);
+    // [mix] Precomputed so the mixing loop indexes without a branch per entry.
+    this.mixtureIndex = modelToUnion.map((map) => map.map((u) => (u >= 0 ? u : this.size)));
     this.unionToModel = tokenizers.map((tok, m) => {
       const inv = new Int32Array(this.size).fill(-1);
       const map = modelToUnion[m];

@@ -35,7 +35,9 @@ function scratchFor(n: number): Float64Array {
  *
  * `exps[i]`, when present, must hold exp(d − max d) for every entry d of the full log-probs
  * `dists[i]` (as `logprobFeatures` writes them); those exponentials are then not computed again.
- * The result is bit-identical either way.
+ * `expSums[i]`, when present together with `exps[i]`, must be Σ_j exps[i][j] over the first
+ * `dists[i].length` entries, added in index order (the `expSum` `logprobFeatures` returns); that sum
+ * is then not taken again. The result is bit-identical either way.
  */
 export function mixDistributions(
   vocab: UnionVocabulary,
@@ -43,6 +45,7 @@ export function mixDistributions(
   weights: ArrayLike<number>,
   out: Float64Array = new Float64Array(vocab.size + 1),
   exps?: readonly (Float64Array | undefined)[],
+  expSums?: ArrayLike<number>,
 ): Float64Array {
   const n = vocab.numModels;
   if (dists.length !== n)
@@ -83,7 +86,7 @@ export function mixDistributions(
     const w = weights[i];
     if (w === 0) continue;
     const d = dists[i];
-    const map = vocab.modelToUnion[i];
+    const map = vocab.mixtureIndex[i];
     if (d instanceof Float32Array) {
       if (d.length !== map.length)
         throw new EnsembleInputError(
@@ -95,7 +98,10 @@ export function mixDistributions(
       const given = exps?.[i];
       let e = given !== undefined && given.length >= d.length ? given : scratchFor(d.length);
       let z = 0;
-      if (e === given) for (let j = 0; j < d.length; j++) z += e[j];
+      if (e === given) {
+        if (expSums !== undefined && i < expSums.length) z = expSums[i];
+        else for (let j = 0; j < d.length; j++) z += e[j];
+      }
       // Given exponentials sum to z >= 1 when the maximum is finite (it contributes exp(0)); anything
       // else (none given, NaN or +Inf inputs, no mass) takes the full path, which also names the problem.
       if (e !== given || !(z >= 1) || !Number.isFinite(z)) {
@@ -115,10 +121,7 @@ export function mixDistributions(
       }
       // z >= 1 (the maximum contributes exp(0)), so w / z cannot overflow.
       const scale = w / z;
-      for (let j = 0; j < d.length; j++) {
-        const u = map[j];
-        out[u >= 0 ? u : tail] += e[j] * scale;
-      }
+      for (let j = 0; j < d.length; j++) out[map[j]] += e[j] * scale;
     } else {
       const { ids, logprobs, restMass } = d;
       if (ids.length !== logprobs.length)
@@ -133,8 +136,7 @@ export function mixDistributions(
       // overflows to Infinity, while p / z <= 1 always.
       for (let j = 0; j < ids.length; j++) {
         const id = ids[j];
-        const u = id >= 0 && id < map.length ? map[id] : -1;
-        out[u >= 0 ? u : tail] += w * (Math.exp(logprobs[j]) / z);
+        out[id >= 0 && id < map.length ? map[id] : tail] += w * (Math.exp(logprobs[j]) / z);
       }
       out[tail] += w * (rest / z);
     }

@@ -148,6 +148,8 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
    *  reused by the first mixture of the next step (undefined once the distribution is replaced). */
   private readonly exps: (Float64Array | undefined)[];
   private readonly expBuffers: Float64Array[];
+  /** Per model: the sum of `exps[i]` in index order, from the same pass (read by the mixture only while `exps[i]` is set). */
+  private readonly expSums: Float64Array;
   /** Per model: union id → its re-tokenization when nothing is pending (pure function of the tokenizer, so cached). */
   private readonly retokenCache: Map<number, readonly number[]>[];
   /** Per-step scratch: the joint action, its weights, and per token each model's feed and call (reused, so a token allocates no arrays of its own). */
@@ -228,6 +230,7 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
     this.dists = new Array<NextToken['logprobs']>(models.length);
     this.exps = new Array<Float64Array | undefined>(models.length).fill(undefined);
     this.expBuffers = models.map(() => new Float64Array(0));
+    this.expSums = new Float64Array(models.length);
     this.retokenCache = models.map(() => new Map<number, readonly number[]>());
     this.rawActions = new Float64Array(models.length);
     this.weightBuf = new Float64Array(models.length);
@@ -462,7 +465,7 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
   private pickToken(weights: Float64Array): number {
     const dists = this.dists;
     for (let i = 0; i < dists.length; i++) dists[i] = this.current[i].logprobs;
-    const mix = mixDistributions(this.vocab, dists, weights, this.mix, this.exps);
+    const mix = mixDistributions(this.vocab, dists, weights, this.mix, this.exps, this.expSums);
     const n = this.vocab.size;
     if (this.decoding === 'greedy') {
       let best = 0;
@@ -500,6 +503,7 @@ export class EnsembleDecodingEnv extends EnvBase<Box, Box, DecodingResetOptions>
       }
       const s = logprobFeatures(lp, hidden ? 0 : d, o, 0, ex);
       this.exps[i] = ex;
+      this.expSums[i] = s.expSum;
       if (hidden) this.projections[i].apply(hidden, o, 0);
       o[d] = s.entropy;
       o[d + 1] = s.top1;

@@ -11,6 +11,8 @@ export interface LogprobSummary {
   top1: number;
   /** Gap between the two largest log-probabilities (confidence margin). */
   margin: number;
+  /** For full log-probs: Σ exp(v − max v) over the entries, added in index order (the sum `mixDistributions` takes as `expSums`). */
+  expSum: number;
 }
 
 /** Inserts `v` into the descending buffer `top` (length `n`) if it beats the smallest entry. */
@@ -93,5 +95,5 @@ export function logprobFeatures(dist: Float32Array | TopK, k: number, out: Float
   for (let j = 0; j < k; j++) out[offset + j] = Math.max(LOGPROB_FLOOR, top[j] - logZ);
   const top1 = Math.max(LOGPROB_FLOOR, top[0] - logZ);
   const top2 = Math.max(LOGPROB_FLOOR, top[1] - logZ);
-  return { entropy, top1, margin: top1 - top2 };
+  return { entropy, top1, margin: top1 - top2, expSum: z };
 }

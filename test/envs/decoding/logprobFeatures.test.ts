@@ -32,3 +32,16 @@ test('a top-k summary writes nothing into exps', () => {
   logprobFeatures({ ids: Int32Array.of(0, 2), logprobs: Float32Array.of(-0.5, -1.5), restMass: 0.17 }, 2, new Float32Array(2), 0, exps);
   assert.deepEqual(Array.from(exps), [7, 7, 7]);
 });
+
+test('property: expSum is the sum of the exponentials written to exps, added in index order', () => {
+  fc.assert(
+    fc.property(logits, (lp) => {
+      const exps = new Float64Array(lp.length);
+      const { expSum } = logprobFeatures(lp, 2, new Float32Array(2), 0, exps);
+      let z = 0;
+      for (let j = 0; j < lp.length; j++) z += exps[j];
+      assert.ok(Object.is(expSum, z), `expSum ${expSum} differs from the in-order sum ${z}`);
+    }),
+    { numRuns: 200 },
+  );
+});
