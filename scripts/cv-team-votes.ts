@@ -43,7 +43,11 @@ async function splitArrays(data: AnswerDataset, split: 'train' | 'test'): Promis
   await env.reset({ seed: 0 });
   const S = env.state().length;
   const a: SplitArrays = {
-    ...{ n, N, D, S, K },
+    n,
+    N,
+    D,
+    S,
+    K,
     obs: new Float32Array(n * N * D),
     state: new Float32Array(n * S),
     logp: new Float32Array(n * N * K),

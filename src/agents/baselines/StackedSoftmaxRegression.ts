@@ -33,7 +33,6 @@ export class StackedSoftmaxRegression {
 
   /** Fits on `items` (at least one); throws `ConfigError` naming a bad option. */
   static fit(items: readonly AnswerItem[], opts: StackedSoftmaxOptions): StackedSoftmaxRegression {
-    if (items.length === 0) throw new ConfigError('items', 'is empty', 'Fit on at least one train item.');
     return StackedSoftmaxRegression.fitOn(StackingFeatures.of(items, opts.numModels), Int32Array.from(items.keys()), opts);
   }
 

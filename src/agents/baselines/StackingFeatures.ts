@@ -1,7 +1,7 @@
 import type { AnswerItem } from '../../envs/answerData.js';
 
 /** Scores are floored at this before the log feature. */
-export const STACKING_LOG_FLOOR = 1e-4;
+const STACKING_LOG_FLOOR = 1e-4;
 /** Features per model and option: recorded score, normalised score, log of the normalised score / |log floor|. */
 export const STACKING_FEATURES_PER_MODEL = 3;
 
@@ -53,10 +53,5 @@ export class StackingFeatures {
       Int32Array.from(items, (it) => it.label),
       maxOptions,
     );
-  }
-
-  /** Number of items. */
-  get size(): number {
-    return this.label.length;
   }
 }
