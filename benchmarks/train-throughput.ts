@@ -1,12 +1,14 @@
 // Question: how many env steps per second does training run end to end (rollout + PPO update), and
 // how is that time split? PPO, IPPO, MAPPO on AnswerEnsembleEnv and MAPPO on FocalEnv (decider +
-// fusion) over a recorded answers file, with the fit-answers settings (one env copy, 128-step
-// rollouts, 4 epochs x 4 minibatches), and PPO on EnsembleDecodingEnv with the bundled models and
-// the demo's settings. Also times evaluation of 1000 answer items with the trained PPO policy.
-// Targets (issue: fast training and acting): PPO >= 5000 env steps/s, MAPPO+focal >= 1000,
-// evaluation of 1000 items < 0.5 s.
+// fusion) over a recorded answers file (one env copy, 128-step rollouts, 4 epochs x 4 minibatches)
+// for fit-answers' default budget of env steps, and PPO on EnsembleDecodingEnv with the bundled
+// models and the demo's settings. Also times evaluation of 1000 answer items with the trained PPO
+// policy. Targets (issue: fast training and acting): PPO >= 5000 env steps/s, MAPPO+focal >= 1000,
+// evaluation of 1000 items < 0.5 s. The first iterations of a process run up to 2x slower than later
+// ones (V8 still optimising), so each answer row also shows the rate over its first 4096 steps,
+// which is what a short run gets.
 //
-//   npx tsx benchmarks/train-throughput.ts [--smoke] [--data FILE] [--steps N] [--seed N]
+//   npx tsx benchmarks/train-throughput.ts [--smoke] [--data FILE] [--steps N (default: fit-answers' 40000)] [--seed N]
 //
 // Without --data a synthetic answers file is generated (5 models, 12 tasks, 2-4 options).
 import { existsSync, readdirSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { AnswerEnsembleEnv } from '../src/envs/AnswerEnsembleEnv.js';
 import { FocalEnv } from '../src/envs/FocalEnv.js';
 import { EnsembleDecodingEnv } from '../src/envs/EnsembleDecodingEnv.js';
 import { answerDataFromObject, loadAnswerData, itemsOf, type AnswerDataset } from '../src/envs/answerData.js';
+import { FIT_ANSWERS_DEFAULTS } from '../src/experiments/answers/fitAnswersDefaults.js';
 import { sumReverseTask } from '../src/ensemble/tasks/sumReverseTask.js';
 import { OnnxCausalLM } from '../src/models/OnnxCausalLM.js';
 import { benchArgs, machineInfo, versionsOf, writeBenchResult } from './lib/benchReport.js';
@@ -30,7 +33,9 @@ const { args, smoke, flag } = benchArgs();
 const seed = flag('--seed') ?? 0;
 const dataIdx = args.indexOf('--data');
 const dataPath = dataIdx >= 0 ? args[dataIdx + 1] : undefined;
-const answerSteps = flag('--steps') ?? (smoke ? 256 : 4096);
+const answerSteps = flag('--steps') ?? (smoke ? 256 : FIT_ANSWERS_DEFAULTS.steps);
+/** Each answer row also reports its rate over the steps up to this one (the run's start). */
+const FIRST_STEPS = 4096;
 
 /** Recorded-answers stand-in: each model is good at some tasks, so fusion has something to learn. */
 function syntheticData(numItems: number): AnswerDataset {
@@ -56,17 +61,34 @@ interface Row {
   readonly updateSeconds: number;
   readonly stepsPerSecond: number;
   readonly rolloutStepsPerSecond: number;
+  /** Env steps/s over the iterations up to the one reaching FIRST_STEPS env steps (null when the run is shorter). */
+  readonly firstStepsPerSecond: number | null;
 }
 
 /** Trains `algo` to its budget and returns throughput with the rollout / update split. */
 async function train(config: string, algo: OnPolicyAlgorithm): Promise<Row> {
   const t0 = performance.now();
-  const ms = await new Trainer(algo).run();
+  // the iteration that reaches FIRST_STEPS env steps, and the wall time until then
+  const first = { steps: 0, seconds: 0 };
+  const onIteration = (m: { readonly globalStep: number }): void => {
+    if (first.steps === 0 && m.globalStep >= FIRST_STEPS) [first.steps, first.seconds] = [m.globalStep, (performance.now() - t0) / 1000];
+  };
+  const ms = await new Trainer(algo, { callbacks: [{ onIteration }] }).run();
   const seconds = (performance.now() - t0) / 1000;
   const rolloutSeconds = ms.reduce((s, m) => s + m.rolloutSeconds, 0);
   const updateSeconds = ms.reduce((s, m) => s + m.updateSeconds, 0);
   const envSteps = algo.globalStep;
-  return { config, envSteps, seconds, rolloutSeconds, updateSeconds, stepsPerSecond: envSteps / seconds, rolloutStepsPerSecond: envSteps / rolloutSeconds };
+  const firstStepsPerSecond = first.steps > 0 ? first.steps / first.seconds : null;
+  return {
+    config,
+    envSteps,
+    seconds,
+    rolloutSeconds,
+    updateSeconds,
+    stepsPerSecond: envSteps / seconds,
+    rolloutStepsPerSecond: envSteps / rolloutSeconds,
+    firstStepsPerSecond,
+  };
 }
 
 function bundledDirs(): string[] {
@@ -157,7 +179,7 @@ if (dirs.length > 0) {
 
 console.log(
   renderTable(
-    ['config', 'env steps', 'wall s', 'rollout s', 'update s', 'env steps/s', 'rollout steps/s'],
+    ['config', 'env steps', 'wall s', 'rollout s', 'update s', 'env steps/s', `first ${FIRST_STEPS} steps/s`, 'rollout steps/s'],
     rows.map((r) => [
       r.config,
       r.envSteps,
@@ -165,13 +187,20 @@ console.log(
       r.rolloutSeconds.toFixed(2),
       r.updateSeconds.toFixed(2),
       Math.round(r.stepsPerSecond),
+      r.firstStepsPerSecond === null ? '-' : Math.round(r.firstStepsPerSecond),
       Math.round(r.rolloutStepsPerSecond),
     ]),
   ),
 );
-const rate = (name: string) => Math.round(rows.find((r) => r.config === name)?.stepsPerSecond ?? NaN);
+const row = (name: string) => rows.find((r) => r.config === name);
+const rate = (name: string) => Math.round(row(name)?.stepsPerSecond ?? NaN);
+const firstRate = (name: string) => {
+  const r = row(name)?.firstStepsPerSecond;
+  return r === undefined || r === null ? 'n/a' : Math.round(r);
+};
 console.log(
-  `end to end: PPO ${rate('PPO answer')} env steps/s (target 5000), MAPPO+focal ${rate('MAPPO+focal')} env steps/s (target 1000); ` +
+  `end to end over ${answerSteps} steps: PPO ${rate('PPO answer')} env steps/s (target 5000), MAPPO+focal ${rate('MAPPO+focal')} env steps/s (target 1000); ` +
+    `over the first ${FIRST_STEPS}: PPO ${firstRate('PPO answer')}, MAPPO+focal ${firstRate('MAPPO+focal')}; ` +
     `evaluation ${evaluation ? evaluation.secondsPer1000.toFixed(3) : 'n/a'} s per 1000 items (target < 0.5)` +
     `; data ${data.source}, backend ${backend}${smoke ? ' [smoke: sizes too small to be meaningful]' : ''}`,
 );

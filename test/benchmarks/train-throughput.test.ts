@@ -8,7 +8,7 @@ test('benchmarks/train-throughput.ts --smoke runs and prints its throughput line
   assert.equal(r.status, 0, r.stderr);
   assert.match(
     r.stdout,
-    /end to end: PPO \d+ env steps\/s \(target 5000\), MAPPO\+focal \d+ env steps\/s \(target 1000\); evaluation \d+\.\d+ s per 1000 items/,
+    /end to end over \d+ steps: PPO \d+ env steps\/s \(target 5000\), MAPPO\+focal \d+ env steps\/s \(target 1000\); over the first 4096: PPO (\d+|n\/a), MAPPO\+focal (\d+|n\/a); evaluation \d+\.\d+ s per 1000 items/,
   );
   assert.match(r.stdout, /PPO decoding \(bundled models\)/);
 });
